@@ -1,0 +1,1 @@
+"""VanBill's Telegram front end: thin handlers over the services layer."""

@@ -1,0 +1,125 @@
+"""The engine and session factory, and `initdb` for both MySQL/MariaDB and embedded SQLite."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from services.models import Base
+
+SCHEMA_SQL = Path(__file__).resolve().parent.parent / "schema.sql"
+
+
+def schema_statements(sql: str | None = None) -> list[str]:
+    """Split schema.sql into statements (comments dropped)."""
+    text = SCHEMA_SQL.read_text(encoding="utf-8") if sql is None else sql
+    without_comments = re.sub(r"^\s*--.*$", "", text, flags=re.MULTILINE)
+    return [s.strip() for s in without_comments.split(";") if s.strip()]
+
+
+def _normalise_url(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() in ("mysql", "mariadb") and "charset" not in parsed.query:
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    return parsed.render_as_string(hide_password=False)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    """Foreign keys on, WAL, and BEGIN IMMEDIATE so a writer never dead-ends on an upgrade."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn):  # type: ignore[no-untyped-def]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@dataclass(frozen=True)
+class InitReport:
+    """What `initdb` did."""
+
+    dialect: str
+    created: tuple[str, ...]
+    existing: tuple[str, ...]
+
+    def describe(self) -> str:
+        """Say it in a sentence for the console."""
+        if self.created:
+            made = f"created {len(self.created)} table(s): {', '.join(self.created)}"
+        else:
+            made = "created nothing"
+        return f"{self.dialect}: {made}; {len(self.existing)} table(s) were already there."
+
+
+class Database:
+    """One engine and its session factory; built once, disposed at shutdown."""
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+        self.url = _normalise_url(url)
+        backend = make_url(self.url).get_backend_name()
+        self.is_mysql = backend in ("mysql", "mariadb")
+        self.is_sqlite = backend == "sqlite"
+        options: dict[str, object] = {"echo": echo}
+        if self.is_mysql:
+            options.update(
+                pool_pre_ping=True,
+                pool_recycle=3600,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                isolation_level="READ COMMITTED",
+            )
+        elif self.is_sqlite:
+            options.update(connect_args={"timeout": 30})
+        self.engine: AsyncEngine = create_async_engine(self.url, **options)
+        if self.is_sqlite:
+            _configure_sqlite(self.engine)
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
+            self.engine, expire_on_commit=False
+        )
+
+    @property
+    def dialect(self) -> str:
+        """Return 'mysql' or 'sqlite'."""
+        return "mysql" if self.is_mysql else self.engine.dialect.name
+
+    async def table_names(self) -> list[str]:
+        """Return the tables that exist now."""
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(lambda c: inspect(c).get_table_names())
+
+    async def initdb(self) -> InitReport:
+        """Create the schema if missing (schema.sql on MySQL, the models on SQLite)."""
+        before = set(await self.table_names())
+        async with self.engine.begin() as conn:
+            if self.is_mysql:
+                for statement in schema_statements():
+                    await conn.exec_driver_sql(statement)
+            else:
+                await conn.run_sync(Base.metadata.create_all)
+        after = set(await self.table_names())
+        return InitReport(
+            dialect=self.dialect,
+            created=tuple(sorted(after - before)),
+            existing=tuple(sorted(before & after)),
+        )
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()

@@ -1,0 +1,488 @@
+"""SQLAlchemy 2.0 models that mirror schema.sql (the drift test keeps the two in step)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import CHAR, TypeDecorator
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; MySQL gets BIGINT.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Blob = LargeBinary().with_variant(mysql.MEDIUMBLOB(), "mysql", "mariadb")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Store aware UTC datetimes as naive UTC; hand back aware UTC datetimes."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect):  # type: ignore[no-untyped-def]
+        if dialect.name in ("mysql", "mariadb"):
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime())
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where an aware UTC timestamp is required")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def _default(sql: str):  # type: ignore[no-untyped-def]
+    return text(sql)
+
+
+TABLE_OPTIONS = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_unicode_ci",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData()
+
+
+def _operator_fk(table: str) -> Mapped[int]:
+    return mapped_column(
+        BigInteger,
+        ForeignKey("operators.id", ondelete="CASCADE", name=f"fk_{table}_operator_id"),
+        nullable=False,
+    )
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+    __table_args__ = (
+        UniqueConstraint("telegram_user_id", name="uq_operators_telegram_user_id"),
+        CheckConstraint("due_day BETWEEN 1 AND 28", name="ck_operators_due_day"),
+        CheckConstraint("billing_day BETWEEN 1 AND 28", name="ck_operators_billing_day"),
+        CheckConstraint("billing_hour BETWEEN 0 AND 23", name="ck_operators_billing_hour"),
+        CheckConstraint("reminder_hour BETWEEN 8 AND 20", name="ck_operators_reminder_hour"),
+        CheckConstraint(
+            "sibling_discount_bp BETWEEN 0 AND 10000", name="ck_operators_sibling_discount_bp"
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    business_name: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default=_default("''")
+    )
+    address: Mapped[str] = mapped_column(
+        String(500), nullable=False, server_default=_default("''")
+    )
+    phone: Mapped[str] = mapped_column(String(20), nullable=False, server_default=_default("''"))
+    bank_name: Mapped[str] = mapped_column(
+        String(100), nullable=False, server_default=_default("''")
+    )
+    bank_account: Mapped[str] = mapped_column(
+        String(50), nullable=False, server_default=_default("''")
+    )
+    duitnow_id: Mapped[str] = mapped_column(
+        String(50), nullable=False, server_default=_default("''")
+    )
+    payment_note: Mapped[str] = mapped_column(
+        String(500), nullable=False, server_default=_default("''")
+    )
+    payment_qr_payload: Mapped[str] = mapped_column(
+        String(500), nullable=False, server_default=_default("''")
+    )
+    logo: Mapped[bytes | None] = mapped_column(Blob, nullable=True)
+    timezone: Mapped[str] = mapped_column(
+        String(64), nullable=False, server_default=_default("'Asia/Kuala_Lumpur'")
+    )
+    currency: Mapped[str] = mapped_column(
+        CHAR(3), nullable=False, server_default=_default("'MYR'")
+    )
+    invoice_prefix: Mapped[str] = mapped_column(
+        String(10), nullable=False, server_default=_default("'INV'")
+    )
+    due_day: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, server_default=_default("7")
+    )
+    billing_day: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, server_default=_default("1")
+    )
+    billing_hour: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, server_default=_default("8")
+    )
+    reminder_hour: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, server_default=_default("9")
+    )
+    reminder_offsets: Mapped[str] = mapped_column(
+        String(100), nullable=False, server_default=_default("'-3,0,3,7,14'")
+    )
+    reminders_enabled: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=_default("1")
+    )
+    sibling_discount_bp: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=_default("0")
+    )
+    approval_required: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=_default("0")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "id", name="uq_customers_operator_id_id"),
+        Index("ix_customers_operator_id_name", "operator_id", "name"),
+        Index("ix_customers_operator_id_phone", "operator_id", "phone"),
+        Index("ix_customers_telegram_user_id", "telegram_user_id"),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("customers")
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    notes: Mapped[str] = mapped_column(String(1000), nullable=False, server_default=_default("''"))
+    archived: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=_default("0"))
+    reminders_paused: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=_default("0")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Child(Base):
+    __tablename__ = "children"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "id", name="uq_children_operator_id_id"),
+        Index("ix_children_operator_id_customer_id", "operator_id", "customer_id"),
+        CheckConstraint(
+            "category IN ('kindergarten', 'primary', 'secondary', 'other')",
+            name="ck_children_category",
+        ),
+        ForeignKeyConstraint(
+            ["operator_id", "customer_id"],
+            ["customers.operator_id", "customers.id"],
+            ondelete="CASCADE",
+            name="fk_children_customer",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("children")
+    customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    category: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default=_default("'primary'")
+    )
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    school: Mapped[str] = mapped_column(String(200), nullable=False, server_default=_default("''"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "id", name="uq_services_operator_id_id"),
+        UniqueConstraint("operator_id", "name", name="uq_services_operator_id_name"),
+        CheckConstraint("monthly_fee_sen >= 0", name="ck_services_monthly_fee_sen"),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("services")
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    description: Mapped[str] = mapped_column(
+        String(500), nullable=False, server_default=_default("''")
+    )
+    monthly_fee_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=_default("1"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class ServiceFee(Base):
+    __tablename__ = "service_fees"
+    __table_args__ = (
+        UniqueConstraint(
+            "service_id", "effective_from", name="uq_service_fees_service_id_effective_from"
+        ),
+        Index("ix_service_fees_operator_id_service_id", "operator_id", "service_id"),
+        CheckConstraint("fee_sen >= 0", name="ck_service_fees_fee_sen"),
+        ForeignKeyConstraint(
+            ["operator_id", "service_id"],
+            ["services.operator_id", "services.id"],
+            ondelete="CASCADE",
+            name="fk_service_fees_service",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("service_fees")
+    service_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    effective_from: Mapped[date] = mapped_column(Date, nullable=False)
+    fee_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Enrollment(Base):
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        UniqueConstraint(
+            "child_id",
+            "service_id",
+            "start_month",
+            name="uq_enrollments_child_id_service_id_start_month",
+        ),
+        Index("ix_enrollments_operator_id_start_month", "operator_id", "start_month"),
+        Index("ix_enrollments_operator_id_child_id", "operator_id", "child_id"),
+        Index("ix_enrollments_operator_id_service_id", "operator_id", "service_id"),
+        CheckConstraint(
+            "fee_override_sen IS NULL OR fee_override_sen >= 0",
+            name="ck_enrollments_fee_override_sen",
+        ),
+        CheckConstraint(
+            "end_month IS NULL OR end_month >= start_month", name="ck_enrollments_months"
+        ),
+        ForeignKeyConstraint(
+            ["operator_id", "child_id"],
+            ["children.operator_id", "children.id"],
+            ondelete="CASCADE",
+            name="fk_enrollments_child",
+        ),
+        ForeignKeyConstraint(
+            ["operator_id", "service_id"],
+            ["services.operator_id", "services.id"],
+            ondelete="CASCADE",
+            name="fk_enrollments_service",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("enrollments")
+    child_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    service_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    start_month: Mapped[date] = mapped_column(Date, nullable=False)
+    end_month: Mapped[date | None] = mapped_column(Date, nullable=True)
+    fee_override_sen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class HolidayMonth(Base):
+    __tablename__ = "holiday_months"
+    __table_args__ = (TABLE_OPTIONS,)
+
+    operator_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("operators.id", ondelete="CASCADE", name="fk_holiday_months_operator_id"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    note: Mapped[str] = mapped_column(String(200), nullable=False, server_default=_default("''"))
+
+
+class InvoiceCounter(Base):
+    __tablename__ = "invoice_counters"
+    __table_args__ = (TABLE_OPTIONS,)
+
+    operator_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("operators.id", ondelete="CASCADE", name="fk_invoice_counters_operator_id"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    last_seq: Mapped[int] = mapped_column(Integer, nullable=False, server_default=_default("0"))
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "id", name="uq_invoices_operator_id_id"),
+        UniqueConstraint("operator_id", "number", name="uq_invoices_operator_id_number"),
+        UniqueConstraint("customer_id", "period", name="uq_invoices_customer_id_period"),
+        Index("ix_invoices_operator_id_status", "operator_id", "status"),
+        Index("ix_invoices_operator_id_period", "operator_id", "period"),
+        Index("ix_invoices_operator_id_due_date", "operator_id", "due_date"),
+        Index("ix_invoices_operator_id_customer_id", "operator_id", "customer_id"),
+        CheckConstraint("kind IN ('monthly', 'adhoc')", name="ck_invoices_kind"),
+        CheckConstraint(
+            "status IN ('draft', 'open', 'partial', 'paid', 'void')", name="ck_invoices_status"
+        ),
+        CheckConstraint(
+            "subtotal_sen >= 0 AND discount_sen >= 0 AND discount_sen <= subtotal_sen"
+            " AND total_sen = subtotal_sen - discount_sen AND paid_sen >= 0"
+            " AND paid_sen <= total_sen",
+            name="ck_invoices_amounts",
+        ),
+        ForeignKeyConstraint(
+            ["operator_id", "customer_id"],
+            ["customers.operator_id", "customers.id"],
+            name="fk_invoices_customer",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("invoices")
+    customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    number: Mapped[str] = mapped_column(String(32), nullable=False)
+    kind: Mapped[str] = mapped_column(
+        String(10), nullable=False, server_default=_default("'adhoc'")
+    )
+    period: Mapped[date | None] = mapped_column(Date, nullable=True)
+    issue_date: Mapped[date] = mapped_column(Date, nullable=False)
+    due_date: Mapped[date] = mapped_column(Date, nullable=False)
+    description: Mapped[str] = mapped_column(
+        String(500), nullable=False, server_default=_default("''")
+    )
+    subtotal_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    discount_sen: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=_default("0")
+    )
+    total_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    paid_sen: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=_default("0"))
+    status: Mapped[str] = mapped_column(
+        String(10), nullable=False, server_default=_default("'open'")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    void_reason: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default=_default("''")
+    )
+
+
+class InvoiceItem(Base):
+    __tablename__ = "invoice_items"
+    __table_args__ = (
+        Index("ix_invoice_items_operator_id_invoice_id", "operator_id", "invoice_id"),
+        CheckConstraint("quantity > 0", name="ck_invoice_items_quantity"),
+        CheckConstraint(
+            "unit_price_sen >= 0 AND amount_sen = unit_price_sen * quantity",
+            name="ck_invoice_items_amount",
+        ),
+        ForeignKeyConstraint(
+            ["operator_id", "invoice_id"],
+            ["invoices.operator_id", "invoices.id"],
+            ondelete="CASCADE",
+            name="fk_invoice_items_invoice",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("invoice_items")
+    invoice_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    position: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, server_default=_default("0")
+    )
+    description: Mapped[str] = mapped_column(String(300), nullable=False)
+    child_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        ForeignKey("children.id", ondelete="SET NULL", name="fk_invoice_items_child_id"),
+        nullable=True,
+    )
+    service_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        ForeignKey("services.id", ondelete="SET NULL", name="fk_invoice_items_service_id"),
+        nullable=True,
+    )
+    unit_price_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    quantity: Mapped[int] = mapped_column(Integer, nullable=False, server_default=_default("1"))
+    amount_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class Payment(Base):
+    __tablename__ = "payments"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "id", name="uq_payments_operator_id_id"),
+        Index("ix_payments_operator_id_paid_on", "operator_id", "paid_on"),
+        Index("ix_payments_operator_id_customer_id", "operator_id", "customer_id"),
+        CheckConstraint("amount_sen > 0", name="ck_payments_amount_sen"),
+        CheckConstraint(
+            "method IN ('cash', 'bank_transfer', 'duitnow', 'cheque', 'other')",
+            name="ck_payments_method",
+        ),
+        ForeignKeyConstraint(
+            ["operator_id", "customer_id"],
+            ["customers.operator_id", "customers.id"],
+            name="fk_payments_customer",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("payments")
+    customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    amount_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    method: Mapped[str] = mapped_column(String(20), nullable=False)
+    reference: Mapped[str] = mapped_column(
+        String(100), nullable=False, server_default=_default("''")
+    )
+    paid_on: Mapped[date] = mapped_column(Date, nullable=False)
+    recorded_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    note: Mapped[str] = mapped_column(String(500), nullable=False, server_default=_default("''"))
+    voided: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=_default("0"))
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class PaymentAllocation(Base):
+    __tablename__ = "payment_allocations"
+    __table_args__ = (
+        UniqueConstraint(
+            "payment_id", "invoice_id", name="uq_payment_allocations_payment_id_invoice_id"
+        ),
+        Index("ix_payment_allocations_operator_id_payment_id", "operator_id", "payment_id"),
+        Index("ix_payment_allocations_operator_id_invoice_id", "operator_id", "invoice_id"),
+        CheckConstraint("amount_sen > 0", name="ck_payment_allocations_amount_sen"),
+        ForeignKeyConstraint(
+            ["operator_id", "payment_id"],
+            ["payments.operator_id", "payments.id"],
+            ondelete="CASCADE",
+            name="fk_payment_allocations_payment",
+        ),
+        ForeignKeyConstraint(
+            ["operator_id", "invoice_id"],
+            ["invoices.operator_id", "invoices.id"],
+            ondelete="CASCADE",
+            name="fk_payment_allocations_invoice",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("payment_allocations")
+    payment_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    invoice_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    amount_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

@@ -1,0 +1,123 @@
+"""Fixtures shared by every test: the two real databases and a pinned clock.
+
+Data tests take the `db` fixture and run once on embedded SQLite and once on MariaDB through
+aiomysql (ids `[sqlite]` and `[mysql]`). MariaDB is found at TEST_MYSQL_URL (default
+mysql+aiomysql://root@127.0.0.1:3306/); the suite makes its own scratch database, empties it
+between tests and drops it at the end. With CI=true an unreachable MariaDB fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pymysql
+import pytest
+from sqlalchemy.engine import URL, make_url
+
+from services.clock import FixedClock
+from services.db import Database, schema_statements
+from services.models import Base
+
+DEFAULT_TEST_MYSQL_URL = "mysql+aiomysql://root@127.0.0.1:3306/"
+
+
+def mysql_server_url() -> URL:
+    """Return the server URL the tests use (no database part)."""
+    return make_url(os.environ.get("TEST_MYSQL_URL", DEFAULT_TEST_MYSQL_URL)).set(database=None)
+
+
+def mysql_admin_connection(database: str | None = None) -> pymysql.connections.Connection:
+    """Open a plain synchronous connection to the test server (for set-up and clean-up)."""
+    url = mysql_server_url()
+    return pymysql.connect(
+        host=url.host or "127.0.0.1",
+        port=url.port or 3306,
+        user=url.username or "root",
+        password=url.password or "",
+        database=database,
+        charset="utf8mb4",
+        autocommit=True,
+    )
+
+
+class ScratchMySQL:
+    """A scratch MariaDB database holding schema.sql, emptied between tests."""
+
+    def __init__(self) -> None:
+        self.name = f"vanbill_test_{uuid.uuid4().hex[:10]}"
+        with mysql_admin_connection() as conn, conn.cursor() as cur:
+            cur.execute(
+                f"CREATE DATABASE `{self.name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+        with mysql_admin_connection(self.name) as conn, conn.cursor() as cur:
+            for statement in schema_statements():
+                cur.execute(statement)
+            cur.execute("SHOW TABLES")
+            self.tables = [row[0] for row in cur.fetchall()]
+
+    @property
+    def url(self) -> str:
+        """Return the async URL of the scratch database."""
+        return mysql_server_url().set(database=self.name).render_as_string(hide_password=False)
+
+    def empty(self) -> None:
+        """Delete every row (foreign keys off for the moment)."""
+        with mysql_admin_connection(self.name) as conn, conn.cursor() as cur:
+            cur.execute("SET FOREIGN_KEY_CHECKS=0")
+            for table in self.tables:
+                cur.execute(f"DELETE FROM `{table}`")
+            cur.execute("SET FOREIGN_KEY_CHECKS=1")
+
+    def drop(self) -> None:
+        """Drop the scratch database."""
+        with mysql_admin_connection() as conn, conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{self.name}`")
+
+
+def _mysql_unreachable_reason() -> str | None:
+    try:
+        with mysql_admin_connection() as conn, conn.cursor() as cur:
+            cur.execute("SELECT 1")
+    except pymysql.MySQLError as exc:
+        return f"MariaDB is not reachable at {mysql_server_url()!s}: {exc}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def mysql_scratch() -> Iterator[ScratchMySQL]:
+    """Create the session's scratch MariaDB database (or fail/skip if there is no server)."""
+    reason = _mysql_unreachable_reason()
+    if reason is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason} (CI=true: the [mysql] tests must run)", pytrace=False)
+        pytest.skip(reason)
+    scratch = ScratchMySQL()
+    yield scratch
+    scratch.drop()
+
+
+@pytest.fixture(params=["sqlite", "mysql"])
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A fresh, empty database with the full schema: embedded SQLite, then MariaDB."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'vanbill-test.db'}")
+        async with database.engine.begin() as conn:
+            await conn.run_sync(Base.metadata.create_all)
+    else:
+        scratch: ScratchMySQL = request.getfixturevalue("mysql_scratch")
+        scratch.empty()
+        database = Database(scratch.url, pool_size=25)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """A clock pinned to 10:00 in Kuala Lumpur on 15 January 2026."""
+    return FixedClock(datetime(2026, 1, 15, 2, 0, tzinfo=UTC))
