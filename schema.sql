@@ -277,3 +277,137 @@ CREATE TABLE IF NOT EXISTS payment_allocations (
   CONSTRAINT fk_payment_allocations_invoice FOREIGN KEY (operator_id, invoice_id)
     REFERENCES invoices (operator_id, id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Which reminder stage (days relative to the due date: -3, 0, 3, 7, 14) went out for an invoice.
+-- The unique key makes "each stage at most once per invoice" a fact of the database.
+CREATE TABLE IF NOT EXISTS reminder_log (
+  id BIGINT NOT NULL AUTO_INCREMENT,
+  operator_id BIGINT NOT NULL,
+  invoice_id BIGINT NOT NULL,
+  stage SMALLINT NOT NULL,
+  sent_on DATE NOT NULL,
+  created_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (id),
+  CONSTRAINT uq_reminder_log_invoice_id_stage UNIQUE (invoice_id, stage),
+  INDEX ix_reminder_log_operator_id_invoice_id (operator_id, invoice_id),
+  CONSTRAINT fk_reminder_log_operator_id FOREIGN KEY (operator_id)
+    REFERENCES operators (id) ON DELETE CASCADE,
+  CONSTRAINT fk_reminder_log_invoice FOREIGN KEY (operator_id, invoice_id)
+    REFERENCES invoices (operator_id, id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- One-time links: a parent's invite (customer_id set) or a second operator's (customer_id NULL).
+-- Only a hash of the token is kept; the token itself lives only in the link.
+CREATE TABLE IF NOT EXISTS link_tokens (
+  id BIGINT NOT NULL AUTO_INCREMENT,
+  operator_id BIGINT NOT NULL,
+  customer_id BIGINT NULL,
+  purpose VARCHAR(10) NOT NULL,
+  token_hash CHAR(64) NOT NULL,
+  expires_at DATETIME(6) NOT NULL,
+  used_at DATETIME(6) NULL,
+  used_by BIGINT NULL,
+  created_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (id),
+  CONSTRAINT uq_link_tokens_token_hash UNIQUE (token_hash),
+  INDEX ix_link_tokens_operator_id_customer_id (operator_id, customer_id),
+  CONSTRAINT ck_link_tokens_purpose CHECK (purpose IN ('parent', 'operator')),
+  CONSTRAINT fk_link_tokens_operator_id FOREIGN KEY (operator_id)
+    REFERENCES operators (id) ON DELETE CASCADE,
+  CONSTRAINT fk_link_tokens_customer FOREIGN KEY (operator_id, customer_id)
+    REFERENCES customers (operator_id, id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- A photo or PDF of a transfer slip a parent sent, waiting for the operator to act on it.
+CREATE TABLE IF NOT EXISTS payment_slips (
+  id BIGINT NOT NULL AUTO_INCREMENT,
+  operator_id BIGINT NOT NULL,
+  customer_id BIGINT NOT NULL,
+  telegram_file_id VARCHAR(255) NOT NULL,
+  file_kind VARCHAR(10) NOT NULL,
+  caption VARCHAR(1000) NOT NULL DEFAULT '',
+  status VARCHAR(10) NOT NULL DEFAULT 'pending',
+  payment_id BIGINT NULL,
+  created_at DATETIME(6) NOT NULL,
+  decided_at DATETIME(6) NULL,
+  PRIMARY KEY (id),
+  INDEX ix_payment_slips_operator_id_status (operator_id, status),
+  CONSTRAINT ck_payment_slips_file_kind CHECK (file_kind IN ('photo', 'document')),
+  CONSTRAINT ck_payment_slips_status CHECK (status IN ('pending', 'recorded', 'dismissed')),
+  CONSTRAINT fk_payment_slips_operator_id FOREIGN KEY (operator_id)
+    REFERENCES operators (id) ON DELETE CASCADE,
+  CONSTRAINT fk_payment_slips_customer FOREIGN KEY (operator_id, customer_id)
+    REFERENCES customers (operator_id, id) ON DELETE CASCADE,
+  CONSTRAINT fk_payment_slips_payment_id FOREIGN KEY (payment_id)
+    REFERENCES payments (id) ON DELETE SET NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- One row per operator and period once a monthly run has started: the catch-up after downtime
+-- and "never twice" are decided here, never from an in-memory job store.
+CREATE TABLE IF NOT EXISTS monthly_runs (
+  id BIGINT NOT NULL AUTO_INCREMENT,
+  operator_id BIGINT NOT NULL,
+  period DATE NOT NULL,
+  status VARCHAR(20) NOT NULL,
+  created_count INTEGER NOT NULL DEFAULT 0,
+  total_sen BIGINT NOT NULL DEFAULT 0,
+  report TEXT NULL,
+  started_at DATETIME(6) NOT NULL,
+  decided_at DATETIME(6) NULL,
+  finished_at DATETIME(6) NULL,
+  PRIMARY KEY (id),
+  CONSTRAINT uq_monthly_runs_operator_id_period UNIQUE (operator_id, period),
+  CONSTRAINT ck_monthly_runs_status CHECK (
+    status IN ('generating', 'awaiting_approval', 'approved', 'held', 'delivering', 'done')),
+  CONSTRAINT fk_monthly_runs_operator_id FOREIGN KEY (operator_id)
+    REFERENCES operators (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The outbox: every message to a parent is first a row here, written in the same transaction as
+-- what caused it; a sender claims due rows, sends them, records Telegram's ids.
+CREATE TABLE IF NOT EXISTS deliveries (
+  id BIGINT NOT NULL AUTO_INCREMENT,
+  operator_id BIGINT NOT NULL,
+  customer_id BIGINT NOT NULL,
+  kind VARCHAR(20) NOT NULL,
+  dedupe_key VARCHAR(100) NOT NULL,
+  invoice_id BIGINT NULL,
+  payment_id BIGINT NULL,
+  body TEXT NULL,
+  status VARCHAR(20) NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at DATETIME(6) NOT NULL,
+  claimed_by VARCHAR(64) NULL,
+  claimed_at DATETIME(6) NULL,
+  chat_id BIGINT NULL,
+  telegram_message_id BIGINT NULL,
+  file_id VARCHAR(255) NULL,
+  last_error VARCHAR(500) NOT NULL DEFAULT '',
+  created_at DATETIME(6) NOT NULL,
+  sent_at DATETIME(6) NULL,
+  PRIMARY KEY (id),
+  CONSTRAINT uq_deliveries_operator_id_dedupe_key UNIQUE (operator_id, dedupe_key),
+  INDEX ix_deliveries_status_next_attempt_at (status, next_attempt_at),
+  INDEX ix_deliveries_operator_id_customer_id (operator_id, customer_id),
+  INDEX ix_deliveries_operator_id_invoice_id (operator_id, invoice_id),
+  CONSTRAINT ck_deliveries_kind
+    CHECK (kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice')),
+  CONSTRAINT ck_deliveries_status CHECK (
+    status IN ('pending', 'waiting_link', 'sending', 'sent', 'failed', 'undeliverable')),
+  CONSTRAINT fk_deliveries_operator_id FOREIGN KEY (operator_id)
+    REFERENCES operators (id) ON DELETE CASCADE,
+  CONSTRAINT fk_deliveries_customer FOREIGN KEY (operator_id, customer_id)
+    REFERENCES customers (operator_id, id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Conversation state and per-chat data of the bot (python-telegram-bot persistence), so a
+-- restart mid-conversation resumes and two webhook instances share it. Keyed by Telegram ids,
+-- not by operator: it holds where a chat is in a conversation, never business data.
+CREATE TABLE IF NOT EXISTS bot_state (
+  kind VARCHAR(20) NOT NULL,
+  name VARCHAR(64) NOT NULL,
+  state_key VARCHAR(100) NOT NULL,
+  value TEXT NOT NULL,
+  updated_at DATETIME(6) NOT NULL,
+  PRIMARY KEY (kind, name, state_key)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

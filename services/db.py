@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import event, inspect
+from sqlalchemy import Insert, Table, event, inspect
+from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -66,6 +67,16 @@ class InitReport:
         else:
             made = "created nothing"
         return f"{self.dialect}: {made}; {len(self.existing)} table(s) were already there."
+
+
+def insert_ignoring_duplicates(dialect: str, table: Table) -> Insert:
+    """Return an INSERT that skips rows whose unique key already exists (MySQL and SQLite)."""
+    if dialect in ("mysql", "mariadb"):
+        # Not INSERT IGNORE: that would also turn foreign-key and truncation errors into warnings.
+        first_key = next(iter(table.primary_key.columns))
+        stmt = mysql.insert(table)
+        return stmt.on_duplicate_key_update({first_key.name: first_key})
+    return sqlite.insert(table).on_conflict_do_nothing()
 
 
 class Database:

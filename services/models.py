@@ -18,6 +18,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Text,
     UniqueConstraint,
     text,
 )
@@ -486,3 +487,176 @@ class PaymentAllocation(Base):
     invoice_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     amount_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class ReminderLog(Base):
+    __tablename__ = "reminder_log"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", "stage", name="uq_reminder_log_invoice_id_stage"),
+        Index("ix_reminder_log_operator_id_invoice_id", "operator_id", "invoice_id"),
+        ForeignKeyConstraint(
+            ["operator_id", "invoice_id"],
+            ["invoices.operator_id", "invoices.id"],
+            ondelete="CASCADE",
+            name="fk_reminder_log_invoice",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("reminder_log")
+    invoice_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    stage: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+    sent_on: Mapped[date] = mapped_column(Date, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class LinkToken(Base):
+    __tablename__ = "link_tokens"
+    __table_args__ = (
+        UniqueConstraint("token_hash", name="uq_link_tokens_token_hash"),
+        Index("ix_link_tokens_operator_id_customer_id", "operator_id", "customer_id"),
+        CheckConstraint("purpose IN ('parent', 'operator')", name="ck_link_tokens_purpose"),
+        ForeignKeyConstraint(
+            ["operator_id", "customer_id"],
+            ["customers.operator_id", "customers.id"],
+            ondelete="CASCADE",
+            name="fk_link_tokens_customer",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("link_tokens")
+    customer_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    purpose: Mapped[str] = mapped_column(String(10), nullable=False)
+    token_hash: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    used_by: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class PaymentSlip(Base):
+    __tablename__ = "payment_slips"
+    __table_args__ = (
+        Index("ix_payment_slips_operator_id_status", "operator_id", "status"),
+        CheckConstraint("file_kind IN ('photo', 'document')", name="ck_payment_slips_file_kind"),
+        CheckConstraint(
+            "status IN ('pending', 'recorded', 'dismissed')", name="ck_payment_slips_status"
+        ),
+        ForeignKeyConstraint(
+            ["operator_id", "customer_id"],
+            ["customers.operator_id", "customers.id"],
+            ondelete="CASCADE",
+            name="fk_payment_slips_customer",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("payment_slips")
+    customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    telegram_file_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    file_kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    caption: Mapped[str] = mapped_column(
+        String(1000), nullable=False, server_default=_default("''")
+    )
+    status: Mapped[str] = mapped_column(
+        String(10), nullable=False, server_default=_default("'pending'")
+    )
+    payment_id: Mapped[int | None] = mapped_column(
+        BigInteger,
+        ForeignKey("payments.id", ondelete="SET NULL", name="fk_payment_slips_payment_id"),
+        nullable=True,
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class MonthlyRun(Base):
+    __tablename__ = "monthly_runs"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "period", name="uq_monthly_runs_operator_id_period"),
+        CheckConstraint(
+            "status IN ('generating', 'awaiting_approval', 'approved', 'held', 'delivering',"
+            " 'done')",
+            name="ck_monthly_runs_status",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("monthly_runs")
+    period: Mapped[date] = mapped_column(Date, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False)
+    created_count: Mapped[int] = mapped_column(
+        Integer, nullable=False, server_default=_default("0")
+    )
+    total_sen: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=_default("0")
+    )
+    report: Mapped[str | None] = mapped_column(Text, nullable=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "dedupe_key", name="uq_deliveries_operator_id_dedupe_key"),
+        Index("ix_deliveries_status_next_attempt_at", "status", "next_attempt_at"),
+        Index("ix_deliveries_operator_id_customer_id", "operator_id", "customer_id"),
+        Index("ix_deliveries_operator_id_invoice_id", "operator_id", "invoice_id"),
+        CheckConstraint(
+            "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice')",
+            name="ck_deliveries_kind",
+        ),
+        CheckConstraint(
+            "status IN ('pending', 'waiting_link', 'sending', 'sent', 'failed', 'undeliverable')",
+            name="ck_deliveries_status",
+        ),
+        ForeignKeyConstraint(
+            ["operator_id", "customer_id"],
+            ["customers.operator_id", "customers.id"],
+            ondelete="CASCADE",
+            name="fk_deliveries_customer",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("deliveries")
+    customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)
+    dedupe_key: Mapped[str] = mapped_column(String(100), nullable=False)
+    invoice_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    payment_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default=_default("'pending'")
+    )
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, server_default=_default("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    file_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    last_error: Mapped[str] = mapped_column(
+        String(500), nullable=False, server_default=_default("''")
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class BotState(Base):
+    __tablename__ = "bot_state"
+    __table_args__ = (TABLE_OPTIONS,)
+
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    state_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
