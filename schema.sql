@@ -257,13 +257,15 @@ CREATE TABLE IF NOT EXISTS payments (
     REFERENCES customers (operator_id, id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Which part of a payment settles which invoice. A payment's unallocated rest is family credit.
+-- Which part of a payment settles which invoice. A payment's unallocated rest is family credit;
+-- from_credit marks money that was already credit when it was applied ("credit applied").
 CREATE TABLE IF NOT EXISTS payment_allocations (
   id BIGINT NOT NULL AUTO_INCREMENT,
   operator_id BIGINT NOT NULL,
   payment_id BIGINT NOT NULL,
   invoice_id BIGINT NOT NULL,
   amount_sen BIGINT NOT NULL,
+  from_credit BOOLEAN NOT NULL DEFAULT 0,
   created_at DATETIME(6) NOT NULL,
   PRIMARY KEY (id),
   CONSTRAINT uq_payment_allocations_payment_id_invoice_id UNIQUE (payment_id, invoice_id),

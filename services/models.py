@@ -486,6 +486,9 @@ class PaymentAllocation(Base):
     payment_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     invoice_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     amount_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    from_credit: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, server_default=_default("0")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 

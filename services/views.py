@@ -349,3 +349,4 @@ class SummaryReport:
     generated_on: date
     months: tuple[MonthFigures, ...]
     top_debtors: tuple[Debtor, ...] = field(default_factory=tuple)
+    overdue_families: int = 0

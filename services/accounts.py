@@ -1,0 +1,168 @@
+"""A family's account: its balance, unpaid invoices and statements over a date range."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from services.billing import OPEN_STATUSES
+from services.clock import Clock, local_today
+from services.customers import load_customer
+from services.db import Database
+from services.errors import InvalidInput
+from services.invoices import load_invoices, load_operator
+from services.models import Invoice, Payment
+from services.operators import to_view as operator_view
+from services.payments import family_credit, family_owed
+from services.views import (
+    METHOD_LABELS,
+    FamilyBalance,
+    StatementDocument,
+    StatementEntry,
+    StatementView,
+)
+
+
+async def family_balance(
+    db: Database, operator_id: int, customer_id: int, clock: Clock
+) -> FamilyBalance:
+    """Return what a family owes now, its credit, and its unpaid invoices oldest first."""
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        customer = await load_customer(session, operator_id, customer_id)
+        today = local_today(clock, operator.timezone)
+        unpaid = await load_invoices(
+            session,
+            operator_id,
+            [Invoice.customer_id == customer_id, Invoice.status.in_(OPEN_STATUSES)],
+            today,
+        )
+        return FamilyBalance(
+            customer_id=customer_id,
+            customer_name=customer.name,
+            owed_sen=await family_owed(session, operator_id, customer_id),
+            credit_sen=await family_credit(session, operator_id, customer_id),
+            unpaid=tuple(unpaid),
+        )
+
+
+async def statement(
+    db: Database, operator_id: int, customer_id: int, start: date, end: date
+) -> StatementView:
+    """Return a family's statement: opening balance, invoices and payments, closing balance.
+
+    The balance is invoices less payments (void ones count for nothing), so credit shows as a
+    negative balance.
+    """
+    if end < start:
+        raise InvalidInput("The statement's end date cannot come before its start.")
+    async with db.sessions() as session:
+        customer = await load_customer(session, operator_id, customer_id)
+        invoiced_before = (
+            await session.execute(
+                select(func.coalesce(func.sum(Invoice.total_sen), 0)).where(
+                    Invoice.operator_id == operator_id,
+                    Invoice.customer_id == customer_id,
+                    Invoice.status != "void",
+                    Invoice.issue_date < start,
+                )
+            )
+        ).scalar_one()
+        paid_before = (
+            await session.execute(
+                select(func.coalesce(func.sum(Payment.amount_sen), 0)).where(
+                    Payment.operator_id == operator_id,
+                    Payment.customer_id == customer_id,
+                    Payment.voided.is_(False),
+                    Payment.paid_on < start,
+                )
+            )
+        ).scalar_one()
+        opening = int(invoiced_before) - int(paid_before)
+        events: list[tuple[date, int, int, str, str, str, int, int]] = []
+        for inv in (
+            await session.execute(
+                select(Invoice).where(
+                    Invoice.operator_id == operator_id,
+                    Invoice.customer_id == customer_id,
+                    Invoice.issue_date >= start,
+                    Invoice.issue_date <= end,
+                )
+            )
+        ).scalars():
+            void = inv.status == "void"
+            events.append(
+                (
+                    inv.issue_date,
+                    0,
+                    inv.id,
+                    "void" if void else "invoice",
+                    inv.number,
+                    (inv.description or "Invoice") + (" (void)" if void else ""),
+                    0 if void else inv.total_sen,
+                    0,
+                )
+            )
+        for pay in (
+            await session.execute(
+                select(Payment).where(
+                    Payment.operator_id == operator_id,
+                    Payment.customer_id == customer_id,
+                    Payment.voided.is_(False),
+                    Payment.paid_on >= start,
+                    Payment.paid_on <= end,
+                )
+            )
+        ).scalars():
+            label = METHOD_LABELS.get(pay.method, pay.method)
+            events.append(
+                (
+                    pay.paid_on,
+                    1,
+                    pay.id,
+                    "payment",
+                    pay.reference or f"PAY-{pay.id}",
+                    f"Payment — {label}",
+                    0,
+                    pay.amount_sen,
+                )
+            )
+        events.sort(key=lambda e: (e[0], e[1], e[2]))
+        running = opening
+        entries = []
+        for on, _order, _id, kind, reference, description, debit, credit in events:
+            running += debit - credit
+            entries.append(
+                StatementEntry(
+                    on=on,
+                    kind=kind,
+                    reference=reference,
+                    description=description,
+                    debit_sen=debit,
+                    credit_sen=credit,
+                    balance_sen=running,
+                )
+            )
+        return StatementView(
+            customer=customer,
+            start=start,
+            end=end,
+            opening_balance_sen=opening,
+            entries=tuple(entries),
+            closing_balance_sen=running,
+        )
+
+
+async def statement_document(
+    db: Database, operator_id: int, customer_id: int, clock: Clock, start: date, end: date
+) -> StatementDocument:
+    """Return what the statement PDF shows."""
+    view = await statement(db, operator_id, customer_id, start, end)
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        return StatementDocument(
+            operator=operator_view(operator),
+            statement=view,
+            today=local_today(clock, operator.timezone),
+        )

@@ -1,0 +1,186 @@
+"""Pure billing rules: totals, sibling discount, status, allocation order, due dates, reminders.
+
+No I/O here: the services fetch rows, call these, and write the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.errors import InvalidInput
+from services.money import check_amount, percent_of
+from services.periods import day_in_month
+
+OPEN_STATUSES = ("open", "partial")
+MAX_LINES = 50
+MAX_QUANTITY = 1000
+
+
+@dataclass(frozen=True)
+class NewLine:
+    """A line someone wants on an invoice (amount is computed, never typed)."""
+
+    description: str
+    unit_price_sen: int
+    quantity: int = 1
+    child_id: int | None = None
+    service_id: int | None = None
+
+    @property
+    def amount_sen(self) -> int:
+        """Return unit price times quantity."""
+        return self.unit_price_sen * self.quantity
+
+
+@dataclass(frozen=True)
+class ChildFee:
+    """One child's route for a month, at the fee in force then."""
+
+    child_id: int
+    child_name: str
+    service_id: int
+    service_name: str
+    fee_sen: int
+
+
+@dataclass(frozen=True)
+class MonthlyBill:
+    """What one family owes for a month before it is numbered and written."""
+
+    lines: tuple[NewLine, ...]
+    subtotal_sen: int
+    discount_sen: int
+
+    @property
+    def total_sen(self) -> int:
+        """Return subtotal less discount."""
+        return self.subtotal_sen - self.discount_sen
+
+
+def invoice_status(total_sen: int, paid_sen: int, *, void: bool = False) -> str:
+    """Return open, partial, paid or void from the amounts."""
+    if void:
+        return "void"
+    if paid_sen <= 0:
+        return "paid" if total_sen == 0 else "open"
+    if paid_sen >= total_sen:
+        return "paid"
+    return "partial"
+
+
+def is_overdue(status: str, due_date: date, today: date) -> bool:
+    """Return True when an unpaid invoice's due date has passed (in the operator's zone)."""
+    return status in OPEN_STATUSES and today > due_date
+
+
+def due_date_for(issue_date: date, due_day: int, period: date | None = None) -> date:
+    """Return the due date: the operator's due day of the billing month, never before issue.
+
+    Ad-hoc invoices take the next due day on or after the issue date. A monthly invoice issued
+    after its month's due day (a late run) is due a week after it is issued.
+    """
+    if period is not None:
+        due = day_in_month(period, due_day)
+        return due if due >= issue_date else issue_date + timedelta(days=7)
+    due = day_in_month(issue_date.replace(day=1), due_day)
+    if due < issue_date:
+        next_month = (issue_date.replace(day=28) + timedelta(days=4)).replace(day=1)
+        due = day_in_month(next_month, due_day)
+    return due
+
+
+def check_lines(lines: Sequence[NewLine]) -> None:
+    """Refuse lines that cannot be billed, with a reason."""
+    if not lines:
+        raise InvalidInput("An invoice needs at least one line.")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"At most {MAX_LINES} lines on one invoice, please.")
+    for line in lines:
+        if not line.description.strip():
+            raise InvalidInput("Every line needs a description.")
+        if len(line.description) > 300:
+            raise InvalidInput("A line's description is 300 characters at most.")
+        if isinstance(line.quantity, bool) or not 1 <= line.quantity <= MAX_QUANTITY:
+            raise InvalidInput(f"A quantity is a whole number from 1 to {MAX_QUANTITY}.")
+        check_amount(line.unit_price_sen, what="A line's price", allow_zero=True)
+        check_amount(line.amount_sen, what="A line's amount", allow_zero=True)
+    check_amount(sum(line.amount_sen for line in lines), what="The invoice total", allow_zero=True)
+
+
+def monthly_bill(
+    fees: Iterable[ChildFee], sibling_discount_bp: int, month_label: str
+) -> MonthlyBill:
+    """Build a family's monthly lines and its sibling discount.
+
+    The child whose routes cost most pays in full; every further child gets the discount on
+    their routes (ties broken by child id, so the result never depends on query order).
+    """
+    by_child: dict[int, list[ChildFee]] = {}
+    for fee in fees:
+        by_child.setdefault(fee.child_id, []).append(fee)
+    order = sorted(by_child, key=lambda cid: (-sum(f.fee_sen for f in by_child[cid]), cid))
+    lines: list[NewLine] = []
+    discount = 0
+    for rank, child_id in enumerate(order):
+        child_fees = sorted(by_child[child_id], key=lambda f: (f.service_name, f.service_id))
+        for fee in child_fees:
+            lines.append(
+                NewLine(
+                    description=f"{fee.service_name} — {month_label}",
+                    unit_price_sen=fee.fee_sen,
+                    child_id=fee.child_id,
+                    service_id=fee.service_id,
+                )
+            )
+        if rank > 0 and sibling_discount_bp:
+            discount += percent_of(sum(f.fee_sen for f in child_fees), sibling_discount_bp)
+    subtotal = sum(line.amount_sen for line in lines)
+    return MonthlyBill(
+        lines=tuple(lines), subtotal_sen=subtotal, discount_sen=min(discount, subtotal)
+    )
+
+
+def allocate(
+    available: Sequence[tuple[int, int]], owed: Sequence[tuple[int, int]]
+) -> list[tuple[int, int, int]]:
+    """Match money to debts in the order given: (payment, remaining) × (invoice, balance).
+
+    Returns (payment_id, invoice_id, amount) triples; what is left of the payments is credit.
+    Callers pass payments oldest first and invoices oldest due first.
+    """
+    result: list[tuple[int, int, int]] = []
+    payments = [[pid, left] for pid, left in available if left > 0]
+    invoices = [[iid, bal] for iid, bal in owed if bal > 0]
+    p = i = 0
+    while p < len(payments) and i < len(invoices):
+        amount = min(payments[p][1], invoices[i][1])
+        result.append((payments[p][0], invoices[i][0], amount))
+        payments[p][1] -= amount
+        invoices[i][1] -= amount
+        if payments[p][1] == 0:
+            p += 1
+        if invoices[i][1] == 0:
+            i += 1
+    return result
+
+
+def reminder_stage(
+    offsets: Sequence[int], due_date: date, today: date, already_sent: Iterable[int]
+) -> int | None:
+    """Return the reminder stage (days from the due date) to send today, or None.
+
+    The stage is the latest one whose day has come. Earlier stages missed while the bot was down
+    are skipped rather than sent in a burst, and a stage already sent, or an earlier stage than
+    one already sent, is never chosen again.
+    """
+    days = (today - due_date).days
+    reached = [o for o in sorted(offsets) if o <= days]
+    if not reached:
+        return None
+    stage = reached[-1]
+    sent = set(already_sent)
+    if stage in sent or any(s >= stage for s in sent):
+        return None
+    return stage

@@ -1,0 +1,509 @@
+"""Invoices: numbering, ad-hoc creation, voiding, lookups and the documents' view of them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Literal
+
+from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.billing import (
+    OPEN_STATUSES,
+    NewLine,
+    check_lines,
+    due_date_for,
+    invoice_status,
+    is_overdue,
+)
+from services.clock import Clock, local_today
+from services.customers import clean_text, load_customer, lock_customer
+from services.db import Database, insert_ignoring_duplicates
+from services.errors import Conflict, InvalidInput, NotFound
+from services.models import (
+    Child,
+    Customer,
+    Invoice,
+    InvoiceCounter,
+    InvoiceItem,
+    Operator,
+    PaymentAllocation,
+    Service,
+)
+from services.money import check_amount
+from services.operators import to_view as operator_view
+from services.payments import apply_credit, refresh_invoices
+from services.periods import add_months
+from services.views import InvoiceDocument, InvoiceLineView, InvoiceView
+
+Which = Literal["all", "unpaid", "overdue"]
+
+
+def format_number(prefix: str, year: int, seq: int) -> str:
+    """Return an invoice number such as INV-2026-0001."""
+    return f"{prefix}-{year}-{seq:04d}"
+
+
+async def take_numbers(
+    session: AsyncSession, dialect: str, operator: Operator, year: int, count: int
+) -> list[str]:
+    """Reserve count consecutive invoice numbers for the year, holding the counter's row lock.
+
+    The counter row is locked until the transaction ends, so numbers are gap-free (a rollback
+    returns them) and two transactions never take the same one.
+    """
+    await session.execute(
+        insert_ignoring_duplicates(dialect, InvoiceCounter.__table__).values(
+            operator_id=operator.id, year=year, last_seq=0
+        )
+    )
+    last = (
+        await session.execute(
+            select(InvoiceCounter.last_seq)
+            .where(InvoiceCounter.operator_id == operator.id, InvoiceCounter.year == year)
+            .with_for_update()
+        )
+    ).scalar_one()
+    await session.execute(
+        InvoiceCounter.__table__.update()
+        .where(InvoiceCounter.operator_id == operator.id, InvoiceCounter.year == year)
+        .values(last_seq=last + count)
+    )
+    return [format_number(operator.invoice_prefix, year, last + i) for i in range(1, count + 1)]
+
+
+async def load_operator(session: AsyncSession, operator_id: int) -> Operator:
+    """Return the operator row, or raise NotFound."""
+    row = await session.get(Operator, operator_id)
+    if row is None:
+        raise NotFound("No such operator.")
+    return row
+
+
+async def load_invoices(
+    session: AsyncSession, operator_id: int, conditions: Sequence, today: date, *, limit: int = 200
+) -> list[InvoiceView]:
+    """Return the operator's invoices matching conditions, with lines, oldest due first."""
+    rows = (
+        await session.execute(
+            select(Invoice, Operator.timezone)
+            .join(Operator, Operator.id == Invoice.operator_id)
+            .where(Invoice.operator_id == operator_id, *conditions)
+            .order_by(Invoice.due_date, Invoice.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    if not rows:
+        return []
+    ids = [r[0].id for r in rows]
+    customers = {
+        c.id: c
+        for c in (
+            await session.execute(
+                select(Customer).where(
+                    Customer.operator_id == operator_id,
+                    Customer.id.in_({r[0].customer_id for r in rows}),
+                )
+            )
+        ).scalars()
+    }
+    lines: dict[int, list[InvoiceLineView]] = {i: [] for i in ids}
+    item_rows = await session.execute(
+        select(InvoiceItem, Child.name, Service.name)
+        .outerjoin(Child, Child.id == InvoiceItem.child_id)
+        .outerjoin(Service, Service.id == InvoiceItem.service_id)
+        .where(InvoiceItem.operator_id == operator_id, InvoiceItem.invoice_id.in_(ids))
+        .order_by(InvoiceItem.invoice_id, InvoiceItem.position, InvoiceItem.id)
+    )
+    for item, child_name, service_name in item_rows:
+        lines[item.invoice_id].append(
+            InvoiceLineView(
+                description=item.description,
+                quantity=item.quantity,
+                unit_price_sen=item.unit_price_sen,
+                amount_sen=item.amount_sen,
+                child_name=child_name,
+                service_name=service_name,
+            )
+        )
+    credit = dict(
+        (
+            await session.execute(
+                select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount_sen))
+                .where(
+                    PaymentAllocation.operator_id == operator_id,
+                    PaymentAllocation.invoice_id.in_(ids),
+                    PaymentAllocation.from_credit.is_(True),
+                )
+                .group_by(PaymentAllocation.invoice_id)
+            )
+        ).all()
+    )
+    views = []
+    for inv, _tz in rows:
+        customer = customers[inv.customer_id]
+        views.append(
+            InvoiceView(
+                id=inv.id,
+                number=inv.number,
+                customer_id=inv.customer_id,
+                customer_name=customer.name,
+                customer_phone=customer.phone,
+                kind=inv.kind,
+                period=inv.period,
+                issue_date=inv.issue_date,
+                due_date=inv.due_date,
+                description=inv.description,
+                subtotal_sen=inv.subtotal_sen,
+                discount_sen=inv.discount_sen,
+                total_sen=inv.total_sen,
+                paid_sen=inv.paid_sen,
+                credit_applied_sen=int(credit.get(inv.id, 0)),
+                status=inv.status,
+                overdue=is_overdue(inv.status, inv.due_date, today),
+                lines=tuple(lines[inv.id]),
+            )
+        )
+    return views
+
+
+async def _check_line_owners(
+    session: AsyncSession, operator_id: int, customer_id: int, lines: Sequence[NewLine]
+) -> None:
+    child_ids = {line.child_id for line in lines if line.child_id is not None}
+    service_ids = {line.service_id for line in lines if line.service_id is not None}
+    if child_ids:
+        found = (
+            await session.execute(
+                select(func.count()).where(
+                    Child.operator_id == operator_id,
+                    Child.customer_id == customer_id,
+                    Child.id.in_(child_ids),
+                )
+            )
+        ).scalar_one()
+        if found != len(child_ids):
+            raise NotFound("A line names a child who is not in this family.")
+    if service_ids:
+        found = (
+            await session.execute(
+                select(func.count()).where(
+                    Service.operator_id == operator_id, Service.id.in_(service_ids)
+                )
+            )
+        ).scalar_one()
+        if found != len(service_ids):
+            raise NotFound("A line names a route I could not find.")
+
+
+def item_rows(operator_id: int, invoice_id: int, lines: Sequence[NewLine]) -> list[dict]:
+    """Return invoice_items rows for lines (amount computed here, never typed)."""
+    return [
+        {
+            "operator_id": operator_id,
+            "invoice_id": invoice_id,
+            "position": position,
+            "description": line.description.strip()[:300],
+            "child_id": line.child_id,
+            "service_id": line.service_id,
+            "unit_price_sen": line.unit_price_sen,
+            "quantity": line.quantity,
+            "amount_sen": line.amount_sen,
+        }
+        for position, line in enumerate(lines)
+    ]
+
+
+def _plan(
+    operator: Operator,
+    lines: Sequence[NewLine],
+    today: date,
+    issue_date: date | None,
+    due_date: date | None,
+    discount_sen: int,
+) -> tuple[date, date, int, int]:
+    check_lines(lines)
+    subtotal = sum(line.amount_sen for line in lines)
+    check_amount(discount_sen, what="The discount", allow_zero=True)
+    if discount_sen > subtotal:
+        raise InvalidInput("The discount cannot be more than the lines add up to.")
+    issue = issue_date or today
+    due = due_date or due_date_for(issue, operator.due_day)
+    if due < issue:
+        raise InvalidInput("The due date cannot come before the invoice date.")
+    return issue, due, subtotal, subtotal - discount_sen
+
+
+async def create_invoice(
+    db: Database,
+    operator_id: int,
+    customer_id: int,
+    clock: Clock,
+    lines: Sequence[NewLine],
+    *,
+    issue_date: date | None = None,
+    due_date: date | None = None,
+    description: str = "",
+    discount_sen: int = 0,
+) -> InvoiceView:
+    """Create an ad-hoc invoice for a family; any credit the family holds is applied to it."""
+    description = clean_text(description, "description", limit=500, required=False)
+    async with db.sessions.begin() as session:
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        issue, due, subtotal, total = _plan(
+            operator, lines, today, issue_date, due_date, discount_sen
+        )
+        # Lock order everywhere: the number counter first, then the family.
+        (number,) = await take_numbers(session, db.dialect, operator, issue.year, 1)
+        customer = await lock_customer(session, operator_id, customer_id)
+        if customer.archived:
+            raise Conflict(f"{customer.name} is archived; unarchive the family to bill it.")
+        await _check_line_owners(session, operator_id, customer_id, lines)
+        invoice = Invoice(
+            operator_id=operator_id,
+            customer_id=customer_id,
+            number=number,
+            kind="adhoc",
+            issue_date=issue,
+            due_date=due,
+            description=description,
+            subtotal_sen=subtotal,
+            discount_sen=discount_sen,
+            total_sen=total,
+            paid_sen=0,
+            status=invoice_status(total, 0),
+            created_at=clock.now(),
+        )
+        session.add(invoice)
+        await session.flush()
+        await session.execute(
+            InvoiceItem.__table__.insert(), item_rows(operator_id, invoice.id, lines)
+        )
+        await apply_credit(session, operator_id, customer_id, clock)
+        (view,) = await load_invoices(session, operator_id, [Invoice.id == invoice.id], today)
+        return view
+
+
+async def draft_invoice_document(
+    db: Database,
+    operator_id: int,
+    customer_id: int,
+    clock: Clock,
+    lines: Sequence[NewLine],
+    *,
+    due_date: date | None = None,
+    description: str = "",
+    discount_sen: int = 0,
+) -> InvoiceDocument:
+    """Return the document of an invoice not yet created (a preview; nothing is written)."""
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        issue, due, subtotal, total = _plan(operator, lines, today, None, due_date, discount_sen)
+        customer = await load_customer(session, operator_id, customer_id)
+        await _check_line_owners(session, operator_id, customer_id, lines)
+        names = {c.id: c.name for c in customer.children}
+        services = {
+            r[0]: r[1]
+            for r in await session.execute(
+                select(Service.id, Service.name).where(Service.operator_id == operator_id)
+            )
+        }
+        view = InvoiceView(
+            id=0,
+            number="DRAFT",
+            customer_id=customer_id,
+            customer_name=customer.name,
+            customer_phone=customer.phone,
+            kind="adhoc",
+            period=None,
+            issue_date=issue,
+            due_date=due,
+            description=clean_text(description, "description", limit=500, required=False),
+            subtotal_sen=subtotal,
+            discount_sen=discount_sen,
+            total_sen=total,
+            paid_sen=0,
+            credit_applied_sen=0,
+            status="draft",
+            overdue=False,
+            lines=tuple(
+                InvoiceLineView(
+                    description=line.description,
+                    quantity=line.quantity,
+                    unit_price_sen=line.unit_price_sen,
+                    amount_sen=line.amount_sen,
+                    child_name=names.get(line.child_id) if line.child_id else None,
+                    service_name=services.get(line.service_id) if line.service_id else None,
+                )
+                for line in lines
+            ),
+        )
+        previous = await _previous_unpaid(session, operator_id, customer_id, None)
+        return InvoiceDocument(
+            operator=operator_view(operator),
+            invoice=view,
+            previous_unpaid_sen=previous,
+            today=today,
+        )
+
+
+async def void_invoice(
+    db: Database, operator_id: int, invoice_id: int, clock: Clock, *, reason: str = ""
+) -> InvoiceView:
+    """Void an invoice: it stays on record, owes nothing, and what was paid on it is credit."""
+    reason = clean_text(reason, "reason", limit=200, required=False)
+    async with db.sessions.begin() as session:
+        operator = await load_operator(session, operator_id)
+        customer_id = (
+            await session.execute(
+                select(Invoice.customer_id).where(
+                    Invoice.operator_id == operator_id, Invoice.id == invoice_id
+                )
+            )
+        ).scalar_one_or_none()
+        if customer_id is None:
+            raise NotFound("I could not find that invoice.")
+        await lock_customer(session, operator_id, customer_id)
+        invoice = (
+            await session.execute(
+                select(Invoice).where(Invoice.operator_id == operator_id, Invoice.id == invoice_id)
+            )
+        ).scalar_one()
+        if invoice.status == "void":
+            raise Conflict(f"{invoice.number} is void already.")
+        await session.execute(
+            delete(PaymentAllocation).where(
+                PaymentAllocation.operator_id == operator_id,
+                PaymentAllocation.invoice_id == invoice_id,
+            )
+        )
+        invoice.status = "void"
+        invoice.paid_sen = 0
+        invoice.voided_at = clock.now()
+        invoice.void_reason = reason
+        await session.flush()
+        await refresh_invoices(session, operator_id, [invoice_id])
+        await apply_credit(session, operator_id, customer_id, clock)
+        today = local_today(clock, operator.timezone)
+        (view,) = await load_invoices(session, operator_id, [Invoice.id == invoice_id], today)
+        return view
+
+
+async def get_invoice(
+    db: Database, operator_id: int, invoice_id: int, clock: Clock
+) -> InvoiceView:
+    """Return one of the operator's invoices, or raise NotFound."""
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        found = await load_invoices(session, operator_id, [Invoice.id == invoice_id], today)
+        if not found:
+            raise NotFound("I could not find that invoice.")
+        return found[0]
+
+
+async def find_invoice_by_number(
+    db: Database, operator_id: int, number: str, clock: Clock
+) -> InvoiceView:
+    """Return the operator's invoice with this number (case and spaces forgiven)."""
+    wanted = "".join((number or "").split()).upper()
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        found = await load_invoices(session, operator_id, [Invoice.number == wanted], today)
+        if not found:
+            raise NotFound(f"I could not find invoice {wanted[:32]!r}.")
+        return found[0]
+
+
+async def list_invoices(
+    db: Database,
+    operator_id: int,
+    clock: Clock,
+    *,
+    which: Which = "all",
+    customer_id: int | None = None,
+    period: date | None = None,
+    limit: int = 50,
+) -> list[InvoiceView]:
+    """Return invoices: all, unpaid or overdue; for one family or month when given."""
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        conditions: list = []
+        if which in ("unpaid", "overdue"):
+            conditions.append(Invoice.status.in_(OPEN_STATUSES))
+        if which == "overdue":
+            conditions.append(Invoice.due_date < today)
+        if customer_id is not None:
+            conditions.append(Invoice.customer_id == customer_id)
+        if period is not None:
+            month = period.replace(day=1)
+            next_month = add_months(month, 1)
+            conditions.append(
+                or_(
+                    Invoice.period == month,
+                    and_(
+                        Invoice.period.is_(None),
+                        Invoice.issue_date >= month,
+                        Invoice.issue_date < next_month,
+                    ),
+                )
+            )
+        return await load_invoices(
+            session, operator_id, conditions, today, limit=max(1, min(limit, 500))
+        )
+
+
+async def _previous_unpaid(
+    session: AsyncSession, operator_id: int, customer_id: int, invoice: Invoice | None
+) -> int:
+    conditions = [
+        Invoice.operator_id == operator_id,
+        Invoice.customer_id == customer_id,
+        Invoice.status.in_(OPEN_STATUSES),
+    ]
+    if invoice is not None:
+        conditions += [
+            Invoice.id != invoice.id,
+            or_(
+                Invoice.issue_date < invoice.issue_date,
+                and_(Invoice.issue_date == invoice.issue_date, Invoice.id < invoice.id),
+            ),
+        ]
+    owed = (
+        await session.execute(
+            select(func.coalesce(func.sum(Invoice.total_sen - Invoice.paid_sen), 0)).where(
+                *conditions
+            )
+        )
+    ).scalar_one()
+    return int(owed)
+
+
+async def invoice_document(
+    db: Database, operator_id: int, invoice_id: int, clock: Clock
+) -> InvoiceDocument:
+    """Return everything the invoice PDF shows, including the family's earlier unpaid balance."""
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        found = await load_invoices(session, operator_id, [Invoice.id == invoice_id], today)
+        if not found:
+            raise NotFound("I could not find that invoice.")
+        row = (
+            await session.execute(
+                select(Invoice).where(Invoice.operator_id == operator_id, Invoice.id == invoice_id)
+            )
+        ).scalar_one()
+        previous = await _previous_unpaid(session, operator_id, row.customer_id, row)
+        return InvoiceDocument(
+            operator=operator_view(operator),
+            invoice=found[0],
+            previous_unpaid_sen=previous,
+            today=today,
+        )

@@ -1,0 +1,328 @@
+"""Monthly generation: one invoice per family and period, set-based, idempotent, concurrent-safe.
+
+Two runs of one period (twice in a row, or in two processes at once) create each invoice once:
+a run holds the operator's invoice-number counter row lock while it decides which families still
+lack an invoice, and the unique key (customer_id, period) is the database's backstop.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.billing import ChildFee, MonthlyBill, due_date_for, invoice_status, monthly_bill
+from services.clock import Clock, local_today
+from services.db import Database
+from services.invoices import item_rows, load_operator, take_numbers
+from services.models import (
+    Child,
+    Customer,
+    Enrollment,
+    HolidayMonth,
+    Invoice,
+    InvoiceItem,
+    Operator,
+    Payment,
+    PaymentAllocation,
+    Service,
+    ServiceFee,
+)
+from services.payments import apply_credit
+from services.periods import add_months, month_label
+from services.routes import fee_in_force
+
+
+@dataclass(frozen=True)
+class SkippedFamily:
+    """A family not billed this month, and why."""
+
+    customer_id: int
+    name: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class FamilyPlan:
+    """What one family is to be billed for the month."""
+
+    customer_id: int
+    name: str
+    bill: MonthlyBill
+
+
+@dataclass(frozen=True)
+class MonthPlan:
+    """What a monthly run would do, before it does it."""
+
+    period: date
+    holiday: bool
+    families: tuple[FamilyPlan, ...]
+    existing: int
+    skipped: tuple[SkippedFamily, ...]
+    new_families: tuple[str, ...]
+
+    @property
+    def total_sen(self) -> int:
+        """Return what the families to be billed owe in all."""
+        return sum(f.bill.total_sen for f in self.families)
+
+
+@dataclass(frozen=True)
+class MonthlyReport:
+    """What a monthly run did."""
+
+    period: date
+    holiday: bool
+    created: int
+    existing: int
+    skipped: tuple[SkippedFamily, ...]
+    total_sen: int
+    invoice_ids: tuple[int, ...]
+
+    def describe(self) -> str:
+        """Say what happened in a sentence."""
+        label = month_label(self.period)
+        if self.holiday:
+            return f"{label} is a holiday month: nothing was billed."
+        text = f"{label}: {self.created} invoice(s) created, {self.existing} already existed"
+        if self.skipped:
+            text += (
+                f", {len(self.skipped)} famil{'y' if len(self.skipped) == 1 else 'ies'} not billed"
+            )
+        return text + "."
+
+
+async def _is_holiday(session: AsyncSession, operator_id: int, period: date) -> bool:
+    return (
+        await session.execute(
+            select(func.count()).where(
+                HolidayMonth.operator_id == operator_id, HolidayMonth.month == period
+            )
+        )
+    ).scalar_one() > 0
+
+
+async def _plan(
+    session: AsyncSession, operator: Operator, period: date, customer_id: int | None = None
+) -> MonthPlan:
+    """Work out, with a handful of set-based queries, which families to bill and for what."""
+    period = period.replace(day=1)
+    if await _is_holiday(session, operator.id, period):
+        return MonthPlan(period, True, (), 0, (), ())
+    active_in_month = and_(
+        Enrollment.operator_id == operator.id,
+        Enrollment.start_month <= period,
+        or_(Enrollment.end_month.is_(None), Enrollment.end_month >= period),
+    )
+    billed = exists().where(
+        Invoice.operator_id == operator.id,
+        Invoice.customer_id == Customer.id,
+        Invoice.period == period,
+    )
+    scope = [Customer.operator_id == operator.id]
+    if customer_id is not None:
+        scope.append(Customer.id == customer_id)
+    rows = (
+        await session.execute(
+            select(
+                Customer.id,
+                Customer.name,
+                Customer.archived,
+                Child.id,
+                Child.name,
+                Service.id,
+                Service.name,
+                Service.active,
+                Service.monthly_fee_sen,
+                Enrollment.fee_override_sen,
+            )
+            .join(
+                Child,
+                and_(Child.operator_id == Customer.operator_id, Child.customer_id == Customer.id),
+            )
+            .join(Enrollment, and_(Enrollment.child_id == Child.id, active_in_month))
+            .join(
+                Service,
+                and_(Service.operator_id == operator.id, Service.id == Enrollment.service_id),
+            )
+            .where(*scope, ~billed)
+            .order_by(Customer.id, Child.id, Service.id)
+        )
+    ).all()
+    changes: dict[int, list[tuple[date, int]]] = defaultdict(list)
+    for service_id, effective_from, fee in await session.execute(
+        select(ServiceFee.service_id, ServiceFee.effective_from, ServiceFee.fee_sen).where(
+            ServiceFee.operator_id == operator.id, ServiceFee.effective_from <= period
+        )
+    ):
+        changes[service_id].append((effective_from, fee))
+    fees: dict[int, list[ChildFee]] = defaultdict(list)
+    names: dict[int, str] = {}
+    skipped: dict[int, SkippedFamily] = {}
+    for cid, cname, archived, child_id, child_name, sid, sname, active, base, override in rows:
+        names[cid] = cname
+        if archived:
+            skipped[cid] = SkippedFamily(cid, cname, "archived")
+            continue
+        if not active:
+            continue
+        fee = override if override is not None else fee_in_force(base, changes[sid], period)
+        fees[cid].append(ChildFee(child_id, child_name, sid, sname, fee))
+    label = month_label(period)
+    families = []
+    for cid, name in names.items():
+        if cid in skipped:
+            continue
+        if not fees[cid]:
+            skipped[cid] = SkippedFamily(cid, name, "its routes are no longer active")
+            continue
+        bill = monthly_bill(fees[cid], operator.sibling_discount_bp, label)
+        if bill.total_sen == 0:
+            skipped[cid] = SkippedFamily(cid, name, "nothing to bill (the fees are zero)")
+            continue
+        families.append(FamilyPlan(cid, name, bill))
+    existing = (
+        await session.execute(
+            select(func.count()).where(
+                Invoice.operator_id == operator.id,
+                Invoice.period == period,
+                *([Invoice.customer_id == customer_id] if customer_id is not None else []),
+            )
+        )
+    ).scalar_one()
+    previous = add_months(period, -1)
+    billed_before = {
+        r[0]
+        for r in await session.execute(
+            select(Invoice.customer_id).where(
+                Invoice.operator_id == operator.id, Invoice.period == previous
+            )
+        )
+    }
+    new_families = tuple(f.name for f in families if f.customer_id not in billed_before)
+    return MonthPlan(
+        period=period,
+        holiday=False,
+        families=tuple(families),
+        existing=int(existing),
+        skipped=tuple(skipped.values()),
+        new_families=new_families,
+    )
+
+
+async def preview_month(db: Database, operator_id: int, period: date) -> MonthPlan:
+    """Return what a run for period would bill, writing nothing."""
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        return await _plan(session, operator, period)
+
+
+async def family_bill(
+    db: Database, operator_id: int, customer_id: int, period: date
+) -> MonthlyBill | None:
+    """Return a family's routes for a month as invoice lines (for a hand-made invoice)."""
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        plan = await _plan(session, operator, period, customer_id)
+        return plan.families[0].bill if plan.families else None
+
+
+async def _families_with_credit(
+    session: AsyncSession, operator_id: int, customer_ids: list[int]
+) -> list[int]:
+    allocated = (
+        select(
+            PaymentAllocation.payment_id.label("payment_id"),
+            func.sum(PaymentAllocation.amount_sen).label("allocated"),
+        )
+        .where(PaymentAllocation.operator_id == operator_id)
+        .group_by(PaymentAllocation.payment_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Payment.customer_id)
+        .outerjoin(allocated, allocated.c.payment_id == Payment.id)
+        .where(Payment.operator_id == operator_id, Payment.voided.is_(False))
+        .group_by(Payment.customer_id)
+        .having(func.sum(Payment.amount_sen - func.coalesce(allocated.c.allocated, 0)) > 0)
+    )
+    wanted = set(customer_ids)
+    return [r[0] for r in rows if r[0] in wanted]
+
+
+async def generate_month(
+    db: Database, operator_id: int, period: date, clock: Clock
+) -> MonthlyReport:
+    """Create the period's invoice for every family that has routes in it and none yet."""
+    period = period.replace(day=1)
+    async with db.sessions.begin() as session:
+        operator = await load_operator(session, operator_id)
+        issue = local_today(clock, operator.timezone)
+        # Take the counter's row lock before deciding who still needs an invoice, so a second
+        # run waits here and then finds every invoice already made.
+        await take_numbers(session, db.dialect, operator, issue.year, 0)
+        plan = await _plan(session, operator, period)
+        if plan.holiday or not plan.families:
+            return MonthlyReport(
+                period, plan.holiday, 0, plan.existing, plan.skipped, 0, invoice_ids=()
+            )
+        numbers = await take_numbers(session, db.dialect, operator, issue.year, len(plan.families))
+        due = due_date_for(issue, operator.due_day, period)
+        now = clock.now()
+        label = month_label(period)
+        await session.execute(
+            Invoice.__table__.insert(),
+            [
+                {
+                    "operator_id": operator_id,
+                    "customer_id": family.customer_id,
+                    "number": number,
+                    "kind": "monthly",
+                    "period": period,
+                    "issue_date": issue,
+                    "due_date": due,
+                    "description": f"School transport — {label}",
+                    "subtotal_sen": family.bill.subtotal_sen,
+                    "discount_sen": family.bill.discount_sen,
+                    "total_sen": family.bill.total_sen,
+                    "paid_sen": 0,
+                    "status": invoice_status(family.bill.total_sen, 0),
+                    "created_at": now,
+                }
+                for family, number in zip(plan.families, numbers, strict=True)
+            ],
+        )
+        ids = dict(
+            (
+                await session.execute(
+                    select(Invoice.number, Invoice.id).where(
+                        Invoice.operator_id == operator_id, Invoice.period == period
+                    )
+                )
+            ).all()
+        )
+        items = []
+        for family, number in zip(plan.families, numbers, strict=True):
+            items.extend(item_rows(operator_id, ids[number], family.bill.lines))
+        await session.execute(InvoiceItem.__table__.insert(), items)
+        created_customers = [f.customer_id for f in plan.families]
+        for customer_id in await _families_with_credit(session, operator_id, created_customers):
+            await session.execute(
+                select(Customer.id)
+                .where(Customer.operator_id == operator_id, Customer.id == customer_id)
+                .with_for_update()
+            )
+            await apply_credit(session, operator_id, customer_id, clock)
+        return MonthlyReport(
+            period=period,
+            holiday=False,
+            created=len(plan.families),
+            existing=plan.existing,
+            skipped=plan.skipped,
+            total_sen=plan.total_sen,
+            invoice_ids=tuple(ids[n] for n in numbers),
+        )

@@ -1,0 +1,386 @@
+"""Payments, their allocation to invoices, and the family credit that is left over."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.billing import OPEN_STATUSES, allocate
+from services.clock import Clock, local_today
+from services.customers import clean_text, load_customer, lock_customer
+from services.db import Database
+from services.errors import Conflict, InvalidInput, NotFound
+from services.models import Invoice, Operator, Payment, PaymentAllocation
+from services.money import check_amount, format_money
+from services.operators import to_view as operator_view
+from services.views import PAYMENT_METHODS, AllocationView, PaymentView, ReceiptDocument
+
+
+async def refresh_invoices(
+    session: AsyncSession, operator_id: int, invoice_ids: Iterable[int]
+) -> None:
+    """Recompute paid_sen and status of these invoices from their allocations."""
+    ids = sorted(set(invoice_ids))
+    if not ids:
+        return
+    paid = (
+        select(func.coalesce(func.sum(PaymentAllocation.amount_sen), 0))
+        .where(
+            PaymentAllocation.operator_id == operator_id,
+            PaymentAllocation.invoice_id == Invoice.id,
+        )
+        .scalar_subquery()
+    )
+    await session.execute(
+        update(Invoice)
+        .where(Invoice.operator_id == operator_id, Invoice.id.in_(ids))
+        .values(paid_sen=paid)
+        .execution_options(synchronize_session=False)
+    )
+    # A second statement: MySQL and SQLite disagree on whether SET sees values set before it.
+    await session.execute(
+        update(Invoice)
+        .where(Invoice.operator_id == operator_id, Invoice.id.in_(ids))
+        .values(
+            status=case(
+                (Invoice.status == "void", "void"),
+                (Invoice.paid_sen >= Invoice.total_sen, "paid"),
+                (Invoice.paid_sen > 0, "partial"),
+                else_="open",
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def unallocated_payments(
+    session: AsyncSession, operator_id: int, customer_id: int
+) -> list[tuple[int, int]]:
+    """Return (payment id, amount not yet allocated) for a family, oldest payment first."""
+    allocated = (
+        select(func.coalesce(func.sum(PaymentAllocation.amount_sen), 0))
+        .where(
+            PaymentAllocation.operator_id == operator_id,
+            PaymentAllocation.payment_id == Payment.id,
+        )
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Payment.id, Payment.amount_sen - allocated)
+        .where(
+            Payment.operator_id == operator_id,
+            Payment.customer_id == customer_id,
+            Payment.voided.is_(False),
+        )
+        .order_by(Payment.paid_on, Payment.id)
+    )
+    return [(r[0], int(r[1])) for r in rows if int(r[1]) > 0]
+
+
+async def apply_credit(
+    session: AsyncSession,
+    operator_id: int,
+    customer_id: int,
+    clock: Clock,
+    *,
+    new_payment_id: int | None = None,
+    target_invoice_id: int | None = None,
+) -> None:
+    """Allocate a family's unallocated money to its unpaid invoices, oldest due first.
+
+    The caller holds the customer's row lock. A chosen target invoice is settled first. Money
+    from a payment other than new_payment_id was already credit, and is marked so.
+    """
+    available = await unallocated_payments(session, operator_id, customer_id)
+    if not available:
+        return
+    owed_rows = await session.execute(
+        select(Invoice.id, Invoice.total_sen - Invoice.paid_sen)
+        .where(
+            Invoice.operator_id == operator_id,
+            Invoice.customer_id == customer_id,
+            Invoice.status.in_(OPEN_STATUSES),
+        )
+        .order_by(
+            case((Invoice.id == (target_invoice_id or 0), 0), else_=1),
+            Invoice.due_date,
+            Invoice.id,
+        )
+    )
+    owed = [(r[0], int(r[1])) for r in owed_rows]
+    triples = allocate(available, owed)
+    if not triples:
+        return
+    existing = {
+        (r.payment_id, r.invoice_id): r
+        for r in (
+            await session.execute(
+                select(PaymentAllocation).where(
+                    PaymentAllocation.operator_id == operator_id,
+                    PaymentAllocation.payment_id.in_({t[0] for t in triples}),
+                    PaymentAllocation.invoice_id.in_({t[1] for t in triples}),
+                )
+            )
+        ).scalars()
+    }
+    now = clock.now()
+    for payment_id, invoice_id, amount in triples:
+        row = existing.get((payment_id, invoice_id))
+        if row is not None:
+            row.amount_sen += amount
+        else:
+            session.add(
+                PaymentAllocation(
+                    operator_id=operator_id,
+                    payment_id=payment_id,
+                    invoice_id=invoice_id,
+                    amount_sen=amount,
+                    from_credit=payment_id != new_payment_id,
+                    created_at=now,
+                )
+            )
+    await session.flush()
+    await refresh_invoices(session, operator_id, (t[1] for t in triples))
+
+
+async def family_credit(session: AsyncSession, operator_id: int, customer_id: int) -> int:
+    """Return the family's unallocated money in sen."""
+    return sum(left for _, left in await unallocated_payments(session, operator_id, customer_id))
+
+
+async def family_owed(session: AsyncSession, operator_id: int, customer_id: int) -> int:
+    """Return what the family owes on open invoices in sen."""
+    owed = (
+        await session.execute(
+            select(func.coalesce(func.sum(Invoice.total_sen - Invoice.paid_sen), 0)).where(
+                Invoice.operator_id == operator_id,
+                Invoice.customer_id == customer_id,
+                Invoice.status.in_(OPEN_STATUSES),
+            )
+        )
+    ).scalar_one()
+    return int(owed)
+
+
+async def load_payment(session: AsyncSession, operator_id: int, payment_id: int) -> PaymentView:
+    """Return one of the operator's payments with its allocations, or raise NotFound."""
+    row = (
+        await session.execute(
+            select(Payment).where(Payment.operator_id == operator_id, Payment.id == payment_id)
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("I could not find that payment.")
+    customer = await load_customer(session, operator_id, row.customer_id)
+    allocations = await session.execute(
+        select(PaymentAllocation.invoice_id, Invoice.number, PaymentAllocation.amount_sen)
+        .join(
+            Invoice,
+            (Invoice.operator_id == PaymentAllocation.operator_id)
+            & (Invoice.id == PaymentAllocation.invoice_id),
+        )
+        .where(
+            PaymentAllocation.operator_id == operator_id,
+            PaymentAllocation.payment_id == payment_id,
+        )
+        .order_by(Invoice.due_date, Invoice.id)
+    )
+    return PaymentView(
+        id=row.id,
+        customer_id=row.customer_id,
+        customer_name=customer.name,
+        amount_sen=row.amount_sen,
+        method=row.method,
+        reference=row.reference,
+        paid_on=row.paid_on,
+        voided=row.voided,
+        created_at=row.created_at,
+        allocations=tuple(
+            AllocationView(invoice_id=a[0], invoice_number=a[1], amount_sen=int(a[2]))
+            for a in allocations
+        ),
+    )
+
+
+async def _operator_timezone(session: AsyncSession, operator_id: int) -> str:
+    tz = (
+        await session.execute(select(Operator.timezone).where(Operator.id == operator_id))
+    ).scalar_one_or_none()
+    if tz is None:
+        raise NotFound("No such operator.")
+    return tz
+
+
+async def record_payment(
+    db: Database,
+    operator_id: int,
+    customer_id: int,
+    clock: Clock,
+    *,
+    amount_sen: int,
+    method: str,
+    paid_on: date | None = None,
+    reference: str = "",
+    invoice_id: int | None = None,
+    recorded_by: int | None = None,
+    note: str = "",
+) -> PaymentView:
+    """Record money received from a family and settle invoices with it; the rest is credit.
+
+    A chosen invoice is settled first, then the oldest unpaid ones.
+    """
+    check_amount(amount_sen, what="The payment")
+    if method not in PAYMENT_METHODS:
+        raise InvalidInput(f"A payment method is one of: {', '.join(PAYMENT_METHODS)}.")
+    reference = clean_text(reference, "reference", limit=100, required=False)
+    note = clean_text(note, "note", limit=500, required=False)
+    async with db.sessions.begin() as session:
+        tz = await _operator_timezone(session, operator_id)
+        today = local_today(clock, tz)
+        paid_on = paid_on or today
+        if paid_on > today:
+            raise InvalidInput("A payment cannot be dated in the future.")
+        if paid_on.year < today.year - 5:
+            raise InvalidInput("That date is too far back; please check it.")
+        await lock_customer(session, operator_id, customer_id)
+        if invoice_id is not None:
+            status = (
+                await session.execute(
+                    select(Invoice.status).where(
+                        Invoice.operator_id == operator_id,
+                        Invoice.customer_id == customer_id,
+                        Invoice.id == invoice_id,
+                    )
+                )
+            ).scalar_one_or_none()
+            if status is None:
+                raise NotFound("I could not find that invoice for this family.")
+            if status not in OPEN_STATUSES:
+                raise Conflict(f"That invoice is {status} already; nothing is owed on it.")
+        payment = Payment(
+            operator_id=operator_id,
+            customer_id=customer_id,
+            amount_sen=amount_sen,
+            method=method,
+            reference=reference,
+            paid_on=paid_on,
+            recorded_by=recorded_by,
+            note=note,
+            created_at=clock.now(),
+        )
+        session.add(payment)
+        await session.flush()
+        await apply_credit(
+            session,
+            operator_id,
+            customer_id,
+            clock,
+            new_payment_id=payment.id,
+            target_invoice_id=invoice_id,
+        )
+        return await load_payment(session, operator_id, payment.id)
+
+
+async def void_payment(
+    db: Database, operator_id: int, payment_id: int, clock: Clock
+) -> PaymentView:
+    """Void a payment recorded by mistake: its allocations are undone, statuses recomputed."""
+    async with db.sessions.begin() as session:
+        customer_id = (
+            await session.execute(
+                select(Payment.customer_id).where(
+                    Payment.operator_id == operator_id, Payment.id == payment_id
+                )
+            )
+        ).scalar_one_or_none()
+        if customer_id is None:
+            raise NotFound("I could not find that payment.")
+        await lock_customer(session, operator_id, customer_id)
+        payment = (
+            await session.execute(
+                select(Payment).where(Payment.operator_id == operator_id, Payment.id == payment_id)
+            )
+        ).scalar_one()
+        if payment.voided:
+            raise Conflict("That payment is void already.")
+        touched = [
+            r[0]
+            for r in await session.execute(
+                select(PaymentAllocation.invoice_id).where(
+                    PaymentAllocation.operator_id == operator_id,
+                    PaymentAllocation.payment_id == payment_id,
+                )
+            )
+        ]
+        await session.execute(
+            delete(PaymentAllocation).where(
+                PaymentAllocation.operator_id == operator_id,
+                PaymentAllocation.payment_id == payment_id,
+            )
+        )
+        payment.voided = True
+        payment.voided_at = clock.now()
+        await session.flush()
+        await refresh_invoices(session, operator_id, touched)
+        await apply_credit(session, operator_id, customer_id, clock)
+        return await load_payment(session, operator_id, payment_id)
+
+
+async def get_payment(db: Database, operator_id: int, payment_id: int) -> PaymentView:
+    """Return one of the operator's payments with its allocations."""
+    async with db.sessions() as session:
+        return await load_payment(session, operator_id, payment_id)
+
+
+async def list_payments(
+    db: Database, operator_id: int, *, customer_id: int | None = None, limit: int = 50
+) -> list[PaymentView]:
+    """Return recent payments, newest first (one family's, when given)."""
+    conditions = [Payment.operator_id == operator_id]
+    if customer_id is not None:
+        conditions.append(Payment.customer_id == customer_id)
+    async with db.sessions() as session:
+        ids = (
+            await session.execute(
+                select(Payment.id)
+                .where(*conditions)
+                .order_by(Payment.paid_on.desc(), Payment.id.desc())
+                .limit(max(1, min(limit, 500)))
+            )
+        ).scalars()
+        return [await load_payment(session, operator_id, pid) for pid in list(ids)]
+
+
+async def receipt_document(
+    db: Database, operator_id: int, payment_id: int, clock: Clock
+) -> ReceiptDocument:
+    """Return what the receipt PDF of a payment shows."""
+    async with db.sessions() as session:
+        payment = await load_payment(session, operator_id, payment_id)
+        if payment.voided:
+            raise Conflict("That payment was voided; there is no receipt for it.")
+        operator = await session.get(Operator, operator_id)
+        assert operator is not None
+        customer = await load_customer(session, operator_id, payment.customer_id)
+        owed = await family_owed(session, operator_id, payment.customer_id)
+        credit = await family_credit(session, operator_id, payment.customer_id)
+        return ReceiptDocument(
+            operator=operator_view(operator),
+            payment=payment,
+            customer=customer,
+            balance_after_sen=owed - credit,
+            today=local_today(clock, operator.timezone),
+        )
+
+
+def describe_allocation(payment: PaymentView, currency: str = "MYR") -> str:
+    """Say in a line where a payment went (for chat replies and logs)."""
+    parts = [
+        f"{a.invoice_number} {format_money(a.amount_sen, currency)}" for a in payment.allocations
+    ]
+    if payment.unallocated_sen:
+        parts.append(f"credit {format_money(payment.unallocated_sen, currency)}")
+    return ", ".join(parts) or "nothing allocated"

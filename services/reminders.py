@@ -1,0 +1,131 @@
+"""Which invoices need which payment reminder today; each stage goes out at most once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.billing import OPEN_STATUSES, reminder_stage
+from services.clock import Clock, local_today
+from services.db import Database
+from services.invoices import load_invoices, load_operator
+from services.models import Customer, Invoice, Operator, ReminderLog
+from services.operators import parse_reminder_offsets
+from services.views import InvoiceView
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    """A reminder to send: which invoice, which stage (days from due), how late it is."""
+
+    invoice: InvoiceView
+    stage: int
+    days_late: int
+    chat_id: int | None
+
+    @property
+    def customer_id(self) -> int:
+        """Return the family the invoice belongs to."""
+        return self.invoice.customer_id
+
+
+async def _select(session: AsyncSession, operator_id: int, clock: Clock) -> list[ReminderDue]:
+    operator = await load_operator(session, operator_id)
+    if not operator.reminders_enabled:
+        return []
+    offsets = parse_reminder_offsets(operator.reminder_offsets)
+    if not offsets:
+        return []
+    today = local_today(clock, operator.timezone)
+    latest_due = today - timedelta(days=min(offsets))
+    candidates = (
+        await session.execute(
+            select(Invoice.id, Invoice.due_date, Customer.telegram_chat_id)
+            .join(
+                Customer,
+                and_(
+                    Customer.operator_id == Invoice.operator_id, Customer.id == Invoice.customer_id
+                ),
+            )
+            .where(
+                Invoice.operator_id == operator_id,
+                Invoice.status.in_(OPEN_STATUSES),
+                Invoice.due_date <= latest_due,
+                Customer.archived.is_(False),
+                Customer.reminders_paused.is_(False),
+            )
+        )
+    ).all()
+    if not candidates:
+        return []
+    ids = [c[0] for c in candidates]
+    sent: dict[int, set[int]] = defaultdict(set)
+    for invoice_id, stage in await session.execute(
+        select(ReminderLog.invoice_id, ReminderLog.stage).where(
+            ReminderLog.operator_id == operator_id, ReminderLog.invoice_id.in_(ids)
+        )
+    ):
+        sent[invoice_id].add(stage)
+    chosen: dict[int, tuple[int, int | None]] = {}
+    for invoice_id, due_date, chat_id in candidates:
+        stage = reminder_stage(offsets, due_date, today, sent[invoice_id])
+        if stage is not None:
+            chosen[invoice_id] = (stage, chat_id)
+    if not chosen:
+        return []
+    views = await load_invoices(
+        session, operator_id, [Invoice.id.in_(list(chosen))], today, limit=len(chosen)
+    )
+    return [
+        ReminderDue(
+            invoice=v,
+            stage=chosen[v.id][0],
+            days_late=(today - v.due_date).days,
+            chat_id=chosen[v.id][1],
+        )
+        for v in views
+    ]
+
+
+async def reminders_due(db: Database, operator_id: int, clock: Clock) -> list[ReminderDue]:
+    """Return the reminders due today, writing nothing."""
+    async with db.sessions() as session:
+        return await _select(session, operator_id, clock)
+
+
+async def claim_reminders(
+    db: Database, operator_id: int, clock: Clock, session: AsyncSession | None = None
+) -> list[ReminderDue]:
+    """Choose today's reminders and record them, so no stage is ever chosen twice.
+
+    Pass a session to record them inside a larger transaction (the outbox's).
+    """
+    if session is None:
+        async with db.sessions.begin() as own:
+            return await claim_reminders(db, operator_id, clock, own)
+    # Claims for one operator queue up on its row, so a second pass sees the first's log rows;
+    # the unique key (invoice_id, stage) stays the backstop.
+    operator = (
+        await session.execute(select(Operator).where(Operator.id == operator_id).with_for_update())
+    ).scalar_one()
+    due = await _select(session, operator_id, clock)
+    today = local_today(clock, operator.timezone)
+    if due:
+        await session.execute(
+            ReminderLog.__table__.insert(),
+            [
+                {
+                    "operator_id": operator_id,
+                    "invoice_id": reminder.invoice.id,
+                    "stage": reminder.stage,
+                    "sent_on": today,
+                    "created_at": clock.now(),
+                }
+                for reminder in due
+            ],
+        )
+    return due
