@@ -1,0 +1,153 @@
+"""Families and children: added, found by name or phone, archived, listed with balances."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services import customers, monthly, payments
+from services.clock import FixedClock
+from services.db import Database
+from services.errors import Conflict, InvalidInput, NotFound
+from tests.data.factories import make_business, make_family
+
+
+async def test_a_family_is_found_by_any_way_of_writing_its_phone(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    family = await customers.add_customer(db, biz.id, clock, name="Aminah", phone="012-345 6789")
+    assert family.phone == "+60123456789"
+    for typed in ("+60123456789", "60123456789", "012-345 6789", "3456789"):
+        found = await customers.find_customers(db, biz.id, typed)
+        assert [f.id for f in found] == [family.id], typed
+
+
+async def test_a_family_is_found_by_a_fragment_of_a_parents_or_childs_name(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    chen = await customers.add_customer(db, biz.id, clock, name="陈美玲")
+    kumar = await customers.add_customer(db, biz.id, clock, name="குமார் Raj")
+    await customers.add_child(db, biz.id, kumar.id, clock, name="Priya")
+    assert [f.id for f in await customers.find_customers(db, biz.id, "美玲")] == [chen.id]
+    assert [f.id for f in await customers.find_customers(db, biz.id, "raj")] == [kumar.id]
+    assert [f.id for f in await customers.find_customers(db, biz.id, "PRIY")] == [kumar.id]
+    assert await customers.find_customers(db, biz.id, "%") == []
+    assert await customers.find_customers(db, biz.id, "_") == []
+
+
+async def test_names_are_kept_exactly_as_typed_markup_and_all(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    family = await customers.add_customer(
+        db, biz.id, clock, name='  <b>Ali</b>   & "Sons"\x07 ', notes="gate 2"
+    )
+    assert family.name == '<b>Ali</b> & "Sons"'
+    assert (await customers.get_customer(db, biz.id, family.id)).notes == "gate 2"
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"name": "   "}, "cannot be empty"),
+        ({"name": "x" * 201}, "too long"),
+        ({"name": "Ali", "phone": "call me"}, "phone number"),
+    ],
+)
+async def test_a_family_with_bad_details_is_refused_and_nothing_is_saved(
+    db: Database, clock: FixedClock, fields: dict[str, str], says: str
+) -> None:
+    biz = await make_business(db, clock)
+    with pytest.raises(InvalidInput, match=says):
+        await customers.add_customer(db, biz.id, clock, **fields)
+    assert (await customers.list_customers(db, biz.id)).total == 0
+
+
+async def test_editing_a_family_changes_only_what_was_given(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    family = await customers.add_customer(db, biz.id, clock, name="Aminah", phone="0123456789")
+    edited = await customers.update_customer(db, biz.id, family.id, name="Aminah binti Ali")
+    assert edited.name == "Aminah binti Ali" and edited.phone == "+60123456789"
+    cleared = await customers.update_customer(db, biz.id, family.id, phone="")
+    assert cleared.phone is None
+
+
+async def test_archived_families_leave_the_list_and_come_back_when_unarchived(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    a = await customers.add_customer(db, biz.id, clock, name="Aminah")
+    b = await customers.add_customer(db, biz.id, clock, name="Bala")
+    await customers.set_archived(db, biz.id, a.id)
+    assert [c.id for c in (await customers.list_customers(db, biz.id)).items] == [b.id]
+    assert await customers.find_customers(db, biz.id, "Aminah") == []
+    both = await customers.list_customers(db, biz.id, include_archived=True)
+    assert [c.id for c in both.items] == [a.id, b.id]
+    await customers.set_archived(db, biz.id, a.id, archived=False)
+    assert (await customers.list_customers(db, biz.id)).total == 2
+
+
+async def test_the_list_is_paged_by_name_and_shows_each_balance(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    for i in range(12):
+        await customers.add_customer(db, biz.id, clock, name=f"Parent {i:02d}")
+    first = await customers.list_customers(db, biz.id, page=1, page_size=5)
+    third = await customers.list_customers(db, biz.id, page=3, page_size=5)
+    assert [c.name for c in first.items] == [f"Parent {i:02d}" for i in range(5)]
+    assert [c.name for c in third.items] == ["Parent 10", "Parent 11"]
+    assert first.pages == 3 and first.total == 12
+    payer = first.items[0]
+    await payments.record_payment(
+        db, biz.id, payer.id, clock, amount_sen=5000, method="cash"
+    )  # nothing owed yet: all of it is credit
+    again = await customers.list_customers(db, biz.id, page=1, page_size=5)
+    assert again.items[0].balance_sen == -5000
+    assert again.items[1].balance_sen == 0
+
+
+async def test_children_are_added_edited_and_removed(db: Database, clock: FixedClock) -> None:
+    biz = await make_business(db, clock)
+    family = await customers.add_customer(db, biz.id, clock, name="Aminah")
+    child = await customers.add_child(
+        db, biz.id, family.id, clock, name="Aisyah", category="Kindergarten", birth_year=2021
+    )
+    assert child.category == "kindergarten"
+    child = await customers.update_child(db, biz.id, child.id, clock, school="Tadika Ceria")
+    assert child.school == "Tadika Ceria" and child.name == "Aisyah"
+    assert (await customers.get_customer(db, biz.id, family.id)).children == (child,)
+    await customers.remove_child(db, biz.id, child.id)
+    assert (await customers.get_customer(db, biz.id, family.id)).children == ()
+    with pytest.raises(NotFound):
+        await customers.remove_child(db, biz.id, child.id)
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({"name": ""}, "cannot be empty"),
+        ({"name": "A", "category": "university"}, "category"),
+        ({"name": "A", "birth_year": 1990}, "birth year"),
+    ],
+)
+async def test_a_child_with_bad_details_is_refused(
+    db: Database, clock: FixedClock, fields: dict[str, object], says: str
+) -> None:
+    biz = await make_business(db, clock)
+    family = await customers.add_customer(db, biz.id, clock, name="Aminah")
+    with pytest.raises(InvalidInput, match=says):
+        await customers.add_child(db, biz.id, family.id, clock, **fields)  # type: ignore[arg-type]
+
+
+async def test_a_child_already_billed_cannot_be_deleted(db: Database, clock: FixedClock) -> None:
+    biz = await make_business(db, clock)
+    family = await make_family(db, clock, biz, "Aminah")
+    await monthly.generate_month(db, biz.id, date(2026, 1, 1), clock)
+    with pytest.raises(Conflict, match="end their route"):
+        await customers.remove_child(db, biz.id, family.children[0].id)
