@@ -393,17 +393,24 @@ async def void_invoice(
         return view
 
 
+async def _one_invoice(
+    session: AsyncSession, operator_id: int, condition, clock: Clock, what: str = "that invoice"
+) -> tuple[InvoiceView, Operator]:
+    operator = await load_operator(session, operator_id)
+    today = local_today(clock, operator.timezone)
+    found = await load_invoices(session, operator_id, [condition], today)
+    if not found:
+        raise NotFound(f"I could not find {what}.")
+    return found[0], operator
+
+
 async def get_invoice(
     db: Database, operator_id: int, invoice_id: int, clock: Clock
 ) -> InvoiceView:
     """Return one of the operator's invoices, or raise NotFound."""
     async with db.sessions() as session:
-        operator = await load_operator(session, operator_id)
-        today = local_today(clock, operator.timezone)
-        found = await load_invoices(session, operator_id, [Invoice.id == invoice_id], today)
-        if not found:
-            raise NotFound("I could not find that invoice.")
-        return found[0]
+        view, _ = await _one_invoice(session, operator_id, Invoice.id == invoice_id, clock)
+        return view
 
 
 async def find_invoice_by_number(
@@ -412,12 +419,10 @@ async def find_invoice_by_number(
     """Return the operator's invoice with this number (case and spaces forgiven)."""
     wanted = "".join((number or "").split()).upper()
     async with db.sessions() as session:
-        operator = await load_operator(session, operator_id)
-        today = local_today(clock, operator.timezone)
-        found = await load_invoices(session, operator_id, [Invoice.number == wanted], today)
-        if not found:
-            raise NotFound(f"I could not find invoice {wanted[:32]!r}.")
-        return found[0]
+        view, _ = await _one_invoice(
+            session, operator_id, Invoice.number == wanted, clock, f"invoice {wanted[:32]!r}"
+        )
+        return view
 
 
 async def list_invoices(
@@ -490,11 +495,7 @@ async def invoice_document(
 ) -> InvoiceDocument:
     """Return everything the invoice PDF shows, including the family's earlier unpaid balance."""
     async with db.sessions() as session:
-        operator = await load_operator(session, operator_id)
-        today = local_today(clock, operator.timezone)
-        found = await load_invoices(session, operator_id, [Invoice.id == invoice_id], today)
-        if not found:
-            raise NotFound("I could not find that invoice.")
+        view, operator = await _one_invoice(session, operator_id, Invoice.id == invoice_id, clock)
         row = (
             await session.execute(
                 select(Invoice).where(Invoice.operator_id == operator_id, Invoice.id == invoice_id)
@@ -503,7 +504,7 @@ async def invoice_document(
         previous = await _previous_unpaid(session, operator_id, row.customer_id, row)
         return InvoiceDocument(
             operator=operator_view(operator),
-            invoice=found[0],
+            invoice=view,
             previous_unpaid_sen=previous,
-            today=today,
+            today=local_today(clock, operator.timezone),
         )
