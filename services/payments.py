@@ -214,6 +214,73 @@ async def _operator_timezone(session: AsyncSession, operator_id: int) -> str:
     return tz
 
 
+async def new_payment(
+    session: AsyncSession,
+    operator_id: int,
+    customer_id: int,
+    clock: Clock,
+    *,
+    amount_sen: int,
+    method: str,
+    paid_on: date | None = None,
+    reference: str = "",
+    invoice_id: int | None = None,
+    recorded_by: int | None = None,
+    note: str = "",
+) -> int:
+    """Check and write a payment and settle invoices with it; the caller holds the family lock.
+
+    A chosen invoice is settled first, then the oldest unpaid ones; the rest is credit.
+    """
+    check_amount(amount_sen, what="The payment")
+    if method not in PAYMENT_METHODS:
+        raise InvalidInput(f"A payment method is one of: {', '.join(PAYMENT_METHODS)}.")
+    reference = clean_text(reference, "reference", limit=100, required=False)
+    note = clean_text(note, "note", limit=500, required=False)
+    today = local_today(clock, await _operator_timezone(session, operator_id))
+    paid_on = paid_on or today
+    if paid_on > today:
+        raise InvalidInput("A payment cannot be dated in the future.")
+    if paid_on.year < today.year - 5:
+        raise InvalidInput("That date is too far back; please check it.")
+    if invoice_id is not None:
+        status = (
+            await session.execute(
+                select(Invoice.status).where(
+                    Invoice.operator_id == operator_id,
+                    Invoice.customer_id == customer_id,
+                    Invoice.id == invoice_id,
+                )
+            )
+        ).scalar_one_or_none()
+        if status is None:
+            raise NotFound("I could not find that invoice for this family.")
+        if status not in OPEN_STATUSES:
+            raise Conflict(f"That invoice is {status} already; nothing is owed on it.")
+    payment = Payment(
+        operator_id=operator_id,
+        customer_id=customer_id,
+        amount_sen=amount_sen,
+        method=method,
+        reference=reference,
+        paid_on=paid_on,
+        recorded_by=recorded_by,
+        note=note,
+        created_at=clock.now(),
+    )
+    session.add(payment)
+    await session.flush()
+    await apply_credit(
+        session,
+        operator_id,
+        customer_id,
+        clock,
+        new_payment_id=payment.id,
+        target_invoice_id=invoice_id,
+    )
+    return payment.id
+
+
 async def record_payment(
     db: Database,
     operator_id: int,
@@ -228,60 +295,24 @@ async def record_payment(
     recorded_by: int | None = None,
     note: str = "",
 ) -> PaymentView:
-    """Record money received from a family and settle invoices with it; the rest is credit.
-
-    A chosen invoice is settled first, then the oldest unpaid ones.
-    """
-    check_amount(amount_sen, what="The payment")
-    if method not in PAYMENT_METHODS:
-        raise InvalidInput(f"A payment method is one of: {', '.join(PAYMENT_METHODS)}.")
-    reference = clean_text(reference, "reference", limit=100, required=False)
-    note = clean_text(note, "note", limit=500, required=False)
+    """Record money received from a family and settle invoices with it; the rest is credit."""
     async with db.sessions.begin() as session:
-        tz = await _operator_timezone(session, operator_id)
-        today = local_today(clock, tz)
-        paid_on = paid_on or today
-        if paid_on > today:
-            raise InvalidInput("A payment cannot be dated in the future.")
-        if paid_on.year < today.year - 5:
-            raise InvalidInput("That date is too far back; please check it.")
+        await _operator_timezone(session, operator_id)
         await lock_customer(session, operator_id, customer_id)
-        if invoice_id is not None:
-            status = (
-                await session.execute(
-                    select(Invoice.status).where(
-                        Invoice.operator_id == operator_id,
-                        Invoice.customer_id == customer_id,
-                        Invoice.id == invoice_id,
-                    )
-                )
-            ).scalar_one_or_none()
-            if status is None:
-                raise NotFound("I could not find that invoice for this family.")
-            if status not in OPEN_STATUSES:
-                raise Conflict(f"That invoice is {status} already; nothing is owed on it.")
-        payment = Payment(
-            operator_id=operator_id,
-            customer_id=customer_id,
-            amount_sen=amount_sen,
-            method=method,
-            reference=reference,
-            paid_on=paid_on,
-            recorded_by=recorded_by,
-            note=note,
-            created_at=clock.now(),
-        )
-        session.add(payment)
-        await session.flush()
-        await apply_credit(
+        payment_id = await new_payment(
             session,
             operator_id,
             customer_id,
             clock,
-            new_payment_id=payment.id,
-            target_invoice_id=invoice_id,
+            amount_sen=amount_sen,
+            method=method,
+            paid_on=paid_on,
+            reference=reference,
+            invoice_id=invoice_id,
+            recorded_by=recorded_by,
+            note=note,
         )
-        return await load_payment(session, operator_id, payment.id)
+        return await load_payment(session, operator_id, payment_id)
 
 
 async def void_payment(

@@ -1,0 +1,160 @@
+"""CSV exports of an operator's customers, invoices and payments (amounts exact, 2 decimals)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+from sqlalchemy import and_, select
+
+from services.db import Database
+from services.models import Child, Customer, Invoice, Payment
+from services.views import METHOD_LABELS
+
+_NUMBER = re.compile(r"^[+-]?\d[\d .-]*$")
+
+
+def _ringgit(sen: int) -> str:
+    """Return sen as a plain decimal string (1234.50), exact, for spreadsheets."""
+    sign = "-" if sen < 0 else ""
+    whole, frac = divmod(abs(sen), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def _defuse(value: object) -> object:
+    """Quote text a spreadsheet would run as a formula (=, +, -, @), but not a phone number."""
+    if isinstance(value, str) and value[:1] in "=+-@" and not _NUMBER.match(value):
+        return "'" + value
+    return value
+
+
+def _csv(header: list[str], rows: list[list[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_defuse(v) for v in row])
+    # A BOM so spreadsheet programs read Chinese and Tamil names as UTF-8.
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+async def export_customers(db: Database, operator_id: int) -> bytes:
+    """Return the operator's families and children as CSV."""
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(Customer, Child)
+            .outerjoin(
+                Child,
+                and_(Child.operator_id == Customer.operator_id, Child.customer_id == Customer.id),
+            )
+            .where(Customer.operator_id == operator_id)
+            .order_by(Customer.name, Customer.id, Child.id)
+        )
+        out = [
+            [
+                c.id,
+                c.name,
+                c.phone or "",
+                "yes" if c.telegram_chat_id else "no",
+                "yes" if c.archived else "no",
+                ch.name if ch else "",
+                ch.category if ch else "",
+                ch.birth_year if ch and ch.birth_year else "",
+                ch.school if ch else "",
+                c.notes,
+            ]
+            for c, ch in rows
+        ]
+    return _csv(
+        [
+            "customer_id",
+            "parent",
+            "phone",
+            "linked",
+            "archived",
+            "child",
+            "category",
+            "birth_year",
+            "school",
+            "notes",
+        ],
+        out,
+    )
+
+
+async def export_invoices(db: Database, operator_id: int) -> bytes:
+    """Return the operator's invoices as CSV."""
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(Invoice, Customer.name)
+            .join(
+                Customer,
+                and_(
+                    Customer.operator_id == Invoice.operator_id, Customer.id == Invoice.customer_id
+                ),
+            )
+            .where(Invoice.operator_id == operator_id)
+            .order_by(Invoice.issue_date, Invoice.id)
+        )
+        out = [
+            [
+                inv.number,
+                name,
+                inv.period.strftime("%Y-%m") if inv.period else "",
+                inv.issue_date.isoformat(),
+                inv.due_date.isoformat(),
+                inv.status,
+                _ringgit(inv.subtotal_sen),
+                _ringgit(inv.discount_sen),
+                _ringgit(inv.total_sen),
+                _ringgit(inv.paid_sen),
+                _ringgit(0 if inv.status == "void" else inv.total_sen - inv.paid_sen),
+            ]
+            for inv, name in rows
+        ]
+    return _csv(
+        [
+            "number",
+            "parent",
+            "period",
+            "issue_date",
+            "due_date",
+            "status",
+            "subtotal",
+            "discount",
+            "total",
+            "paid",
+            "balance",
+        ],
+        out,
+    )
+
+
+async def export_payments(db: Database, operator_id: int) -> bytes:
+    """Return the operator's payments as CSV."""
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(Payment, Customer.name)
+            .join(
+                Customer,
+                and_(
+                    Customer.operator_id == Payment.operator_id, Customer.id == Payment.customer_id
+                ),
+            )
+            .where(Payment.operator_id == operator_id)
+            .order_by(Payment.paid_on, Payment.id)
+        )
+        out = [
+            [
+                p.id,
+                name,
+                p.paid_on.isoformat(),
+                _ringgit(p.amount_sen),
+                METHOD_LABELS.get(p.method, p.method),
+                p.reference,
+                "yes" if p.voided else "no",
+            ]
+            for p, name in rows
+        ]
+    return _csv(["payment_id", "parent", "paid_on", "amount", "method", "reference", "void"], out)
