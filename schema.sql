@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS operators (
   CONSTRAINT ck_operators_sibling_discount_bp CHECK (sibling_discount_bp BETWEEN 0 AND 10000)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
--- Parents. phone is E.164 (+60123456789); telegram ids are set once the parent links.
+-- Parents. phone is E.164 (+60123456789); telegram ids are set once the parent links;
+-- telegram_blocked_at is set when Telegram says the parent blocked the bot (403).
 CREATE TABLE IF NOT EXISTS customers (
   id BIGINT NOT NULL AUTO_INCREMENT,
   operator_id BIGINT NOT NULL,
@@ -50,6 +51,7 @@ CREATE TABLE IF NOT EXISTS customers (
   phone VARCHAR(20) NULL,
   telegram_user_id BIGINT NULL,
   telegram_chat_id BIGINT NULL,
+  telegram_blocked_at DATETIME(6) NULL,
   notes VARCHAR(1000) NOT NULL DEFAULT '',
   archived BOOLEAN NOT NULL DEFAULT 0,
   reminders_paused BOOLEAN NOT NULL DEFAULT 0,

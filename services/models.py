@@ -170,6 +170,7 @@ class Customer(Base):
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
     telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     telegram_chat_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    telegram_blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     notes: Mapped[str] = mapped_column(String(1000), nullable=False, server_default=_default("''"))
     archived: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=_default("0"))
     reminders_paused: Mapped[bool] = mapped_column(

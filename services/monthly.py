@@ -14,6 +14,7 @@ from datetime import date
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import delivery
 from services.billing import ChildFee, MonthlyBill, due_date_for, invoice_status, monthly_bill
 from services.clock import Clock, local_today
 from services.db import Database
@@ -255,9 +256,12 @@ async def _families_with_credit(
 
 
 async def generate_month(
-    db: Database, operator_id: int, period: date, clock: Clock
+    db: Database, operator_id: int, period: date, clock: Clock, *, deliver: bool = False
 ) -> MonthlyReport:
-    """Create the period's invoice for every family that has routes in it and none yet."""
+    """Create the period's invoice for every family that has routes in it and none yet.
+
+    With deliver, each new invoice is queued for its family in the same transaction.
+    """
     period = period.replace(day=1)
     async with db.sessions.begin() as session:
         operator = await load_operator(session, operator_id)
@@ -317,6 +321,8 @@ async def generate_month(
                 .with_for_update()
             )
             await apply_credit(session, operator_id, customer_id, clock)
+        if deliver:
+            await delivery.enqueue_invoices(session, db.dialect, operator_id, ids.values(), now)
         return MonthlyReport(
             period=period,
             holiday=False,

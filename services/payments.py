@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import delivery
 from services.billing import OPEN_STATUSES, allocate
 from services.clock import Clock, local_today
 from services.customers import clean_text, load_customer, lock_customer
@@ -294,8 +295,12 @@ async def record_payment(
     invoice_id: int | None = None,
     recorded_by: int | None = None,
     note: str = "",
+    notify_parent: bool = False,
 ) -> PaymentView:
-    """Record money received from a family and settle invoices with it; the rest is credit."""
+    """Record money received from a family and settle invoices with it; the rest is credit.
+
+    With notify_parent, the receipt is queued for the family in the same transaction.
+    """
     async with db.sessions.begin() as session:
         await _operator_timezone(session, operator_id)
         await lock_customer(session, operator_id, customer_id)
@@ -312,6 +317,10 @@ async def record_payment(
             recorded_by=recorded_by,
             note=note,
         )
+        if notify_parent:
+            await delivery.enqueue_receipt(
+                session, db.dialect, operator_id, customer_id, payment_id, clock.now()
+            )
         return await load_payment(session, operator_id, payment_id)
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import delivery
 from services.billing import OPEN_STATUSES, reminder_stage
 from services.clock import Clock, local_today
 from services.db import Database
@@ -129,3 +130,39 @@ async def claim_reminders(
             ],
         )
     return due
+
+
+async def queue_reminders(db: Database, operator_id: int, clock: Clock) -> list[ReminderDue]:
+    """Choose today's reminders and queue them, in one transaction; return what was queued.
+
+    Outside 08:00-21:00 local time they wait in the outbox until 08:00.
+    """
+    async with db.sessions.begin() as session:
+        tz = (
+            await session.execute(select(Operator.timezone).where(Operator.id == operator_id))
+        ).scalar_one()
+        due = await claim_reminders(db, operator_id, clock, session)
+        now = clock.now()
+        not_before = delivery.quiet_until(now, tz)
+        linked = await delivery.linked_customers(
+            session, operator_id, (r.customer_id for r in due)
+        )
+        await delivery.insert_rows(
+            session,
+            db.dialect,
+            [
+                delivery.delivery_row(
+                    operator_id,
+                    r.customer_id,
+                    "reminder",
+                    f"reminder:{r.invoice.id}:{r.stage}",
+                    now,
+                    linked=r.customer_id in linked,
+                    invoice_id=r.invoice.id,
+                    meta={"stage": r.stage, "days_late": r.days_late},
+                    not_before=not_before,
+                )
+                for r in due
+            ],
+        )
+        return due

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from services import delivery
 from services.clock import Clock
 from services.customers import clean_text, lock_customer
 from services.db import Database
@@ -92,7 +93,7 @@ async def record_from_slip(
     method: str = "bank_transfer",
     recorded_by: int | None = None,
 ) -> PaymentView:
-    """Record the payment a slip shows and close the slip, in one transaction."""
+    """Record the payment a slip shows, close the slip and queue the receipt, in one go."""
     async with db.sessions.begin() as session:
         slip = await _pending_slip(session, operator_id, slip_id)
         await lock_customer(session, operator_id, slip.customer_id)
@@ -105,6 +106,9 @@ async def record_from_slip(
             method=method,
             reference=f"Slip #{slip.id}",
             recorded_by=recorded_by,
+        )
+        await delivery.enqueue_receipt(
+            session, db.dialect, operator_id, slip.customer_id, payment_id, clock.now()
         )
         slip.status = "recorded"
         slip.payment_id = payment_id

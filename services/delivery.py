@@ -1,0 +1,433 @@
+"""The delivery outbox: every message to a parent is a row first, then a send, then a record.
+
+A row is written in the same transaction as what caused it (an invoice generated, a payment
+recorded, a reminder chosen), keyed by (operator_id, dedupe_key) so it exists at most once. A
+sender claims due rows (`FOR UPDATE SKIP LOCKED` on MySQL, so two senders never take the same
+row; SQLite has one writer at a time anyway), sends them, and records Telegram's message id and
+file id. A row claimed by a sender that died is taken again once its lease runs out: at most the
+one message in flight at the moment of a crash can go out twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.clock import Clock, zone
+from services.db import Database, insert_ignoring_duplicates
+from services.models import Customer, Delivery, Invoice
+
+MAX_ATTEMPTS = 8
+DEFAULT_LEASE = timedelta(seconds=60)
+QUIET_FROM = time(21, 0)
+QUIET_UNTIL = time(8, 0)
+
+
+@dataclass(frozen=True)
+class DeliveryJob:
+    """A claimed delivery, with everything a sender needs to find its content."""
+
+    id: int
+    operator_id: int
+    customer_id: int
+    kind: str
+    invoice_id: int | None
+    payment_id: int | None
+    meta: dict[str, object]
+    chat_id: int
+    attempts: int
+    reuse_file_id: str | None
+
+
+@dataclass(frozen=True)
+class RunDeliveries:
+    """How the deliveries of one month's invoices stand."""
+
+    queued: int
+    delivered: int
+    waiting_for_link: tuple[str, ...]
+    failed: tuple[tuple[str, str], ...]
+
+
+def quiet_until(now: datetime, tz: str) -> datetime | None:
+    """Return when quiet hours (21:00 to 08:00 local) end, or None when it is not quiet now."""
+    local = now.astimezone(zone(tz))
+    if QUIET_UNTIL <= local.time() < QUIET_FROM:
+        return None
+    day = local.date() if local.time() < QUIET_UNTIL else local.date() + timedelta(days=1)
+    return datetime.combine(day, QUIET_UNTIL, tzinfo=zone(tz)).astimezone(now.tzinfo)
+
+
+def backoff(attempts: int) -> timedelta:
+    """Return how long to wait before another try after `attempts` failed ones."""
+    return timedelta(seconds=min(2 ** max(attempts, 0), 300))
+
+
+def delivery_row(
+    operator_id: int,
+    customer_id: int,
+    kind: str,
+    dedupe_key: str,
+    now: datetime,
+    *,
+    linked: bool,
+    invoice_id: int | None = None,
+    payment_id: int | None = None,
+    meta: dict[str, object] | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, object]:
+    return {
+        "operator_id": operator_id,
+        "customer_id": customer_id,
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "invoice_id": invoice_id,
+        "payment_id": payment_id,
+        "body": json.dumps(meta or {}, sort_keys=True),
+        "status": "pending" if linked else "waiting_link",
+        "attempts": 0,
+        "next_attempt_at": not_before or now,
+        "created_at": now,
+    }
+
+
+async def insert_rows(session: AsyncSession, dialect: str, rows: list[dict[str, object]]) -> None:
+    if rows:
+        await session.execute(insert_ignoring_duplicates(dialect, Delivery.__table__), rows)
+
+
+async def linked_customers(
+    session: AsyncSession, operator_id: int, customer_ids: Iterable[int]
+) -> set[int]:
+    ids = set(customer_ids)
+    if not ids:
+        return set()
+    rows = await session.execute(
+        select(Customer.id).where(
+            Customer.operator_id == operator_id,
+            Customer.id.in_(ids),
+            Customer.telegram_chat_id.is_not(None),
+        )
+    )
+    return {r[0] for r in rows}
+
+
+async def enqueue_invoices(
+    session: AsyncSession,
+    dialect: str,
+    operator_id: int,
+    invoice_ids: Iterable[int],
+    now: datetime,
+) -> None:
+    """Queue each invoice's PDF for its family (once per invoice, whatever calls it)."""
+    ids = list(invoice_ids)
+    if not ids:
+        return
+    owners = dict(
+        (
+            await session.execute(
+                select(Invoice.id, Invoice.customer_id).where(
+                    Invoice.operator_id == operator_id,
+                    Invoice.id.in_(ids),
+                    Invoice.status != "void",
+                )
+            )
+        ).all()
+    )
+    linked = await linked_customers(session, operator_id, owners.values())
+    await insert_rows(
+        session,
+        dialect,
+        [
+            delivery_row(
+                operator_id,
+                customer_id,
+                "invoice",
+                f"invoice:{invoice_id}",
+                now,
+                linked=customer_id in linked,
+                invoice_id=invoice_id,
+            )
+            for invoice_id, customer_id in owners.items()
+        ],
+    )
+
+
+async def enqueue_receipt(
+    session: AsyncSession,
+    dialect: str,
+    operator_id: int,
+    customer_id: int,
+    payment_id: int,
+    now: datetime,
+) -> None:
+    """Queue a payment's receipt for its family."""
+    linked = await linked_customers(session, operator_id, [customer_id])
+    await insert_rows(
+        session,
+        dialect,
+        [
+            delivery_row(
+                operator_id,
+                customer_id,
+                "receipt",
+                f"receipt:{payment_id}",
+                now,
+                linked=customer_id in linked,
+                payment_id=payment_id,
+            )
+        ],
+    )
+
+
+async def send_invoice(db: Database, operator_id: int, invoice_id: int, clock: Clock) -> bool:
+    """Queue an invoice for its family now; return False when it was queued already."""
+    async with db.sessions.begin() as session:
+        before = await _count_key(session, operator_id, f"invoice:{invoice_id}")
+        await enqueue_invoices(session, db.dialect, operator_id, [invoice_id], clock.now())
+        return before == 0 and await _count_key(session, operator_id, f"invoice:{invoice_id}") == 1
+
+
+async def _count_key(session: AsyncSession, operator_id: int, key: str) -> int:
+    return (
+        await session.execute(
+            select(func.count()).where(
+                Delivery.operator_id == operator_id, Delivery.dedupe_key == key
+            )
+        )
+    ).scalar_one()
+
+
+async def claim_due(
+    db: Database,
+    worker: str,
+    clock: Clock,
+    *,
+    limit: int = 30,
+    lease: timedelta = DEFAULT_LEASE,
+    operator_id: int | None = None,
+) -> list[DeliveryJob]:
+    """Take up to `limit` due deliveries for this worker; no other worker gets them meanwhile."""
+    now = clock.now()
+    due = or_(
+        and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
+        and_(Delivery.status == "sending", Delivery.claimed_at < now - lease),
+    )
+    scope = [due] if operator_id is None else [due, Delivery.operator_id == operator_id]
+    async with db.sessions.begin() as session:
+        ids = list(
+            (
+                await session.execute(
+                    select(Delivery.id)
+                    .where(*scope)
+                    .order_by(Delivery.next_attempt_at, Delivery.id)
+                    .limit(limit)
+                    .with_for_update(skip_locked=True)
+                )
+            ).scalars()
+        )
+        if not ids:
+            return []
+        rows = (
+            await session.execute(
+                select(Delivery, Customer.telegram_chat_id, Customer.telegram_blocked_at)
+                .join(
+                    Customer,
+                    and_(
+                        Customer.operator_id == Delivery.operator_id,
+                        Customer.id == Delivery.customer_id,
+                    ),
+                )
+                .where(Delivery.id.in_(ids))
+                .order_by(Delivery.next_attempt_at, Delivery.id)
+            )
+        ).all()
+        jobs = []
+        for delivery, chat_id, blocked_at in rows:
+            if chat_id is None:
+                delivery.status = "waiting_link"
+                continue
+            if blocked_at is not None:
+                delivery.status = "undeliverable"
+                delivery.last_error = "The parent has blocked the bot."
+                continue
+            delivery.status = "sending"
+            delivery.claimed_by = worker[:64]
+            delivery.claimed_at = now
+            delivery.attempts += 1
+            delivery.chat_id = chat_id
+            jobs.append((delivery, chat_id))
+        reuse = await _invoice_file_ids(session, [d.invoice_id for d, _ in jobs if d.invoice_id])
+        return [
+            DeliveryJob(
+                id=d.id,
+                operator_id=d.operator_id,
+                customer_id=d.customer_id,
+                kind=d.kind,
+                invoice_id=d.invoice_id,
+                payment_id=d.payment_id,
+                meta=json.loads(d.body or "{}"),
+                chat_id=chat_id,
+                attempts=d.attempts,
+                reuse_file_id=reuse.get(d.invoice_id) if d.invoice_id else None,
+            )
+            for d, chat_id in jobs
+        ]
+
+
+async def _invoice_file_ids(session: AsyncSession, invoice_ids: list[int]) -> dict[int, str]:
+    """Return the Telegram file id of each invoice PDF already uploaded (to send it again)."""
+    if not invoice_ids:
+        return {}
+    rows = await session.execute(
+        select(Delivery.invoice_id, Delivery.file_id).where(
+            Delivery.invoice_id.in_(set(invoice_ids)),
+            Delivery.kind == "invoice",
+            Delivery.status == "sent",
+            Delivery.file_id.is_not(None),
+        )
+    )
+    return {r[0]: r[1] for r in rows}
+
+
+async def mark_sent(
+    db: Database,
+    delivery_id: int,
+    clock: Clock,
+    *,
+    message_id: int | None,
+    file_id: str | None = None,
+) -> None:
+    """Record that Telegram accepted the message."""
+    async with db.sessions.begin() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(
+                status="sent",
+                sent_at=clock.now(),
+                telegram_message_id=message_id,
+                file_id=file_id[:255] if file_id else None,
+                last_error="",
+            )
+        )
+
+
+async def mark_retry(
+    db: Database,
+    delivery_id: int,
+    clock: Clock,
+    *,
+    error: str,
+    retry_after: timedelta | None = None,
+) -> str:
+    """Put a delivery back for another try later (or give up after MAX_ATTEMPTS); return status."""
+    async with db.sessions.begin() as session:
+        row = (
+            await session.execute(
+                select(Delivery).where(Delivery.id == delivery_id).with_for_update()
+            )
+        ).scalar_one()
+        if retry_after is None and row.attempts >= MAX_ATTEMPTS:
+            row.status = "failed"
+        else:
+            row.status = "pending"
+            row.next_attempt_at = clock.now() + (retry_after or backoff(row.attempts))
+            if retry_after is not None:
+                row.attempts = max(row.attempts - 1, 0)  # Telegram's flood wait is not a failure
+        row.last_error = error[:500]
+        return row.status
+
+
+async def mark_blocked(db: Database, delivery_id: int, clock: Clock, *, error: str) -> bool:
+    """Mark a delivery undeliverable because the parent blocked the bot.
+
+    Returns True only the first time the family is found blocked, so the operator is told once.
+    """
+    async with db.sessions.begin() as session:
+        row = (
+            await session.execute(select(Delivery).where(Delivery.id == delivery_id))
+        ).scalar_one()
+        row.status = "undeliverable"
+        row.last_error = error[:500]
+        result = await session.execute(
+            update(Customer)
+            .where(
+                Customer.operator_id == row.operator_id,
+                Customer.id == row.customer_id,
+                Customer.telegram_blocked_at.is_(None),
+            )
+            .values(telegram_blocked_at=clock.now())
+        )
+        return result.rowcount == 1
+
+
+async def release_waiting(
+    session: AsyncSession, operator_id: int, customer_id: int, now: datetime
+) -> int:
+    """Let a family's waiting messages go out now that it is linked (and unblocked)."""
+    await session.execute(
+        update(Customer)
+        .where(Customer.operator_id == operator_id, Customer.id == customer_id)
+        .values(telegram_blocked_at=None)
+    )
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.operator_id == operator_id,
+            Delivery.customer_id == customer_id,
+            Delivery.status.in_(("waiting_link", "undeliverable")),
+        )
+        .values(status="pending", next_attempt_at=now, attempts=0)
+    )
+    return int(result.rowcount or 0)
+
+
+async def pending_count(db: Database, operator_id: int | None = None) -> int:
+    """Return how many deliveries are still to be sent (due now or later, or in flight)."""
+    conditions = [Delivery.status.in_(("pending", "sending"))]
+    if operator_id is not None:
+        conditions.append(Delivery.operator_id == operator_id)
+    async with db.sessions() as session:
+        return int((await session.execute(select(func.count()).where(*conditions))).scalar_one())
+
+
+async def run_deliveries(db: Database, operator_id: int, period: date) -> RunDeliveries:
+    """Return how the invoice deliveries of one month stand (for the run report)."""
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(
+                select(Delivery.status, Customer.name, Delivery.last_error)
+                .join(
+                    Invoice,
+                    and_(
+                        Invoice.operator_id == Delivery.operator_id,
+                        Invoice.id == Delivery.invoice_id,
+                    ),
+                )
+                .join(
+                    Customer,
+                    and_(
+                        Customer.operator_id == Delivery.operator_id,
+                        Customer.id == Delivery.customer_id,
+                    ),
+                )
+                .where(
+                    Delivery.operator_id == operator_id,
+                    Delivery.kind == "invoice",
+                    Invoice.period == period.replace(day=1),
+                )
+                .order_by(Customer.name)
+            )
+        ).all()
+    return RunDeliveries(
+        queued=len(rows),
+        delivered=sum(1 for r in rows if r[0] == "sent"),
+        waiting_for_link=tuple(r[1] for r in rows if r[0] == "waiting_link"),
+        failed=tuple((r[1], r[2]) for r in rows if r[0] in ("failed", "undeliverable")),
+    )
