@@ -107,7 +107,7 @@ async def _is_holiday(session: AsyncSession, operator_id: int, period: date) -> 
     ).scalar_one() > 0
 
 
-async def _plan(
+async def plan_in(
     session: AsyncSession, operator: Operator, period: date, customer_id: int | None = None
 ) -> MonthPlan:
     """Work out, with a handful of set-based queries, which families to bill and for what."""
@@ -219,7 +219,7 @@ async def preview_month(db: Database, operator_id: int, period: date) -> MonthPl
     """Return what a run for period would bill, writing nothing."""
     async with db.sessions() as session:
         operator = await load_operator(session, operator_id)
-        return await _plan(session, operator, period)
+        return await plan_in(session, operator, period)
 
 
 async def family_bill(
@@ -228,7 +228,7 @@ async def family_bill(
     """Return a family's routes for a month as invoice lines (for a hand-made invoice)."""
     async with db.sessions() as session:
         operator = await load_operator(session, operator_id)
-        plan = await _plan(session, operator, period, customer_id)
+        plan = await plan_in(session, operator, period, customer_id)
         return plan.families[0].bill if plan.families else None
 
 
@@ -262,73 +262,86 @@ async def generate_month(
 
     With deliver, each new invoice is queued for its family in the same transaction.
     """
-    period = period.replace(day=1)
     async with db.sessions.begin() as session:
-        operator = await load_operator(session, operator_id)
-        issue = local_today(clock, operator.timezone)
-        # Take the counter's row lock before deciding who still needs an invoice, so a second
-        # run waits here and then finds every invoice already made.
-        await take_numbers(session, db.dialect, operator, issue.year, 0)
-        plan = await _plan(session, operator, period)
-        if plan.holiday or not plan.families:
-            return MonthlyReport(
-                period, plan.holiday, 0, plan.existing, plan.skipped, 0, invoice_ids=()
-            )
-        numbers = await take_numbers(session, db.dialect, operator, issue.year, len(plan.families))
-        due = due_date_for(issue, operator.due_day, period)
-        now = clock.now()
-        label = month_label(period)
-        await session.execute(
-            Invoice.__table__.insert(),
-            [
-                {
-                    "operator_id": operator_id,
-                    "customer_id": family.customer_id,
-                    "number": number,
-                    "kind": "monthly",
-                    "period": period,
-                    "issue_date": issue,
-                    "due_date": due,
-                    "description": f"School transport — {label}",
-                    "subtotal_sen": family.bill.subtotal_sen,
-                    "discount_sen": family.bill.discount_sen,
-                    "total_sen": family.bill.total_sen,
-                    "paid_sen": 0,
-                    "status": invoice_status(family.bill.total_sen, 0),
-                    "created_at": now,
-                }
-                for family, number in zip(plan.families, numbers, strict=True)
-            ],
-        )
-        ids = dict(
-            (
-                await session.execute(
-                    select(Invoice.number, Invoice.id).where(
-                        Invoice.operator_id == operator_id, Invoice.period == period
-                    )
-                )
-            ).all()
-        )
-        items = []
-        for family, number in zip(plan.families, numbers, strict=True):
-            items.extend(item_rows(operator_id, ids[number], family.bill.lines))
-        await session.execute(InvoiceItem.__table__.insert(), items)
-        created_customers = [f.customer_id for f in plan.families]
-        for customer_id in await _families_with_credit(session, operator_id, created_customers):
-            await session.execute(
-                select(Customer.id)
-                .where(Customer.operator_id == operator_id, Customer.id == customer_id)
-                .with_for_update()
-            )
-            await apply_credit(session, operator_id, customer_id, clock)
-        if deliver:
-            await delivery.enqueue_invoices(session, db.dialect, operator_id, ids.values(), now)
+        return await generate_in(session, db.dialect, operator_id, period, clock, deliver=deliver)
+
+
+async def generate_in(
+    session: AsyncSession,
+    dialect: str,
+    operator_id: int,
+    period: date,
+    clock: Clock,
+    *,
+    deliver: bool = False,
+) -> MonthlyReport:
+    """Do generate_month's work inside the caller's transaction."""
+    period = period.replace(day=1)
+    operator = await load_operator(session, operator_id)
+    issue = local_today(clock, operator.timezone)
+    # Take the counter's row lock before deciding who still needs an invoice, so a second
+    # run waits here and then finds every invoice already made.
+    await take_numbers(session, dialect, operator, issue.year, 0)
+    plan = await plan_in(session, operator, period)
+    if plan.holiday or not plan.families:
         return MonthlyReport(
-            period=period,
-            holiday=False,
-            created=len(plan.families),
-            existing=plan.existing,
-            skipped=plan.skipped,
-            total_sen=plan.total_sen,
-            invoice_ids=tuple(ids[n] for n in numbers),
+            period, plan.holiday, 0, plan.existing, plan.skipped, 0, invoice_ids=()
         )
+    numbers = await take_numbers(session, dialect, operator, issue.year, len(plan.families))
+    due = due_date_for(issue, operator.due_day, period)
+    now = clock.now()
+    label = month_label(period)
+    await session.execute(
+        Invoice.__table__.insert(),
+        [
+            {
+                "operator_id": operator_id,
+                "customer_id": family.customer_id,
+                "number": number,
+                "kind": "monthly",
+                "period": period,
+                "issue_date": issue,
+                "due_date": due,
+                "description": f"School transport — {label}",
+                "subtotal_sen": family.bill.subtotal_sen,
+                "discount_sen": family.bill.discount_sen,
+                "total_sen": family.bill.total_sen,
+                "paid_sen": 0,
+                "status": invoice_status(family.bill.total_sen, 0),
+                "created_at": now,
+            }
+            for family, number in zip(plan.families, numbers, strict=True)
+        ],
+    )
+    ids = dict(
+        (
+            await session.execute(
+                select(Invoice.number, Invoice.id).where(
+                    Invoice.operator_id == operator_id, Invoice.period == period
+                )
+            )
+        ).all()
+    )
+    items = []
+    for family, number in zip(plan.families, numbers, strict=True):
+        items.extend(item_rows(operator_id, ids[number], family.bill.lines))
+    await session.execute(InvoiceItem.__table__.insert(), items)
+    created_customers = [f.customer_id for f in plan.families]
+    for customer_id in await _families_with_credit(session, operator_id, created_customers):
+        await session.execute(
+            select(Customer.id)
+            .where(Customer.operator_id == operator_id, Customer.id == customer_id)
+            .with_for_update()
+        )
+        await apply_credit(session, operator_id, customer_id, clock)
+    if deliver:
+        await delivery.enqueue_invoices(session, dialect, operator_id, ids.values(), now)
+    return MonthlyReport(
+        period=period,
+        holiday=False,
+        created=len(plan.families),
+        existing=plan.existing,
+        skipped=plan.skipped,
+        total_sen=plan.total_sen,
+        invoice_ids=tuple(ids[n] for n in numbers),
+    )

@@ -1,0 +1,237 @@
+"""Monthly runs: when each operator's month is due, started once, approved or held, finished.
+
+Whether a month has run is decided from the monthly_runs table, never from an in-memory job
+store, so a bot that was down on billing day catches up when it starts, and a run never happens
+twice for one operator and period: starting one inserts its row in the same transaction that
+generates the invoices and queues them, under the unique key (operator_id, period).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services import delivery
+from services.clock import Clock, local_now
+from services.db import Database
+from services.errors import Conflict, NotFound
+from services.invoices import load_operator
+from services.models import Delivery, Invoice, MonthlyRun, Operator
+from services.monthly import MonthlyReport, MonthPlan, generate_in, plan_in
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A monthly run as recorded."""
+
+    id: int
+    operator_id: int
+    period: date
+    status: str
+    created_count: int
+    total_sen: int
+
+
+@dataclass(frozen=True)
+class StartedRun:
+    """What starting a run did: generated and queued, or waiting for the operator's approval."""
+
+    run: RunView
+    report: MonthlyReport | None
+    plan: MonthPlan | None
+
+
+def billing_due(local: datetime, billing_day: int, billing_hour: int) -> bool:
+    """Say whether this month's billing time (day and hour, local) has come."""
+    return (local.day, local.hour) >= (billing_day, billing_hour)
+
+
+def _view(row: MonthlyRun) -> RunView:
+    return RunView(
+        row.id, row.operator_id, row.period, row.status, row.created_count, row.total_sen
+    )
+
+
+async def due_runs(db: Database, clock: Clock) -> list[tuple[int, date]]:
+    """Return (operator, period) pairs whose billing time has come and that have no run yet."""
+    async with db.sessions() as session:
+        operators = (await session.execute(select(Operator))).scalars().all()
+        started = {
+            (r[0], r[1])
+            for r in await session.execute(select(MonthlyRun.operator_id, MonthlyRun.period))
+        }
+    due = []
+    for operator in operators:
+        local = local_now(clock, operator.timezone)
+        period = local.date().replace(day=1)
+        if (operator.id, period) in started:
+            continue
+        if billing_due(local, operator.billing_day, operator.billing_hour):
+            due.append((operator.id, period))
+    return due
+
+
+async def _lock_operator(session: AsyncSession, operator_id: int) -> Operator:
+    row = (
+        await session.execute(select(Operator).where(Operator.id == operator_id).with_for_update())
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("No such operator.")
+    return row
+
+
+async def start_run(
+    db: Database, operator_id: int, period: date, clock: Clock
+) -> StartedRun | None:
+    """Start the month's run once: generate and queue it, or ask for approval first.
+
+    Returns None when the run had already started (in this process or another).
+    """
+    period = period.replace(day=1)
+    async with db.sessions.begin() as session:
+        operator = await _lock_operator(session, operator_id)
+        existing = (
+            await session.execute(
+                select(MonthlyRun.id).where(
+                    MonthlyRun.operator_id == operator_id, MonthlyRun.period == period
+                )
+            )
+        ).scalar_one_or_none()
+        if existing is not None:
+            return None
+        now = clock.now()
+        if operator.approval_required:
+            plan = await plan_in(session, operator, period)
+            status = "done" if plan.holiday or not plan.families else "awaiting_approval"
+            row = MonthlyRun(
+                operator_id=operator_id,
+                period=period,
+                status=status,
+                created_count=0,
+                total_sen=plan.total_sen,
+                started_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            return StartedRun(_view(row), None, plan)
+        report = await generate_in(session, db.dialect, operator_id, period, clock, deliver=True)
+        row = MonthlyRun(
+            operator_id=operator_id,
+            period=period,
+            status="delivering" if report.created else "done",
+            created_count=report.created,
+            total_sen=report.total_sen,
+            report=report.describe(),
+            started_at=now,
+            finished_at=None if report.created else now,
+        )
+        session.add(row)
+        await session.flush()
+        return StartedRun(_view(row), report, None)
+
+
+async def _run_row(session: AsyncSession, operator_id: int, run_id: int) -> MonthlyRun:
+    row = (
+        await session.execute(
+            select(MonthlyRun)
+            .where(MonthlyRun.operator_id == operator_id, MonthlyRun.id == run_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound("I could not find that monthly run.")
+    return row
+
+
+async def approve_run(db: Database, operator_id: int, run_id: int, clock: Clock) -> StartedRun:
+    """Generate and queue a run the operator approved (a held one too)."""
+    async with db.sessions.begin() as session:
+        await _lock_operator(session, operator_id)
+        row = await _run_row(session, operator_id, run_id)
+        if row.status not in ("awaiting_approval", "held"):
+            raise Conflict("That month has been approved already.")
+        report = await generate_in(
+            session, db.dialect, operator_id, row.period, clock, deliver=True
+        )
+        row.status = "delivering" if report.created else "done"
+        row.created_count = report.created
+        row.total_sen = report.total_sen
+        row.report = report.describe()
+        row.decided_at = clock.now()
+        if not report.created:
+            row.finished_at = clock.now()
+        await session.flush()
+        return StartedRun(_view(row), report, None)
+
+
+async def hold_run(db: Database, operator_id: int, run_id: int, clock: Clock) -> RunView:
+    """Keep a run on hold: nothing is billed until it is approved."""
+    async with db.sessions.begin() as session:
+        row = await _run_row(session, operator_id, run_id)
+        if row.status != "awaiting_approval":
+            raise Conflict("That month is not waiting for approval.")
+        row.status = "held"
+        row.decided_at = clock.now()
+        await session.flush()
+        return _view(row)
+
+
+async def runs_ready_to_report(db: Database) -> list[RunView]:
+    """Return delivering runs whose invoices have all been sent, parked or given up on."""
+    async with db.sessions() as session:
+        in_flight = (
+            select(func.count())
+            .select_from(Delivery)
+            .join(
+                Invoice,
+                and_(
+                    Invoice.operator_id == Delivery.operator_id, Invoice.id == Delivery.invoice_id
+                ),
+            )
+            .where(
+                Delivery.operator_id == MonthlyRun.operator_id,
+                Delivery.kind == "invoice",
+                Invoice.period == MonthlyRun.period,
+                Delivery.status.in_(("pending", "sending")),
+            )
+            .scalar_subquery()
+        )
+        rows = (
+            await session.execute(
+                select(MonthlyRun).where(MonthlyRun.status == "delivering", in_flight == 0)
+            )
+        ).scalars()
+        return [_view(r) for r in rows]
+
+
+async def finish_run(
+    db: Database, operator_id: int, run_id: int, clock: Clock
+) -> delivery.RunDeliveries | None:
+    """Mark a delivering run done and return its delivery figures (None if finished already)."""
+    async with db.sessions.begin() as session:
+        row = await _run_row(session, operator_id, run_id)
+        if row.status != "delivering":
+            return None
+        row.status = "done"
+        row.finished_at = clock.now()
+        period = row.period
+    return await delivery.run_deliveries(db, operator_id, period)
+
+
+async def get_run(db: Database, operator_id: int, run_id: int) -> RunView:
+    """Return one of the operator's runs."""
+    async with db.sessions() as session:
+        await load_operator(session, operator_id)
+        row = (
+            await session.execute(
+                select(MonthlyRun).where(
+                    MonthlyRun.operator_id == operator_id, MonthlyRun.id == run_id
+                )
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFound("I could not find that monthly run.")
+        return _view(row)
