@@ -1,0 +1,389 @@
+"""Invoice, receipt and statement PDFs: Jinja2 templates laid out by WeasyPrint.
+
+Build one `DocumentRenderer` per process (in `post_init`) and close it in `post_shutdown`: it
+parses the stylesheet and compiles the templates once and holds the one WeasyPrint
+FontConfiguration of the process (a new one per render leaks memory). The sync methods render in
+the calling thread; the async ones render in the renderer's own worker thread, or, for bulk
+runs, in a pool of worker processes (one per core) that each build their own renderer once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import functools
+import multiprocessing
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import date
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import jinja2
+import segno
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher
+
+from services.money import format_money
+from services.periods import MONTH_NAMES, month_label
+from services.views import (
+    InvoiceDocument,
+    InvoiceView,
+    OperatorView,
+    PaymentView,
+    ReceiptDocument,
+    StatementDocument,
+    StatementView,
+)
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+
+# Font family -> the Debian package that ships it. Noto Sans covers Malay and accented Latin
+# names; Chinese and Tamil names need their own faces or they print as empty boxes (tofu).
+REQUIRED_FONTS: dict[str, str] = {
+    "Noto Sans": "fonts-noto-core",
+    "Noto Sans Tamil": "fonts-noto-core",
+    "Noto Sans CJK SC": "fonts-noto-cjk",
+}
+
+# Statuses that get a stamp across the invoice; open and partial invoices get none.
+STAMPS: dict[str, str] = {
+    "paid": "PAID",
+    "void": "VOID",
+    "overdue": "OVERDUE",
+    "draft": "DRAFT",
+}
+
+ENTRY_KINDS: dict[str, str] = {
+    "invoice": "Invoice",
+    "payment": "Payment",
+    "void": "Void",
+    "credit": "Credit",
+    "refund": "Refund",
+    "adjustment": "Adjustment",
+}
+
+# Rendering options handed to WeasyPrint. Only used font subsets are embedded (full_fonts off);
+# images are our own small PNGs, so recompressing them (optimize_images) would only cost time.
+PDF_OPTIONS: dict[str, Any] = {"optimize_images": False, "full_fonts": False}
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class FontsMissing(RuntimeError):
+    """The fonts the documents need are not installed (names would print as empty boxes)."""
+
+
+def installed_font_families() -> set[str]:
+    """Return every font family name fontconfig knows about."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        raise FontsMissing(
+            "fc-list was not found, so the fonts cannot be checked; install the Debian packages "
+            "fontconfig, fonts-noto-core and fonts-noto-cjk (apt-get install fontconfig "
+            "fonts-noto-core fonts-noto-cjk)."
+        )
+    listed = subprocess.run(
+        [fc_list, ":", "family"], capture_output=True, text=True, check=True, timeout=60
+    ).stdout
+    return {name.strip() for line in listed.splitlines() for name in line.split(",") if name}
+
+
+def missing_fonts(families: Iterable[str]) -> dict[str, str]:
+    """Return the required font families absent from families, each with its Debian package."""
+    present = {family.casefold() for family in families}
+    return {
+        family: package
+        for family, package in REQUIRED_FONTS.items()
+        if family.casefold() not in present
+    }
+
+
+def check_fonts(families: Iterable[str] | None = None) -> None:
+    """Raise FontsMissing, naming the Debian packages to install, when a needed font is absent."""
+    missing = missing_fonts(installed_font_families() if families is None else families)
+    if missing:
+        packages = sorted(set(missing.values()))
+        raise FontsMissing(
+            f"The PDF documents need the fonts {', '.join(sorted(missing))}, which are not "
+            f"installed; without them Chinese and Tamil names print as empty boxes. Install "
+            f"the Debian packages {' and '.join(packages)} "
+            f"(apt-get install {' '.join(packages)}), then run fc-cache."
+        )
+
+
+def format_date(day: date) -> str:
+    """Format a date for people: 5 Mar 2026 (the same in every locale)."""
+    return f"{day.day} {MONTH_NAMES[day.month - 1][:3]} {day.year}"
+
+
+def entry_kind_label(kind: str) -> str:
+    """Return a statement entry's kind as people say it."""
+    return ENTRY_KINDS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def receipt_number(payment: PaymentView) -> str:
+    """Return the number printed on a payment's receipt: RCPT-000042."""
+    return f"RCPT-{payment.id:06d}"
+
+
+def _safe_filename(stem: str, fallback: str) -> str:
+    cleaned = _UNSAFE_FILENAME.sub("-", stem).strip(".-")
+    return f"{cleaned or fallback}.pdf"
+
+
+def invoice_filename(invoice: InvoiceView) -> str:
+    """Return the file name an invoice PDF is sent under: INV-2026-0001.pdf."""
+    return _safe_filename(invoice.number, f"invoice-{invoice.id}")
+
+
+def receipt_filename(payment: PaymentView) -> str:
+    """Return the file name a receipt PDF is sent under: RCPT-000042.pdf."""
+    return _safe_filename(receipt_number(payment), f"receipt-{payment.id}")
+
+
+def statement_filename(statement: StatementView) -> str:
+    """Return the file name a statement PDF is sent under."""
+    stem = (
+        f"statement-{statement.customer.id}-"
+        f"{statement.start.isoformat()}-to-{statement.end.isoformat()}"
+    )
+    return _safe_filename(stem, f"statement-{statement.customer.id}")
+
+
+@functools.lru_cache(maxsize=64)
+def qr_data_uri(payload: str) -> str:
+    """Return the payment QR code for payload as a PNG data URI (PNG draws faster than SVG)."""
+    return segno.make(payload, error="m").png_data_uri(scale=4, border=2)
+
+
+@functools.lru_cache(maxsize=16)
+def logo_data_uri(logo: bytes) -> str | None:
+    """Return the operator's logo as a data URI, or None when it is no image format we know."""
+    if logo.startswith(b"\x89PNG\r\n\x1a\n"):
+        mime = "image/png"
+    elif logo.startswith(b"\xff\xd8\xff"):
+        mime = "image/jpeg"
+    elif logo.startswith((b"GIF87a", b"GIF89a")):
+        mime = "image/gif"
+    elif logo.startswith(b"RIFF") and logo[8:12] == b"WEBP":
+        mime = "image/webp"
+    elif b"<svg" in logo[:1024]:
+        mime = "image/svg+xml"
+    else:
+        return None
+    return f"data:{mime};base64,{base64.b64encode(logo).decode('ascii')}"
+
+
+class DocumentRenderer:
+    """Renders invoices, receipts and statements to PDF bytes; build one per process."""
+
+    def __init__(
+        self,
+        *,
+        templates_dir: Path = TEMPLATES_DIR,
+        processes: int | None = None,
+        check: bool = True,
+    ) -> None:
+        if check:
+            check_fonts()
+        self._templates_dir = templates_dir
+        self._processes = processes if processes is not None else (os.cpu_count() or 1)
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(templates_dir),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._invoice = env.get_template("invoice.html")
+        self._receipt = env.get_template("receipt.html")
+        self._statement = env.get_template("statement.html")
+        self._font_config = FontConfiguration()
+        # Documents carry only data: URIs; refusing every other scheme means a template can
+        # never make the renderer read a local file or reach the network.
+        self._fetcher = URLFetcher(allowed_protocols={"data"})
+        self._css = CSS(
+            string=(templates_dir / "style.css").read_text(encoding="utf-8"),
+            font_config=self._font_config,
+            url_fetcher=self._fetcher,
+        )
+        # One thread: renders are CPU-bound under the GIL, and Pango state is not shared safely.
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vanbill-pdf")
+        self._pool: ProcessPoolExecutor | None = None
+
+    # Sync rendering, in the calling thread.
+
+    def invoice_html(self, doc: InvoiceDocument) -> str:
+        """Return the invoice as HTML (what invoice_pdf lays out)."""
+        invoice = doc.invoice
+        payable = invoice.status != "void" and (
+            invoice.balance_sen > 0 or doc.previous_unpaid_sen > 0
+        )
+        payload = doc.operator.payment_qr_payload.strip()
+        return self._invoice.render(
+            **self._common(doc.operator, doc.today),
+            doc=doc,
+            invoice=invoice,
+            stamp=STAMPS.get(invoice.display_status),
+            payable=payable,
+            qr_uri=qr_data_uri(payload) if payable and payload else None,
+        )
+
+    def receipt_html(self, doc: ReceiptDocument) -> str:
+        """Return the receipt as HTML (what receipt_pdf lays out)."""
+        return self._receipt.render(
+            **self._common(doc.operator, doc.today),
+            doc=doc,
+            payment=doc.payment,
+            customer=doc.customer,
+            receipt_no=receipt_number(doc.payment),
+            stamp="VOID" if doc.payment.voided else None,
+        )
+
+    def statement_html(self, doc: StatementDocument) -> str:
+        """Return the statement as HTML (what statement_pdf lays out)."""
+        return self._statement.render(
+            **self._common(doc.operator, doc.today),
+            doc=doc,
+            statement=doc.statement,
+            customer=doc.statement.customer,
+            kind=entry_kind_label,
+            stamp=None,
+        )
+
+    def invoice_pdf(self, doc: InvoiceDocument) -> bytes:
+        """Render an invoice to PDF bytes."""
+        return self._pdf(self.invoice_html(doc))
+
+    def receipt_pdf(self, doc: ReceiptDocument) -> bytes:
+        """Render a receipt to PDF bytes."""
+        return self._pdf(self.receipt_html(doc))
+
+    def statement_pdf(self, doc: StatementDocument) -> bytes:
+        """Render a statement to PDF bytes."""
+        return self._pdf(self.statement_html(doc))
+
+    # Async rendering, off the event loop.
+
+    async def render_invoice(self, doc: InvoiceDocument) -> bytes:
+        """Render an invoice in the renderer's worker thread."""
+        return await self._in_thread(self.invoice_pdf, doc)
+
+    async def render_receipt(self, doc: ReceiptDocument) -> bytes:
+        """Render a receipt in the renderer's worker thread."""
+        return await self._in_thread(self.receipt_pdf, doc)
+
+    async def render_statement(self, doc: StatementDocument) -> bytes:
+        """Render a statement in the renderer's worker thread."""
+        return await self._in_thread(self.statement_pdf, doc)
+
+    async def render_invoices(self, docs: Sequence[InvoiceDocument]) -> list[bytes]:
+        """Render many invoices across the worker processes, returned in the order given."""
+        if not docs:
+            return []
+        executor: Executor
+        if self._processes <= 1 or len(docs) == 1:
+            executor, render = self._thread, self.invoice_pdf
+        else:
+            executor, render = self._process_pool(), _render_invoice_in_worker
+        loop = asyncio.get_running_loop()
+        try:
+            return list(
+                await asyncio.gather(
+                    *(loop.run_in_executor(executor, render, doc) for doc in docs)
+                )
+            )
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory); start afresh on the next call.
+            self._discard_pool()
+            raise
+
+    def start_pool(self) -> None:
+        """Start the worker processes now rather than on the first bulk render."""
+        pool = self._process_pool()
+        # Each worker builds its renderer in its initializer; one trivial task per worker makes
+        # them all start and finish that before we return.
+        for future in [pool.submit(os.getpid) for _ in range(self._processes)]:
+            future.result()
+
+    def close(self) -> None:
+        """Stop the worker thread and the worker processes."""
+        self._thread.shutdown(wait=True, cancel_futures=True)
+        self._discard_pool()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # Internals.
+
+    def _common(self, operator: OperatorView, today: date) -> dict[str, Any]:
+        return {
+            "operator": operator,
+            "today": today,
+            "logo_uri": logo_data_uri(operator.logo) if operator.logo else None,
+            "money": functools.partial(format_money, currency=operator.currency or "MYR"),
+            "day": format_date,
+            "month": month_label,
+        }
+
+    def _pdf(self, html: str) -> bytes:
+        document = HTML(string=html, base_url=str(self._templates_dir), url_fetcher=self._fetcher)
+        pdf = document.write_pdf(
+            stylesheets=[self._css], font_config=self._font_config, **PDF_OPTIONS
+        )
+        assert pdf is not None  # write_pdf returns bytes when given no target
+        return pdf
+
+    async def _in_thread(self, render: Callable[[Any], bytes], doc: Any) -> bytes:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, render, doc)
+
+    def _discard_pool(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _process_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn, not fork: forking a process that runs threads (the bot's, ours) can copy a
+            # held lock into the child and hang it.
+            self._pool = ProcessPoolExecutor(
+                max_workers=self._processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(str(self._templates_dir),),
+            )
+        return self._pool
+
+
+# Worker processes of the bulk pool each hold one renderer, built once by the initializer.
+_worker_renderer: DocumentRenderer | None = None
+
+
+def _start_worker(templates_dir: str) -> None:
+    global _worker_renderer
+    # The parent checked the fonts already; workers have no pool of their own.
+    _worker_renderer = DocumentRenderer(
+        templates_dir=Path(templates_dir), processes=1, check=False
+    )
+
+
+def _render_invoice_in_worker(doc: InvoiceDocument) -> bytes:
+    if _worker_renderer is None:  # pragma: no cover - the initializer always runs first
+        raise RuntimeError("the PDF worker process was started without its renderer")
+    return _worker_renderer.invoice_pdf(doc)

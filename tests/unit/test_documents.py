@@ -1,0 +1,497 @@
+"""Invoice, receipt and statement PDFs: what a parent reads in them, checked in the PDF text."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+import pytest
+from pypdf import PdfReader
+
+from services.documents import (
+    DocumentRenderer,
+    FontsMissing,
+    check_fonts,
+    invoice_filename,
+    missing_fonts,
+    receipt_filename,
+    statement_filename,
+)
+from services.money import format_money
+from services.views import (
+    AllocationView,
+    ChildView,
+    CustomerView,
+    InvoiceDocument,
+    InvoiceLineView,
+    InvoiceView,
+    OperatorView,
+    PaymentView,
+    ReceiptDocument,
+    StatementDocument,
+    StatementEntry,
+    StatementView,
+)
+
+CHINESE = "陈美玲"
+TAMIL = "குமார்"
+ESCAPED = '<b>Ali</b> & "Sons"'
+QR_PAYLOAD = "00020201021126580014A000000615000101065887340212DUITNOW-DEMO5204000053034585802MY"
+
+
+def make_operator(**changes: object) -> OperatorView:
+    """Build a Kuala Lumpur van operator with bank details and a DuitNow QR payload."""
+    operator = OperatorView(
+        id=1,
+        telegram_user_id=1001,
+        business_name="Van Sekolah Kak Ros",
+        address="12 Jalan Melati 3\nTaman Melati, 53100 Kuala Lumpur",
+        phone="+60 12-345 6789",
+        bank_name="Maybank",
+        bank_account="5140 1234 5678",
+        duitnow_id="+60123456789",
+        payment_note="Cash is welcome at pick-up too.",
+        payment_qr_payload=QR_PAYLOAD,
+        logo=None,
+        timezone="Asia/Kuala_Lumpur",
+        currency="MYR",
+        invoice_prefix="INV",
+        due_day=7,
+        billing_day=1,
+        billing_hour=8,
+        reminder_hour=9,
+        reminder_offsets=(0, 3, 7),
+        reminders_enabled=True,
+        sibling_discount_bp=1000,
+        approval_required=False,
+    )
+    return replace(operator, **changes)  # type: ignore[arg-type]
+
+
+def make_invoice(**changes: object) -> InvoiceView:
+    """Build a March invoice for a family of three children, one of them discounted."""
+    lines = (
+        InvoiceLineView("Morning route, March", 1, 18_000, 18_000, "Nur Aisyah binti Ahmad"),
+        InvoiceLineView("Morning route, March", 1, 18_000, 18_000, CHINESE),
+        InvoiceLineView("Afternoon route, March", 1, 15_050, 15_050, TAMIL),
+        InvoiceLineView("School trip to Zoo Negara", 2, 1_225, 2_450, "José Müller"),
+    )
+    subtotal = sum(line.amount_sen for line in lines)
+    invoice = InvoiceView(
+        id=7,
+        number="INV-2026-0001",
+        customer_id=3,
+        customer_name="Ahmad bin Abdullah",
+        customer_phone="+60 13-222 3344",
+        kind="monthly",
+        period=date(2026, 3, 1),
+        issue_date=date(2026, 3, 1),
+        due_date=date(2026, 3, 7),
+        description="",
+        subtotal_sen=subtotal,
+        discount_sen=1_805,
+        total_sen=subtotal - 1_805,
+        paid_sen=10_000,
+        credit_applied_sen=2_500,
+        status="partial",
+        overdue=False,
+        lines=lines,
+    )
+    return replace(invoice, **changes)  # type: ignore[arg-type]
+
+
+def make_invoice_document(**changes: object) -> InvoiceDocument:
+    """Build an invoice document with an earlier unpaid balance."""
+    return InvoiceDocument(
+        operator=make_operator(),
+        invoice=make_invoice(**changes),
+        previous_unpaid_sen=4_510,
+        today=date(2026, 3, 1),
+    )
+
+
+def make_customer() -> CustomerView:
+    """Build the family the receipt and statement are about."""
+    return CustomerView(
+        id=3,
+        name="Ahmad bin Abdullah",
+        phone="+60 13-222 3344",
+        telegram_user_id=None,
+        telegram_chat_id=None,
+        notes="",
+        archived=False,
+        reminders_paused=False,
+        children=(
+            ChildView(1, 3, "Nur Aisyah binti Ahmad", "primary", 2016, "SK Taman Melati"),
+            ChildView(2, 3, CHINESE, "primary", 2017, "SJK(C) Kepong"),
+            ChildView(3, 3, TAMIL, "kindergarten", 2020, "Tadika Sri"),
+        ),
+    )
+
+
+def make_receipt_document(balance_after_sen: int, **changes: object) -> ReceiptDocument:
+    """Build a receipt for a bank transfer that settled two invoices."""
+    payment = PaymentView(
+        id=42,
+        customer_id=3,
+        customer_name="Ahmad bin Abdullah",
+        amount_sen=50_000,
+        method="bank_transfer",
+        reference="MBB-778812",
+        paid_on=date(2026, 3, 5),
+        voided=False,
+        created_at=datetime(2026, 3, 5, 2, 30, tzinfo=UTC),
+        allocations=(
+            AllocationView(6, "INV-2026-0000", 12_345),
+            AllocationView(7, "INV-2026-0001", 30_000),
+        ),
+    )
+    return ReceiptDocument(
+        operator=make_operator(),
+        payment=replace(payment, **changes),  # type: ignore[arg-type]
+        customer=make_customer(),
+        balance_after_sen=balance_after_sen,
+        today=date(2026, 3, 5),
+    )
+
+
+def make_statement_document() -> StatementDocument:
+    """Build a quarter's statement that ends in credit."""
+    entries = (
+        StatementEntry(date(2026, 1, 1), "invoice", "INV-2026-0101", "January", 51_000, 0, 63_345),
+        StatementEntry(date(2026, 1, 9), "payment", "MBB-11", "Bank transfer", 0, 63_345, 0),
+        StatementEntry(
+            date(2026, 2, 1), "invoice", "INV-2026-0202", "February", 49_875, 0, 49_875
+        ),
+        StatementEntry(date(2026, 2, 3), "void", "INV-2026-0202", "Void", 0, 49_875, 0),
+        StatementEntry(date(2026, 3, 2), "payment", "CASH", "Cash at pick-up", 0, 2_050, -2_050),
+    )
+    statement = StatementView(
+        customer=make_customer(),
+        start=date(2026, 1, 1),
+        end=date(2026, 3, 31),
+        opening_balance_sen=12_345,
+        entries=entries,
+        closing_balance_sen=-2_050,
+    )
+    return StatementDocument(operator=make_operator(), statement=statement, today=date(2026, 4, 1))
+
+
+@pytest.fixture(scope="module")
+def renderer() -> Iterator[DocumentRenderer]:
+    """Build one renderer for the whole module, as the bot builds one per process."""
+    built = DocumentRenderer(processes=2)
+    yield built
+    built.close()
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Return the text of every page, as pypdf extracts it."""
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def poppler_text(pdf: bytes) -> str:
+    """Return the text as poppler's pdftotext extracts it (it reads Tamil conjuncts right)."""
+    done = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"],
+        input=pdf,
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
+    return done.stdout.decode("utf-8")
+
+
+def font_names(pdf: bytes) -> set[str]:
+    """Return the base names of every font embedded in the PDF, without subset tags."""
+    names: set[str] = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            base = str(font.get_object()["/BaseFont"]).lstrip("/")
+            names.add(base.split("+", 1)[-1])
+    return names
+
+
+def image_count(pdf: bytes) -> int:
+    """Return how many images the pages draw."""
+    return sum(len(page.images) for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def page_count(pdf: bytes) -> int:
+    """Return the number of pages."""
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def flat(text: str) -> str:
+    """Collapse runs of white space, since extraction breaks lines where the layout does."""
+    return re.sub(r"\s+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def invoice_pdf(renderer: DocumentRenderer) -> bytes:
+    """Render the sample invoice once for the tests that only read it."""
+    return renderer.invoice_pdf(make_invoice_document())
+
+
+def test_invoice_shows_number_parent_lines_totals_and_balance_to_the_sen(
+    invoice_pdf: bytes,
+) -> None:
+    text = flat(pdf_text(invoice_pdf))
+    invoice = make_invoice()
+    assert "INV-2026-0001" in text
+    assert "Ahmad bin Abdullah" in text
+    assert "+60 13-222 3344" in text
+    assert "March 2026" in text
+    assert "7 Mar 2026" in text
+    for line in invoice.lines:
+        assert format_money(line.amount_sen) in text
+        assert format_money(line.unit_price_sen) in text
+    assert "RM 51.00" not in text  # guards against a formatter dropping the odd sen
+    assert "RM 150.50" in text
+    assert "RM 24.50" in text
+    assert f"Subtotal {format_money(invoice.subtotal_sen)}" in text
+    assert f"Sibling discount -{format_money(invoice.discount_sen)}" in text
+    assert f"Total {format_money(invoice.total_sen)}" in text
+    assert f"Credit applied -{format_money(2_500)}" in text
+    assert f"Amount paid so far -{format_money(7_500)}" in text
+    assert f"Balance due {format_money(invoice.balance_sen)}" in text
+    assert f"Previous unpaid balance {format_money(4_510)}" in text
+    assert f"Total outstanding {format_money(invoice.balance_sen + 4_510)}" in text
+
+
+def test_invoice_tells_the_parent_how_to_pay_and_to_quote_the_invoice_number(
+    invoice_pdf: bytes,
+) -> None:
+    text = flat(pdf_text(invoice_pdf))
+    assert "Maybank" in text
+    assert "5140 1234 5678" in text
+    assert "+60123456789" in text
+    assert "Cash is welcome at pick-up too." in text
+    assert "quote INV-2026-0001 as the payment reference" in text
+
+
+def test_invoice_hides_discount_and_previous_balance_when_there_are_none(
+    renderer: DocumentRenderer,
+) -> None:
+    doc = replace(
+        make_invoice_document(discount_sen=0, credit_applied_sen=0, paid_sen=0),
+        previous_unpaid_sen=0,
+    )
+    text = pdf_text(renderer.invoice_pdf(doc))
+    assert "Sibling discount" not in text
+    assert "Previous unpaid balance" not in text
+    assert "Credit applied" not in text
+    assert "Amount paid so far" not in text
+
+
+def test_names_from_every_community_come_out_as_text(invoice_pdf: bytes) -> None:
+    text = pdf_text(invoice_pdf)
+    assert "Nur Aisyah binti Ahmad" in text
+    assert "José Müller" in text
+    assert CHINESE in text
+    # pypdf reorders the Tamil vowel sign; poppler maps the shaped glyphs back in order.
+    assert TAMIL in poppler_text(invoice_pdf)
+
+
+def test_chinese_and_tamil_names_are_drawn_with_noto_fonts_not_tofu(invoice_pdf: bytes) -> None:
+    fonts = font_names(invoice_pdf)
+    assert any("CJK" in name for name in fonts), fonts
+    assert any("Tamil" in name for name in fonts), fonts
+
+
+def test_a_family_without_chinese_or_tamil_names_embeds_no_cjk_or_tamil_font(
+    renderer: DocumentRenderer,
+) -> None:
+    lines = (InvoiceLineView("Morning route, March", 1, 18_000, 18_000, "Siti"),)
+    pdf = renderer.invoice_pdf(make_invoice_document(lines=lines))
+    fonts = font_names(pdf)
+    assert not any("CJK" in name or "Tamil" in name for name in fonts), fonts
+
+
+def test_markup_in_a_customer_name_prints_literally(renderer: DocumentRenderer) -> None:
+    pdf = renderer.invoice_pdf(make_invoice_document(customer_name=ESCAPED))
+    assert ESCAPED in pdf_text(pdf)
+
+
+def test_markup_is_escaped_in_the_html_handed_to_weasyprint(renderer: DocumentRenderer) -> None:
+    html = renderer.invoice_html(make_invoice_document(customer_name=ESCAPED))
+    assert "&lt;b&gt;Ali&lt;/b&gt; &amp; &#34;Sons&#34;" in html
+    assert "<b>Ali</b>" not in html
+
+
+def test_a_normal_family_invoice_is_exactly_one_page(invoice_pdf: bytes) -> None:
+    assert page_count(invoice_pdf) == 1
+
+
+def test_a_long_statement_flows_onto_more_pages(renderer: DocumentRenderer) -> None:
+    doc = make_statement_document()
+    many = doc.statement.entries * 20
+    pdf = renderer.statement_pdf(replace(doc, statement=replace(doc.statement, entries=many)))
+    assert page_count(pdf) > 1
+    assert "Page 2 of" in pdf_text(pdf)
+
+
+@pytest.mark.parametrize(
+    ("status", "overdue", "stamp"),
+    [
+        ("paid", False, "PAID"),
+        ("void", False, "VOID"),
+        ("open", True, "OVERDUE"),
+        ("partial", True, "OVERDUE"),
+        ("draft", False, "DRAFT"),
+        ("open", False, None),
+        ("partial", False, None),
+    ],
+)
+def test_status_stamp_appears_only_for_that_status(
+    renderer: DocumentRenderer, status: str, overdue: bool, stamp: str | None
+) -> None:
+    text = pdf_text(renderer.invoice_pdf(make_invoice_document(status=status, overdue=overdue)))
+    for word in ("PAID", "VOID", "OVERDUE", "DRAFT"):
+        assert (word in text) == (word == stamp), (word, text)
+
+
+def test_payment_qr_code_appears_only_when_a_payload_is_set(
+    renderer: DocumentRenderer, invoice_pdf: bytes
+) -> None:
+    doc = make_invoice_document()
+    without = replace(doc, operator=make_operator(payment_qr_payload=""))
+    assert image_count(invoice_pdf) == 1
+    assert "Scan to pay" in pdf_text(invoice_pdf)
+    assert image_count(renderer.invoice_pdf(without)) == 0
+
+
+def test_paid_invoice_carries_no_payment_qr_code_inviting_a_second_payment(
+    renderer: DocumentRenderer,
+) -> None:
+    invoice = make_invoice()
+    doc = replace(
+        make_invoice_document(status="paid", paid_sen=invoice.total_sen), previous_unpaid_sen=0
+    )
+    pdf = renderer.invoice_pdf(doc)
+    assert image_count(pdf) == 0
+    assert "Balance due RM 0.00" in flat(pdf_text(pdf))
+
+
+def test_operator_logo_is_drawn_in_the_letterhead(renderer: DocumentRenderer) -> None:
+    # A 1x1 red PNG.
+    logo = bytes.fromhex(
+        "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de"
+        "0000000c4944415408d763f8cfc000000301010018dd8db00000000049454e44ae426082"
+    )
+    doc = make_invoice_document()
+    doc = replace(doc, operator=make_operator(logo=logo, payment_qr_payload=""))
+    assert image_count(renderer.invoice_pdf(doc)) == 1
+
+
+def test_receipt_lists_what_was_paid_and_the_invoices_it_settled(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.receipt_pdf(make_receipt_document(balance_after_sen=4_510))))
+    assert "RCPT-000042" in text
+    assert "RM 500.00" in text
+    assert "Bank transfer" in text
+    assert "MBB-778812" in text
+    assert "5 Mar 2026" in text
+    assert "INV-2026-0000 RM 123.45" in text
+    assert "INV-2026-0001 RM 300.00" in text
+    assert "Kept as credit RM 76.55" in text
+    assert "Balance still owing: RM 45.10" in text
+    assert "VOID" not in text
+    assert "voided" not in text
+
+
+def test_receipt_shows_credit_when_the_family_paid_more_than_it_owed(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.receipt_pdf(make_receipt_document(balance_after_sen=-7_655))))
+    assert "In credit: RM 76.55" in text
+    assert "owing" not in text
+
+
+def test_receipt_says_nothing_is_owing_when_the_balance_is_zero(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.receipt_pdf(make_receipt_document(balance_after_sen=0))))
+    assert "Fully paid: nothing is owing." in text
+    assert "In credit" not in text
+
+
+def test_voided_payment_receipt_is_stamped_void(renderer: DocumentRenderer) -> None:
+    doc = make_receipt_document(balance_after_sen=50_000, voided=True)
+    text = flat(pdf_text(renderer.receipt_pdf(doc)))
+    assert "VOID" in text
+    assert "This payment was voided" in text
+
+
+def test_statement_shows_every_entry_with_its_running_balance(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.statement_pdf(make_statement_document())))
+    assert "Opening balance RM 123.45" in text
+    assert "9 Jan 2026 Payment MBB-11 Bank transfer RM 633.45 RM 0.00" in text
+    assert "1 Feb 2026 Invoice INV-2026-0202 February RM 498.75 RM 498.75" in text
+    assert "3 Feb 2026 Void INV-2026-0202 Void RM 498.75 RM 0.00" in text
+    assert "2 Mar 2026 Payment CASH Cash at pick-up RM 20.50 -RM 20.50" in text
+    assert "Closing balance -RM 20.50" in text
+    assert "In credit: RM 20.50" in text
+    assert "Account of Ahmad bin Abdullah" in text
+
+
+def test_sync_and_async_renders_are_the_same_document(renderer: DocumentRenderer) -> None:
+    doc = make_receipt_document(balance_after_sen=0)
+    pdf = asyncio.run(renderer.render_receipt(doc))
+    assert pdf.startswith(b"%PDF-")
+    assert pdf_text(pdf) == pdf_text(renderer.receipt_pdf(doc))
+
+
+def test_bulk_render_in_worker_processes_returns_invoices_in_order(
+    renderer: DocumentRenderer,
+) -> None:
+    docs = [make_invoice_document(number=f"INV-2026-{n:04d}") for n in range(1, 5)]
+    pdfs = asyncio.run(renderer.render_invoices(docs))
+    assert [f"INV-2026-{n:04d}" in pdf_text(pdf) for n, pdf in enumerate(pdfs, 1)] == [True] * 4
+
+
+def test_filenames_follow_the_document_numbers() -> None:
+    doc = make_statement_document()
+    assert invoice_filename(make_invoice()) == "INV-2026-0001.pdf"
+    assert invoice_filename(make_invoice(number="INV/2026 01")) == "INV-2026-01.pdf"
+    assert receipt_filename(make_receipt_document(0).payment) == "RCPT-000042.pdf"
+    assert statement_filename(doc.statement) == "statement-3-2026-01-01-to-2026-03-31.pdf"
+
+
+def test_missing_fonts_name_the_debian_packages_to_install() -> None:
+    assert missing_fonts(["Noto Sans", "Noto Sans Tamil", "Noto Sans CJK SC"]) == {}
+    with pytest.raises(FontsMissing, match="fonts-noto-cjk") as raised:
+        check_fonts(["Noto Sans", "Noto Sans Tamil", "DejaVu Sans"])
+    assert "fonts-noto-core" not in str(raised.value)
+    with pytest.raises(FontsMissing, match="fonts-noto-core"):
+        check_fonts(["Noto Sans CJK SC"])
+
+
+@pytest.mark.skipif(shutil.which("fc-list") is None, reason="fontconfig is not installed")
+def test_the_fonts_this_machine_needs_are_installed() -> None:
+    check_fonts()
+
+
+def test_bulk_render_recovers_after_a_worker_process_dies(renderer: DocumentRenderer) -> None:
+    docs = [make_invoice_document(number=f"INV-2026-{n:04d}") for n in range(1, 4)]
+    asyncio.run(renderer.render_invoices(docs))
+    pid = next(iter(renderer._process_pool()._processes))  # white box: kill one worker
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.2)  # let the pool notice, so the next call cannot race the death
+    with pytest.raises(BrokenProcessPool):
+        asyncio.run(renderer.render_invoices(docs))
+    pdfs = asyncio.run(renderer.render_invoices(docs))
+    assert "INV-2026-0003" in pdf_text(pdfs[2])
