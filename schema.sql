@@ -397,7 +397,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
   CONSTRAINT ck_deliveries_kind
     CHECK (kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice')),
   CONSTRAINT ck_deliveries_status CHECK (
-    status IN ('pending', 'waiting_link', 'sending', 'sent', 'failed', 'undeliverable')),
+    status IN ('pending', 'waiting_link', 'sending', 'sent', 'skipped', 'failed',
+      'undeliverable')),
   CONSTRAINT fk_deliveries_operator_id FOREIGN KEY (operator_id)
     REFERENCES operators (id) ON DELETE CASCADE,
   CONSTRAINT fk_deliveries_customer FOREIGN KEY (operator_id, customer_id)

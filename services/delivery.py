@@ -318,6 +318,26 @@ async def mark_sent(
         )
 
 
+async def mark_skipped(db: Database, delivery_id: int, clock: Clock, *, reason: str) -> None:
+    """Record that a delivery was not needed when its turn came (a reminder for a paid invoice)."""
+    async with db.sessions.begin() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status="skipped", last_error=reason[:500], sent_at=clock.now())
+        )
+
+
+async def mark_failed(db: Database, delivery_id: int, clock: Clock, *, error: str) -> None:
+    """Give up on a delivery Telegram refused for good (a bad request)."""
+    async with db.sessions.begin() as session:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status="failed", last_error=error[:500])
+        )
+
+
 async def mark_retry(
     db: Database,
     delivery_id: int,

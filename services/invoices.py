@@ -508,3 +508,45 @@ async def invoice_document(
             previous_unpaid_sen=previous,
             today=local_today(clock, operator.timezone),
         )
+
+
+async def invoice_documents(
+    db: Database, operator_id: int, invoice_ids: Sequence[int], clock: Clock
+) -> dict[int, InvoiceDocument]:
+    """Return the documents of many invoices at once (for bulk delivery), by invoice id."""
+    if not invoice_ids:
+        return {}
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        views = await load_invoices(
+            session, operator_id, [Invoice.id.in_(set(invoice_ids))], today, limit=len(invoice_ids)
+        )
+        open_rows = (
+            await session.execute(
+                select(
+                    Invoice.id,
+                    Invoice.customer_id,
+                    Invoice.issue_date,
+                    Invoice.total_sen - Invoice.paid_sen,
+                ).where(
+                    Invoice.operator_id == operator_id,
+                    Invoice.customer_id.in_({v.customer_id for v in views}),
+                    Invoice.status.in_(OPEN_STATUSES),
+                )
+            )
+        ).all()
+        profile = operator_view(operator)
+        documents = {}
+        for view in views:
+            previous = sum(
+                int(owed)
+                for other_id, customer_id, issued, owed in open_rows
+                if customer_id == view.customer_id
+                and other_id != view.id
+                and (issued, other_id) < (view.issue_date, view.id)
+            )
+            documents[view.id] = InvoiceDocument(
+                operator=profile, invoice=view, previous_unpaid_sen=previous, today=today
+            )
+        return documents

@@ -618,7 +618,8 @@ class Delivery(Base):
             name="ck_deliveries_kind",
         ),
         CheckConstraint(
-            "status IN ('pending', 'waiting_link', 'sending', 'sent', 'failed', 'undeliverable')",
+            "status IN ('pending', 'waiting_link', 'sending', 'sent', 'skipped', 'failed',"
+            " 'undeliverable')",
             name="ck_deliveries_status",
         ),
         ForeignKeyConstraint(

@@ -166,3 +166,18 @@ async def test_a_draft_is_shown_but_never_written(db: Database, clock: FixedCloc
     assert draft.invoice.number == "DRAFT" and draft.invoice.total_sen == 15000
     assert draft.invoice.lines[0].child_name == "Aisyah"
     assert await invoices.list_invoices(db, biz.id, clock) == []
+
+
+async def test_documents_fetched_in_bulk_match_those_fetched_one_by_one(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    aminah = await make_family(db, clock, biz, "Aminah")
+    bala = await make_family(db, clock, biz, "Bala")
+    ids = []
+    for family in (aminah, bala, aminah):
+        ids.append((await invoices.create_invoice(db, biz.id, family.id, clock, ZOO)).id)
+    bulk = await invoices.invoice_documents(db, biz.id, ids, clock)
+    for invoice_id in ids:
+        assert bulk[invoice_id] == await invoices.invoice_document(db, biz.id, invoice_id, clock)
+    assert bulk[ids[2]].previous_unpaid_sen == 5000
