@@ -12,11 +12,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import functools
+import io
 import multiprocessing
 import os
 import re
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -27,6 +29,7 @@ from typing import Any, Self
 
 import jinja2
 import segno
+from PIL import Image
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
@@ -73,6 +76,9 @@ ENTRY_KINDS: dict[str, str] = {
 # Rendering options handed to WeasyPrint. Only used font subsets are embedded (full_fonts off);
 # images are our own small PNGs, so recompressing them (optimize_images) would only cost time.
 PDF_OPTIONS: dict[str, Any] = {"optimize_images": False, "full_fonts": False}
+
+# The logo prints at most 40 x 18 mm; 480 px on the long side is well over 300 dpi there.
+LOGO_MAX_PX = 480
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -164,22 +170,31 @@ def qr_data_uri(payload: str) -> str:
     return segno.make(payload, error="m").png_data_uri(scale=4, border=2)
 
 
-@functools.lru_cache(maxsize=16)
+@functools.lru_cache(maxsize=8)
 def logo_data_uri(logo: bytes) -> str | None:
-    """Return the operator's logo as a data URI, or None when it is no image format we know."""
-    if logo.startswith(b"\x89PNG\r\n\x1a\n"):
-        mime = "image/png"
-    elif logo.startswith(b"\xff\xd8\xff"):
-        mime = "image/jpeg"
-    elif logo.startswith((b"GIF87a", b"GIF89a")):
-        mime = "image/gif"
-    elif logo.startswith(b"RIFF") and logo[8:12] == b"WEBP":
-        mime = "image/webp"
-    elif b"<svg" in logo[:1024]:
-        mime = "image/svg+xml"
-    else:
+    """Return the operator's logo as a data URI at print size, or None when it is unreadable."""
+    head = logo[:1024].lstrip()
+    if head.startswith(b"<?xml") or b"<svg" in head:
+        return _data_uri("image/svg+xml", logo)
+    try:
+        with Image.open(io.BytesIO(logo)) as image:
+            image.load()
+            if image.format in ("PNG", "JPEG") and max(image.size) <= LOGO_MAX_PX:
+                return _data_uri(Image.MIME[image.format], logo)
+            # A phone photo would otherwise be embedded whole in every invoice.
+            image.thumbnail((LOGO_MAX_PX, LOGO_MAX_PX))
+            out = io.BytesIO()
+            if image.mode in ("RGBA", "LA", "P", "PA"):
+                image.convert("RGBA").save(out, format="PNG", optimize=True)
+                return _data_uri("image/png", out.getvalue())
+            image.convert("RGB").save(out, format="JPEG", quality=88)
+            return _data_uri("image/jpeg", out.getvalue())
+    except (OSError, ValueError, Image.DecompressionBombError):
         return None
-    return f"data:{mime};base64,{base64.b64encode(logo).decode('ascii')}"
+
+
+def _data_uri(mime: str, data: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 class DocumentRenderer:
@@ -215,7 +230,9 @@ class DocumentRenderer:
             font_config=self._font_config,
             url_fetcher=self._fetcher,
         )
-        # One thread: renders are CPU-bound under the GIL, and Pango state is not shared safely.
+        # One thread: renders are CPU-bound under the GIL anyway.
+        # Sync calls from several threads take turns: WeasyPrint's font state is not thread-safe.
+        self._lock = threading.Lock()
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vanbill-pdf")
         self._pool: ProcessPoolExecutor | None = None
 
@@ -344,9 +361,10 @@ class DocumentRenderer:
 
     def _pdf(self, html: str) -> bytes:
         document = HTML(string=html, base_url=str(self._templates_dir), url_fetcher=self._fetcher)
-        pdf = document.write_pdf(
-            stylesheets=[self._css], font_config=self._font_config, **PDF_OPTIONS
-        )
+        with self._lock:
+            pdf = document.write_pdf(
+                stylesheets=[self._css], font_config=self._font_config, **PDF_OPTIONS
+            )
         assert pdf is not None  # write_pdf returns bytes when given no target
         return pdf
 

@@ -16,9 +16,11 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from services.documents import (
+    LOGO_MAX_PX,
     DocumentRenderer,
     FontsMissing,
     check_fonts,
@@ -335,7 +337,7 @@ def test_a_normal_family_invoice_is_exactly_one_page(invoice_pdf: bytes) -> None
 
 def test_a_long_statement_flows_onto_more_pages(renderer: DocumentRenderer) -> None:
     doc = make_statement_document()
-    many = doc.statement.entries * 20
+    many = doc.statement.entries * 10
     pdf = renderer.statement_pdf(replace(doc, statement=replace(doc.statement, entries=many)))
     assert page_count(pdf) > 1
     assert "Page 2 of" in pdf_text(pdf)
@@ -392,6 +394,30 @@ def test_operator_logo_is_drawn_in_the_letterhead(renderer: DocumentRenderer) ->
     doc = make_invoice_document()
     doc = replace(doc, operator=make_operator(logo=logo, payment_qr_payload=""))
     assert image_count(renderer.invoice_pdf(doc)) == 1
+
+
+def test_a_phone_photo_logo_is_shrunk_before_it_goes_into_every_invoice(
+    renderer: DocumentRenderer,
+) -> None:
+    photo = io.BytesIO()
+    Image.effect_noise((2400, 1800), 80).convert("RGB").save(photo, format="JPEG", quality=95)
+    assert len(photo.getvalue()) > 1_000_000
+    doc = make_invoice_document()
+    doc = replace(doc, operator=make_operator(logo=photo.getvalue(), payment_qr_payload=""))
+    pdf = renderer.invoice_pdf(doc)
+    (image,) = PdfReader(io.BytesIO(pdf)).pages[0].images
+    assert max(image.image.size) == LOGO_MAX_PX
+    assert len(pdf) < 300_000
+
+
+def test_a_logo_that_is_no_image_is_left_out_instead_of_failing(
+    renderer: DocumentRenderer,
+) -> None:
+    doc = make_invoice_document()
+    doc = replace(doc, operator=make_operator(logo=b"not an image", payment_qr_payload=""))
+    pdf = renderer.invoice_pdf(doc)
+    assert image_count(pdf) == 0
+    assert "INV-2026-0001" in pdf_text(pdf)
 
 
 def test_receipt_lists_what_was_paid_and_the_invoices_it_settled(
