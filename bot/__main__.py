@@ -1,15 +1,22 @@
-"""The `vanbill` command line: initdb (and, as they land, run, demo, generate, remind)."""
+"""The `vanbill` command line: initdb, run (and, as they land, demo, generate, remind)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
+import logging
+import secrets
 import sys
+from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
 from services.config import Settings
 from services.db import Database
+from services.models import Base
+
+log = logging.getLogger("vanbill")
 
 
 async def _initdb(settings: Settings) -> int:
@@ -22,6 +29,70 @@ async def _initdb(settings: Settings) -> int:
     return 0
 
 
+async def _missing_tables(settings: Settings) -> list[str]:
+    db = Database(settings.database_url)
+    try:
+        present = set(await db.table_names())
+    finally:
+        await db.dispose()
+    return sorted(set(Base.metadata.tables) - present)
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.telegram_bot_token:
+        print(
+            "vanbill: TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and put it in "
+            "the environment or in .env (TELEGRAM_BOT_TOKEN=123456:ABC...).",
+            file=sys.stderr,
+        )
+        return 2
+    if args.webhook and not args.webhook_url:
+        print("vanbill: --webhook needs --webhook-url https://your.host/path", file=sys.stderr)
+        return 2
+    missing = asyncio.run(_missing_tables(settings))
+    if missing:
+        print(
+            f"vanbill: the database lacks {len(missing)} table(s) ({', '.join(missing[:5])}...); "
+            "run `vanbill initdb` first.",
+            file=sys.stderr,
+        )
+        return 2
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per long poll otherwise
+    # Imported here so `vanbill initdb` works without loading python-telegram-bot.
+    from telegram import Update
+
+    from bot.app import build_application
+
+    application = build_application(settings)
+    if not args.webhook:
+        log.info("polling Telegram at %s", settings.telegram_api_url)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+        return 0
+    if importlib.util.find_spec("tornado") is None:
+        print(
+            "vanbill: webhook mode needs python-telegram-bot[webhooks] (tornado) installed.",
+            file=sys.stderr,
+        )
+        return 2
+    # A fresh secret each start is enough: run_webhook registers it with setWebhook, and
+    # python-telegram-bot refuses every request that does not carry it.
+    secret = args.secret_token or secrets.token_urlsafe(32)
+    log.info("serving the webhook on %s:%s for %s", args.listen, args.port, args.webhook_url)
+    application.run_webhook(
+        listen=args.listen,
+        port=args.port,
+        url_path=urlsplit(args.webhook_url).path.lstrip("/"),
+        webhook_url=args.webhook_url,
+        secret_token=secret,
+        allowed_updates=Update.ALL_TYPES,
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser for every verb."""
     parser = argparse.ArgumentParser(
@@ -29,6 +100,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verbs = parser.add_subparsers(dest="verb", required=True, metavar="COMMAND")
     verbs.add_parser("initdb", help="create the database schema if it is missing")
+    run = verbs.add_parser("run", help="run the bot (long polling, or --webhook)")
+    run.add_argument(
+        "--webhook", action="store_true", help="receive updates by webhook instead of polling"
+    )
+    run.add_argument(
+        "--webhook-url", help="the public HTTPS URL Telegram posts to, e.g. https://x.my/tg"
+    )
+    run.add_argument("--listen", default="127.0.0.1", help="address to listen on (webhook)")
+    run.add_argument("--port", type=int, default=8443, help="port to listen on (webhook)")
+    run.add_argument(
+        "--secret-token",
+        help="the X-Telegram-Bot-Api-Secret-Token to require (default: a new random one)",
+    )
+    run.add_argument("--verbose", action="store_true", help="log at DEBUG level")
     return parser
 
 
@@ -42,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.verb == "initdb":
         return asyncio.run(_initdb(settings))
+    if args.verb == "run":
+        return _run(settings, args)
     return 2
 
 

@@ -1,0 +1,88 @@
+"""Build the python-telegram-bot Application: handlers, persistence, start-up and shut-down."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
+
+from bot import commands, errors
+from bot.context import CONTEXT_TYPES, Services, VanBillApplication
+from bot.conversations import business
+from bot.handlers import help as help_handlers
+from bot.handlers import linking, start
+from bot.persistence import DatabasePersistence
+from services import operators
+from services.clock import Clock, SystemClock, zone
+from services.config import Settings
+from services.db import Database
+
+log = logging.getLogger(__name__)
+
+CONVERSATION_TIMEOUT = business.DEFAULT_TIMEOUT
+PERSISTENCE_INTERVAL = 1.0  # seconds between writes of conversation states and user data
+_DEFAULT_LIMITER: Any = object()
+
+
+def register_handlers(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    *,
+    conversation_timeout: timedelta | None = CONVERSATION_TIMEOUT,
+) -> None:
+    """Add every handler in order; the catch-alls of bot/handlers/help.py come last."""
+    application.add_handlers(start.handlers())
+    application.add_handler(business.conversation(conversation_timeout))
+    application.add_handlers(linking.handlers())
+    # New areas go here, before the catch-alls.
+    application.add_handlers(help_handlers.handlers())
+    application.add_error_handler(errors.handle_error)
+
+
+def build_application(
+    settings: Settings,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    *,
+    conversation_timeout: timedelta | None = CONVERSATION_TIMEOUT,
+    persistence_interval: float = PERSISTENCE_INTERVAL,
+    rate_limiter: BaseRateLimiter[Any] | None = _DEFAULT_LIMITER,
+) -> VanBillApplication:
+    """Return the Application for these settings (the database is made from them if not given)."""
+    if not settings.telegram_bot_token:
+        raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    database = db if db is not None else Database(settings.database_url)
+    the_clock = clock if clock is not None else SystemClock()
+
+    async def post_init(application: VanBillApplication) -> None:
+        application.bot_data.services = Services(db=database, clock=the_clock, settings=settings)
+        known = {op.telegram_user_id for op in await operators.list_operators(database)}
+        await commands.publish(application.bot, known | settings.admin_ids)
+        log.info("VanBill is up as @%s", application.bot.username)
+
+    async def post_shutdown(application: VanBillApplication) -> None:
+        application.bot_data.services = None
+        await database.dispose()
+
+    builder = (
+        ApplicationBuilder()
+        .token(settings.telegram_bot_token)
+        .base_url(f"{settings.telegram_api_url}/bot")
+        .base_file_url(f"{settings.telegram_api_url}/file/bot")
+        .context_types(CONTEXT_TYPES)
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=zone(settings.timezone)))
+        .persistence(
+            DatabasePersistence(database, the_clock, update_interval=persistence_interval)
+        )
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if rate_limiter is _DEFAULT_LIMITER:
+        rate_limiter = AIORateLimiter(max_retries=3)
+    if rate_limiter is not None:
+        builder = builder.rate_limiter(rate_limiter)
+    application: VanBillApplication = builder.build()  # type: ignore[assignment]
+    register_handlers(application, conversation_timeout=conversation_timeout)
+    return application

@@ -1,0 +1,61 @@
+"""Typed access to the long-lived services from every handler: `context.services`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
+
+from services.clock import Clock
+from services.config import Settings
+from services.db import Database
+from services.roles import Sender
+
+
+@dataclass(frozen=True)
+class Services:
+    """The long-lived objects handlers reach: built once in post_init, closed in post_shutdown."""
+
+    db: Database
+    clock: Clock
+    settings: Settings
+    documents: Any = None  # the PDF renderer, once services/documents.py lands
+
+
+class BotData:
+    """The application-wide data: not persisted (it holds the services, not state)."""
+
+    def __init__(self) -> None:
+        self.services: Services | None = None
+
+
+class VanBillContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):
+    """The context every VanBill handler receives."""
+
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+        # Filled by the role guard (bot/guards.py) the first time a handler asks for it.
+        self.sender: Sender | None = None
+
+    @property
+    def services(self) -> Services:
+        """Return the services built in post_init."""
+        services = self.bot_data.services
+        if services is None:
+            raise RuntimeError(
+                "the services are built in post_init; the application has not run it"
+            )
+        return services
+
+
+CONTEXT_TYPES = ContextTypes(context=VanBillContext, bot_data=BotData)
+
+VanBillApplication = Application[
+    ExtBot[Any], VanBillContext, dict[Any, Any], dict[Any, Any], BotData, JobQueue[VanBillContext]
+]

@@ -1,0 +1,1 @@
+"""Multi-step conversations (ConversationHandler), one module per flow."""

@@ -1,0 +1,1 @@
+"""Handlers by area; each module's `handlers()` returns what it registers, in order."""

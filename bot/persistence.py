@@ -1,0 +1,147 @@
+"""Conversation states and user/chat data kept in the database, so a restart resumes them."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from bot.context import BotData
+from services import botstate
+from services.clock import Clock
+from services.db import Database
+from services.errors import InvalidInput
+
+log = logging.getLogger(__name__)
+
+# python-telegram-bot's own aliases (telegram.ext._utils.types is private).
+ConversationKey = tuple[int | str, ...]
+ConversationDict = dict[ConversationKey, object]
+CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
+
+CONVERSATION = "conversation"
+USER_DATA = "user_data"
+CHAT_DATA = "chat_data"
+
+
+class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]):
+    """python-telegram-bot persistence on the bot_state table (JSON values only)."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        *,
+        namespace: str = "vanbill",
+        update_interval: float = 1.0,
+    ) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=True, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self.db = db
+        self.clock = clock
+        self.namespace = namespace
+        # What was last read or written, so an unchanged value is not written again.
+        self._written: dict[tuple[str, str, str], str] = {}
+
+    async def _load(self, kind: str, name: str) -> dict[str, Any]:
+        values = await botstate.load(self.db, kind, name)
+        for key, value in values.items():
+            self._written[(kind, name, key)] = botstate.encode(value)
+        return values
+
+    async def _save(self, kind: str, name: str, key: str, value: Any) -> None:
+        try:
+            text = botstate.encode(value)
+        except InvalidInput:
+            log.exception("not persisting %s %s %s: it is not plain JSON data", kind, name, key)
+            return
+        if self._written.get((kind, name, key)) == text:
+            return
+        await botstate.save(self.db, kind, name, key, value, self.clock)
+        self._written[(kind, name, key)] = text
+
+    async def _forget(self, kind: str, name: str, key: str) -> None:
+        if self._written.pop((kind, name, key), None) is None:
+            return
+        await botstate.forget(self.db, kind, name, key)
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        """Return every user's data."""
+        values = await self._load(USER_DATA, self.namespace)
+        return {int(key): value for key, value in values.items()}
+
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        """Return every chat's data."""
+        values = await self._load(CHAT_DATA, self.namespace)
+        return {int(key): value for key, value in values.items()}
+
+    async def get_bot_data(self) -> BotData:
+        """Return fresh bot data (it holds the services and is never persisted)."""
+        return BotData()
+
+    async def get_callback_data(self) -> CDCData | None:
+        """Return nothing: arbitrary callback data is not used."""
+        return None
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        """Return the states of one named conversation handler, by conversation key."""
+        values = await self._load(CONVERSATION, name)
+        return {tuple(json.loads(key)): state for key, state in values.items()}
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        """Store (or, when None, delete) one conversation's state."""
+        state_key = json.dumps(list(key), separators=(",", ":"))
+        if new_state is None:
+            await self._forget(CONVERSATION, name, state_key)
+        else:
+            await self._save(CONVERSATION, name, state_key, new_state)
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        """Store one user's data."""
+        if data:
+            await self._save(USER_DATA, self.namespace, str(user_id), data)
+        else:
+            await self._forget(USER_DATA, self.namespace, str(user_id))
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        """Store one chat's data."""
+        if data:
+            await self._save(CHAT_DATA, self.namespace, str(chat_id), data)
+        else:
+            await self._forget(CHAT_DATA, self.namespace, str(chat_id))
+
+    async def update_bot_data(self, data: BotData) -> None:
+        """Do nothing: bot data is not persisted."""
+
+    async def update_callback_data(self, data: CDCData) -> None:
+        """Do nothing: arbitrary callback data is not used."""
+
+    async def drop_user_data(self, user_id: int) -> None:
+        """Delete one user's data."""
+        self._written[(USER_DATA, self.namespace, str(user_id))] = ""
+        await self._forget(USER_DATA, self.namespace, str(user_id))
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Delete one chat's data."""
+        self._written[(CHAT_DATA, self.namespace, str(chat_id))] = ""
+        await self._forget(CHAT_DATA, self.namespace, str(chat_id))
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        """Do nothing: this process is the only writer."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        """Do nothing: this process is the only writer."""
+
+    async def refresh_bot_data(self, bot_data: BotData) -> None:
+        """Do nothing: bot data is not persisted."""
+
+    async def flush(self) -> None:
+        """Do nothing: every update is written as it is made."""

@@ -1,0 +1,250 @@
+"""Linking Telegram accounts: one-time invite tokens, and linking a parent by phone number."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.clock import Clock
+from services.db import Database
+from services.errors import Conflict, InvalidInput, NotFound
+from services.models import Customer, LinkToken, Operator
+
+INVITE_LIFETIME = timedelta(days=7)
+PARENT = "parent"
+OPERATOR = "operator"
+
+# Telegram deep-link payloads may hold up to 64 characters of [A-Za-z0-9_-].
+_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_PHONE_PUNCTUATION = re.compile(r"[\s\-.()/]")
+PHONE_HINT = "Send a Malaysian phone number such as 012-345 6789 or +60123456789."
+
+
+@dataclass(frozen=True)
+class Redeemed:
+    """What an invite did: linked a parent to a family, or made a new operator account."""
+
+    purpose: str
+    operator_id: int
+    business_name: str
+    customer_id: int | None = None
+    customer_name: str | None = None
+
+
+@dataclass(frozen=True)
+class LinkedFamily:
+    """A family (one operator's customer) now linked to a Telegram account."""
+
+    operator_id: int
+    customer_id: int
+    name: str
+    business_name: str
+
+
+def normalise_phone(text: str) -> str:
+    """Return a phone number in E.164 (Malaysia by default), or raise InvalidInput."""
+    raw = (text or "").strip()
+    cleaned = _PHONE_PUNCTUATION.sub("", raw)
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    international = cleaned.startswith("+")
+    digits = cleaned[1:] if international else cleaned
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidInput(f"I could not read {raw[:40]!r} as a phone number. {PHONE_HINT}")
+    if not international:
+        if digits.startswith("0"):
+            digits = "60" + digits[1:]  # national format: 012-345 6789
+        elif digits.startswith("1") and len(digits) in (9, 10):
+            digits = "60" + digits  # a mobile number typed without its leading 0
+        # Otherwise it already carries a country code (Telegram sends 60123456789).
+    if digits.startswith("60"):
+        national = digits[2:]
+        if not (8 <= len(national) <= 10) or national.startswith("0"):
+            raise InvalidInput(f"{raw[:40]!r} is not a Malaysian phone number. {PHONE_HINT}")
+    elif not (8 <= len(digits) <= 15) or digits.startswith("0"):
+        raise InvalidInput(f"I could not read {raw[:40]!r} as a phone number. {PHONE_HINT}")
+    return "+" + digits
+
+
+def phone_variants(e164: str) -> tuple[str, ...]:
+    """Return the spellings of an E.164 number a customer row may hold (+60..., 60..., 0...)."""
+    variants = [e164, e164.lstrip("+")]
+    if e164.startswith("+60"):
+        variants.append("0" + e164[3:])
+    return tuple(variants)
+
+
+def hash_token(token: str) -> str:
+    """Return the sha256 hex digest stored in place of a token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+async def create_parent_invite(
+    db: Database, operator_id: int, customer_id: int, clock: Clock
+) -> str:
+    """Make a one-time link token for a family of this operator; return the token itself."""
+    token = secrets.token_urlsafe(24)
+    async with db.sessions.begin() as session:
+        customer = (
+            await session.execute(
+                select(Customer.id).where(
+                    Customer.id == customer_id,
+                    Customer.operator_id == operator_id,
+                    Customer.archived.is_(False),
+                )
+            )
+        ).scalar_one_or_none()
+        if customer is None:
+            raise NotFound("I could not find that family.")
+        session.add(_token_row(token, PARENT, operator_id, customer_id, clock))
+    return token
+
+
+async def create_operator_invite(db: Database, operator_id: int, clock: Clock) -> str:
+    """Make a one-time link token that gives its user their own operator account."""
+    token = secrets.token_urlsafe(24)
+    async with db.sessions.begin() as session:
+        if await session.get(Operator, operator_id) is None:
+            raise NotFound("No such operator.")
+        session.add(_token_row(token, OPERATOR, operator_id, None, clock))
+    return token
+
+
+def _token_row(
+    token: str, purpose: str, operator_id: int, customer_id: int | None, clock: Clock
+) -> LinkToken:
+    now = clock.now()
+    return LinkToken(
+        operator_id=operator_id,
+        customer_id=customer_id,
+        purpose=purpose,
+        token_hash=hash_token(token),
+        expires_at=now + INVITE_LIFETIME,
+        created_at=now,
+    )
+
+
+async def redeem(
+    db: Database, token: str, telegram_user_id: int, chat_id: int, clock: Clock
+) -> Redeemed:
+    """Use a one-time token: link the parent, or create the new operator; refuse it otherwise."""
+    if not _TOKEN_SHAPE.match(token or ""):
+        raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
+    now = clock.now()
+    async with db.sessions.begin() as session:
+        row = (
+            await session.execute(
+                select(LinkToken)
+                .where(LinkToken.token_hash == hash_token(token))
+                .with_for_update()
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
+        if row.used_at is not None:
+            raise Conflict(
+                "That invite link has already been used. Ask your van operator for a new one."
+            )
+        if row.expires_at <= now:
+            raise InvalidInput(
+                "That invite link has expired (links last 7 days). "
+                "Ask your van operator for a new one."
+            )
+        inviter = await session.get(Operator, row.operator_id)
+        if inviter is None:  # pragma: no cover - the foreign key cascades
+            raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
+        if row.purpose == OPERATOR:
+            redeemed = await _make_operator(session, inviter, telegram_user_id, now)
+        else:
+            redeemed = await _link_parent(session, row, inviter, telegram_user_id, chat_id)
+        marked = await session.execute(
+            update(LinkToken)
+            .where(LinkToken.id == row.id, LinkToken.used_at.is_(None))
+            .values(used_at=now, used_by=telegram_user_id)
+        )
+        if marked.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
+            raise Conflict("That invite link has already been used.")
+        return redeemed
+
+
+async def _make_operator(
+    session: AsyncSession, inviter: Operator, telegram_user_id: int, now: datetime
+) -> Redeemed:
+    existing = (
+        await session.execute(
+            select(Operator.id).where(Operator.telegram_user_id == telegram_user_id)
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        raise Conflict("You already have an operator account; this link was not used.")
+    operator = Operator(
+        telegram_user_id=telegram_user_id, timezone=inviter.timezone, created_at=now
+    )
+    session.add(operator)
+    await session.flush()
+    return Redeemed(purpose=OPERATOR, operator_id=operator.id, business_name="")
+
+
+async def _link_parent(
+    session: AsyncSession, row: LinkToken, inviter: Operator, user_id: int, chat_id: int
+) -> Redeemed:
+    customer = (
+        await session.execute(
+            select(Customer)
+            .where(Customer.id == row.customer_id, Customer.operator_id == row.operator_id)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if customer is None or customer.archived:
+        raise NotFound("That invite link is no longer valid. Ask your van operator for a new one.")
+    customer.telegram_user_id = user_id
+    customer.telegram_chat_id = chat_id
+    return Redeemed(
+        purpose=PARENT,
+        operator_id=inviter.id,
+        business_name=inviter.business_name,
+        customer_id=customer.id,
+        customer_name=customer.name,
+    )
+
+
+async def link_by_phone(
+    db: Database, telegram_user_id: int, chat_id: int, phone_e164: str
+) -> list[LinkedFamily]:
+    """Link every current family, across operators, whose phone is this one and who is unlinked."""
+    phone = normalise_phone(phone_e164)
+    async with db.sessions.begin() as session:
+        rows = (
+            await session.execute(
+                select(Customer, Operator.business_name)
+                .join(Operator, Operator.id == Customer.operator_id)
+                .where(
+                    Customer.phone.in_(phone_variants(phone)),
+                    Customer.archived.is_(False),
+                    # Never take a family away from another Telegram account by phone alone.
+                    (Customer.telegram_user_id.is_(None))
+                    | (Customer.telegram_user_id == telegram_user_id),
+                )
+                .order_by(Customer.operator_id, Customer.id)
+                .with_for_update()
+            )
+        ).all()
+        linked = []
+        for customer, business_name in rows:
+            customer.telegram_user_id = telegram_user_id
+            customer.telegram_chat_id = chat_id
+            linked.append(
+                LinkedFamily(
+                    operator_id=customer.operator_id,
+                    customer_id=customer.id,
+                    name=customer.name,
+                    business_name=business_name,
+                )
+            )
+        return linked

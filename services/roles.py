@@ -1,0 +1,91 @@
+"""Who is writing to the bot: an operator, a parent (of one or more families), or a stranger."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from services import operators
+from services.clock import Clock
+from services.db import Database
+from services.models import Customer, Operator
+from services.views import OperatorView
+
+OPERATOR = "operator"
+PARENT = "parent"
+STRANGER = "stranger"
+ROLES = (OPERATOR, PARENT, STRANGER)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A family the sender pays for, with the operator who bills it."""
+
+    operator_id: int
+    customer_id: int
+    name: str
+    business_name: str = ""
+
+
+@dataclass(frozen=True)
+class Sender:
+    """The person behind an update and what they may do."""
+
+    telegram_user_id: int
+    role: str
+    operator: OperatorView | None = None
+    families: tuple[Family, ...] = ()
+
+    @property
+    def is_operator(self) -> bool:
+        """Say whether the sender runs a van business here."""
+        return self.role == OPERATOR
+
+    @property
+    def is_parent(self) -> bool:
+        """Say whether the sender is a linked parent (and not an operator)."""
+        return self.role == PARENT
+
+    @property
+    def display_name(self) -> str:
+        """Return the name the business knows the sender by (the first family's), if any."""
+        return self.families[0].name if self.families else ""
+
+
+async def identify(
+    db: Database,
+    telegram_user_id: int,
+    admin_ids: Collection[int],
+    clock: Clock,
+    default_timezone: str,
+) -> Sender:
+    """Return who this Telegram user is; an admin gets an operator row on first contact."""
+    async with db.sessions() as session:
+        operator_row = (
+            await session.execute(
+                select(Operator).where(Operator.telegram_user_id == telegram_user_id)
+            )
+        ).scalar_one_or_none()
+        operator = None if operator_row is None else operators.to_view(operator_row)
+        rows = await session.execute(
+            select(Customer.operator_id, Customer.id, Customer.name, Operator.business_name)
+            .join(Operator, Operator.id == Customer.operator_id)
+            .where(Customer.telegram_user_id == telegram_user_id, Customer.archived.is_(False))
+            .order_by(Customer.operator_id, Customer.id)
+        )
+        families = tuple(
+            Family(operator_id=r[0], customer_id=r[1], name=r[2], business_name=r[3]) for r in rows
+        )
+    if operator is None and telegram_user_id in admin_ids:
+        operator = await operators.ensure_operator(
+            db, telegram_user_id, clock, timezone=default_timezone
+        )
+    if operator is not None:
+        role = OPERATOR
+    elif families:
+        role = PARENT
+    else:
+        role = STRANGER
+    return Sender(telegram_user_id, role, operator, families)
