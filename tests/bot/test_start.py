@@ -14,10 +14,14 @@ from tests.bot.conftest import (
 )
 
 
-async def test_an_operator_is_welcomed_with_what_the_bot_does(harness: BotHarness) -> None:
+async def test_an_operator_is_welcomed_with_what_the_bot_does_and_gets_the_menu(
+    harness: BotHarness,
+) -> None:
+    harness.tg.commands.clear()  # as if Telegram had refused the menu at start-up
     replies = await harness.say(OPERATOR, "/start")
     assert len(replies) == 1
-    assert "Welcome" in replies[0].text and "/business" in replies[0].text
+    assert "Welcome" in replies[0].seen and "/business" in replies[0].seen
+    assert "business" in [c["command"] for c in harness.tg.commands[f"chat:{OPERATOR.id}"]]
 
 
 async def test_an_operator_with_a_business_name_is_welcomed_back_by_it(
@@ -81,3 +85,12 @@ async def test_in_a_group_chat_the_bot_stays_silent(harness: BotHarness) -> None
     update = harness.tg.send_message(OPERATOR, "/start", chat=group)
     assert await harness.deliver(update, group["id"]) == []
     assert harness.tg.calls_to(group["id"]) == []
+
+
+async def test_the_bot_starts_even_when_telegram_refuses_the_command_menus(
+    harness: BotHarness,
+) -> None:
+    harness.tg.fail("setMyCommands", status=400, times=None)
+    await harness.restart()
+    assert "Welcome" in texts(await harness.say(OPERATOR, "/start"))
+    assert len(harness.tg.calls_to(method="setMyCommands")) >= 3
