@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from services.charts import render_summary_chart
-from services.documents import DocumentRenderer
+from services.documents import DocumentRenderer, usable_cores
 from services.money import percent_of
 from services.periods import add_months, month_label
 from services.views import (
@@ -169,7 +169,7 @@ def main() -> None:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200, help="invoices to render (200)")
-    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--processes", type=int, default=usable_cores(), help="workers (cores)")
     parser.add_argument("--profile", action="store_true", help="cProfile the single process")
     args = parser.parse_args()
 

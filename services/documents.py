@@ -56,7 +56,7 @@ REQUIRED_FONTS: dict[str, str] = {
     "Noto Sans CJK SC": "fonts-noto-cjk",
 }
 
-# Statuses that get a stamp across the invoice; open and partial invoices get none.
+# Statuses that get a stamp beside the totals; open and partial invoices get none.
 STAMPS: dict[str, str] = {
     "paid": "PAID",
     "void": "VOID",
@@ -197,6 +197,13 @@ def _data_uri(mime: str, data: bytes) -> str:
     return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
 
 
+def usable_cores() -> int:
+    """Return how many cores this process may run on (the default number of PDF workers)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
 class DocumentRenderer:
     """Renders invoices, receipts and statements to PDF bytes; build one per process."""
 
@@ -210,7 +217,7 @@ class DocumentRenderer:
         if check:
             check_fonts()
         self._templates_dir = templates_dir
-        self._processes = processes if processes is not None else (os.cpu_count() or 1)
+        self._processes = processes if processes is not None else usable_cores()
         env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(templates_dir),
             autoescape=True,
@@ -230,9 +237,9 @@ class DocumentRenderer:
             font_config=self._font_config,
             url_fetcher=self._fetcher,
         )
-        # One thread: renders are CPU-bound under the GIL anyway.
         # Sync calls from several threads take turns: WeasyPrint's font state is not thread-safe.
         self._lock = threading.Lock()
+        # One thread for async callers: renders are CPU-bound and hold the GIL anyway.
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vanbill-pdf")
         self._pool: ProcessPoolExecutor | None = None
 
