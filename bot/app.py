@@ -19,6 +19,7 @@ from services import operators
 from services.clock import Clock, SystemClock, zone
 from services.config import Settings
 from services.db import Database
+from services.documents import DocumentRenderer
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,7 @@ def build_application(
     conversation_timeout: timedelta | None = CONVERSATION_TIMEOUT,
     persistence_interval: float = PERSISTENCE_INTERVAL,
     rate_limiter: BaseRateLimiter[Any] | None = _DEFAULT_LIMITER,
+    renderer: DocumentRenderer | None = None,
 ) -> VanBillApplication:
     """Return the Application for these settings (the database is made from them if not given)."""
     if not settings.telegram_bot_token:
@@ -56,14 +58,25 @@ def build_application(
     database = db if db is not None else Database(settings.database_url)
     the_clock = clock if clock is not None else SystemClock()
 
+    owned_renderer: list[DocumentRenderer] = []
+
     async def post_init(application: VanBillApplication) -> None:
-        application.bot_data.services = Services(db=database, clock=the_clock, settings=settings)
+        documents = renderer
+        if documents is None:
+            documents = DocumentRenderer()  # checks the fonts: a clear error, never tofu
+            owned_renderer.append(documents)
+        application.bot_data.services = Services(
+            db=database, clock=the_clock, settings=settings, documents=documents
+        )
         known = {op.telegram_user_id for op in await operators.list_operators(database)}
         await commands.publish(application.bot, known | settings.admin_ids)
         log.info("VanBill is up as @%s", application.bot.username)
 
     async def post_shutdown(application: VanBillApplication) -> None:
         application.bot_data.services = None
+        for documents in owned_renderer:
+            documents.close()
+        owned_renderer.clear()
         await database.dispose()
 
     builder = (

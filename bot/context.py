@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 from services.clock import Clock
 from services.config import Settings
 from services.db import Database
+from services.documents import DocumentRenderer
 from services.roles import Sender
 
 
@@ -20,7 +21,7 @@ class Services:
     db: Database
     clock: Clock
     settings: Settings
-    documents: Any = None  # the PDF renderer, once services/documents.py lands
+    documents: DocumentRenderer
 
 
 class BotData:

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
 from services.links import LinkedFamily, Redeemed
-from services.periods import month_key
+from services.money import format_money
+from services.periods import month_key, month_label
 from services.roles import Sender
-from services.views import OperatorView
+from services.views import InvoiceDocument, OperatorView, ReceiptDocument
 
 # The menus Telegram shows next to the text box (setMyCommands): operators, then parents.
 OPERATOR_COMMANDS: list[tuple[str, str]] = [
@@ -242,3 +243,88 @@ def business_timed_out(after: timedelta) -> str:
         f"I closed your /business session after {duration(after)} without an answer; "
         "nothing more was changed. Send /business to carry on."
     )
+
+
+# Messages to parents from the outbox (captions of the PDFs they receive).
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def how_to_pay(operator: OperatorView, reference: str) -> str:
+    """Say how to pay this operator, quoting the reference to use."""
+    lines = []
+    if operator.bank_account:
+        bank = f"{esc(operator.bank_name)} " if operator.bank_name else ""
+        lines.append(f"🏦 {bank}<code>{esc(operator.bank_account)}</code>")
+    if operator.duitnow_id:
+        lines.append(f"📱 DuitNow <code>{esc(operator.duitnow_id)}</code>")
+    if operator.payment_note:
+        lines.append(esc(operator.payment_note))
+    lines.append(f"Reference: <code>{esc(reference)}</code>")
+    return "\n".join(lines)
+
+
+def invoice_caption(document: InvoiceDocument) -> str:
+    """Caption the invoice PDF a parent receives."""
+    invoice, operator = document.invoice, document.operator
+    money = _money(operator)
+    period = f" for {month_label(invoice.period)}" if invoice.period else ""
+    text = (
+        f"🧾 <b>{esc(operator.display_name)}</b>\n"
+        f"Invoice <b>{esc(invoice.number)}</b>{period} for {esc(invoice.customer_name)}.\n"
+        f"Amount due: <b>{money(invoice.balance_sen)}</b> by {_day(invoice.due_date)}."
+    )
+    if document.previous_unpaid_sen > 0:
+        text += f"\nStill unpaid from before: {money(document.previous_unpaid_sen)}."
+    if invoice.balance_sen > 0:
+        text += "\n\n" + how_to_pay(operator, invoice.number)
+        text += "\n\nPaid already? Send a photo of the transfer slip here."
+    else:
+        text += "\nNothing to pay: your credit covers it. Thank you!"
+    return text
+
+
+def reminder_caption(document: InvoiceDocument, stage: int) -> str:
+    """Caption a payment reminder: which invoice, how much, how late, how to pay."""
+    invoice, operator = document.invoice, document.operator
+    money = _money(operator)
+    if stage < 0:
+        when = f"is due in {-stage} day{'s' if stage != -1 else ''}, on {_day(invoice.due_date)}"
+    elif stage == 0:
+        when = "is due <b>today</b>"
+    else:
+        when = f"is <b>{stage} day{'s' if stage != 1 else ''} overdue</b>"
+    return (
+        f"🔔 Reminder from <b>{esc(operator.display_name)}</b>\n"
+        f"Invoice <b>{esc(invoice.number)}</b> for {esc(invoice.customer_name)} {when}.\n"
+        f"Left to pay: <b>{money(invoice.balance_sen)}</b>.\n\n"
+        + how_to_pay(operator, invoice.number)
+        + "\n\nPaid already? Send a photo of the transfer slip here and ignore this message."
+    )
+
+
+def receipt_caption(document: ReceiptDocument) -> str:
+    """Caption the receipt PDF a parent receives after paying."""
+    payment, operator = document.payment, document.operator
+    money = _money(operator)
+    text = (
+        f"✅ <b>{esc(operator.display_name)}</b>: thank you!\n"
+        f"We received <b>{money(payment.amount_sen)}</b> ({esc(payment.method_label)}) on "
+        f"{_day(payment.paid_on)}."
+    )
+    if payment.allocations:
+        settled = ", ".join(esc(a.invoice_number) for a in payment.allocations)
+        text += f"\nIt went to: {settled}."
+    if document.balance_after_sen > 0:
+        text += f"\nStill to pay: <b>{money(document.balance_after_sen)}</b>."
+    elif document.balance_after_sen < 0:
+        text += f"\nYour credit for next month: <b>{money(-document.balance_after_sen)}</b>."
+    else:
+        text += "\nYou are all paid up."
+    return text
+
+
+def _money(operator: OperatorView):  # type: ignore[no-untyped-def]
+    return lambda sen: esc(format_money(sen, operator.currency))

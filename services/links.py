@@ -15,6 +15,7 @@ from services.clock import Clock
 from services.db import Database
 from services.errors import Conflict, InvalidInput, NotFound
 from services.models import Customer, LinkToken, Operator
+from services.phones import normalise_phone, phone_variants
 
 INVITE_LIFETIME = timedelta(days=7)
 PARENT = "parent"
@@ -22,8 +23,6 @@ OPERATOR = "operator"
 
 # Telegram deep-link payloads may hold up to 64 characters of [A-Za-z0-9_-].
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_PHONE_PUNCTUATION = re.compile(r"[\s\-.()/]")
-PHONE_HINT = "Send a Malaysian phone number such as 012-345 6789 or +60123456789."
 
 
 @dataclass(frozen=True)
@@ -45,39 +44,6 @@ class LinkedFamily:
     customer_id: int
     name: str
     business_name: str
-
-
-def normalise_phone(text: str) -> str:
-    """Return a phone number in E.164 (Malaysia by default), or raise InvalidInput."""
-    raw = (text or "").strip()
-    cleaned = _PHONE_PUNCTUATION.sub("", raw)
-    if cleaned.startswith("00"):
-        cleaned = "+" + cleaned[2:]
-    international = cleaned.startswith("+")
-    digits = cleaned[1:] if international else cleaned
-    if not digits.isascii() or not digits.isdigit():
-        raise InvalidInput(f"I could not read {raw[:40]!r} as a phone number. {PHONE_HINT}")
-    if not international:
-        if digits.startswith("0"):
-            digits = "60" + digits[1:]  # national format: 012-345 6789
-        elif digits.startswith("1") and len(digits) in (9, 10):
-            digits = "60" + digits  # a mobile number typed without its leading 0
-        # Otherwise it already carries a country code (Telegram sends 60123456789).
-    if digits.startswith("60"):
-        national = digits[2:]
-        if not (8 <= len(national) <= 10) or national.startswith("0"):
-            raise InvalidInput(f"{raw[:40]!r} is not a Malaysian phone number. {PHONE_HINT}")
-    elif not (8 <= len(digits) <= 15) or digits.startswith("0"):
-        raise InvalidInput(f"I could not read {raw[:40]!r} as a phone number. {PHONE_HINT}")
-    return "+" + digits
-
-
-def phone_variants(e164: str) -> tuple[str, ...]:
-    """Return the spellings of an E.164 number a customer row may hold (+60..., 60..., 0...)."""
-    variants = [e164, e164.lstrip("+")]
-    if e164.startswith("+60"):
-        variants.append("0" + e164[3:])
-    return tuple(variants)
 
 
 def hash_token(token: str) -> str:

@@ -6,30 +6,38 @@ import re
 
 from services.errors import InvalidInput
 
-DEFAULT_COUNTRY_CODE = "60"  # Malaysia
+_PHONE_PUNCTUATION = re.compile(r"[\s\-.()/]")
+PHONE_HINT = "Send a Malaysian phone number such as 012-345 6789 or +60123456789."
 
 
-def normalise_phone(text: str, country_code: str = DEFAULT_COUNTRY_CODE) -> str:
-    """Return text as E.164 (+60123456789): '012-345 6789', '60123456789' and '+6012...' agree."""
+def normalise_phone(text: str) -> str:
+    """Return a phone number in E.164 (Malaysia by default), or raise InvalidInput."""
     raw = (text or "").strip()
-    digits = re.sub(r"[\s\-().]", "", raw)
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    if not re.fullmatch(r"\+?\d+", digits or "x"):
-        raise InvalidInput(
-            f"{raw[:30]!r} does not look like a phone number; send it like 012-345 6789."
-        )
-    if digits.startswith("+"):
-        number = digits[1:]
-    elif digits.startswith("0"):
-        number = country_code + digits[1:]
-    elif digits.startswith(country_code):
-        number = digits
-    else:
-        number = country_code + digits
-    if not 8 <= len(number) <= 15:
-        raise InvalidInput(
-            f"{raw[:30]!r} has too {'few' if len(number) < 8 else 'many'} digits for a phone "
-            "number; send it like 012-345 6789."
-        )
-    return "+" + number
+    cleaned = _PHONE_PUNCTUATION.sub("", raw)
+    if cleaned.startswith("00"):
+        cleaned = "+" + cleaned[2:]
+    international = cleaned.startswith("+")
+    digits = cleaned[1:] if international else cleaned
+    if not digits.isascii() or not digits.isdigit():
+        raise InvalidInput(f"I could not read {raw[:40]!r} as a phone number. {PHONE_HINT}")
+    if not international:
+        if digits.startswith("0"):
+            digits = "60" + digits[1:]  # national format: 012-345 6789
+        elif digits.startswith("1") and len(digits) in (9, 10):
+            digits = "60" + digits  # a mobile number typed without its leading 0
+        # Otherwise it already carries a country code (Telegram sends 60123456789).
+    if digits.startswith("60"):
+        national = digits[2:]
+        if not (8 <= len(national) <= 10) or national.startswith("0"):
+            raise InvalidInput(f"{raw[:40]!r} is not a Malaysian phone number. {PHONE_HINT}")
+    elif not (8 <= len(digits) <= 15) or digits.startswith("0"):
+        raise InvalidInput(f"I could not read {raw[:40]!r} as a phone number. {PHONE_HINT}")
+    return "+" + digits
+
+
+def phone_variants(e164: str) -> tuple[str, ...]:
+    """Return the spellings of an E.164 number a customer row may hold (+60..., 60..., 0...)."""
+    variants = [e164, e164.lstrip("+")]
+    if e164.startswith("+60"):
+        variants.append("0" + e164[3:])
+    return tuple(variants)

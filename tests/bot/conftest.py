@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,7 @@ from bot.context import VanBillApplication, VanBillContext
 from services.clock import FixedClock
 from services.config import Settings
 from services.db import Database
+from services.documents import DocumentRenderer
 from services.models import Customer
 from tests.bot.fake_telegram import VISIBLE_METHODS, Call, FakeTelegram, TgUser
 
@@ -56,6 +57,7 @@ class BotHarness:
         self.options = {
             "conversation_timeout": CONVERSATION_TIMEOUT,
             "persistence_interval": 0.05,
+            **self.options,
             **options,
         }
         app = build_application(self.settings, self.db, self.clock, **self.options)
@@ -177,13 +179,27 @@ def bot_settings(tg: FakeTelegram, db: Database) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def renderer() -> Iterator[DocumentRenderer]:
+    """One PDF renderer for the whole run (built once, as the bot builds one per process)."""
+    documents = DocumentRenderer(processes=2)
+    yield documents
+    documents.close()
+
+
 @pytest.fixture
 async def harness(
-    tg: FakeTelegram, db: Database, clock: FixedClock, bot_settings: Settings
+    tg: FakeTelegram,
+    db: Database,
+    clock: FixedClock,
+    bot_settings: Settings,
+    renderer: DocumentRenderer,
 ) -> AsyncIterator[BotHarness]:
     """The running Application on the test database (both [sqlite] and [mysql])."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    bot = BotHarness(tg=tg, db=db, clock=clock, settings=bot_settings)
+    bot = BotHarness(
+        tg=tg, db=db, clock=clock, settings=bot_settings, options={"renderer": renderer}
+    )
     await bot.start()
     try:
         yield bot

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.errors import InvalidInput
-from services.links import normalise_phone, phone_variants
+from services.phones import normalise_phone, phone_variants
 
 
 @pytest.mark.parametrize(
