@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from datetime import timedelta
 from typing import Any
 
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
-from bot import commands, errors
+from bot import commands, errors, texts
 from bot.context import CONTEXT_TYPES, Services, VanBillApplication
 from bot.conversations import business
 from bot.handlers import help as help_handlers
 from bot.handlers import linking, start
 from bot.persistence import DatabasePersistence
-from services import operators
+from bot.sender import OutboxSender
+from services import customers, operators
 from services.clock import Clock, SystemClock, zone
 from services.config import Settings
 from services.db import Database
@@ -42,6 +46,18 @@ def register_handlers(
     application.add_error_handler(errors.handle_error)
 
 
+async def tell_operator_blocked(
+    bot: Any, db: Database, operator_id: int, customer_id: int
+) -> None:
+    """Tell the operator, once, that a family blocked the bot and messages to it are on hold."""
+    operator = await operators.get_operator(db, operator_id)
+    family = await customers.get_customer(db, operator_id, customer_id)
+    try:
+        await bot.send_message(operator.telegram_user_id, texts.family_blocked(family.name))
+    except TelegramError:
+        log.warning("could not tell operator %s that a family blocked the bot", operator_id)
+
+
 def build_application(
     settings: Settings,
     db: Database | None = None,
@@ -51,6 +67,8 @@ def build_application(
     persistence_interval: float = PERSISTENCE_INTERVAL,
     rate_limiter: BaseRateLimiter[Any] | None = _DEFAULT_LIMITER,
     renderer: DocumentRenderer | None = None,
+    run_sender: bool = True,
+    sender_options: dict[str, Any] | None = None,
 ) -> VanBillApplication:
     """Return the Application for these settings (the database is made from them if not given)."""
     if not settings.telegram_bot_token:
@@ -59,20 +77,37 @@ def build_application(
     the_clock = clock if clock is not None else SystemClock()
 
     owned_renderer: list[DocumentRenderer] = []
+    background: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
 
     async def post_init(application: VanBillApplication) -> None:
         documents = renderer
         if documents is None:
             documents = DocumentRenderer()  # checks the fonts: a clear error, never tofu
             owned_renderer.append(documents)
+        outbox = None
+        if run_sender:
+            outbox = OutboxSender(
+                application.bot,
+                database,
+                the_clock,
+                documents,
+                on_blocked=functools.partial(tell_operator_blocked, application.bot, database),
+                **(sender_options or {}),
+            )
+            stop = asyncio.Event()
+            background.append((stop, asyncio.create_task(outbox.run(stop), name="outbox")))
         application.bot_data.services = Services(
-            db=database, clock=the_clock, settings=settings, documents=documents
+            db=database, clock=the_clock, settings=settings, documents=documents, outbox=outbox
         )
         known = {op.telegram_user_id for op in await operators.list_operators(database)}
         await commands.publish(application.bot, known | settings.admin_ids)
         log.info("VanBill is up as @%s", application.bot.username)
 
     async def post_shutdown(application: VanBillApplication) -> None:
+        for stop, task in background:
+            stop.set()
+            await task
+        background.clear()
         application.bot_data.services = None
         for documents in owned_renderer:
             documents.close()

@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from bot.sender import OutboxSender
 from services.clock import Clock
 from services.config import Settings
 from services.db import Database
@@ -22,6 +23,12 @@ class Services:
     clock: Clock
     settings: Settings
     documents: DocumentRenderer
+    outbox: OutboxSender | None = None  # None when the app was built with run_sender=False
+
+    def wake_outbox(self) -> None:
+        """Tell the outbox sender something was just queued, so it goes out now."""
+        if self.outbox is not None:
+            self.outbox.wake()
 
 
 class BotData:

@@ -326,5 +326,13 @@ def receipt_caption(document: ReceiptDocument) -> str:
     return text
 
 
+def family_blocked(name: str) -> str:
+    """Tell the operator a family blocked the bot."""
+    return (
+        f"⚠️ <b>{esc(name)}</b> has blocked this bot, so their invoices and receipts are on hold. "
+        "They will go out by themselves when the parent opens the bot again and sends /start."
+    )
+
+
 def _money(operator: OperatorView):  # type: ignore[no-untyped-def]
     return lambda sen: esc(format_money(sen, operator.currency))

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services import delivery
 from services.clock import Clock
 from services.db import Database
 from services.errors import Conflict, InvalidInput, NotFound
@@ -128,7 +129,7 @@ async def redeem(
         if row.purpose == OPERATOR:
             redeemed = await _make_operator(session, inviter, telegram_user_id, now)
         else:
-            redeemed = await _link_parent(session, row, inviter, telegram_user_id, chat_id)
+            redeemed = await _link_parent(session, row, inviter, telegram_user_id, chat_id, now)
         marked = await session.execute(
             update(LinkToken)
             .where(LinkToken.id == row.id, LinkToken.used_at.is_(None))
@@ -158,7 +159,12 @@ async def _make_operator(
 
 
 async def _link_parent(
-    session: AsyncSession, row: LinkToken, inviter: Operator, user_id: int, chat_id: int
+    session: AsyncSession,
+    row: LinkToken,
+    inviter: Operator,
+    user_id: int,
+    chat_id: int,
+    now: datetime,
 ) -> Redeemed:
     customer = (
         await session.execute(
@@ -171,6 +177,9 @@ async def _link_parent(
         raise NotFound("That invite link is no longer valid. Ask your van operator for a new one.")
     customer.telegram_user_id = user_id
     customer.telegram_chat_id = chat_id
+    await session.flush()
+    # What waited for this family (invoices, receipts) goes out now.
+    await delivery.release_waiting(session, customer.operator_id, customer.id, now)
     return Redeemed(
         purpose=PARENT,
         operator_id=inviter.id,
@@ -181,10 +190,11 @@ async def _link_parent(
 
 
 async def link_by_phone(
-    db: Database, telegram_user_id: int, chat_id: int, phone_e164: str
+    db: Database, telegram_user_id: int, chat_id: int, phone_e164: str, clock: Clock
 ) -> list[LinkedFamily]:
     """Link every current family, across operators, whose phone is this one and who is unlinked."""
     phone = normalise_phone(phone_e164)
+    now = clock.now()
     async with db.sessions.begin() as session:
         rows = (
             await session.execute(
@@ -205,6 +215,8 @@ async def link_by_phone(
         for customer, business_name in rows:
             customer.telegram_user_id = telegram_user_id
             customer.telegram_chat_id = chat_id
+            await session.flush()
+            await delivery.release_waiting(session, customer.operator_id, customer.id, now)
             linked.append(
                 LinkedFamily(
                     operator_id=customer.operator_id,
@@ -214,3 +226,26 @@ async def link_by_phone(
                 )
             )
         return linked
+
+
+async def welcome_back(db: Database, telegram_user_id: int, clock: Clock) -> int:
+    """A linked parent opened the bot again: release what was held (after a block, say).
+
+    Returns how many messages were released.
+    """
+    async with db.sessions.begin() as session:
+        families = (
+            await session.execute(
+                select(Customer.operator_id, Customer.id).where(
+                    Customer.telegram_user_id == telegram_user_id,
+                    Customer.archived.is_(False),
+                    Customer.telegram_blocked_at.is_not(None),
+                )
+            )
+        ).all()
+        released = 0
+        for operator_id, customer_id in families:
+            released += await delivery.release_waiting(
+                session, operator_id, customer_id, clock.now()
+            )
+        return released

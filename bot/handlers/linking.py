@@ -22,8 +22,9 @@ async def contact_shared(update: Update, context: VanBillContext) -> None:
         await message.reply_text(texts.NOT_YOUR_CONTACT, reply_markup=keyboards.share_phone())
         return
     families = await links.link_by_phone(
-        services.db, user.id, message.chat_id, message.contact.phone_number
+        services.db, user.id, message.chat_id, message.contact.phone_number, services.clock
     )
+    services.wake_outbox()
     await message.reply_text(texts.linked_by_phone(families), reply_markup=keyboards.remove())
 
 

@@ -27,6 +27,10 @@ async def start(update: Update, context: VanBillContext) -> None:
         await chat.send_message(texts.operator_welcome(sender.operator))
     elif sender.is_parent:
         await chat.send_message(texts.parent_welcome(sender), reply_markup=keyboards.remove())
+        if await links.welcome_back(
+            context.services.db, sender.telegram_user_id, context.services.clock
+        ):
+            context.services.wake_outbox()
     else:
         await chat.send_message(texts.STRANGER, reply_markup=keyboards.share_phone())
 
@@ -35,6 +39,7 @@ async def _redeem(update: Update, context: VanBillContext, token: str) -> None:
     user, chat, services = update.effective_user, update.effective_chat, context.services
     assert user is not None and chat is not None
     redeemed = await links.redeem(services.db, token, user.id, chat.id, services.clock)
+    services.wake_outbox()
     if redeemed.purpose == links.OPERATOR:
         await commands.show_operator_menu(context.bot, chat.id)
         await chat.send_message(texts.operator_linked(), reply_markup=keyboards.remove())

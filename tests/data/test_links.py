@@ -166,7 +166,7 @@ async def test_sharing_a_phone_links_every_current_family_with_that_number(
     second = await add_family(db, op2, "Puan Siti", phone="0123456789")
     await add_family(db, op1, "Old Siti", phone="+60123456789", archived=True)
     await add_family(db, op1, "Other", phone="+60129999999")
-    linked = await links.link_by_phone(db, SITI, SITI, "60123456789")
+    linked = await links.link_by_phone(db, SITI, SITI, "60123456789", clock)
     assert [(f.customer_id, f.name, f.business_name) for f in linked] == [
         (first, "Siti", ""),
         (second, "Puan Siti", "Ravi Transport"),
@@ -179,5 +179,5 @@ async def test_sharing_a_phone_never_takes_a_family_from_another_account(
 ) -> None:
     op = await _operator(db, clock)
     family = await add_family(db, op, "Siti", phone="+60123456789", telegram_user_id=AHMAD)
-    assert await links.link_by_phone(db, SITI, SITI, "+60123456789") == []
+    assert await links.link_by_phone(db, SITI, SITI, "+60123456789", clock) == []
     assert (await _customer(db, family)).telegram_user_id == AHMAD
