@@ -24,8 +24,8 @@ from bot.context import VanBillContext
 from bot.errors import replies_on_error
 from bot.guards import allow, sender_of
 from services import operators
-from services.links import normalise_phone
 from services.periods import parse_month
+from services.phones import normalise_phone
 from services.roles import OPERATOR
 from services.views import OperatorView
 
