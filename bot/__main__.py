@@ -1,4 +1,4 @@
-"""The `vanbill` command line: initdb, run (and, as they land, demo, generate, remind)."""
+"""The `vanbill` command line: initdb, run, demo, generate, remind."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import importlib.util
 import logging
 import secrets
 import sys
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from pydantic import ValidationError
@@ -114,7 +115,59 @@ def build_parser() -> argparse.ArgumentParser:
         help="the X-Telegram-Bot-Api-Secret-Token to require (default: a new random one)",
     )
     run.add_argument("--verbose", action="store_true", help="log at DEBUG level")
+    demo = verbs.add_parser(
+        "demo", help="offline demo: a van business with three months billed, documents written"
+    )
+    demo.add_argument("--out", default="demo-out", help="folder for the PDFs and the chart")
+    generate = verbs.add_parser(
+        "generate", help="generate a month's invoices now (and queue them for parents)"
+    )
+    generate.add_argument("--period", help="the month, YYYY-MM (default: this month)")
+    generate.add_argument("--operator", type=int, help="only this operator id (default: all)")
+    verbs.add_parser("remind", help="queue today's payment reminders for every operator")
     return parser
+
+
+async def _with_db(settings: Settings, work) -> int:  # type: ignore[no-untyped-def]
+    db = Database(settings.database_url)
+    try:
+        missing = set(Base.metadata.tables) - set(await db.table_names())
+        if missing and work.__name__ != "demo":
+            print("vanbill: the database has no schema yet; run `vanbill initdb` first.")
+            return 2
+        return await work(db)
+    finally:
+        await db.dispose()
+
+
+def _verb(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import cli
+    from services.clock import SystemClock
+    from services.errors import VanBillError
+    from services.periods import parse_month
+
+    clock = SystemClock()
+
+    async def demo(db: Database) -> int:
+        return await cli.demo(db, clock, Path(args.out))
+
+    async def generate(db: Database) -> int:
+        period = (
+            parse_month(args.period)
+            if args.period
+            else cli.default_period(clock, settings.timezone)
+        )
+        return await cli.generate(db, clock, period, args.operator)
+
+    async def remind(db: Database) -> int:
+        return await cli.remind(db, clock)
+
+    work = {"demo": demo, "generate": generate, "remind": remind}[args.verb]
+    try:
+        return asyncio.run(_with_db(settings, work))
+    except VanBillError as exc:
+        print(f"vanbill: {exc.message}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -129,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_initdb(settings))
     if args.verb == "run":
         return _run(settings, args)
-    return 2
+    return _verb(settings, args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,125 @@
+"""The shell verbs that need no Telegram: demo, generate, remind (for people who prefer cron)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+from services import accounts, customers, invoices, monthly, operators, payments, reminders
+from services.charts import render_summary_chart_async
+from services.clock import Clock, local_today
+from services.db import Database
+from services.demo import seed_demo
+from services.documents import (
+    DocumentRenderer,
+    invoice_filename,
+    receipt_filename,
+    statement_filename,
+)
+from services.money import format_money
+from services.periods import month_key
+from services.reports import summary_report
+
+log = logging.getLogger(__name__)
+
+
+async def demo(db: Database, clock: Clock, out: Path) -> int:
+    """Build (once) the demo business and write its documents and chart into out."""
+    report = await db.initdb()
+    if report.created:
+        print(f"Created the database ({db.dialect}).")
+    business = await seed_demo(db, clock)
+    operator = business.operator
+    print(
+        ("Created" if business.created else "Found")
+        + f" the demo business {operator.business_name!r}: "
+        f"{len(business.invoice_ids)} invoices over "
+        f"{', '.join(month_key(m) for m in business.months)}."
+    )
+    files: dict[str, bytes] = {}
+    renderer = DocumentRenderer()
+    try:
+        documents = await invoices.invoice_documents(db, operator.id, business.invoice_ids, clock)
+        ordered = [documents[i] for i in business.invoice_ids]
+        for document, pdf in zip(ordered, await renderer.render_invoices(ordered), strict=True):
+            files[invoice_filename(document.invoice)] = pdf
+        for payment_id in business.payment_ids[:2]:
+            receipt = await payments.receipt_document(db, operator.id, payment_id, clock)
+            files[receipt_filename(receipt.payment)] = await renderer.render_receipt(receipt)
+        today = local_today(clock, operator.timezone)
+        statement = await accounts.statement_document(
+            db, operator.id, business.statement_customer_id, clock, business.months[0], today
+        )
+        files[statement_filename(statement.statement)] = await renderer.render_statement(statement)
+    finally:
+        renderer.close()
+    summary = await summary_report(db, operator.id, clock)
+    files["summary.png"] = await render_summary_chart_async(summary)
+    await asyncio.to_thread(_write_all, out, files)
+    print(f"Wrote {len(files)} files to {out}/ (invoices, 2 receipts, a statement, the chart).")
+    await _print_balances(db, operator.id, operator.currency)
+    return 0
+
+
+def _write_all(out: Path, files: dict[str, bytes]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (out / name).write_bytes(data)
+
+
+def _width(text: str) -> int:
+    """Return how many terminal columns text takes (Chinese characters take two)."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - _width(text))
+
+
+async def _print_balances(db: Database, operator_id: int, currency: str) -> None:
+    page = await customers.list_customers(db, operator_id, page_size=50)
+    width = max(_width(f.name) for f in page.items)
+    print(f"\n{_pad('Family', width)}  {'Unpaid':>6}  {'Balance':>14}")
+    for family in page.items:
+        balance = family.balance_sen
+        if balance >= 0:
+            shown = format_money(balance, currency)
+        else:
+            shown = f"{format_money(-balance, currency)} CR"
+        print(f"{_pad(family.name, width)}  {family.unpaid_invoices:>6}  {shown:>14}")
+
+
+async def generate(db: Database, clock: Clock, period: date, operator_id: int | None) -> int:
+    """Generate (and queue for delivery) a month's invoices for one operator or all of them."""
+    targets = (
+        [await operators.get_operator(db, operator_id)]
+        if operator_id is not None
+        else await operators.list_operators(db)
+    )
+    for operator in targets:
+        report = await monthly.generate_month(db, operator.id, period, clock, deliver=True)
+        print(f"{operator.display_name} (#{operator.id}): {report.describe()}")
+        for skipped in report.skipped:
+            print(f"  not billed: {skipped.name} ({skipped.reason})")
+    print("Invoices go out to linked parents the next time the bot runs (`vanbill run`).")
+    return 0
+
+
+async def remind(db: Database, clock: Clock) -> int:
+    """Queue today's reminders for every operator; the running bot sends them."""
+    total = 0
+    for operator in await operators.list_operators(db):
+        queued = await reminders.queue_reminders(db, operator.id, clock)
+        total += len(queued)
+        if queued:
+            print(f"{operator.display_name} (#{operator.id}): {len(queued)} reminder(s) queued")
+    print(f"{total} reminder(s) queued; the running bot sends them (never 21:00-08:00).")
+    return 0
+
+
+def default_period(clock: Clock, timezone: str) -> date:
+    """Return the current local month."""
+    return local_today(clock, timezone).replace(day=1)
