@@ -14,8 +14,10 @@ from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
+from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
 
@@ -24,6 +26,8 @@ from services.documents import (
     DocumentRenderer,
     FontsMissing,
     check_fonts,
+    common_cjk_characters,
+    common_cjk_font_faces,
     invoice_filename,
     missing_fonts,
     receipt_filename,
@@ -309,6 +313,37 @@ def test_chinese_and_tamil_names_are_drawn_with_noto_fonts_not_tofu(invoice_pdf:
     fonts = font_names(invoice_pdf)
     assert any("CJK" in name for name in fonts), fonts
     assert any("Tamil" in name for name in fonts), fonts
+
+
+def test_common_chinese_names_use_the_small_cjk_cut_and_rare_ones_the_full_face(
+    renderer: DocumentRenderer,
+) -> None:
+    assert {"陈", "陳", "林", "黄", "玲"} <= set(common_cjk_characters())
+    assert [char for char in common_cjk_characters() if char.isascii()] == [" "]
+    common = font_names(renderer.invoice_pdf(make_invoice_document()))
+    assert "VanBill-CJK" in common
+    assert "Noto-Sans-CJK-SC" not in common
+    lines = (InvoiceLineView("Morning route, March", 1, 18_000, 18_000, "林堃"),)
+    pdf = renderer.invoice_pdf(make_invoice_document(lines=lines))
+    assert {"VanBill-CJK", "Noto-Sans-CJK-SC"} <= font_names(pdf)  # 林 from the cut, 堃 not
+    assert "林堃" in pdf_text(pdf)
+
+
+def test_the_small_cjk_cut_has_spaces_so_pango_never_sets_a_box_after_a_chinese_name(
+    tmp_path: Path,
+) -> None:
+    rules = common_cjk_font_faces(tmp_path)
+    assert rules.count("@font-face") == 2
+    for path in sorted(tmp_path.glob("*.otf")):
+        cmap = TTFont(path)["cmap"].getBestCmap()
+        assert {0x20, 0xA0, 0x3000, ord("陈"), ord("陳")} <= set(cmap), path.name
+
+
+def test_chinese_names_still_print_without_the_small_cjk_cut() -> None:
+    with DocumentRenderer(processes=1, check=False, common_cjk=False) as plain:
+        pdf = plain.invoice_pdf(make_invoice_document())
+    assert "Noto-Sans-CJK-SC" in font_names(pdf)
+    assert CHINESE in pdf_text(pdf)
 
 
 def test_a_family_without_chinese_or_tamil_names_embeds_no_cjk_or_tamil_font(
