@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import importlib.util
 import logging
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -172,6 +173,8 @@ def _verb(settings: Settings, args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line."""
+    # python-telegram-bot 22: RetryAfter.retry_after as a timedelta, as it will be in 23.
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     args = build_parser().parse_args(argv)
     try:
         settings = Settings()

@@ -16,8 +16,9 @@ from bot import commands, errors, texts
 from bot.context import CONTEXT_TYPES, Services, VanBillApplication
 from bot.conversations import business
 from bot.handlers import help as help_handlers
-from bot.handlers import linking, start
+from bot.handlers import linking, runs, start
 from bot.persistence import DatabasePersistence
+from bot.schedule import TICK, Scheduler
 from bot.sender import OutboxSender
 from services import customers, operators
 from services.clock import Clock, SystemClock, zone
@@ -41,6 +42,7 @@ def register_handlers(
     application.add_handlers(start.handlers())
     application.add_handler(business.conversation(conversation_timeout))
     application.add_handlers(linking.handlers())
+    application.add_handlers(runs.handlers())
     # New areas go here, before the catch-alls.
     application.add_handlers(help_handlers.handlers())
     application.add_error_handler(errors.handle_error)
@@ -69,6 +71,7 @@ def build_application(
     renderer: DocumentRenderer | None = None,
     run_sender: bool = True,
     sender_options: dict[str, Any] | None = None,
+    run_schedules: bool = True,
 ) -> VanBillApplication:
     """Return the Application for these settings (the database is made from them if not given)."""
     if not settings.telegram_bot_token:
@@ -96,8 +99,21 @@ def build_application(
             )
             stop = asyncio.Event()
             background.append((stop, asyncio.create_task(outbox.run(stop), name="outbox")))
+        scheduler = Scheduler(
+            application.bot, database, the_clock, outbox.wake if outbox is not None else None
+        )
+        if run_schedules and application.job_queue is not None:
+            # Every minute: due runs and reminders are decided from the database each time.
+            application.job_queue.run_repeating(
+                scheduler.job, interval=TICK, first=timedelta(seconds=5), name="schedules"
+            )
         application.bot_data.services = Services(
-            db=database, clock=the_clock, settings=settings, documents=documents, outbox=outbox
+            db=database,
+            clock=the_clock,
+            settings=settings,
+            documents=documents,
+            outbox=outbox,
+            scheduler=scheduler,
         )
         known = {op.telegram_user_id for op in await operators.list_operators(database)}
         await commands.publish(application.bot, known | settings.admin_ids)

@@ -7,6 +7,7 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from bot.schedule import Scheduler
 from bot.sender import OutboxSender
 from services.clock import Clock
 from services.config import Settings
@@ -24,6 +25,7 @@ class Services:
     settings: Settings
     documents: DocumentRenderer
     outbox: OutboxSender | None = None  # None when the app was built with run_sender=False
+    scheduler: Scheduler | None = None
 
     def wake_outbox(self) -> None:
         """Tell the outbox sender something was just queued, so it goes out now."""

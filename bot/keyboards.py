@@ -39,3 +39,211 @@ def business_menu(operator_id: int, fields: Sequence[tuple[str, str]]) -> Inline
     done = parsing.business_button_data(operator_id, parsing.BUSINESS_DONE)
     rows.append([InlineKeyboardButton("✅ Done", callback_data=done)])
     return InlineKeyboardMarkup(rows)
+
+
+def run_approval(operator_id: int, run_id: int) -> InlineKeyboardMarkup:
+    """Return Approve / Hold for a monthly run waiting for the operator."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "✅ Approve", callback_data=parsing.run_button_data(operator_id, run_id, "ok")
+                ),
+                InlineKeyboardButton(
+                    "⏸ Hold", callback_data=parsing.run_button_data(operator_id, run_id, "hold")
+                ),
+            ]
+        ]
+    )
+
+
+def parent_invoices(customer_id: int, invoices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """Return one 'PDF' button per (invoice id, number), two a row."""
+    buttons = [
+        InlineKeyboardButton(
+            texts.invoice_pdf_button(number),
+            callback_data=parsing.parent_invoice_button_data(customer_id, invoice_id),
+        )
+        for invoice_id, number in invoices
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def slip_for(message_id: int, families: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """Return one button per (family id, label): which business a slip is for."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    label, callback_data=parsing.slip_for_button_data(customer_id, message_id)
+                )
+            ]
+            for customer_id, label in families
+        ]
+    )
+
+
+def slip_decision(
+    operator_id: int, slip_id: int, balance_sen: int, currency: str
+) -> InlineKeyboardMarkup:
+    """Return Record RM<balance> (when something is owed), Record other amount and Dismiss."""
+
+    def button(label: str, action: str, amount_sen: int = 0) -> InlineKeyboardButton:
+        data = parsing.slip_button_data(operator_id, slip_id, action, amount_sen)
+        return InlineKeyboardButton(label, callback_data=data)
+
+    rows = []
+    if balance_sen > 0:
+        rows.append(
+            [
+                button(
+                    texts.slip_record_button(balance_sen, currency),
+                    parsing.SLIP_RECORD,
+                    balance_sen,
+                )
+            ]
+        )
+    rows.append(
+        [
+            button(texts.SLIP_OTHER_AMOUNT_BUTTON, parsing.SLIP_OTHER_AMOUNT),
+            button(texts.SLIP_DISMISS_BUTTON, parsing.SLIP_DISMISS),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+# -- Families, routes, /newcustomer and /newservice ------------------------------------------
+
+
+async def drop_buttons(query: CallbackQuery | None) -> None:
+    """Take the buttons off the message a pressed button was on (gone already is fine)."""
+    if query is None:
+        return
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_reply_markup(None)
+
+
+def _owned(
+    label: str, prefix: str, operator_id: int, action: str, argument: int | str | None = None
+) -> InlineKeyboardButton:
+    data = parsing.owned_button_data(prefix, operator_id, action, argument)
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def confirm_new_service(operator_id: int) -> InlineKeyboardMarkup:
+    """Return Save / Cancel for a new route."""
+    prefix = parsing.NEW_SERVICE_PREFIX
+    return InlineKeyboardMarkup(
+        [[_owned("✅ Save", prefix, operator_id, "save"), _owned("✖️ Cancel", prefix, operator_id, "cancel")]]
+    )
+
+
+def route_list(operator_id: int, routes: Sequence[ServiceView]) -> InlineKeyboardMarkup:
+    """Return one row per route: change its fee, switch it off (or on)."""
+    prefix = parsing.ROUTE_PREFIX
+    return InlineKeyboardMarkup(
+        [
+            [
+                _owned(f"💰 Fee: {route.name}", prefix, operator_id, "fee", route.id),
+                _owned(f"⏸ Deactivate {route.name}", prefix, operator_id, "off", route.id)
+                if route.active
+                else _owned(f"▶️ Reactivate {route.name}", prefix, operator_id, "on", route.id),
+            ]
+            for route in routes
+        ]
+    )
+
+
+def child_categories(operator_id: int, categories: Sequence[str]) -> InlineKeyboardMarkup:
+    """Return one button per child category, two a row."""
+    buttons = [
+        _owned(texts.CATEGORY_LABELS.get(c, c), parsing.NEW_CUSTOMER_PREFIX, operator_id, "cat", c)
+        for c in categories
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def route_picker(
+    operator_id: int, routes: Sequence[ServiceView], chosen: Collection[int]
+) -> InlineKeyboardMarkup:
+    """Return the active routes to tick (ticked ones marked), then Done and No route."""
+    prefix = parsing.NEW_CUSTOMER_PREFIX
+    rows = [
+        [_owned(f"{'✅' if r.id in chosen else '⬜'} {r.name}", prefix, operator_id, "route", r.id)]
+        for r in routes
+    ]
+    rows.append(
+        [_owned("Done", prefix, operator_id, "done"), _owned("No route", prefix, operator_id, "none")]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def another_child(operator_id: int) -> InlineKeyboardMarkup:
+    """Return Yes / No for 'another child?'."""
+    prefix = parsing.NEW_CUSTOMER_PREFIX
+    return InlineKeyboardMarkup(
+        [
+            [
+                _owned("➕ Yes, another child", prefix, operator_id, "yes"),
+                _owned("No, save the family", prefix, operator_id, "no"),
+            ]
+        ]
+    )
+
+
+def family_created(operator_id: int, customer_id: int) -> InlineKeyboardMarkup:
+    """Return the buttons under a family /newcustomer just saved."""
+    prefix = parsing.FAMILY_PREFIX
+    return InlineKeyboardMarkup(
+        [
+            [
+                _owned("🔗 Invite link", prefix, operator_id, "inv", customer_id),
+                _owned("🧾 New invoice", prefix, operator_id, "newinv", customer_id),
+            ]
+        ]
+    )
+
+
+def family_card(operator_id: int, family: CustomerView) -> InlineKeyboardMarkup:
+    """Return a family card's buttons (no invite link for an archived family)."""
+    prefix, fid = parsing.FAMILY_PREFIX, family.id
+    rows = [
+        [
+            _owned("🧾 Invoices", prefix, operator_id, "unpaid", fid),
+            _owned("💵 Record payment", prefix, operator_id, "pay", fid),
+        ],
+        [_owned("📄 Statement", prefix, operator_id, "stmt", fid)],
+    ]
+    if family.archived:
+        rows[1].append(_owned("♻️ Unarchive", prefix, operator_id, "unarch", fid))
+    else:
+        rows[1].insert(0, _owned("🔗 Invite link", prefix, operator_id, "inv", fid))
+        rows[1].append(_owned("🗄 Archive", prefix, operator_id, "arch", fid))
+    return InlineKeyboardMarkup(rows)
+
+
+def family_page(operator_id: int, page: Page[CustomerBalance]) -> InlineKeyboardMarkup:
+    """Return one button per family on the page, two a row, then ◀ ▶."""
+    prefix = parsing.FAMILY_PREFIX
+    buttons = [_owned(f.name, prefix, operator_id, "card", f.id) for f in page.items]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    turn = []
+    if page.page > 1:
+        turn.append(_owned("◀ Previous", prefix, operator_id, "page", page.page - 1))
+    if page.page < page.pages:
+        turn.append(_owned("Next ▶", prefix, operator_id, "page", page.page + 1))
+    if turn:
+        rows.append(turn)
+    return InlineKeyboardMarkup(rows)
+
+
+def family_choices(
+    operator_id: int, families: Sequence[CustomerView], action: str
+) -> InlineKeyboardMarkup:
+    """Return one button per matching family; pressing one does action for it."""
+    return InlineKeyboardMarkup(
+        [
+            [_owned(f"{f.name} ({f.phone})" if f.phone else f.name, parsing.FAMILY_PREFIX, operator_id, action, f.id)]
+            for f in families
+        ]
+    )

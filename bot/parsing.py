@@ -64,3 +64,163 @@ def business_button(data: str | None, operator_id: int, keys: Collection[str]) -
     if parts[2] != BUSINESS_DONE and parts[2] not in keys:
         raise InvalidInput("That button is not valid. Send /business for a fresh menu.")
     return parts[2]
+
+
+RUN_PREFIX = "run"
+
+
+def run_button_data(operator_id: int, run_id: int, action: str) -> str:
+    """Return the callback data of a monthly run's Approve / Hold button."""
+    return f"{RUN_PREFIX}:{operator_id}:{run_id}:{action}"
+
+
+def run_button(data: str | None, operator_id: int) -> tuple[int, str]:
+    """Return (run id, action) of a run button; refuse another operator's button."""
+    parts = (data or "").split(":")
+    if (
+        len(parts) != 4
+        or parts[0] != RUN_PREFIX
+        or not parts[1].isdigit()
+        or not parts[2].isdigit()
+        or parts[3] not in ("ok", "hold")
+    ):
+        raise InvalidInput("That button is not valid.")
+    if int(parts[1]) != operator_id:
+        raise PermissionDenied("That button is not yours.")
+    return int(parts[2]), parts[3]
+
+
+# -- Parents' invoice buttons and transfer slips ---------------------------------------------
+
+PARENT_INVOICE_PREFIX = "pinv"
+SLIP_PREFIX = "slip"
+SLIP_FOR_PREFIX = "slipto"
+SLIP_RECORD, SLIP_OTHER_AMOUNT, SLIP_DISMISS = "rec", "amt", "dis"
+SLIP_ACTIONS = (SLIP_RECORD, SLIP_OTHER_AMOUNT, SLIP_DISMISS)
+
+
+def _numbers(data: str | None, prefix: str, count: int) -> list[int] | None:
+    parts = (data or "").split(":")
+    if len(parts) != count + 1 or parts[0] != prefix:
+        return None
+    if not all(part.isdigit() and len(part) <= 18 for part in parts[1:]):
+        return None
+    return [int(part) for part in parts[1:]]
+
+
+def parent_invoice_button_data(customer_id: int, invoice_id: int) -> str:
+    """Return the callback data of a parent's 'PDF of this invoice' button."""
+    return f"{PARENT_INVOICE_PREFIX}:{customer_id}:{invoice_id}"
+
+
+def parent_invoice_button(data: str | None, customer_ids: Collection[int]) -> tuple[int, int]:
+    """Return (family, invoice) an invoice button names; refuse a family not the sender's."""
+    numbers = _numbers(data, PARENT_INVOICE_PREFIX, 2)
+    if numbers is None:
+        raise InvalidInput("That button is not valid. Send /invoices for a fresh list.")
+    if numbers[0] not in customer_ids:
+        raise PermissionDenied("That invoice is not yours.")
+    return numbers[0], numbers[1]
+
+
+def slip_for_button_data(customer_id: int, message_id: int) -> str:
+    """Return the callback data of a 'this slip is for that business' button."""
+    return f"{SLIP_FOR_PREFIX}:{customer_id}:{message_id}"
+
+
+def slip_for_button(data: str | None, customer_ids: Collection[int]) -> tuple[int, int]:
+    """Return (family, slip message) a 'this slip is for' button names; refuse another's."""
+    numbers = _numbers(data, SLIP_FOR_PREFIX, 2)
+    if numbers is None:
+        raise InvalidInput("That button is not valid. Send the slip again.")
+    if numbers[0] not in customer_ids:
+        raise PermissionDenied("That button is not yours.")
+    return numbers[0], numbers[1]
+
+
+def slip_button_data(operator_id: int, slip_id: int, action: str, amount_sen: int = 0) -> str:
+    """Return the callback data of a slip's Record / Record other amount / Dismiss button."""
+    amount = f":{amount_sen}" if action == SLIP_RECORD else ""
+    return f"{SLIP_PREFIX}:{operator_id}:{slip_id}:{action}{amount}"
+
+
+def slip_button(
+    data: str | None, operator_id: int, actions: Collection[str] = SLIP_ACTIONS
+) -> tuple[int, str, int]:
+    """Return (slip, action, amount in sen) of a slip button; refuse another operator's."""
+    parts = (data or "").split(":")
+    action = parts[3] if len(parts) in (4, 5) else ""
+    numbers = _numbers(":".join(parts[:3] + parts[4:]), SLIP_PREFIX, len(parts) - 2)
+    if numbers is None or action not in actions or (len(parts) == 5) != (action == SLIP_RECORD):
+        raise InvalidInput("That button is not valid.")
+    if numbers[0] != operator_id:
+        raise PermissionDenied("That button is not yours.")
+    return numbers[1], action, numbers[2] if action == SLIP_RECORD else 0
+
+
+# -- Families, routes, /newcustomer and /newservice buttons --------------------------------
+
+FAMILY_PREFIX = "fam"
+ROUTE_PREFIX = "rt"
+NEW_CUSTOMER_PREFIX = "nc"
+NEW_SERVICE_PREFIX = "ns"
+STALE_BUTTON = "That button is not valid any more. Send the command again for fresh buttons."
+_OWNED = re.compile(r"^([a-z]{1,8}):(\d{1,12}):([a-z]{1,12})(?::([A-Za-z0-9_-]{1,32}))?$")
+_YEAR_OR_AGE = re.compile(r"^\s*(\d{1,4})\s*$")
+OLDEST_CHILD = 25  # years: the range services/customers.py accepts for a birth year
+
+
+def owned_button_data(
+    prefix: str, operator_id: int, action: str, argument: int | str | None = None
+) -> str:
+    """Return callback data naming its owner: prefix:operator:action[:argument]."""
+    data = f"{prefix}:{operator_id}:{action}"
+    return data if argument is None else f"{data}:{argument}"
+
+
+def owned_button(
+    data: str | None, prefix: str, operator_id: int, actions: Collection[str]
+) -> tuple[str, str]:
+    """Return (action, argument) of a button; refuse a malformed or another operator's one."""
+    match = _OWNED.match(data or "")
+    if match is None or match.group(1) != prefix or match.group(3) not in actions:
+        raise InvalidInput(STALE_BUTTON)
+    if int(match.group(2)) != operator_id:
+        raise PermissionDenied("That button is not yours.")
+    return match.group(3), match.group(4) or ""
+
+
+def button_number(argument: str) -> int:
+    """Return the id or page number a button carries."""
+    if not argument.isdigit():
+        raise InvalidInput(STALE_BUTTON)
+    return int(argument)
+
+
+def birth_year(text: str, today: date) -> int | None:
+    """Read a birth year (2017) or an age (8, counted from today's year); '-' skips it."""
+    value = setting_text(text)
+    if not value:
+        return None
+    match = _YEAR_OR_AGE.match(value)
+    if match is None:
+        raise InvalidInput("Send the birth year (e.g. 2017) or the age (e.g. 8), or - to skip.")
+    number = int(match.group(1))
+    year = number if number >= 100 else today.year - number
+    if not today.year - OLDEST_CHILD <= year <= today.year:
+        raise InvalidInput(
+            f"A birth year lies between {today.year - OLDEST_CHILD} and {today.year}; "
+            "send e.g. 2017, or an age such as 8."
+        )
+    return year
+
+
+def optional_phone(text: str) -> str | None:
+    """Return a phone number in E.164, or None for '-'."""
+    value = setting_text(text)
+    return normalise_phone(value) if value else None
+
+
+def search_text(args: Sequence[str] | None) -> str:
+    """Return what follows a command such as /customer (empty when nothing does)."""
+    return " ".join(args or []).strip()

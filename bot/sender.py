@@ -116,6 +116,7 @@ class OutboxSender:
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._wake = asyncio.Event()
         self._on_blocked = on_blocked
+        self._active: set[int] = set()
 
     def wake(self) -> None:
         """Tell a sleeping run loop that something was just queued."""
@@ -156,7 +157,7 @@ class OutboxSender:
         return handled
 
     async def _claim(self, operator_id: int | None) -> list[DeliveryJob]:
-        return await delivery.claim_due(
+        jobs = await delivery.claim_due(
             self.db,
             self.worker,
             self.clock,
@@ -164,6 +165,11 @@ class OutboxSender:
             lease=self.lease,
             operator_id=operator_id,
         )
+        # A lease that ran out while this very process still holds the job (a slow send, a
+        # clock that jumped) must not make this process send it a second time.
+        fresh = [job for job in jobs if job.id not in self._active]
+        self._active.update(job.id for job in fresh)
+        return fresh
 
     # Preparing content: documents fetched in bulk, PDFs rendered in the worker processes.
 
@@ -250,6 +256,14 @@ class OutboxSender:
     # Sending.
 
     async def _send_all(
+        self, jobs: list[DeliveryJob], contents: list[Content | BaseException]
+    ) -> None:
+        try:
+            await self._send_batch(jobs, contents)
+        finally:
+            self._active.difference_update(job.id for job in jobs)
+
+    async def _send_batch(
         self, jobs: list[DeliveryJob], contents: list[Content | BaseException]
     ) -> None:
         tasks = []

@@ -6,22 +6,51 @@ import html
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 
+from services.delivery import RunDeliveries
 from services.links import LinkedFamily, Redeemed
 from services.money import format_money
+from services.monthly import MonthPlan
+from services.payments import describe_allocation
 from services.periods import month_key, month_label
-from services.roles import Sender
-from services.views import InvoiceDocument, OperatorView, ReceiptDocument
+from services.roles import Family, Sender
+from services.runs import RunView
+from services.slips import SlipView
+from services.views import (
+    ChildView,
+    CustomerBalance,
+    CustomerView,
+    EnrollmentView,
+    FamilyBalance,
+    InvoiceDocument,
+    InvoiceView,
+    OperatorView,
+    Page,
+    PaymentView,
+    ReceiptDocument,
+    ServiceView,
+    StatementView,
+)
 
 # The menus Telegram shows next to the text box (setMyCommands): operators, then parents.
 OPERATOR_COMMANDS: list[tuple[str, str]] = [
     ("start", "What this bot does for you"),
     ("business", "Your business details and billing settings"),
     ("invite_operator", "A one-time link for a second operator account"),
+    ("newcustomer", "Add a family, its children and their routes"),
+    ("customers", "Your families and what each owes"),
+    ("customer", "One family's card: /customer name or phone"),
+    ("invite", "An invite link for a parent: /invite name"),
+    ("statement", "A family's statement PDF: /statement name"),
+    ("newservice", "Add a route and its monthly fee"),
+    ("services", "Your routes: fees, switch off or on"),
+    ("export", "Your families, invoices and payments as CSV"),
     ("help", "Every command"),
     ("cancel", "Stop what you are doing"),
 ]
 PARENT_COMMANDS: list[tuple[str, str]] = [
     ("start", "Who I am and who you are linked to"),
+    ("balance", "What you owe, or your credit"),
+    ("invoices", "Your recent invoices, each as a PDF"),
     ("help", "What I can do for you"),
 ]
 SHARE_PHONE_BUTTON = "📱 Share my phone number"
@@ -336,3 +365,527 @@ def family_blocked(name: str) -> str:
 
 def _money(operator: OperatorView):  # type: ignore[no-untyped-def]
     return lambda sen: esc(format_money(sen, operator.currency))
+
+
+# Monthly runs: the approval preview and the report the operator gets (bot/schedule.py).
+
+
+def run_preview(plan: MonthPlan) -> str:
+    """Ask the operator to approve a month before anything is billed."""
+    label = month_label(plan.period)
+    lines = [
+        f"📅 <b>{label}</b>: {len(plan.families)} famil{'y' if len(plan.families) == 1 else 'ies'}"
+        f", {esc(format_money(plan.total_sen))} in all."
+    ]
+    if plan.new_families:
+        lines.append(f"New this month: {esc(', '.join(plan.new_families))}.")
+    if plan.skipped:
+        lines.append(
+            "Not billed: " + esc(", ".join(f"{s.name} ({s.reason})" for s in plan.skipped)) + "."
+        )
+    lines.append("Approve to create the invoices and send them to the parents, or hold.")
+    return "\n".join(lines)
+
+
+def run_holiday(period: date) -> str:
+    """Tell the operator a holiday month was skipped."""
+    return f"📅 {month_label(period)} is marked as a holiday month: nothing was billed."
+
+
+def run_decided(run: RunView, approved: bool) -> str:
+    """Confirm the operator's decision on a run."""
+    label = month_label(run.period)
+    if not approved:
+        return f"⏸ {label} is on hold. Nothing is billed until you approve it."
+    return (
+        f"✅ {label} approved: {run.created_count} invoice(s) created "
+        f"({esc(format_money(run.total_sen))}); they are going out to the parents now."
+    )
+
+
+def run_report(run: RunView, figures: RunDeliveries) -> str:
+    """Report a finished monthly run to the operator."""
+    lines = [
+        f"📬 <b>{month_label(run.period)}</b> billing done: {run.created_count} invoice(s), "
+        f"{esc(format_money(run.total_sen))}.",
+        f"Delivered in Telegram: {figures.delivered}.",
+    ]
+    if figures.waiting_for_link:
+        lines.append(
+            f"Waiting for the parent to link ({len(figures.waiting_for_link)}): "
+            + esc(", ".join(figures.waiting_for_link))
+        )
+    if figures.failed:
+        lines.append(
+            "Could not deliver: " + esc("; ".join(f"{n}: {why}" for n, why in figures.failed))
+        )
+    return "\n".join(lines)
+
+
+# -- Parents: /balance, /invoices and transfer slips -----------------------------------------
+
+INVOICE_NOT_YOURS = "That invoice is not yours."
+SLIP_OTHER_AMOUNT_BUTTON = "✏️ Record other amount"
+SLIP_DISMISS_BUTTON = "🗑 Dismiss"
+SLIP_WHICH_BUSINESS = "Thank you! Which van service is this payment for?"
+SLIP_PASSED_ALREADY = "I have passed that slip on already."
+SLIP_ASK_AMOUNT = (
+    "How much does the slip show? Send the amount, e.g. 150 or RM 1,234.50.\n(/cancel to stop)"
+)
+SLIP_NOTE_LIMIT = 300  # a photo caption holds 1,024 characters in all
+
+
+def _family_head(operator: OperatorView, family_name: str) -> str:
+    return f"🚐 <b>{esc(operator.display_name)}</b> — {esc(family_name)}"
+
+
+def family_balance(operator: OperatorView, account: FamilyBalance) -> str:
+    """Show one family's unpaid invoices and the total to pay, or that all is paid."""
+    money = _money(operator)
+    lines = [_family_head(operator, account.customer_name)]
+    for invoice in account.unpaid:
+        late = " ⚠️ <b>overdue</b>" if invoice.overdue else ""
+        lines.append(
+            f"• {esc(invoice.number)}, due {_day(invoice.due_date)}: "
+            f"{money(invoice.balance_sen)} left{late}"
+        )
+    if account.balance_sen > 0:
+        if account.credit_sen > 0:
+            lines.append(f"Less your credit: {money(account.credit_sen)}")
+        lines.append(f"Total to pay: <b>{money(account.balance_sen)}</b>")
+    else:
+        lines.append("✅ All paid. Thank you!")
+        if account.balance_sen < 0:
+            lines.append(f"Your credit for the next invoice: <b>{money(-account.balance_sen)}</b>")
+    return "\n".join(lines)
+
+
+def balances(sections: Sequence[str], *, owing: bool) -> str:
+    """Join the families' balances into one message."""
+    text = "\n\n".join(sections)
+    if owing:
+        text += "\n\nPaid already? Send a photo of the transfer slip here."
+    return text
+
+
+def _invoice_state(operator: OperatorView, invoice: InvoiceView) -> str:
+    if invoice.status == "void":
+        return "void"
+    if invoice.status == "paid":
+        return "paid ✅"
+    left = _money(operator)(invoice.balance_sen)
+    if invoice.overdue:
+        return f"⚠️ <b>overdue</b>, {left} left"
+    return f"{left} left, due {_day(invoice.due_date)}"
+
+
+def parent_invoices(
+    operator: OperatorView, family_name: str, invoices: Sequence[InvoiceView]
+) -> str:
+    """List a family's recent invoices, newest first, for the parent."""
+    head = _family_head(operator, family_name)
+    if not invoices:
+        return f"{head}\nNo invoices yet."
+    money = _money(operator)
+    lines = [f"{head}: your recent invoices"]
+    for invoice in invoices:
+        when = month_label(invoice.period) if invoice.period else _day(invoice.issue_date)
+        lines.append(
+            f"• <b>{esc(invoice.number)}</b> ({when}): {money(invoice.total_sen)}, "
+            + _invoice_state(operator, invoice)
+        )
+    lines.append("Tap an invoice for its PDF.")
+    return "\n".join(lines)
+
+
+def invoice_pdf_button(number: str) -> str:
+    """Label the button that sends an invoice's PDF."""
+    return f"📄 {number}"
+
+
+def family_label(family: Family) -> str:
+    """Label a 'this slip is for' button (plain text): business and family."""
+    return f"{family.business_name or 'Van service'} — {family.name}"
+
+
+def slip_thanks(operator: OperatorView) -> str:
+    """Thank the parent for a slip and say what happens next."""
+    return (
+        f"Thank you! I've passed it to <b>{esc(operator.display_name)}</b>; "
+        "you'll get a receipt once it's recorded."
+    )
+
+
+def slip_for_operator(operator: OperatorView, family_name: str, slip: SlipView) -> str:
+    """Caption the slip the operator receives: who sent it, what they owed, their note."""
+    money = _money(operator)
+    lines = [f"🧾 Transfer slip from <b>{esc(family_name)}</b>"]
+    if slip.balance_sen > 0:
+        lines.append(f"Owed when it came: <b>{money(slip.balance_sen)}</b>")
+    elif slip.balance_sen < 0:
+        lines.append(f"Nothing owed (credit {money(-slip.balance_sen)}).")
+    else:
+        lines.append("Nothing owed.")
+    if slip.caption:
+        note = slip.caption
+        if len(note) > SLIP_NOTE_LIMIT:
+            note = note[: SLIP_NOTE_LIMIT - 1] + "…"
+        lines.append(f"Parent's note: <i>{esc(note)}</i>")
+    lines.append("Record the payment it shows?")
+    return "\n".join(lines)
+
+
+def slip_record_button(amount_sen: int, currency: str) -> str:
+    """Label the one-tap button recording what the family owed."""
+    return f"✅ Record {format_money(amount_sen, currency)}"
+
+
+def slip_recorded(operator: OperatorView, payment: PaymentView) -> str:
+    """Confirm a payment recorded from a slip, with where it went."""
+    money = _money(operator)
+    return (
+        f"✅ Recorded <b>{money(payment.amount_sen)}</b> from <b>{esc(payment.customer_name)}</b> "
+        f"({esc(payment.method_label)}).\n"
+        f"It went to: {esc(describe_allocation(payment, operator.currency))}.\n"
+        "The receipt is on its way to the parent."
+    )
+
+
+def slip_dismissed(caption_html: str) -> str:
+    """Mark the operator's slip message as dismissed (keeping what it said)."""
+    done = "🗑 Dismissed: nothing was recorded."
+    return f"{caption_html}\n\n{done}" if caption_html else done
+
+
+def slip_amount_timed_out(after: timedelta) -> str:
+    """Say the bot stopped waiting for a slip's amount."""
+    return (
+        f"I stopped waiting for the slip's amount after {duration(after)}; nothing was recorded. "
+        "Tap the slip's button again when you are ready."
+    )
+
+
+# -- Families and routes: /newservice, /services, /newcustomer, /customers, /customer, ---------
+# -- /invite, /statement, /export (bot/conversations/newservice.py, newcustomer.py, ----------
+# -- bot/handlers/services.py, customers.py) -------------------------------------------------
+
+NOTHING_SAVED = "Cancelled. Nothing was saved."
+SKIP_HINT = "Send - to skip."
+
+
+def conversation_timed_out(what: str, after: timedelta) -> str:
+    """Say a quiet conversation was closed and nothing was saved."""
+    return (
+        f"I closed your {esc(what)} after {duration(after)} without an answer; "
+        "nothing was saved. Start it again whenever you like."
+    )
+
+
+def _sen(sen: int, currency: str = "MYR") -> str:
+    return esc(format_money(sen, currency))
+
+
+NEW_SERVICE_NAME = (
+    "New route. What is it called? For example <i>Taman Melati → SK Setapak (morning)</i>.\n"
+    "(/cancel to stop)"
+)
+NEW_SERVICE_DESCRIPTION = f"A short description for you (pick-up times, stops…)? {SKIP_HINT}"
+NEW_SERVICE_OTHER_NAME = "Send another name for the route, or /cancel to stop."
+
+
+def new_service_fee(name: str) -> str:
+    """Ask for a new route's monthly fee."""
+    return f"What is the monthly fee for <b>{esc(name)}</b>? For example 150 or RM 1,234.50."
+
+
+def new_service_confirm(name: str, fee_sen: int, description: str) -> str:
+    """Show the new route for confirmation."""
+    lines = [f"<b>{esc(name)}</b>: {_sen(fee_sen)} a month"]
+    if description:
+        lines.append(esc(description))
+    return "\n".join(["Save this route?", *lines])
+
+
+def new_service_saved(route: ServiceView) -> str:
+    """Confirm a new route."""
+    return (
+        f"Saved. <b>{esc(route.name)}</b>: {_sen(route.monthly_fee_sen)} a month.\n"
+        "Put children on it with /newcustomer; see every route with /services."
+    )
+
+
+def route_list(fees: Sequence[tuple[ServiceView, int]]) -> str:
+    """List the routes with the fee in force this month (inactive ones marked)."""
+    if not fees:
+        return "You have no routes yet. Add one with /newservice."
+    lines = ["<b>Your routes</b> (fees this month)"]
+    for route, fee_sen in fees:
+        off = "" if route.active else " — <i>inactive</i>"
+        lines.append(f"• <b>{esc(route.name)}</b>: {_sen(fee_sen)} a month{off}")
+        if route.description:
+            lines.append(f"  {esc(route.description)}")
+    lines.append("\nTap a button to change a route's fee from a month, or to switch it off or on.")
+    return "\n".join(lines)
+
+
+def route_switched(route: ServiceView) -> str:
+    """Confirm a route switched off or on."""
+    if route.active:
+        return f"▶️ <b>{esc(route.name)}</b> is active again: its children are billed for it."
+    return (
+        f"⏸ <b>{esc(route.name)}</b> is inactive: nobody is billed for it and no child can "
+        "join it until you reactivate it."
+    )
+
+
+def route_fee_prompt(route: ServiceView) -> str:
+    """Ask for a route's new monthly fee."""
+    return (
+        f"New monthly fee for <b>{esc(route.name)}</b>? For example 150 or RM 1,234.50.\n"
+        "(/cancel to stop)"
+    )
+
+
+def route_fee_month_prompt(fee_sen: int, next_month: date) -> str:
+    """Ask from which month a new fee applies."""
+    return (
+        f"From which month is it {_sen(fee_sen)}? Send it as YYYY-MM, e.g. "
+        f"{month_key(next_month)} for {month_label(next_month)}. Earlier months keep their fee."
+    )
+
+
+def route_fee_saved(name: str, fee_sen: int, month: date) -> str:
+    """Confirm a fee change."""
+    return (
+        f"Saved. From {month_label(month)}, <b>{esc(name)}</b> costs {_sen(fee_sen)} a month. "
+        "Invoices already made keep their amounts."
+    )
+
+
+NEW_CUSTOMER_PARENT = (
+    "New family. What is the name of the parent who pays? (/cancel to stop at any step; "
+    "nothing is saved until the end.)"
+)
+NEW_CUSTOMER_CHILD = "The first child's name?"
+NEW_CUSTOMER_NEXT_CHILD = "The next child's name?"
+NO_ROUTES_FOR_CHILD = (
+    "You have no active routes yet, so this child gets none for now. Add routes with /newservice."
+)
+CATEGORY_LABELS = {
+    "kindergarten": "Kindergarten",
+    "primary": "Primary school",
+    "secondary": "Secondary school",
+    "other": "Other",
+}
+
+
+def new_customer_phone(name: str) -> str:
+    """Ask for the parent's phone."""
+    return (
+        f"{esc(name)}'s phone number? For example 012-345 6789. With it, the parent can link "
+        f"their Telegram by sharing their number. {SKIP_HINT}"
+    )
+
+
+def new_customer_category(child: str) -> str:
+    """Ask for a child's category."""
+    return f"Is <b>{esc(child)}</b> in kindergarten, primary or secondary school?"
+
+
+def new_customer_birth(child: str, category: str) -> str:
+    """Ask for a child's birth year or age."""
+    return (
+        f"{esc(child)}: {esc(CATEGORY_LABELS.get(category, category))}. Birth year (e.g. 2017) "
+        f"or age (e.g. 8)? {SKIP_HINT}"
+    )
+
+
+def new_customer_school(child: str) -> str:
+    """Ask for a child's school."""
+    return f"Which school does {esc(child)} go to? {SKIP_HINT}"
+
+
+def new_customer_routes(child: str) -> str:
+    """Ask which routes a child takes."""
+    return (
+        f"Which routes does <b>{esc(child)}</b> take? Tap each one, then <b>Done</b>. "
+        "They are billed from this month."
+    )
+
+
+def another_child(child: str, routes: int) -> str:
+    """Sum up a child's routes and ask whether there is another child."""
+    taken = f"{routes} route{'s' if routes != 1 else ''}" if routes else "no route for now"
+    return f"{esc(child)}: {taken}.\nAdd another child to this family?"
+
+
+def _child_line(child: ChildView, routes: Sequence[str]) -> str:
+    details = [CATEGORY_LABELS.get(child.category, child.category)]
+    if child.birth_year:
+        details.append(f"born {child.birth_year}")
+    if child.school:
+        details.append(child.school)
+    taken = ", ".join(routes) if routes else "no route"
+    return f"• <b>{esc(child.name)}</b> ({esc(', '.join(details))}) — {esc(taken)}"
+
+
+def family_saved(
+    family: CustomerView | None,
+    children: Sequence[tuple[ChildView, Sequence[str]]],
+    start: date,
+    problem: str = "",
+) -> str:
+    """Sum up the family /newcustomer saved (and what it could not save)."""
+    if family is None:
+        return f"⚠️ Nothing was saved: {esc(problem)}\nSend /newcustomer to try again."
+    phone = f" ({esc(family.phone)})" if family.phone else ""
+    lines = [f"✅ Saved the family of <b>{esc(family.name)}</b>{phone}."]
+    lines += [_child_line(child, routes) for child, routes in children] or ["No children."]
+    if any(routes for _, routes in children):
+        lines.append(f"Routes are billed from {month_label(start)}.")
+    if problem:
+        lines.append(f"\n⚠️ I stopped there, so the rest was not saved: {esc(problem)}")
+    lines.append("\nNext: send the parent their invite link, so their bills reach them here.")
+    return "\n".join(lines)
+
+
+def use_newinvoice(name: str) -> str:
+    """Point to /newinvoice for billing one family something extra."""
+    return f"Send /newinvoice and pick <b>{esc(name)}</b>."
+
+
+def use_paid(name: str) -> str:
+    """Point to /paid for recording a payment."""
+    return f"Send /paid and pick <b>{esc(name)}</b>."
+
+
+def _balance_words(balance_sen: int, currency: str) -> str:
+    if balance_sen > 0:
+        return f"owes {_sen(balance_sen, currency)}"
+    if balance_sen < 0:
+        return f"credit {_sen(-balance_sen, currency)}"
+    return "paid up"
+
+
+def family_page(page: Page[CustomerBalance], currency: str) -> str:
+    """List one page of families with their balances."""
+    if not page.total:
+        return "You have no families yet. Add one with /newcustomer."
+    lines = [f"<b>Your families</b> (page {page.page} of {page.pages}, {page.total} in all)"]
+    first = (page.page - 1) * page.page_size + 1
+    for number, family in enumerate(page.items, start=first):
+        unpaid = f", {family.unpaid_invoices} unpaid" if family.unpaid_invoices else ""
+        link = "" if family.linked else " · not linked"
+        lines.append(
+            f"{number}. {esc(family.name)} — {_balance_words(family.balance_sen, currency)}"
+            f"{unpaid}{link}"
+        )
+    lines.append("\nTap a family to open its card.")
+    return "\n".join(lines)
+
+
+def family_card(
+    family: CustomerView,
+    taken: Sequence[EnrollmentView],
+    balance: FamilyBalance,
+    currency: str,
+) -> str:
+    """Show one family: parent, phone, link, children with routes, balance."""
+    lines = [f"👪 <b>{esc(family.name)}</b>"]
+    if family.archived:
+        lines.append("🗄 <i>Archived: not billed any more.</i>")
+    lines.append(f"📱 {esc(family.phone) if family.phone else '<i>no phone</i>'}")
+    lines.append(
+        "Telegram: linked ✅" if family.linked else "Telegram: not linked yet (send an invite link)"
+    )
+    lines.append("<b>Children</b>" if family.children else "<i>No children yet.</i>")
+    for child in family.children:
+        names = [e.service_name for e in taken if e.child_id == child.id]
+        lines.append(_child_line(child, names))
+    money = [f"<b>Balance:</b> {_balance_words(balance.balance_sen, currency)}"]
+    if balance.unpaid:
+        count = len(balance.unpaid)
+        money.append(f"({count} unpaid invoice{'s' if count != 1 else ''})")
+    if balance.owed_sen and balance.credit_sen:
+        money.append(
+            f"— owed {_sen(balance.owed_sen, currency)}, credit {_sen(balance.credit_sen, currency)}"
+        )
+    lines.append(" ".join(money))
+    return "\n".join(lines)
+
+
+def unpaid_invoices(balance: FamilyBalance, currency: str) -> str:
+    """List a family's unpaid invoices, oldest first."""
+    if not balance.unpaid:
+        return f"<b>{esc(balance.customer_name)}</b> has no unpaid invoices."
+    lines = [f"Unpaid invoices of <b>{esc(balance.customer_name)}</b>:"]
+    for invoice in balance.unpaid:
+        late = " — <b>overdue</b>" if invoice.overdue else ""
+        lines.append(
+            f"• {esc(invoice.number)}: {_sen(invoice.balance_sen, currency)} left of "
+            f"{_sen(invoice.total_sen, currency)}, due {_day(invoice.due_date)}{late}"
+        )
+    lines.append(f"In all: {_sen(balance.owed_sen, currency)}.")
+    return "\n".join(lines)
+
+
+def statement_caption(statement: StatementView) -> str:
+    """Caption a statement PDF sent to the operator."""
+    return (
+        f"Statement of <b>{esc(statement.customer.name)}</b>, {_day(statement.start)} to "
+        f"{_day(statement.end)}. Balance: {_sen(statement.closing_balance_sen)}."
+    )
+
+
+def parent_invite(family: CustomerView, link: str) -> str:
+    """Give the invite link for one family."""
+    already = (
+        " (it is linked already: whoever opens this link becomes its Telegram account instead)"
+        if family.linked
+        else ""
+    )
+    return (
+        f"Send this link to <b>{esc(family.name)}</b>{already}. It works once, within 7 days, "
+        f"and links their Telegram to this family:\n{esc(link)}"
+    )
+
+
+def family_archived(family: CustomerView) -> str:
+    """Confirm a family archived or brought back."""
+    if family.archived:
+        return f"🗄 <b>{esc(family.name)}</b> is archived: no more monthly invoices."
+    return f"✅ <b>{esc(family.name)}</b> is back: billed every month again."
+
+
+FAMILY_COMMAND_USES = {
+    "card": "/customer Siti (or a phone number, or a child's name)",
+    "inv": "/invite Siti",
+    "stmt": "/statement Siti",
+}
+
+
+def name_a_family(action: str) -> str:
+    """Say a command needs a family's name or phone after it."""
+    return f"Which family? Send for example {esc(FAMILY_COMMAND_USES.get(action, '/customer Siti'))}."
+
+
+def families_found(wanted: str, count: int) -> str:
+    """Say how many families match (none, or several to pick from)."""
+    if count == 0:
+        return (
+            f"I found no family matching <b>{esc(wanted)}</b>. Try part of the parent's or a "
+            "child's name, or the phone number; /customers lists them all."
+        )
+    return f"{count} families match <b>{esc(wanted)}</b>. Which one?"
+
+
+EXPORT_CAPTIONS = {
+    "customers.csv": "Your families and their children.",
+    "invoices.csv": "Every invoice, with what is paid and what is left.",
+    "payments.csv": "Every payment received.",
+}
+
+
+def export_caption(filename: str) -> str:
+    """Caption one CSV file of /export."""
+    return esc(EXPORT_CAPTIONS.get(filename, filename))

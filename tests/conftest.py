@@ -24,6 +24,9 @@ from services.models import Base
 
 DEFAULT_TEST_MYSQL_URL = "mysql+aiomysql://root@127.0.0.1:3306/"
 
+# python-telegram-bot 22: RetryAfter.retry_after as a timedelta now, as it will be in 23.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 
 def mysql_server_url() -> URL:
     """Return the server URL the tests use (no database part)."""

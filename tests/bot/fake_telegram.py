@@ -14,6 +14,7 @@ send a photo or a document. It can also be told to fail a method with 429 (retry
 from __future__ import annotations
 
 import asyncio
+import collections
 import html
 import itertools
 import json
@@ -276,8 +277,13 @@ class FakeTelegram:
         *,
         bot_username: str = "vanbill_test_bot",
         bot_first_name: str = "VanBill",
+        max_per_second: int | None = None,
     ) -> None:
         self.token = token
+        # Telegram's broadcast limit: more sends than this within one second get a 429.
+        self.max_per_second = max_per_second
+        self.too_many_requests = 0
+        self._recent_sends: collections.deque[float] = collections.deque()
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
@@ -662,6 +668,12 @@ class FakeTelegram:
             failure = next((f for f in self.failures if f.matches(method, chat_id)), None)
             if failure is not None:
                 return self._fail(call, failure)
+            if self._over_rate(method):
+                self.too_many_requests += 1
+                return self._fail(
+                    call,
+                    Failure(method, chat_id, 429, "Too Many Requests: retry after 1", 1, None),
+                )
         handler = getattr(self, f"_api_{method}", None)
         if handler is None:
             self.unknown_methods.append(method)
@@ -680,6 +692,18 @@ class FakeTelegram:
         if method != "getUpdates":
             self._record(call)
         return web.json_response({"ok": True, "result": result})
+
+    def _over_rate(self, method: str) -> bool:
+        """Say whether one more send now would break the messages-per-second limit."""
+        if self.max_per_second is None or not method.startswith("send"):
+            return False
+        now = time.monotonic()
+        while self._recent_sends and now - self._recent_sends[0] >= 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= self.max_per_second:
+            return True
+        self._recent_sends.append(now)
+        return False
 
     def _record(self, call: Call) -> None:
         self.calls.append(call)

@@ -1,0 +1,93 @@
+"""The schedules: each operator's monthly run at their billing day and hour, and the daily
+reminder pass at their reminder hour, both in the operator's own time zone.
+
+A tick runs every minute (python-telegram-bot's JobQueue, on APScheduler). What is due is
+decided from the database on every tick, never remembered in memory, so a bot that was down at
+billing time catches up at its first tick, and nothing runs twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot import keyboards, texts
+from services import operators, reminders, runs
+from services.clock import Clock, local_now
+from services.db import Database
+
+log = logging.getLogger(__name__)
+
+TICK = timedelta(minutes=1)
+
+
+@dataclass
+class TickReport:
+    """What one tick did (for tests and logs)."""
+
+    started: list[runs.StartedRun] = field(default_factory=list)
+    reminders_queued: int = 0
+    reported: list[runs.RunView] = field(default_factory=list)
+
+
+class Scheduler:
+    """Starts due monthly runs, queues today's reminders, reports finished runs."""
+
+    def __init__(self, bot: Bot, db: Database, clock: Clock, wake_outbox: Any = None) -> None:
+        self.bot = bot
+        self.db = db
+        self.clock = clock
+        self._wake = wake_outbox or (lambda: None)
+
+    async def tick(self) -> TickReport:
+        """Do whatever has come due since the last tick."""
+        report = TickReport()
+        for operator_id, period in await runs.due_runs(self.db, self.clock):
+            started = await runs.start_run(self.db, operator_id, period, self.clock)
+            if started is not None:
+                report.started.append(started)
+                await self._announce(started)
+        for operator in await operators.list_operators(self.db):
+            hour = local_now(self.clock, operator.timezone).hour
+            if operator.reminders_enabled and operator.reminder_hour <= hour < 21:
+                report.reminders_queued += len(
+                    await reminders.queue_reminders(self.db, operator.id, self.clock)
+                )
+        if report.started or report.reminders_queued:
+            self._wake()
+        for run in await runs.runs_ready_to_report(self.db):
+            figures = await runs.finish_run(self.db, run.operator_id, run.id, self.clock)
+            if figures is not None:
+                report.reported.append(run)
+                await self._tell(run.operator_id, texts.run_report(run, figures))
+        return report
+
+    async def job(self, _context: Any) -> None:
+        """The JobQueue callback: one tick, never letting an error stop the schedule."""
+        try:
+            await self.tick()
+        except Exception:
+            log.exception("a schedule tick failed; the next one tries again")
+
+    async def _announce(self, started: runs.StartedRun) -> None:
+        run = started.run
+        if run.status == "awaiting_approval" and started.plan is not None:
+            await self._tell(
+                run.operator_id,
+                texts.run_preview(started.plan),
+                keyboards.run_approval(run.operator_id, run.id),
+            )
+        elif started.report is not None and started.report.holiday:
+            await self._tell(run.operator_id, texts.run_holiday(run.period))
+
+    async def _tell(self, operator_id: int, text: str, markup: Any = None) -> None:
+        operator = await operators.get_operator(self.db, operator_id)
+        try:
+            await self.bot.send_message(operator.telegram_user_id, text, reply_markup=markup)
+        except TelegramError:
+            log.warning("could not reach operator %s", operator_id, exc_info=True)
