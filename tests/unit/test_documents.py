@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import io
 import os
 import re
@@ -30,6 +31,7 @@ from services.documents import (
     common_cjk_font_faces,
     invoice_filename,
     missing_fonts,
+    qr_data_uri,
     receipt_filename,
     statement_filename,
 )
@@ -406,6 +408,25 @@ def test_payment_qr_code_appears_only_when_a_payload_is_set(
     assert image_count(invoice_pdf) == 1
     assert "Scan to pay" in pdf_text(invoice_pdf)
     assert image_count(renderer.invoice_pdf(without)) == 0
+
+
+def test_a_short_qr_payload_still_makes_a_full_qr_code_that_banking_apps_read() -> None:
+    uri = qr_data_uri("60123456789")
+    assert uri is not None
+    png = base64.b64decode(uri.split(",", 1)[1])
+    with Image.open(io.BytesIO(png)) as image:
+        # A full QR code is at least 21 modules across (a Micro QR 11-17), plus the border.
+        assert image.size[0] >= (21 + 2 * 2) * 4
+
+
+def test_a_qr_payload_too_long_for_a_qr_code_leaves_it_out_instead_of_failing(
+    renderer: DocumentRenderer,
+) -> None:
+    doc = make_invoice_document()
+    doc = replace(doc, operator=make_operator(payment_qr_payload="9" * 8_000))
+    pdf = renderer.invoice_pdf(doc)
+    assert image_count(pdf) == 0
+    assert "quote INV-2026-0001" in flat(pdf_text(pdf))
 
 
 def test_paid_invoice_carries_no_payment_qr_code_inviting_a_second_payment(
