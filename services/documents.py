@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -494,13 +495,18 @@ class DocumentRenderer:
             self._discard_pool()
             raise
 
-    def start_pool(self) -> None:
-        """Start the worker processes now rather than on the first bulk render."""
+    def start_pool(self, timeout: float = 60.0) -> None:
+        """Start the worker processes now and wait until each has built its renderer."""
+        if self._processes <= 1:
+            return
         pool = self._process_pool()
-        # Each worker builds its renderer in its initializer; one trivial task per worker makes
-        # them all start and finish that before we return.
-        for future in [pool.submit(os.getpid) for _ in range(self._processes)]:
-            future.result()
+        # A worker takes tasks only once its initializer has built its renderer; each round
+        # gives every worker a short task, until all have answered.
+        answered: set[int] = set()
+        deadline = time.monotonic() + timeout
+        while len(answered) < self._processes and time.monotonic() < deadline:
+            futures = [pool.submit(_worker_pid) for _ in range(self._processes)]
+            answered.update(future.result() for future in futures)
 
     def close(self) -> None:
         """Stop the worker thread and the worker processes."""
@@ -570,6 +576,11 @@ def _start_worker(templates_dir: str) -> None:
     _worker_renderer = DocumentRenderer(
         templates_dir=Path(templates_dir), processes=1, check=False
     )
+
+
+def _worker_pid() -> int:
+    time.sleep(0.05)  # long enough that one ready worker cannot take every task of a round
+    return os.getpid()
 
 
 def _render_invoice_in_worker(doc: InvoiceDocument) -> bytes:

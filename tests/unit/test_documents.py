@@ -540,6 +540,9 @@ def test_sync_and_async_renders_are_the_same_document(renderer: DocumentRenderer
 def test_bulk_render_in_worker_processes_returns_invoices_in_order(
     renderer: DocumentRenderer,
 ) -> None:
+    renderer.start_pool()
+    workers = renderer._process_pool()._processes  # white box: every worker is up
+    assert len(workers) == 2
     docs = [make_invoice_document(number=f"INV-2026-{n:04d}") for n in range(1, 5)]
     pdfs = asyncio.run(renderer.render_invoices(docs))
     assert [f"INV-2026-{n:04d}" in pdf_text(pdf) for n, pdf in enumerate(pdfs, 1)] == [True] * 4
