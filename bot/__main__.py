@@ -126,6 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--period", help="the month, YYYY-MM (default: this month)")
     generate.add_argument("--operator", type=int, help="only this operator id (default: all)")
     verbs.add_parser("remind", help="queue today's payment reminders for every operator")
+    send = verbs.add_parser(
+        "send", help="run only the outbox sender (more senders may run beside the bot)"
+    )
+    send.add_argument("--until-empty", action="store_true", help="stop once nothing is left")
+    send.add_argument("--lease", type=float, default=60.0, help="seconds a claim is held")
+    send.add_argument("--batch", type=int, default=20, help="deliveries claimed at a time")
     return parser
 
 
@@ -163,7 +169,15 @@ def _verb(settings: Settings, args: argparse.Namespace) -> int:
     async def remind(db: Database) -> int:
         return await cli.remind(db, clock)
 
-    work = {"demo": demo, "generate": generate, "remind": remind}[args.verb]
+    async def send(db: Database) -> int:
+        if not settings.telegram_bot_token:
+            print("vanbill: TELEGRAM_BOT_TOKEN is not set.", file=sys.stderr)
+            return 2
+        return await cli.send(
+            settings, db, clock, until_empty=args.until_empty, lease=args.lease, batch=args.batch
+        )
+
+    work = {"demo": demo, "generate": generate, "remind": remind, "send": send}[args.verb]
     try:
         return asyncio.run(_with_db(settings, work))
     except VanBillError as exc:

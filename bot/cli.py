@@ -3,14 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import signal
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
-from services import accounts, customers, invoices, monthly, operators, payments, reminders
+from telegram.ext import AIORateLimiter, ExtBot
+
+from bot.app import tell_operator_blocked
+from bot.sender import OutboxSender
+from services import (
+    accounts,
+    customers,
+    delivery,
+    invoices,
+    monthly,
+    operators,
+    payments,
+    reminders,
+)
 from services.charts import render_summary_chart_async
 from services.clock import Clock, local_today
+from services.config import Settings
 from services.db import Database
 from services.demo import seed_demo
 from services.documents import (
@@ -123,3 +139,52 @@ async def remind(db: Database, clock: Clock) -> int:
 def default_period(clock: Clock, timezone: str) -> date:
     """Return the current local month."""
     return local_today(clock, timezone).replace(day=1)
+
+
+async def send(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    *,
+    until_empty: bool,
+    lease: float,
+    batch: int,
+) -> int:
+    """Run only the outbox sender (beside a bot, or alone); stop when empty if asked."""
+    bot = ExtBot(
+        settings.telegram_bot_token,
+        base_url=f"{settings.telegram_api_url}/bot",
+        base_file_url=f"{settings.telegram_api_url}/file/bot",
+        rate_limiter=AIORateLimiter(max_retries=0),
+    )
+    renderer = DocumentRenderer()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        async with bot:
+            sender = OutboxSender(
+                bot,
+                db,
+                clock,
+                renderer,
+                lease=timedelta(seconds=lease),
+                batch=batch,
+                on_blocked=functools.partial(tell_operator_blocked, bot, db),
+            )
+            if not until_empty:
+                await sender.run(stop)
+            else:
+                while not stop.is_set():
+                    if await sender.drain() == 0:
+                        if await delivery.pending_count(db) == 0:
+                            break
+                        await asyncio.sleep(0.2)
+            print(
+                f"sent {sender.stats.sent}, retried {sender.stats.retried}, "
+                f"blocked {sender.stats.blocked}, failed {sender.stats.failed}"
+            )
+    finally:
+        renderer.close()
+    return 0
