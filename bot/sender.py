@@ -10,6 +10,7 @@ tells the operator once; a network error retries with backoff.
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import os
 import socket
@@ -100,6 +101,7 @@ class OutboxSender:
         worker: str | None = None,
         rate: float = DEFAULT_RATE,
         batch: int = 20,
+        depth: int = 3,
         lease: timedelta = delivery.DEFAULT_LEASE,
         max_in_flight: int = 16,
         on_blocked: Callable[[int, int], Awaitable[None]] | None = None,
@@ -110,6 +112,7 @@ class OutboxSender:
         self.renderer = renderer
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.batch = batch
+        self.depth = depth
         self.lease = lease
         self.stats = SendStats()
         self._pace = _Pace(rate)
@@ -143,17 +146,31 @@ class OutboxSender:
                     task.cancel()
 
     async def drain(self, operator_id: int | None = None) -> int:
-        """Send everything due now, rendering each batch while the previous one goes out."""
+        """Send everything due now; later batches render while earlier ones go out."""
         handled = 0
-        jobs = await self._claim(operator_id)
-        prepared = asyncio.create_task(self._prepare_all(jobs)) if jobs else None
-        while prepared is not None:
-            contents = await prepared
-            current = jobs
-            jobs = await self._claim(operator_id)
-            prepared = asyncio.create_task(self._prepare_all(jobs)) if jobs else None
-            await self._send_all(current, contents)
-            handled += len(current)
+        pipeline: collections.deque[tuple[list[DeliveryJob], asyncio.Task[Any]]] = (
+            collections.deque()
+        )
+
+        async def refill() -> None:
+            while len(pipeline) < self.depth:
+                jobs = await self._claim(operator_id)
+                if not jobs:
+                    return
+                pipeline.append((jobs, asyncio.create_task(self._prepare_all(jobs))))
+
+        try:
+            await refill()
+            while pipeline:
+                jobs, prepared = pipeline.popleft()
+                contents = await prepared
+                await refill()  # keep the PDF workers busy while this batch goes out
+                await self._send_all(jobs, contents)
+                handled += len(jobs)
+        finally:
+            for jobs, prepared in pipeline:  # cancelled mid-way: the lease returns them
+                prepared.cancel()
+                self._active.difference_update(job.id for job in jobs)
         return handled
 
     async def _claim(self, operator_id: int | None) -> list[DeliveryJob]:

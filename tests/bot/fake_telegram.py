@@ -188,6 +188,7 @@ class Call:
     chat_id: int | None = None
     status: int = 200
     result: Any = None
+    at: float = field(default_factory=time.monotonic)  # when the fake received it
 
     @property
     def ok(self) -> bool:

@@ -3,12 +3,13 @@ outbox delivering to the fake Telegram within its limits, reminders over simulat
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 
 from bot.schedule import Scheduler
-from services import customers, operators, payments, routes
+from services import customers, delivery, operators, payments, routes
 from services.db import Database
 from services.models import Customer
 from tests.bot.conftest import OPERATOR, BotHarness
@@ -58,6 +59,14 @@ def _scheduler(harness: BotHarness) -> Scheduler:
     return services.scheduler
 
 
+async def _outbox_empty(db: Database, timeout: float = 20.0) -> None:  # noqa: ASYNC109
+    """Wait until the sender has recorded everything it sent."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while await delivery.pending_count(db) > 0:
+        assert asyncio.get_running_loop().time() < deadline, "the outbox did not empty"
+        await asyncio.sleep(0.05)
+
+
 def _documents(tg: FakeTelegram, chat_id: int) -> list[str]:
     return [c.text for c in tg.calls_to(chat_id, "sendDocument") if c.ok]
 
@@ -75,6 +84,7 @@ async def test_the_month_goes_out_at_eight_in_the_morning_local_time(harness: Bo
     for chat in chats:
         (caption,) = _documents(harness.tg, chat)
         assert "INV-2026-" in caption and "RM 150.00" in caption and "March 2026" in caption
+    await _outbox_empty(harness.db)
     again = await _scheduler(harness).tick()
     assert again.started == [] and len(again.reported) == 1
     report = harness.tg.last_to(OPERATOR.id).seen

@@ -1,0 +1,202 @@
+"""A whole monthly run on MariaDB: generation, rendering and delivery to a loopback fake Bot API
+that allows 30 messages a second and answers 429 beyond that.
+
+    python bench/monthly_run.py [--families 1000] [--url mysql+aiomysql://root@127.0.0.1:3306/]
+
+Prints each phase's time, Telegram's floor (N/30 s), the rendering rate, the ratios against the
+targets, the 429s received and peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import time
+import uuid
+from datetime import UTC, date, datetime
+
+import pymysql
+from sqlalchemy import insert, select
+from sqlalchemy.engine import make_url
+from telegram.ext import AIORateLimiter, ExtBot
+
+from bot.sender import OutboxSender
+from services import delivery, invoices, operators, routes
+from services.clock import FixedClock, SystemClock
+from services.db import Database, schema_statements
+from services.documents import DocumentRenderer
+from services.models import Child, Customer, Enrollment
+from services.monthly import generate_month
+from tests.bot.fake_telegram import FakeTelegram
+
+TELEGRAM_RATE = 30
+
+
+def _admin(url: str, database: str | None = None) -> pymysql.connections.Connection:
+    u = make_url(url)
+    return pymysql.connect(
+        host=u.host or "127.0.0.1",
+        port=u.port or 3306,
+        user=u.username or "root",
+        password=u.password or "",
+        database=database,
+        autocommit=True,
+        charset="utf8mb4",
+    )
+
+
+async def load_linked_families(db: Database, operator_id: int, route_id: int, count: int) -> None:
+    """Insert count linked families with one child on the route, in bulk."""
+    now = datetime.now(UTC)
+    async with db.sessions.begin() as session:
+        await session.execute(
+            insert(Customer),
+            [
+                {
+                    "operator_id": operator_id,
+                    "name": f"Parent {i:05d}",
+                    "telegram_user_id": 10_000_000 + i,
+                    "telegram_chat_id": 10_000_000 + i,
+                    "created_at": now,
+                }
+                for i in range(count)
+            ],
+        )
+        ids = (await session.execute(select(Customer.id))).scalars().all()
+        await session.execute(
+            insert(Child),
+            [
+                {
+                    "operator_id": operator_id,
+                    "customer_id": cid,
+                    "name": f"Kid {cid}",
+                    "created_at": now,
+                }
+                for cid in ids
+            ],
+        )
+        children = (await session.execute(select(Child.id))).scalars().all()
+        await session.execute(
+            insert(Enrollment),
+            [
+                {
+                    "operator_id": operator_id,
+                    "child_id": child_id,
+                    "service_id": route_id,
+                    "start_month": date(2026, 1, 1),
+                    "created_at": now,
+                }
+                for child_id in children
+            ],
+        )
+
+
+def peak_mb() -> tuple[float, float]:
+    """Return peak resident memory of this process and of its largest finished child, MiB."""
+    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return me, children
+
+
+async def run(families: int, url: str) -> None:
+    """Set up, then time generation, rendering and delivery."""
+    name = f"vanbill_bench_{uuid.uuid4().hex[:8]}"
+    with _admin(url) as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    db = Database(make_url(url).set(database=name).render_as_string(False))
+    try:
+        with _admin(url, name) as conn, conn.cursor() as cur:
+            for statement in schema_statements():
+                cur.execute(statement)
+        clock = FixedClock(datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
+        op = await operators.ensure_operator(db, 1, clock)
+        await operators.update_profile(
+            db,
+            op.id,
+            business_name="Bench Vans",
+            bank_name="Maybank",
+            bank_account="5140 1",
+            payment_qr_payload="00020101021126580014A0000006150001",
+        )
+        route = await routes.add_service(db, op.id, clock, name="Morning", monthly_fee_sen=15000)
+        await load_linked_families(db, op.id, route.id, families)
+
+        renderer = DocumentRenderer()
+        started = time.perf_counter()
+        await asyncio.to_thread(renderer.start_pool)
+        pool_start = time.perf_counter() - started
+
+        async with FakeTelegram(max_per_second=TELEGRAM_RATE) as tg:
+            bot = ExtBot(
+                tg.token,
+                base_url=f"{tg.api_url}/bot",
+                base_file_url=f"{tg.api_url}/file/bot",
+                rate_limiter=AIORateLimiter(max_retries=0),
+            )
+            async with bot:
+                run_started = time.perf_counter()
+                report = await generate_month(db, op.id, date(2026, 3, 1), clock, deliver=True)
+                generation = time.perf_counter() - run_started
+                sender = OutboxSender(bot, db, SystemClock(), renderer, batch=24)
+                delivery_started = time.perf_counter()
+                while await delivery.pending_count(db) > 0:
+                    if await sender.drain() == 0:
+                        await asyncio.sleep(0.05)
+                finished = time.perf_counter()
+            documents = [c for c in tg.calls if c.method == "sendDocument" and c.ok]
+            sends = sorted(c.at for c in documents)
+            too_many = tg.too_many_requests
+
+        # The rendering rate on its own, warm pool, on a sample of this run's invoices.
+        sample_ids = list(report.invoice_ids[: min(200, families)])
+        docs = await invoices.invoice_documents(db, op.id, sample_ids, clock)
+        started = time.perf_counter()
+        await renderer.render_invoices([docs[i] for i in sample_ids])
+        render_rate = len(sample_ids) / (time.perf_counter() - started)
+        renderer.close()
+
+        whole = finished - run_started
+        deliver = finished - delivery_started
+        send_span = sends[-1] - sends[0] if len(sends) > 1 else 0.0
+        floor = families / TELEGRAM_RATE
+        bound = max(floor, families / render_rate)
+        me, child = peak_mb()
+        print(f"families                 {families}")
+        print(f"invoices created         {report.created}; documents delivered {len(documents)}")
+        print(f"PDF pool start           {pool_start:.2f} s (before the run)")
+        print(f"generation               {generation:.2f} s")
+        print(f"delivery (render+send)   {deliver:.2f} s; first to last send {send_span:.2f} s")
+        print(f"whole run                {whole:.2f} s")
+        print(f"Telegram floor N/30      {floor:.2f} s")
+        render_floor = families / render_rate
+        print(f"rendering rate           {render_rate:.1f} PDFs/s (N/rate = {render_floor:.2f} s)")
+        print(f"whole / max(floor, N/rate)   {whole / bound:.3f}  (target <= 1.10)")
+        print(
+            f"whole / (floor + N/rate)     {whole / (floor + render_floor):.3f}  (pipelined < 1)"
+        )
+        print(f"delivery / floor             {deliver / floor:.3f}  (target <= 1.15)")
+        print(f"429s received            {too_many}  (target 0)")
+        print(
+            f"peak memory              {me:.0f} MiB this process, {child:.0f} MiB largest worker"
+        )
+        print(f"load average             {os.getloadavg()[0]:.2f}")
+    finally:
+        await db.dispose()
+        with _admin(url) as conn, conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", type=int, default=1000)
+    parser.add_argument(
+        "--url", default=os.environ.get("TEST_MYSQL_URL", "mysql+aiomysql://root@127.0.0.1:3306/")
+    )
+    args = parser.parse_args()
+    asyncio.run(run(args.families, args.url))
+
+
+if __name__ == "__main__":
+    main()
