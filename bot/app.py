@@ -14,9 +14,11 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRa
 
 from bot import commands, errors, texts
 from bot.context import CONTEXT_TYPES, Services, VanBillApplication
-from bot.conversations import business
+from bot.conversations import business, newcustomer, newservice
+from bot.handlers import customers as family_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import linking, runs, start
+from bot.handlers import services as route_handlers
 from bot.persistence import DatabasePersistence
 from bot.schedule import TICK, Scheduler
 from bot.sender import OutboxSender
@@ -43,6 +45,10 @@ def register_handlers(
     application.add_handler(business.conversation(conversation_timeout))
     application.add_handlers(linking.handlers())
     application.add_handlers(runs.handlers())
+    application.add_handler(newservice.conversation(conversation_timeout))
+    application.add_handler(newcustomer.conversation(conversation_timeout))
+    application.add_handlers(route_handlers.handlers(conversation_timeout))
+    application.add_handlers(family_handlers.handlers())
     # New areas go here, before the catch-alls.
     application.add_handlers(help_handlers.handlers())
     application.add_error_handler(errors.handle_error)

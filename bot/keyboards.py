@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Collection, Sequence
 
 from telegram import (
+    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from telegram.error import BadRequest
 
 from bot import parsing, texts
+from services.views import CustomerBalance, CustomerView, Page, ServiceView
 
 
 def share_phone() -> ReplyKeyboardMarkup:
@@ -134,7 +138,12 @@ def confirm_new_service(operator_id: int) -> InlineKeyboardMarkup:
     """Return Save / Cancel for a new route."""
     prefix = parsing.NEW_SERVICE_PREFIX
     return InlineKeyboardMarkup(
-        [[_owned("✅ Save", prefix, operator_id, "save"), _owned("✖️ Cancel", prefix, operator_id, "cancel")]]
+        [
+            [
+                _owned("✅ Save", prefix, operator_id, "save"),
+                _owned("✖️ Cancel", prefix, operator_id, "cancel"),
+            ]
+        ]
     )
 
 
@@ -163,17 +172,21 @@ def child_categories(operator_id: int, categories: Sequence[str]) -> InlineKeybo
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
 
 
+def _ticked(route: ServiceView, chosen: Collection[int]) -> str:
+    return f"{'✅' if route.id in chosen else '⬜'} {route.name}"
+
+
 def route_picker(
     operator_id: int, routes: Sequence[ServiceView], chosen: Collection[int]
 ) -> InlineKeyboardMarkup:
     """Return the active routes to tick (ticked ones marked), then Done and No route."""
     prefix = parsing.NEW_CUSTOMER_PREFIX
-    rows = [
-        [_owned(f"{'✅' if r.id in chosen else '⬜'} {r.name}", prefix, operator_id, "route", r.id)]
-        for r in routes
-    ]
+    rows = [[_owned(_ticked(r, chosen), prefix, operator_id, "route", r.id)] for r in routes]
     rows.append(
-        [_owned("Done", prefix, operator_id, "done"), _owned("No route", prefix, operator_id, "none")]
+        [
+            _owned("Done", prefix, operator_id, "done"),
+            _owned("No route", prefix, operator_id, "none"),
+        ]
     )
     return InlineKeyboardMarkup(rows)
 
@@ -237,13 +250,17 @@ def family_page(operator_id: int, page: Page[CustomerBalance]) -> InlineKeyboard
     return InlineKeyboardMarkup(rows)
 
 
+def _choice_label(family: CustomerView) -> str:
+    return f"{family.name} ({family.phone})" if family.phone else family.name
+
+
 def family_choices(
     operator_id: int, families: Sequence[CustomerView], action: str
 ) -> InlineKeyboardMarkup:
     """Return one button per matching family; pressing one does action for it."""
     return InlineKeyboardMarkup(
         [
-            [_owned(f"{f.name} ({f.phone})" if f.phone else f.name, parsing.FAMILY_PREFIX, operator_id, action, f.id)]
+            [_owned(_choice_label(f), parsing.FAMILY_PREFIX, operator_id, action, f.id)]
             for f in families
         ]
     )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from datetime import date
 
 from services.errors import InvalidInput, PermissionDenied
+from services.phones import normalise_phone
 
 BUSINESS_PREFIX = "biz"
 BUSINESS_DONE = "done"

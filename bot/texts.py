@@ -795,9 +795,8 @@ def family_card(
     if family.archived:
         lines.append("🗄 <i>Archived: not billed any more.</i>")
     lines.append(f"📱 {esc(family.phone) if family.phone else '<i>no phone</i>'}")
-    lines.append(
-        "Telegram: linked ✅" if family.linked else "Telegram: not linked yet (send an invite link)"
-    )
+    linked = "linked ✅" if family.linked else "not linked yet (send an invite link)"
+    lines.append(f"Telegram: {linked}")
     lines.append("<b>Children</b>" if family.children else "<i>No children yet.</i>")
     for child in family.children:
         names = [e.service_name for e in taken if e.child_id == child.id]
@@ -807,9 +806,8 @@ def family_card(
         count = len(balance.unpaid)
         money.append(f"({count} unpaid invoice{'s' if count != 1 else ''})")
     if balance.owed_sen and balance.credit_sen:
-        money.append(
-            f"— owed {_sen(balance.owed_sen, currency)}, credit {_sen(balance.credit_sen, currency)}"
-        )
+        owed, credit = _sen(balance.owed_sen, currency), _sen(balance.credit_sen, currency)
+        money.append(f"— owed {owed}, credit {credit}")
     lines.append(" ".join(money))
     return "\n".join(lines)
 
@@ -866,7 +864,8 @@ FAMILY_COMMAND_USES = {
 
 def name_a_family(action: str) -> str:
     """Say a command needs a family's name or phone after it."""
-    return f"Which family? Send for example {esc(FAMILY_COMMAND_USES.get(action, '/customer Siti'))}."
+    example = FAMILY_COMMAND_USES.get(action, "/customer Siti")
+    return f"Which family? Send for example {esc(example)}."
 
 
 def families_found(wanted: str, count: int) -> str:

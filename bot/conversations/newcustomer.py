@@ -1,0 +1,364 @@
+"""/newcustomer: a family, its children and their routes, asked step by step, saved at the end.
+
+Nothing is written until the operator says there are no more children, so /cancel (or a quiet
+spell) midway leaves no half-made family. The draft lives in user_data as plain JSON, so a
+restart resumes at the same step.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import keyboards, parsing, texts
+from bot.context import Services, VanBillContext
+from bot.conversations.business import DEFAULT_TIMEOUT
+from bot.errors import replies_on_error
+from bot.guards import allow, sender_of
+from services import customers, routes
+from services.clock import local_today
+from services.customers import clean_text
+from services.errors import InvalidInput, VanBillError
+from services.periods import month_start
+from services.roles import OPERATOR
+from services.views import CHILD_CATEGORIES, ChildView, CustomerView, OperatorView
+
+NAME = "newcustomer"
+PARENT, PHONE, CHILD, CATEGORY = "nc_parent", "nc_phone", "nc_child", "nc_category"
+BIRTH, SCHOOL, ROUTES, MORE = "nc_birth", "nc_school", "nc_routes", "nc_more"
+DRAFT = "newcustomer"  # user_data key: {"parent", "phone", "children": [{...}, ...]}
+CAT, ROUTE, DONE, NO_ROUTE, YES, NO = "cat", "route", "done", "none", "yes", "no"
+
+
+@dataclass(frozen=True)
+class SavedChild:
+    """A child written at the end of /newcustomer, with the names of the routes taken."""
+
+    child: ChildView
+    routes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SavedFamily:
+    """What the end of /newcustomer wrote, and why it stopped early if it did."""
+
+    customer: CustomerView | None
+    start_month: date
+    children: tuple[SavedChild, ...] = ()
+    problem: str = ""
+
+
+async def _operator(update: Update, context: VanBillContext) -> OperatorView:
+    sender = await sender_of(update, context)
+    assert sender.operator is not None  # the guard let only operators in
+    return sender.operator
+
+
+def _draft(context: VanBillContext) -> dict[str, Any]:
+    return context.user_data.setdefault(DRAFT, {"children": []})  # type: ignore[no-any-return]
+
+
+def _child(context: VanBillContext) -> dict[str, Any]:
+    children = _draft(context)["children"]
+    if not children:  # a draft lost to a stale state: start the child again
+        raise InvalidInput("I lost track of the child. Send /newcustomer to start again.")
+    return children[-1]  # type: ignore[no-any-return]
+
+
+def _typed(update: Update) -> str:
+    assert update.effective_message is not None
+    return update.effective_message.text or ""
+
+
+async def _reply(update: Update, text: str, **kwargs: Any) -> None:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(text, **kwargs)
+
+
+async def _pressed(
+    update: Update, context: VanBillContext, actions: tuple[str, ...]
+) -> tuple[str, str]:
+    """Return (action, argument) of this operator's /newcustomer button, and answer the press."""
+    query = update.callback_query
+    assert query is not None
+    operator = await _operator(update, context)
+    pressed = parsing.owned_button(query.data, parsing.NEW_CUSTOMER_PREFIX, operator.id, actions)
+    await query.answer()
+    return pressed
+
+
+@allow(OPERATOR)
+async def start(update: Update, context: VanBillContext) -> str:
+    """Start a new family: ask for the parent's name."""
+    context.user_data[DRAFT] = {"children": []}
+    await _reply(update, texts.NEW_CUSTOMER_PARENT)
+    return PARENT
+
+
+@allow(OPERATOR)
+@replies_on_error(PARENT, hint=texts.TRY_AGAIN)
+async def receive_parent(update: Update, context: VanBillContext) -> str:
+    """Take the parent's name, then ask for their phone."""
+    name = clean_text(_typed(update), "parent's name", limit=200)
+    _draft(context)["parent"] = name
+    await _reply(update, texts.new_customer_phone(name))
+    return PHONE
+
+
+@allow(OPERATOR)
+@replies_on_error(PHONE, hint=texts.TRY_AGAIN)
+async def receive_phone(update: Update, context: VanBillContext) -> str:
+    """Take the phone ('-' for none), then ask for the first child's name."""
+    _draft(context)["phone"] = parsing.optional_phone(_typed(update))
+    await _reply(update, texts.NEW_CUSTOMER_CHILD)
+    return CHILD
+
+
+@allow(OPERATOR)
+@replies_on_error(CHILD, hint=texts.TRY_AGAIN)
+async def receive_child(update: Update, context: VanBillContext) -> str:
+    """Take a child's name, then ask for their category with buttons."""
+    name = clean_text(_typed(update), "child's name", limit=200)
+    _draft(context)["children"].append({"name": name, "routes": []})
+    operator = await _operator(update, context)
+    await _reply(
+        update,
+        texts.new_customer_category(name),
+        reply_markup=keyboards.child_categories(operator.id, CHILD_CATEGORIES),
+    )
+    return CATEGORY
+
+
+@allow(OPERATOR)
+@replies_on_error(CATEGORY)
+async def receive_category(update: Update, context: VanBillContext) -> str:
+    """Take the category button, then ask for the birth year or age."""
+    _, category = await _pressed(update, context, (CAT,))
+    if category not in CHILD_CATEGORIES:
+        raise InvalidInput(parsing.STALE_BUTTON)
+    child = _child(context)
+    child["category"] = category
+    await keyboards.drop_buttons(update.callback_query)
+    await _reply(update, texts.new_customer_birth(child["name"], category))
+    return BIRTH
+
+
+@allow(OPERATOR)
+@replies_on_error(BIRTH, hint=texts.TRY_AGAIN)
+async def receive_birth(update: Update, context: VanBillContext) -> str:
+    """Take a birth year or an age (from the operator's local today), then ask for the school."""
+    operator = await _operator(update, context)
+    today = local_today(context.services.clock, operator.timezone)
+    child = _child(context)
+    child["birth_year"] = parsing.birth_year(_typed(update), today)
+    await _reply(update, texts.new_customer_school(child["name"]))
+    return SCHOOL
+
+
+@allow(OPERATOR)
+@replies_on_error(SCHOOL, hint=texts.TRY_AGAIN)
+async def receive_school(update: Update, context: VanBillContext) -> str:
+    """Take the school ('-' for none), then offer the active routes."""
+    child = _child(context)
+    school = parsing.setting_text(_typed(update))
+    child["school"] = clean_text(school, "school", limit=200, required=False)
+    return await _offer_routes(update, context, child)
+
+
+async def _offer_routes(update: Update, context: VanBillContext, child: dict[str, Any]) -> str:
+    operator = await _operator(update, context)
+    active = await routes.list_services(context.services.db, operator.id)
+    if not active:
+        await _reply(update, texts.NO_ROUTES_FOR_CHILD)
+        return await _ask_more(update, operator, child)
+    chosen = set(child["routes"])
+    await _reply(
+        update,
+        texts.new_customer_routes(child["name"]),
+        reply_markup=keyboards.route_picker(operator.id, active, chosen),
+    )
+    return ROUTES
+
+
+async def _ask_more(update: Update, operator: OperatorView, child: dict[str, Any]) -> str:
+    await _reply(
+        update,
+        texts.another_child(child["name"], len(child["routes"])),
+        reply_markup=keyboards.another_child(operator.id),
+    )
+    return MORE
+
+
+@allow(OPERATOR)
+@replies_on_error(ROUTES)
+async def receive_route(update: Update, context: VanBillContext) -> str:
+    """Tick or untick a route; Done (or No route) moves on to 'another child?'."""
+    action, argument = await _pressed(update, context, (ROUTE, DONE, NO_ROUTE))
+    child, operator = _child(context), await _operator(update, context)
+    if action != ROUTE:
+        if action == NO_ROUTE:
+            child["routes"] = []
+        await keyboards.drop_buttons(update.callback_query)
+        return await _ask_more(update, operator, child)
+    active = await routes.list_services(context.services.db, operator.id)
+    route_id = parsing.button_number(argument)
+    if route_id not in {route.id for route in active}:
+        raise InvalidInput(parsing.STALE_BUTTON)
+    chosen = set(child["routes"]) ^ {route_id}
+    child["routes"] = sorted(chosen)
+    assert update.callback_query is not None
+    await update.callback_query.edit_message_reply_markup(
+        keyboards.route_picker(operator.id, active, chosen)
+    )
+    return ROUTES
+
+
+@allow(OPERATOR)
+@replies_on_error(MORE)
+async def receive_more(update: Update, context: VanBillContext) -> str | int:
+    """Ask for the next child, or save the whole family and show what was saved."""
+    action, _ = await _pressed(update, context, (YES, NO))
+    await keyboards.drop_buttons(update.callback_query)
+    if action == YES:
+        await _reply(update, texts.NEW_CUSTOMER_NEXT_CHILD)
+        return CHILD
+    operator = await _operator(update, context)
+    draft = context.user_data.pop(DRAFT, {"children": []})
+    saved = await save_family(context.services, operator, draft)
+    family = saved.customer
+    await _reply(
+        update,
+        texts.family_saved(
+            family, [(c.child, c.routes) for c in saved.children], saved.start_month, saved.problem
+        ),
+        reply_markup=keyboards.family_created(operator.id, family.id) if family else None,
+    )
+    return ConversationHandler.END
+
+
+async def save_family(
+    services: Services, operator: OperatorView, draft: dict[str, Any]
+) -> SavedFamily:
+    """Write the family, then each child and their routes; stop at the first refusal."""
+    db, clock = services.db, services.clock
+    start_month = month_start(local_today(clock, operator.timezone))
+    try:
+        family = await customers.add_customer(
+            db, operator.id, clock, name=draft["parent"], phone=draft.get("phone")
+        )
+    except VanBillError as error:
+        return SavedFamily(None, start_month, problem=error.message)
+    done: list[SavedChild] = []
+    for wanted in draft["children"]:
+        try:
+            child = await customers.add_child(
+                db,
+                operator.id,
+                family.id,
+                clock,
+                name=wanted["name"],
+                category=wanted.get("category", "other"),
+                birth_year=wanted.get("birth_year"),
+                school=wanted.get("school", ""),
+            )
+        except VanBillError as error:
+            return SavedFamily(
+                family, start_month, tuple(done), f"{wanted['name']}: {error.message}"
+            )
+        taken: list[str] = []
+        for route_id in wanted["routes"]:
+            try:
+                enrolment = await routes.enroll(
+                    db,
+                    operator.id,
+                    clock,
+                    child_id=child.id,
+                    service_id=route_id,
+                    start_month=start_month,
+                )
+            except VanBillError as error:
+                done.append(SavedChild(child, tuple(taken)))
+                return SavedFamily(
+                    family, start_month, tuple(done), f"{child.name}: {error.message}"
+                )
+            taken.append(enrolment.service_name)
+        done.append(SavedChild(child, tuple(taken)))
+    return SavedFamily(family, start_month, tuple(done))
+
+
+@allow(OPERATOR)
+async def use_the_buttons(update: Update, context: VanBillContext) -> None:
+    """Point at the buttons when the operator types instead of tapping (the step stays)."""
+    await _reply(update, texts.USE_THE_BUTTONS)
+
+
+@allow(OPERATOR)
+async def cancel(update: Update, context: VanBillContext) -> int:
+    """Leave /newcustomer: nothing was written yet, so nothing is left behind."""
+    context.user_data.pop(DRAFT, None)
+    await _reply(update, texts.NOTHING_SAVED)
+    return ConversationHandler.END
+
+
+def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
+    """Return the callback telling the operator the quiet /newcustomer was closed."""
+
+    @allow(OPERATOR)
+    async def note(update: Update, context: VanBillContext) -> None:
+        """Tell the operator nothing was saved."""
+        context.user_data.pop(DRAFT, None)
+        await _reply(update, texts.conversation_timed_out("/newcustomer", timeout))
+
+    return note
+
+
+def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
+    """Build the persistent /newcustomer conversation."""
+    typed = filters.TEXT & ~filters.COMMAND
+    pressed = rf"^{parsing.NEW_CUSTOMER_PREFIX}:"
+    with warnings.catch_warnings():
+        # Buttons are tracked per user and chat, not per message, on purpose.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'")
+        return ConversationHandler(
+            entry_points=[CommandHandler("newcustomer", start)],
+            states={
+                PARENT: [MessageHandler(typed, receive_parent)],
+                PHONE: [MessageHandler(typed, receive_phone)],
+                CHILD: [MessageHandler(typed, receive_child)],
+                CATEGORY: [
+                    CallbackQueryHandler(receive_category, pattern=pressed),
+                    MessageHandler(typed, use_the_buttons),
+                ],
+                BIRTH: [MessageHandler(typed, receive_birth)],
+                SCHOOL: [MessageHandler(typed, receive_school)],
+                ROUTES: [
+                    CallbackQueryHandler(receive_route, pattern=pressed),
+                    MessageHandler(typed, use_the_buttons),
+                ],
+                MORE: [
+                    CallbackQueryHandler(receive_more, pattern=pressed),
+                    MessageHandler(typed, use_the_buttons),
+                ],
+                ConversationHandler.TIMEOUT: [
+                    TypeHandler(Update, timed_out(timeout or DEFAULT_TIMEOUT))
+                ],
+            },
+            fallbacks=[CommandHandler("cancel", cancel)],
+            name=NAME,
+            persistent=True,
+            allow_reentry=True,
+            conversation_timeout=timeout,
+        )

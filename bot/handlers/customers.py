@@ -1,0 +1,244 @@
+"""Families: /customers, /customer and its card's buttons, /invite, /statement, /export."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import keyboards, parsing, texts
+from bot.context import VanBillContext
+from bot.guards import allow, sender_of
+from services import accounts, customers, exports, links, routes
+from services.clock import local_today
+from services.documents import statement_filename
+from services.periods import add_months, month_start
+from services.roles import OPERATOR
+from services.views import CustomerBalance, OperatorView, Page
+
+PAGE_SIZE = 10
+PAGE, CARD, UNPAID, PAY, STATEMENT, INVITE = "page", "card", "unpaid", "pay", "stmt", "inv"
+ARCHIVE, UNARCHIVE, NEW_INVOICE = "arch", "unarch", "newinv"
+
+Action = Callable[[Update, VanBillContext, OperatorView, int], Awaitable[None]]
+
+
+async def _operator(update: Update, context: VanBillContext) -> OperatorView:
+    sender = await sender_of(update, context)
+    assert sender.operator is not None  # the guard let only operators in
+    return sender.operator
+
+
+async def _reply(update: Update, text: str, **kwargs: Any) -> None:
+    assert update.effective_chat is not None
+    await update.effective_chat.send_message(text, **kwargs)
+
+
+# -- the list of families ------------------------------------------------------------------
+
+
+async def _page(
+    context: VanBillContext, operator: OperatorView, number: int
+) -> Page[CustomerBalance]:
+    """Return that page of families (the last one when number is past the end)."""
+    db = context.services.db
+    page = await customers.list_customers(db, operator.id, page=number, page_size=PAGE_SIZE)
+    if not page.items and page.page > page.pages:
+        page = await customers.list_customers(
+            db, operator.id, page=page.pages, page_size=PAGE_SIZE
+        )
+    return page
+
+
+@allow(OPERATOR)
+async def list_families(update: Update, context: VanBillContext) -> None:
+    """Show the first page (or the page typed after /customers) of families with balances."""
+    operator = await _operator(update, context)
+    typed = parsing.search_text(context.args)
+    page = await _page(context, operator, int(typed) if typed.isdigit() and len(typed) < 5 else 1)
+    await _reply(
+        update,
+        texts.family_page(page, operator.currency),
+        reply_markup=keyboards.family_page(operator.id, page),
+    )
+
+
+async def _turn_page(
+    update: Update, context: VanBillContext, operator: OperatorView, number: int
+) -> None:
+    """Show another page of families in the same message."""
+    query = update.callback_query
+    assert query is not None
+    page = await _page(context, operator, number)
+    await query.edit_message_text(
+        texts.family_page(page, operator.currency),
+        reply_markup=keyboards.family_page(operator.id, page),
+    )
+
+
+# -- what a family's buttons (and the commands naming one family) do ------------------------
+
+
+async def show_card(
+    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+) -> None:
+    """Show a family's card: parent, phone, link, children and routes, balance, buttons."""
+    db, clock = context.services.db, context.services.clock
+    family = await customers.get_customer(db, operator.id, customer_id)
+    balance = await accounts.family_balance(db, operator.id, customer_id, clock)
+    month = month_start(local_today(clock, operator.timezone))
+    taken = await routes.list_enrollments(db, operator.id, customer_id, month=month)
+    await _reply(
+        update,
+        texts.family_card(family, taken, balance, operator.currency),
+        reply_markup=keyboards.family_card(operator.id, family),
+    )
+
+
+async def show_unpaid(
+    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+) -> None:
+    """List the family's unpaid invoices."""
+    services = context.services
+    balance = await accounts.family_balance(services.db, operator.id, customer_id, services.clock)
+    await _reply(update, texts.unpaid_invoices(balance, operator.currency))
+
+
+async def point_to_paid(
+    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+) -> None:
+    """Say how to record a payment (/paid does it)."""
+    family = await customers.get_customer(context.services.db, operator.id, customer_id)
+    await _reply(update, texts.use_paid(family.name))
+
+
+async def point_to_newinvoice(
+    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+) -> None:
+    """Say how to bill the family something extra (/newinvoice does it)."""
+    family = await customers.get_customer(context.services.db, operator.id, customer_id)
+    await _reply(update, texts.use_newinvoice(family.name))
+
+
+async def send_statement(
+    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+) -> None:
+    """Send the family's statement PDF, from the start of last month to today (local dates)."""
+    services = context.services
+    today = local_today(services.clock, operator.timezone)
+    start = add_months(month_start(today), -1)
+    document = await accounts.statement_document(
+        services.db, operator.id, customer_id, services.clock, start, today
+    )
+    pdf = await services.documents.render_statement(document)
+    assert update.effective_chat is not None
+    await update.effective_chat.send_document(
+        InputFile(pdf, filename=statement_filename(document.statement)),
+        caption=texts.statement_caption(document.statement),
+    )
+
+
+async def send_invite(
+    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+) -> None:
+    """Give a one-time deep link that links the parent's Telegram to this family."""
+    services = context.services
+    family = await customers.get_customer(services.db, operator.id, customer_id)
+    token = await links.create_parent_invite(services.db, operator.id, customer_id, services.clock)
+    await _reply(update, texts.parent_invite(family, texts.deep_link(context.bot.username, token)))
+
+
+def _archiver(archived: bool) -> Action:
+    async def archive(
+        update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+    ) -> None:
+        """Archive the family (or bring it back), then show its card again."""
+        family = await customers.set_archived(
+            context.services.db, operator.id, customer_id, archived
+        )
+        await _reply(update, texts.family_archived(family))
+        await show_card(update, context, operator, customer_id)
+
+    return archive
+
+
+ACTIONS: dict[str, Action] = {
+    PAGE: _turn_page,
+    CARD: show_card,
+    UNPAID: show_unpaid,
+    PAY: point_to_paid,
+    STATEMENT: send_statement,
+    INVITE: send_invite,
+    ARCHIVE: _archiver(True),
+    UNARCHIVE: _archiver(False),
+    NEW_INVOICE: point_to_newinvoice,
+}
+
+
+@allow(OPERATOR)
+async def family_button(update: Update, context: VanBillContext) -> None:
+    """Do what a family button says, after checking it is this operator's and family's."""
+    query = update.callback_query
+    assert query is not None
+    operator = await _operator(update, context)
+    action, argument = parsing.owned_button(
+        query.data, parsing.FAMILY_PREFIX, operator.id, ACTIONS
+    )
+    # The family id is checked by each service call: another operator's family is NotFound.
+    await ACTIONS[action](update, context, operator, parsing.button_number(argument))
+    await query.answer()
+
+
+# -- commands naming a family by name or phone ---------------------------------------------
+
+
+def _finder(
+    action: str, *, include_archived: bool
+) -> Callable[[Update, VanBillContext], Awaitable[None]]:
+    @allow(OPERATOR)
+    async def find(update: Update, context: VanBillContext) -> None:
+        """Find the family typed after the command: one does it, several offer buttons."""
+        operator, wanted = await _operator(update, context), parsing.search_text(context.args)
+        if not wanted:
+            await _reply(update, texts.name_a_family(action))
+            return
+        found = await customers.find_customers(
+            context.services.db, operator.id, wanted, include_archived=include_archived
+        )
+        if len(found) == 1:
+            await ACTIONS[action](update, context, operator, found[0].id)
+            return
+        markup = keyboards.family_choices(operator.id, found, action) if found else None
+        await _reply(update, texts.families_found(wanted, len(found)), reply_markup=markup)
+
+    return find
+
+
+@allow(OPERATOR)
+async def export(update: Update, context: VanBillContext) -> None:
+    """Send the operator's families, invoices and payments as three CSV files."""
+    operator, db = await _operator(update, context), context.services.db
+    assert update.effective_chat is not None
+    for name, make in (
+        ("customers.csv", exports.export_customers),
+        ("invoices.csv", exports.export_invoices),
+        ("payments.csv", exports.export_payments),
+    ):
+        await update.effective_chat.send_document(
+            InputFile(await make(db, operator.id), filename=name),
+            caption=texts.export_caption(name),
+        )
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """Return this area's handlers."""
+    return [
+        CommandHandler("customers", list_families),
+        CommandHandler("customer", _finder(CARD, include_archived=True)),
+        CommandHandler("invite", _finder(INVITE, include_archived=False)),
+        CommandHandler("statement", _finder(STATEMENT, include_archived=True)),
+        CommandHandler("export", export),
+        CallbackQueryHandler(family_button, pattern=rf"^{parsing.FAMILY_PREFIX}:"),
+    ]

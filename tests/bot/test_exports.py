@@ -1,0 +1,72 @@
+"""/statement and /export: the operator gets a family's statement PDF and three CSV files."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from pypdf import PdfReader
+
+from services import monthly, operators, payments
+from tests.bot.conftest import OPERATOR, PARENT, BotHarness, add_family, texts
+from tests.data.factories import make_business, make_family
+
+
+def _pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+async def test_statement_arrives_as_a_pdf_naming_the_family(harness: BotHarness) -> None:
+    biz = await make_business(harness.db, harness.clock, OPERATOR.id)
+    family = await make_family(harness.db, harness.clock, biz, "Nur Aisyah binti Ahmad")
+    await monthly.generate_month(harness.db, biz.id, date(2026, 1, 1), harness.clock)
+    (sent,) = await harness.say(OPERATOR, "/statement aisyah binti")
+    assert sent.method == "sendDocument"
+    assert "Statement of Nur Aisyah binti Ahmad, 1 Dec 2025 to 15 Jan 2026" in sent.seen
+    (document,) = sent.files.values()
+    assert document.filename == f"statement-{family.id}-2025-12-01-to-2026-01-15.pdf"
+    assert document.content.startswith(b"%PDF")
+    text = _pdf_text(document.content)
+    assert "Nur Aisyah binti Ahmad" in text and "150.00" in text
+
+
+async def test_the_statement_button_of_several_matches_sends_that_familys_pdf(
+    harness: BotHarness,
+) -> None:
+    biz = await make_business(harness.db, harness.clock, OPERATOR.id)
+    await make_family(harness.db, harness.clock, biz, "Siti Aminah")
+    await make_family(harness.db, harness.clock, biz, "Siti Zubaidah")
+    (choice,) = await harness.say(OPERATOR, "/statement siti")
+    replies = await harness.press_button(OPERATOR, choice, "Zubaidah")
+    (sent,) = [c for c in replies if c.method == "sendDocument"]
+    (document,) = sent.files.values()
+    assert "Siti Zubaidah" in _pdf_text(document.content)
+    assert "no family matching" in texts(await harness.say(OPERATOR, "/statement Nobody"))
+
+
+async def test_export_sends_three_csv_files_with_the_operators_data(harness: BotHarness) -> None:
+    biz = await make_business(harness.db, harness.clock, OPERATOR.id)
+    family = await make_family(harness.db, harness.clock, biz, "陈美玲", ("குமார்",))
+    await monthly.generate_month(harness.db, biz.id, date(2026, 1, 1), harness.clock)
+    await payments.record_payment(
+        harness.db, biz.id, family.id, harness.clock, amount_sen=5000, method="cash"
+    )
+    replies = await harness.say(OPERATOR, "/export")
+    assert [c.method for c in replies] == ["sendDocument"] * 3
+    files = {f.filename: f.content.decode("utf-8-sig") for c in replies for f in c.files.values()}
+    assert set(files) == {"customers.csv", "invoices.csv", "payments.csv"}
+    (customer,) = csv.DictReader(io.StringIO(files["customers.csv"]))
+    assert (customer["parent"], customer["child"]) == ("陈美玲", "குமார்")
+    (invoice,) = csv.DictReader(io.StringIO(files["invoices.csv"]))
+    assert (invoice["total"], invoice["balance"]) == ("150.00", "100.00")
+    (payment,) = csv.DictReader(io.StringIO(files["payments.csv"]))
+    assert (payment["amount"], payment["method"]) == ("50.00", "Cash")
+
+
+async def test_a_parent_sending_export_or_statement_is_refused(harness: BotHarness) -> None:
+    op = await operators.ensure_operator(harness.db, OPERATOR.id, harness.clock)
+    await add_family(harness.db, op.id, "Siti", telegram_user_id=PARENT.id)
+    for command in ("/export", "/statement Siti"):
+        (refusal,) = await harness.say(PARENT, command)
+        assert refusal.method == "sendMessage" and "for van operators" in refusal.seen
