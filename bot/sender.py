@@ -304,6 +304,9 @@ class OutboxSender:
 
     async def _send_one(self, job: DeliveryJob, content: Content) -> None:
         try:
+            if not await delivery.confirm_claim(self.db, job.id, self.worker, self.clock):
+                log.warning("delivery %s was taken over by another sender; not sending", job.id)
+                return
             message = await self._call_telegram(job, content)
         except RetryAfter as exc:
             wait = exc.retry_after

@@ -280,6 +280,25 @@ async def claim_due(
         ]
 
 
+async def confirm_claim(db: Database, delivery_id: int, worker: str, clock: Clock) -> bool:
+    """Renew this worker's claim just before sending; False if another worker took it over.
+
+    A claim whose lease ran out may be taken by another sender; checking (and renewing) it
+    right before the send keeps two senders from both sending it.
+    """
+    async with db.sessions.begin() as session:
+        result = await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id == delivery_id,
+                Delivery.status == "sending",
+                Delivery.claimed_by == worker[:64],
+            )
+            .values(claimed_at=clock.now())
+        )
+        return result.rowcount == 1
+
+
 async def _invoice_file_ids(session: AsyncSession, invoice_ids: list[int]) -> dict[int, str]:
     """Return the Telegram file id of each invoice PDF already uploaded (to send it again)."""
     if not invoice_ids:

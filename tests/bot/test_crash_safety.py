@@ -70,7 +70,7 @@ async def _sender_process(db: Database, tg: FakeTelegram, log: Path) -> asyncio.
         "send",
         "--until-empty",
         "--lease",
-        "2",
+        "4",
         "--batch",
         "4",
         env=env,

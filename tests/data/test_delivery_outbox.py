@@ -100,6 +100,26 @@ async def test_a_crashed_senders_claim_is_taken_again_after_its_lease(
     assert again.id == first.id and again.attempts == 2
 
 
+async def test_a_claim_taken_over_after_its_lease_cannot_be_sent_by_its_first_holder(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    family = await make_family(db, clock, biz, "Aminah")
+    await _link(db, family.id, 555)
+    await monthly.generate_month(db, biz.id, date(2026, 1, 1), clock, deliver=True)
+    lease = timedelta(seconds=30)
+    (slow,) = await delivery.claim_due(db, "slow-worker", clock, lease=lease)
+    clock.advance(timedelta(seconds=10))
+    assert await delivery.confirm_claim(db, slow.id, "slow-worker", clock)  # renewed
+    clock.advance(timedelta(seconds=29))
+    assert await delivery.claim_due(db, "fast-worker", clock, lease=lease) == []
+    clock.advance(timedelta(seconds=2))
+    (taken,) = await delivery.claim_due(db, "fast-worker", clock, lease=lease)
+    assert taken.id == slow.id
+    assert not await delivery.confirm_claim(db, slow.id, "slow-worker", clock)
+    assert await delivery.confirm_claim(db, slow.id, "fast-worker", clock)
+
+
 async def test_failures_back_off_and_give_up_but_flood_waits_do_not_count(
     db: Database, clock: FixedClock
 ) -> None:
