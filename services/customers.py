@@ -10,10 +10,18 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing import OPEN_STATUSES
-from services.clock import Clock
+from services.clock import DEFAULT_TIMEZONE, Clock, local_today
 from services.db import Database
 from services.errors import Conflict, InvalidInput, NotFound
-from services.models import Child, Customer, Invoice, InvoiceItem, Payment, PaymentAllocation
+from services.models import (
+    Child,
+    Customer,
+    Invoice,
+    InvoiceItem,
+    Operator,
+    Payment,
+    PaymentAllocation,
+)
 from services.phones import normalise_phone
 from services.views import CHILD_CATEGORIES, ChildView, CustomerBalance, CustomerView, Page
 
@@ -96,6 +104,13 @@ def _check_category(category: str) -> str:
     if value not in CHILD_CATEGORIES:
         raise InvalidInput(f"A child's category is one of: {', '.join(CHILD_CATEGORIES)}.")
     return value
+
+
+async def _local_today(session: AsyncSession, operator_id: int, clock: Clock) -> date:
+    tz = (
+        await session.execute(select(Operator.timezone).where(Operator.id == operator_id))
+    ).scalar_one_or_none()
+    return local_today(clock, tz or DEFAULT_TIMEZONE)
 
 
 def _check_birth_year(birth_year: int | None, today: date) -> int | None:
@@ -341,12 +356,14 @@ async def add_child(
         customer_id=customer_id,
         name=clean_text(name, "child's name", limit=200),
         category=_check_category(category),
-        birth_year=_check_birth_year(birth_year, clock.now().date()),
         school=clean_text(school, "school", limit=200, required=False),
         created_at=clock.now(),
     )
     async with db.sessions.begin() as session:
         await lock_customer(session, operator_id, customer_id)
+        row.birth_year = _check_birth_year(
+            birth_year, await _local_today(session, operator_id, clock)
+        )
         session.add(row)
         await session.flush()
         return _child_view(row)
@@ -369,11 +386,13 @@ async def update_child(
         values["name"] = clean_text(name, "child's name", limit=200)
     if category is not None:
         values["category"] = _check_category(category)
-    if birth_year is not None:
-        values["birth_year"] = _check_birth_year(birth_year, clock.now().date())
     if school is not None:
         values["school"] = clean_text(school, "school", limit=200, required=False)
     async with db.sessions.begin() as session:
+        if birth_year is not None:
+            values["birth_year"] = _check_birth_year(
+                birth_year, await _local_today(session, operator_id, clock)
+            )
         row = (
             await session.execute(
                 select(Child).where(Child.operator_id == operator_id, Child.id == child_id)
