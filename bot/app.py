@@ -17,7 +17,7 @@ from bot.context import CONTEXT_TYPES, Services, VanBillApplication
 from bot.conversations import business, newcustomer, newservice
 from bot.handlers import customers as family_handlers
 from bot.handlers import help as help_handlers
-from bot.handlers import linking, runs, start
+from bot.handlers import linking, parents, runs, slips, start
 from bot.handlers import services as route_handlers
 from bot.persistence import DatabasePersistence
 from bot.schedule import TICK, Scheduler
@@ -45,6 +45,10 @@ def register_handlers(
     application.add_handler(business.conversation(conversation_timeout))
     application.add_handlers(linking.handlers())
     application.add_handlers(runs.handlers())
+    application.add_handler(slips.conversation(conversation_timeout))
+    application.add_handlers(slips.handlers())
+    # /invoices: parents get their own list (operators' is routed here once it exists).
+    application.add_handlers(parents.handlers())
     application.add_handler(newservice.conversation(conversation_timeout))
     application.add_handler(newcustomer.conversation(conversation_timeout))
     application.add_handlers(route_handlers.handlers(conversation_timeout))
