@@ -14,10 +14,11 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRa
 
 from bot import commands, errors, texts
 from bot.context import CONTEXT_TYPES, Services, VanBillApplication
-from bot.conversations import business, newcustomer, newservice
+from bot.conversations import business, newcustomer, newinvoice, newservice, paid
 from bot.handlers import customers as family_handlers
 from bot.handlers import help as help_handlers
-from bot.handlers import linking, parents, runs, slips, start
+from bot.handlers import invoices as invoice_handlers
+from bot.handlers import linking, parents, remind, runs, slips, start, summary, switching
 from bot.handlers import services as route_handlers
 from bot.persistence import DatabasePersistence
 from bot.schedule import TICK, Scheduler
@@ -41,18 +42,24 @@ def register_handlers(
     conversation_timeout: timedelta | None = CONVERSATION_TIMEOUT,
 ) -> None:
     """Add every handler in order; the catch-alls of bot/handlers/help.py come last."""
+    application.add_handlers(switching.handlers(), group=switching.GROUP)
     application.add_handlers(start.handlers())
     application.add_handler(business.conversation(conversation_timeout))
     application.add_handlers(linking.handlers())
     application.add_handlers(runs.handlers())
     application.add_handler(slips.conversation(conversation_timeout))
     application.add_handlers(slips.handlers())
-    # /invoices: parents get their own list (operators' is routed here once it exists).
-    application.add_handlers(parents.handlers())
+    # /invoices: parents get their own list, operators go on to the operators' list.
+    application.add_handlers(parents.handlers(invoice_handlers.list_invoices))
     application.add_handler(newservice.conversation(conversation_timeout))
     application.add_handler(newcustomer.conversation(conversation_timeout))
     application.add_handlers(route_handlers.handlers(conversation_timeout))
     application.add_handlers(family_handlers.handlers())
+    application.add_handler(newinvoice.conversation(conversation_timeout))
+    application.add_handler(paid.conversation(conversation_timeout))
+    application.add_handlers(invoice_handlers.handlers())
+    application.add_handlers(summary.handlers())
+    application.add_handlers(remind.handlers())
     # New areas go here, before the catch-alls.
     application.add_handlers(help_handlers.handlers())
     application.add_error_handler(errors.handle_error)

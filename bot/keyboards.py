@@ -16,7 +16,14 @@ from telegram import (
 from telegram.error import BadRequest
 
 from bot import parsing, texts
-from services.views import CustomerBalance, CustomerView, Page, ServiceView
+from services.views import (
+    METHOD_LABELS,
+    PAYMENT_METHODS,
+    CustomerBalance,
+    CustomerView,
+    Page,
+    ServiceView,
+)
 
 
 def share_phone() -> ReplyKeyboardMarkup:
@@ -262,5 +269,96 @@ def family_choices(
         [
             [_owned(_choice_label(f), parsing.FAMILY_PREFIX, operator_id, action, f.id)]
             for f in families
+        ]
+    )
+
+
+# -- Billing commands: every button carries the operator id (checked again when pressed) ------
+
+
+def family_matches(
+    prefix: str, operator_id: int, families: Sequence[CustomerView]
+) -> InlineKeyboardMarkup:
+    """Return one button per matching family, a row each."""
+    return InlineKeyboardMarkup(
+        [
+            [_owned(texts.family_button(family), prefix, operator_id, "fam", family.id)]
+            for family in families
+        ]
+    )
+
+
+def newinvoice_menu(operator_id: int) -> InlineKeyboardMarkup:
+    """Return the /newinvoice menu: add, remove, due date, preview, confirm, cancel."""
+    p = parsing.NEWINVOICE_PREFIX
+    return InlineKeyboardMarkup(
+        [
+            [
+                _owned(texts.ADD_LINE_BUTTON, p, operator_id, "add"),
+                _owned(texts.REMOVE_LINE_BUTTON, p, operator_id, "undo"),
+            ],
+            [
+                _owned(texts.DUE_DATE_BUTTON, p, operator_id, "due"),
+                _owned(texts.PREVIEW_BUTTON, p, operator_id, "preview"),
+            ],
+            [
+                _owned(texts.CONFIRM_BUTTON, p, operator_id, "ok"),
+                _owned(texts.CANCEL_BUTTON, p, operator_id, "cancel"),
+            ],
+        ]
+    )
+
+
+def quantity_one(operator_id: int) -> InlineKeyboardMarkup:
+    """Return the one-button answer to 'how many?': 1."""
+    p = parsing.NEWINVOICE_PREFIX
+    return InlineKeyboardMarkup([[_owned(texts.QUANTITY_ONE_BUTTON, p, operator_id, "one")]])
+
+
+def send_to_parent(operator_id: int, invoice_id: int) -> InlineKeyboardMarkup:
+    """Return the button that queues an invoice for the family's parent."""
+    p = parsing.INVOICE_PREFIX
+    return InlineKeyboardMarkup(
+        [[_owned(texts.SEND_TO_PARENT_BUTTON, p, operator_id, "send", invoice_id)]]
+    )
+
+
+def payment_methods(operator_id: int) -> InlineKeyboardMarkup:
+    """Return a button per payment method, two a row."""
+    buttons = [
+        _owned(METHOD_LABELS[method], parsing.PAID_PREFIX, operator_id, "method", index)
+        for index, method in enumerate(PAYMENT_METHODS)
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def payment_today(operator_id: int) -> InlineKeyboardMarkup:
+    """Return the Today button of the payment date question."""
+    p = parsing.PAID_PREFIX
+    return InlineKeyboardMarkup([[_owned(texts.TODAY_BUTTON, p, operator_id, "today")]])
+
+
+def payment_confirm(operator_id: int) -> InlineKeyboardMarkup:
+    """Return Record payment / Cancel."""
+    p = parsing.PAID_PREFIX
+    return InlineKeyboardMarkup(
+        [
+            [
+                _owned(texts.RECORD_PAYMENT_BUTTON, p, operator_id, "ok"),
+                _owned(texts.CANCEL_BUTTON, p, operator_id, "cancel"),
+            ]
+        ]
+    )
+
+
+def remind_confirm(operator_id: int) -> InlineKeyboardMarkup:
+    """Return Send / Cancel for today's reminders."""
+    p = parsing.REMIND_PREFIX
+    return InlineKeyboardMarkup(
+        [
+            [
+                _owned(texts.SEND_REMINDERS_BUTTON, p, operator_id, "send"),
+                _owned(texts.CANCEL_BUTTON, p, operator_id, "cancel"),
+            ]
         ]
     )

@@ -6,7 +6,9 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import date
 
+from services.billing import MAX_QUANTITY
 from services.errors import InvalidInput, PermissionDenied
+from services.periods import parse_month
 from services.phones import normalise_phone
 
 BUSINESS_PREFIX = "biz"
@@ -226,3 +228,107 @@ def optional_phone(text: str) -> str | None:
 def search_text(args: Sequence[str] | None) -> str:
     """Return what follows a command such as /customer (empty when nothing does)."""
     return " ".join(args or []).strip()
+
+
+# -- Billing commands: /newinvoice, /paid, /invoices, /invoice, /remind -----------------------
+
+NEWINVOICE_PREFIX = "ni"
+PAID_PREFIX = "pd"
+INVOICE_PREFIX = "iv"
+REMIND_PREFIX = "rm"
+DEFAULT_DUE = "default"
+INVOICE_FILTERS = ("unpaid", "overdue")
+MAX_DAYS_AHEAD = 366
+
+_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
+_INVOICE_NUMBER = re.compile(r"\b([A-Za-z][A-Za-z0-9]{0,9}-\d{4}-\d{4,6})\b")
+
+
+def day(text: str) -> date:
+    """Parse a date typed as YYYY-MM-DD."""
+    match = _DAY.match(text or "")
+    if not match:
+        raise InvalidInput(
+            f"I could not read {(text or '').strip()[:40]!r} as a date; use YYYY-MM-DD, "
+            "e.g. 2026-02-07."
+        )
+    try:
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        raise InvalidInput(
+            f"{text.strip()!r} is not a day on the calendar; use YYYY-MM-DD, e.g. 2026-02-07."
+        ) from None
+
+
+def due_date(text: str, today: date) -> date | None:
+    """Parse a due date from today up to a year ahead; 'default' gives None (the usual day)."""
+    if (text or "").strip().lower() == DEFAULT_DUE:
+        return None
+    due = day(text)
+    if due < today:
+        raise InvalidInput(f"The due date cannot be in the past (today is {today.isoformat()}).")
+    if (due - today).days > MAX_DAYS_AHEAD:
+        raise InvalidInput("That due date is more than a year away; please check it.")
+    return due
+
+
+def payment_day(text: str, today: date) -> date:
+    """Parse the day a payment was made: today or earlier."""
+    paid_on = day(text)
+    if paid_on > today:
+        raise InvalidInput(
+            f"A payment cannot be dated in the future (today is {today.isoformat()})."
+        )
+    return paid_on
+
+
+def quantity(text: str) -> int:
+    """Parse how many of a line: a whole number from 1 to MAX_QUANTITY."""
+    value = (text or "").strip()
+    if not value.isdigit() or not 1 <= int(value) <= MAX_QUANTITY:
+        raise InvalidInput(f"Send the quantity as a whole number from 1 to {MAX_QUANTITY}.")
+    return int(value)
+
+
+def line_description(text: str) -> str:
+    """Return a line's description as typed, refusing an empty or overlong one."""
+    value = " ".join((text or "").split())
+    if not value:
+        raise InvalidInput("Send a few words describing the line.")
+    if len(value) > 300:
+        raise InvalidInput("A line's description is 300 characters at most.")
+    return value
+
+
+def invoice_filter(args: Sequence[str] | None) -> tuple[str, date | None]:
+    """Read /invoices [unpaid|overdue|YYYY-MM] into (which, month)."""
+    words = [w.lower() for w in args or []]
+    if not words:
+        return "all", None
+    if len(words) == 1 and words[0] in INVOICE_FILTERS:
+        return words[0], None
+    if len(words) == 1:
+        try:
+            return "all", parse_month(words[0])
+        except InvalidInput:
+            pass
+    raise InvalidInput(
+        "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a "
+        "month such as /invoices 2026-01."
+    )
+
+
+def invoice_number(args: Sequence[str] | None) -> str:
+    """Return the invoice number after /invoice."""
+    text = " ".join(args or []).strip()
+    if not text:
+        raise InvalidInput("Send /invoice followed by its number, e.g. /invoice INV-2026-0001.")
+    return text
+
+
+def invoice_numbers_in(text: str | None) -> list[str]:
+    """Return the distinct invoice numbers a message mentions, in order."""
+    found: dict[str, None] = {}
+    for match in _INVOICE_NUMBER.finditer(text or ""):
+        found.setdefault(match.group(1).upper(), None)
+    return list(found)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
+from services.billing import NewLine
 from services.delivery import RunDeliveries
 from services.links import LinkedFamily, Redeemed
 from services.money import format_money
@@ -29,6 +30,7 @@ from services.views import (
     ReceiptDocument,
     ServiceView,
     StatementView,
+    SummaryReport,
 )
 
 # The menus Telegram shows next to the text box (setMyCommands): operators, then parents.
@@ -42,6 +44,12 @@ OPERATOR_COMMANDS: list[tuple[str, str]] = [
     ("invite", "An invite link for a parent: /invite name"),
     ("statement", "A family's statement PDF: /statement name"),
     ("newservice", "Add a route and its monthly fee"),
+    ("newinvoice", "Bill a family: its routes filled in, lines to add"),
+    ("paid", "Record a payment from a family"),
+    ("invoices", "Invoices: /invoices unpaid, overdue or 2026-01"),
+    ("invoice", "One invoice as a PDF: /invoice INV-2026-0001"),
+    ("summary", "Chart of invoiced, collected and outstanding"),
+    ("remind", "Send today's payment reminders"),
     ("services", "Your routes: fees, switch off or on"),
     ("export", "Your families, invoices and payments as CSV"),
     ("help", "Every command"),
@@ -888,3 +896,380 @@ EXPORT_CAPTIONS = {
 def export_caption(filename: str) -> str:
     """Caption one CSV file of /export."""
     return esc(EXPORT_CAPTIONS.get(filename, filename))
+
+
+# -- Billing: /newinvoice, /paid, /invoices, /invoice, /summary, /remind --------------------
+
+ADD_LINE_BUTTON = "➕ Add a line"
+REMOVE_LINE_BUTTON = "↩️ Remove last line"
+DUE_DATE_BUTTON = "📅 Due date"
+PREVIEW_BUTTON = "👀 Preview"
+CONFIRM_BUTTON = "✅ Confirm"
+CANCEL_BUTTON = "✖️ Cancel"
+QUANTITY_ONE_BUTTON = "1"
+SEND_TO_PARENT_BUTTON = "📤 Send to parent"
+TODAY_BUTTON = "📅 Today"
+RECORD_PAYMENT_BUTTON = "✅ Record payment"
+SEND_REMINDERS_BUTTON = "🔔 Send"
+INVOICE_LIST_LIMIT = 30
+FAMILY_NAME_IN_LIST = 40
+
+NEWINVOICE_ASK_FAMILY = (
+    "🧾 <b>New invoice.</b> Which family is it for?\n"
+    "Send part of the parent's or a child's name, or a phone number. (/cancel to stop)"
+)
+PAID_ASK_FAMILY = (
+    "💰 <b>Record a payment.</b> Which family paid?\n"
+    "Send part of the parent's or a child's name, or a phone number. (/cancel to stop)"
+)
+ASK_LINE_DESCRIPTION = (
+    "What is the new line for? Send its description, e.g. <i>Extra trip to the zoo</i>.\n"
+    "(/cancel to stop)"
+)
+ASK_DUE_DATE = (
+    "Send the due date as YYYY-MM-DD, e.g. 2026-02-07, or <b>default</b> for your usual due "
+    "day. (/cancel to stop)"
+)
+NO_LINE_TO_REMOVE = "There are no lines to remove."
+NEWINVOICE_EXPIRED = "That button has expired. Send /newinvoice to start again."
+PAID_EXPIRED = "That button has expired. Send /paid to start again."
+NEWINVOICE_CANCELLED = "Cancelled. No invoice was made."
+PAID_CANCELLED = "Cancelled. No payment was recorded."
+ASK_PAYMENT_METHOD = "How did they pay? Tap one:"
+ASK_PAYMENT_DATE = "When was it paid? Tap <b>Today</b>, or send the date as YYYY-MM-DD."
+NO_REMINDERS_DUE = "No reminders are due today: every family is paid up or was reminded already."
+REMIND_CANCELLED = "Cancelled. No reminders were sent."
+INVOICES_USAGE = (
+    "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a month "
+    "such as /invoices 2026-01."
+)
+
+
+def _currency(currency: str):  # type: ignore[no-untyped-def]
+    return lambda sen: esc(format_money(sen, currency))
+
+
+def _plural(count: int, one: str, many: str | None = None) -> str:
+    return f"{count} {one if count == 1 else (many or one + 's')}"
+
+
+def family_button(family: CustomerView) -> str:
+    """Label a family's button: the parent's name, then the children (plain text, short)."""
+    label = family.name
+    children = ", ".join(c.name for c in family.children)
+    if children:
+        label += f" ({children})"
+    elif family.phone:
+        label += f" (…{family.phone[-4:]})"
+    return label if len(label) <= 60 else label[:59] + "…"
+
+
+def no_family_matches(query: str) -> str:
+    """Say no family matches what was typed."""
+    return (
+        f"No family matches <b>{esc(query)}</b>. Try another part of a name, or the phone "
+        "number. (/cancel to stop)"
+    )
+
+
+def pick_family(count: int, limit: int) -> str:
+    """Ask the operator to tap one of the matching families."""
+    if count == 1:
+        return "Tap the family:"
+    text = f"{count} families match; tap one:"
+    if count >= limit:
+        text += "\n(Only the first few are shown: send more of the name to narrow it down.)"
+    return text
+
+
+def draft_intro(name: str, month: date, prefilled: bool) -> str:
+    """Say whether the family's routes were filled in for the month."""
+    if prefilled:
+        return f"I filled in {esc(name)}'s routes for {month_label(month)}."
+    return (
+        f"{esc(name)} has no routes to bill for {month_label(month)} (or that month's invoice "
+        "exists already): add the lines yourself."
+    )
+
+
+def invoice_draft(
+    name: str,
+    lines: Sequence[NewLine],
+    child_names: Mapping[int, str],
+    discount_sen: int,
+    due: date,
+    due_is_default: bool,
+    currency: str,
+    intro: str = "",
+) -> str:
+    """Show the invoice being made: its lines, discount, total and due date."""
+    money = _currency(currency)
+    rows = [intro, ""] if intro else []
+    rows.append(f"🧾 <b>New invoice for {esc(name)}</b>")
+    for number, line in enumerate(lines, 1):
+        child = child_names.get(line.child_id) if line.child_id is not None else None
+        what = esc(line.description) + (f" ({esc(child)})" if child else "")
+        if line.quantity == 1:
+            rows.append(f"{number}. {what}: {money(line.amount_sen)}")
+        else:
+            rows.append(
+                f"{number}. {what}: {line.quantity} × {money(line.unit_price_sen)} = "
+                f"{money(line.amount_sen)}"
+            )
+    if not lines:
+        rows.append(f"<i>No lines yet.</i> Tap <b>{ADD_LINE_BUTTON}</b>.")
+    subtotal = sum(line.amount_sen for line in lines)
+    if discount_sen:
+        rows.append(f"Sibling discount: −{money(discount_sen)}")
+    rows.append(f"<b>Total: {money(subtotal - discount_sen)}</b>")
+    rows.append(f"Due: {_day(due)}" + (" (your usual due day)" if due_is_default else ""))
+    return "\n".join(rows)
+
+
+def discount_dropped(discount_sen: int, currency: str) -> str:
+    """Say the sibling discount went with the route line removed."""
+    return (
+        f"The sibling discount of {_currency(currency)(discount_sen)} was dropped, since the "
+        "route lines changed."
+    )
+
+
+def ask_line_amount(description: str) -> str:
+    """Ask the price of the line being added."""
+    return (
+        f"How much is <b>{esc(description)}</b>, each? Send an amount like 150, RM150 or "
+        "RM 1,234.50."
+    )
+
+
+def ask_line_quantity(description: str, unit_sen: int, currency: str) -> str:
+    """Ask how many of the line being added."""
+    return (
+        f"How many of <b>{esc(description)}</b> at {_currency(currency)(unit_sen)}? "
+        f"Send a number, or tap <b>{QUANTITY_ONE_BUTTON}</b>."
+    )
+
+
+def preview_caption(name: str, total_sen: int, currency: str) -> str:
+    """Caption the draft PDF: a preview, nothing saved."""
+    return (
+        f"👀 Preview of the invoice for {esc(name)}, total {_currency(currency)(total_sen)}. "
+        f"Nothing is saved until you tap <b>{CONFIRM_BUTTON}</b>."
+    )
+
+
+def invoice_created(invoice: InvoiceView, currency: str) -> str:
+    """Confirm a new invoice: number, total and due date."""
+    money = _currency(currency)
+    text = (
+        f"✅ Invoice <b>{esc(invoice.number)}</b> created for {esc(invoice.customer_name)}.\n"
+        f"Total: <b>{money(invoice.total_sen)}</b>, due {_day(invoice.due_date)}."
+    )
+    if invoice.paid_sen:
+        text += (
+            f"\nTheir credit paid {money(invoice.paid_sen)} of it: "
+            f"{money(invoice.balance_sen)} left to pay."
+        )
+    return text
+
+
+def invoice_ready_to_send(name: str) -> str:
+    """Offer to send the new invoice to a linked parent."""
+    return f"{esc(name)} is linked: tap <b>{SEND_TO_PARENT_BUTTON}</b> to send it to them now."
+
+
+def invoice_waits_for_link(name: str) -> str:
+    """Say the invoice goes out when an unlinked parent links."""
+    return (
+        f"{esc(name)} has not linked their Telegram yet, so I queued the invoice: it goes to them "
+        "as soon as they do."
+    )
+
+
+def invoice_sent(invoice: InvoiceView, linked: bool, queued: bool) -> str:
+    """Say what became of a Send to parent."""
+    number, name = esc(invoice.number), esc(invoice.customer_name)
+    if not queued:
+        return f"{number} was queued for {name} before; I won't send it twice."
+    if linked:
+        return f"📤 {number} is on its way to {name}."
+    return f"{number} is queued: it goes to {name} as soon as they link their Telegram."
+
+
+def invoice_caption_for_operator(invoice: InvoiceView, currency: str) -> str:
+    """Caption an invoice PDF shown to the operator."""
+    money = _currency(currency)
+    return (
+        f"🧾 <b>{esc(invoice.number)}</b> · {esc(invoice.customer_name)}\n"
+        f"Total {money(invoice.total_sen)} · left to pay {money(invoice.balance_sen)} · "
+        f"{invoice_status_label(invoice)} · due {_day(invoice.due_date)}"
+    )
+
+
+def invoice_status_label(invoice: InvoiceView) -> str:
+    """Return the status as the operator reads it (overdue is derived)."""
+    if invoice.overdue:
+        return "⚠️ overdue"
+    return {"open": "unpaid", "partial": "part paid"}.get(invoice.status, invoice.status)
+
+
+def invoice_list(
+    invoices: Sequence[InvoiceView], which: str, period: date | None, currency: str
+) -> str:
+    """List invoices, one a line, at most INVOICE_LIST_LIMIT, with a count of the rest."""
+    money = _currency(currency)
+    title = {"unpaid": "Unpaid invoices", "overdue": "Overdue invoices"}.get(which, "Invoices")
+    if period is not None:
+        title += f" of {month_label(period)}"
+    if not invoices:
+        return f"<b>{title}</b>: none."
+    latest_only = which == "all" and period is None
+    shown = invoices[-INVOICE_LIST_LIMIT:] if latest_only else invoices[:INVOICE_LIST_LIMIT]
+    rows = [f"<b>{title}</b> ({len(invoices)}):"]
+    for invoice in shown:
+        name = invoice.customer_name
+        if len(name) > FAMILY_NAME_IN_LIST:
+            name = name[: FAMILY_NAME_IN_LIST - 1] + "…"
+        rows.append(
+            f"<code>{esc(invoice.number)}</code> {esc(name)} · {money(invoice.total_sen)} · "
+            f"left {money(invoice.balance_sen)} · {invoice_status_label(invoice)}"
+        )
+    rest = len(invoices) - len(shown)
+    if rest:
+        which_ones = "older" if latest_only else "more"
+        rows.append(f"… and {rest} {which_ones} not shown. Narrow it down: /invoices 2026-01.")
+    rows.append("Send /invoice followed by a number for its PDF.")
+    return "\n".join(rows)
+
+
+def family_account(
+    balance: FamilyBalance, target: InvoiceView | None, settled: InvoiceView | None, currency: str
+) -> str:
+    """Show what a family owes, its open invoices, and ask how much they paid."""
+    money = _currency(currency)
+    name = esc(balance.customer_name)
+    if balance.balance_sen > 0:
+        rows = [f"💰 <b>{name}</b> owes <b>{money(balance.balance_sen)}</b>."]
+    elif balance.balance_sen < 0:
+        rows = [f"💰 <b>{name}</b> owes nothing and has {money(-balance.balance_sen)} credit."]
+    else:
+        rows = [f"💰 <b>{name}</b> owes nothing."]
+    if balance.unpaid:
+        rows.append("Unpaid:")
+        for invoice in balance.unpaid[:10]:
+            late = " ⚠️ overdue" if invoice.overdue else ""
+            rows.append(
+                f"• <code>{esc(invoice.number)}</code> {money(invoice.balance_sen)} left, due "
+                f"{_day(invoice.due_date)}{late}"
+            )
+    if settled is not None:
+        rows.append(
+            f"{esc(settled.number)} is {esc(settled.status)} already, so this payment goes to "
+            "the oldest unpaid invoices; anything left is credit."
+        )
+    elif target is not None:
+        rows.append(f"This payment goes to <b>{esc(target.number)}</b> first.")
+    rows.append("\nHow much did they pay? Send an amount like 150, RM150 or RM 1,234.50.")
+    return "\n".join(rows)
+
+
+def payment_summary(
+    name: str, amount_sen: int, method_label: str, paid_on: date, invoice: str, currency: str
+) -> str:
+    """Ask the operator to confirm the payment before it is recorded."""
+    rows = [
+        "Please check:",
+        f"Family: <b>{esc(name)}</b>",
+        f"Amount: <b>{_currency(currency)(amount_sen)}</b>",
+        f"Method: {esc(method_label)}",
+        f"Paid on: {_day(paid_on)}",
+    ]
+    if invoice:
+        rows.append(f"For: {esc(invoice)} first")
+    return "\n".join(rows)
+
+
+def payment_recorded(
+    payment: PaymentView, balance: FamilyBalance, linked: bool, currency: str
+) -> str:
+    """Confirm a payment: where it went, the family's balance now, and the receipt."""
+    money = _currency(currency)
+    name = esc(payment.customer_name)
+    rows = [
+        f"✅ Recorded {money(payment.amount_sen)} ({esc(payment.method_label)}) from {name} "
+        f"on {_day(payment.paid_on)}.",
+        f"It went to: {esc(describe_allocation(payment, currency))}.",
+    ]
+    if balance.balance_sen > 0:
+        rows.append(f"{name} still owes <b>{money(balance.balance_sen)}</b>.")
+    elif balance.balance_sen < 0:
+        rows.append(f"{name} is paid up, with <b>{money(-balance.balance_sen)}</b> credit.")
+    else:
+        rows.append(f"{name} is all paid up.")
+    if linked:
+        rows.append("🧾 The receipt is on its way to the parent.")
+    else:
+        rows.append(
+            "🧾 The parent has not linked their Telegram yet: the receipt goes to them when "
+            "they do."
+        )
+    return "\n".join(rows)
+
+
+def _rate(basis_points: int | None) -> str:
+    if basis_points is None:
+        return "—"
+    tenths = (basis_points + 5) // 10
+    whole, tenth = divmod(tenths, 10)
+    return f"{whole}%" if tenth == 0 else f"{whole}.{tenth}%"
+
+
+def summary_caption(report: SummaryReport) -> str:
+    """Caption the summary chart with this month's figures."""
+    money = _currency(report.currency)
+    if not report.months:
+        return f"📊 <b>{esc(report.business_name)}</b>: nothing invoiced yet."
+    month = report.months[-1]
+    return "\n".join(
+        [
+            f"📊 <b>{esc(report.business_name)}</b> · {month_label(month.month)}",
+            f"Invoiced: {money(month.invoiced_sen)}",
+            f"Collected: {money(month.collected_sen)}",
+            f"Outstanding: {money(month.outstanding_sen)}",
+            f"Overdue families: {report.overdue_families}",
+            f"Collection rate: {_rate(month.collection_rate_bp)}",
+        ]
+    )
+
+
+def reminders_to_send(invoices: int, families: int, unlinked: int) -> str:
+    """Say how many reminders are due today and ask to send them."""
+    text = (
+        f"🔔 {_plural(invoices, 'reminder')} due today, for "
+        f"{_plural(families, 'family', 'families')}."
+    )
+    if unlinked:
+        text += (
+            f"\n{_plural(unlinked, 'family', 'families')} not linked yet: theirs wait until "
+            "they link."
+        )
+    return text + "\nSend them now?"
+
+
+def reminders_queued(queued: int, families: int, quiet_until: date | None) -> str:
+    """Say how many reminders were queued, and when they go out."""
+    if queued == 0:
+        return "Nothing new to send: today's reminders were queued already."
+    families_text = _plural(families, "family", "families")
+    text = f"🔔 Queued {_plural(queued, 'reminder')} for {families_text}."
+    if quiet_until is not None:
+        return text + (
+            "\nIt is quiet time (21:00 to 08:00), so they wait and go out at 08:00 on "
+            f"{_day(quiet_until)}."
+        )
+    return text + " They are going out now."
+
+
+def interrupted(what: str, command: str) -> str:
+    """Say a flow was stopped by another command, which should be sent again."""
+    return f"I stopped {what}; nothing was saved. Send {esc(command)} again to do that."

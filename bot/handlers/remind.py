@@ -1,0 +1,75 @@
+"""/remind: how many payment reminders are due today, and a button to send them now."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
+
+from bot import keyboards, parsing, texts
+from bot.context import VanBillContext
+from bot.guards import allow, sender_of
+from services import delivery, reminders
+from services.clock import zone
+from services.roles import OPERATOR
+from services.views import OperatorView
+
+SEND, CANCEL = "send", "cancel"
+
+
+async def _operator(update: Update, context: VanBillContext) -> OperatorView:
+    sender = await sender_of(update, context)
+    assert sender.operator is not None  # the guard let only operators in
+    return sender.operator
+
+
+@allow(OPERATOR)
+async def ask(update: Update, context: VanBillContext) -> None:
+    """Say how many reminders are due today and ask whether to send them."""
+    chat, services = update.effective_chat, context.services
+    assert chat is not None
+    operator = await _operator(update, context)
+    due = await reminders.reminders_due(services.db, operator.id, services.clock)
+    if not due:
+        await chat.send_message(texts.NO_REMINDERS_DUE)
+        return
+    families = {r.customer_id for r in due}
+    unlinked = {r.customer_id for r in due if r.chat_id is None}
+    await chat.send_message(
+        texts.reminders_to_send(len(due), len(families), len(unlinked)),
+        reply_markup=keyboards.remind_confirm(operator.id),
+    )
+
+
+@allow(OPERATOR)
+async def pressed(update: Update, context: VanBillContext) -> None:
+    """Queue today's reminders (or not); the button must be this operator's."""
+    query, chat, services = update.callback_query, update.effective_chat, context.services
+    assert query is not None and chat is not None
+    operator = await _operator(update, context)
+    action, _ = parsing.owned_button(
+        query.data, parsing.REMIND_PREFIX, operator.id, (SEND, CANCEL)
+    )
+    await query.answer()
+    with contextlib.suppress(BadRequest):  # already without buttons
+        await query.edit_message_reply_markup(None)
+    if action == CANCEL:
+        await chat.send_message(texts.REMIND_CANCELLED)
+        return
+    queued = await reminders.queue_reminders(services.db, operator.id, services.clock)
+    services.wake_outbox()
+    quiet = delivery.quiet_until(services.clock.now(), operator.timezone)
+    resumes = None if quiet is None else quiet.astimezone(zone(operator.timezone)).date()
+    await chat.send_message(
+        texts.reminders_queued(len(queued), len({r.customer_id for r in queued}), resumes)
+    )
+
+
+def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
+    """Return this area's handlers."""
+    return [
+        CommandHandler("remind", ask),
+        CallbackQueryHandler(pressed, pattern=rf"^{parsing.REMIND_PREFIX}:"),
+    ]
