@@ -284,7 +284,13 @@ class OutboxSender:
         self, jobs: list[DeliveryJob], contents: list[Content | BaseException]
     ) -> None:
         tasks = []
+        held = await delivery.confirm_claims(
+            self.db, (j.id for j in jobs), self.worker, self.clock
+        )
         for job, content in zip(jobs, contents, strict=True):
+            if job.id not in held:
+                log.warning("delivery %s was taken over by another sender; not sending", job.id)
+                continue
             if isinstance(content, BaseException):
                 log.error("could not prepare delivery %s: %r", job.id, content)
                 await delivery.mark_retry(self.db, job.id, self.clock, error=repr(content))
@@ -304,9 +310,6 @@ class OutboxSender:
 
     async def _send_one(self, job: DeliveryJob, content: Content) -> None:
         try:
-            if not await delivery.confirm_claim(self.db, job.id, self.worker, self.clock):
-                log.warning("delivery %s was taken over by another sender; not sending", job.id)
-                return
             message = await self._call_telegram(job, content)
         except RetryAfter as exc:
             wait = exc.retry_after

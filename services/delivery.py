@@ -280,23 +280,26 @@ async def claim_due(
         ]
 
 
-async def confirm_claim(db: Database, delivery_id: int, worker: str, clock: Clock) -> bool:
-    """Renew this worker's claim just before sending; False if another worker took it over.
+async def confirm_claims(
+    db: Database, delivery_ids: Iterable[int], worker: str, clock: Clock
+) -> set[int]:
+    """Renew this worker's claims just before sending; return those it still holds.
 
-    A claim whose lease ran out may be taken by another sender; checking (and renewing) it
-    right before the send keeps two senders from both sending it.
+    A claim whose lease ran out may have been taken by another sender; checking (and renewing)
+    them right before the sends keeps two senders from both sending one.
     """
+    ids = list(delivery_ids)
+    if not ids:
+        return set()
+    owned = [
+        Delivery.id.in_(ids),
+        Delivery.status == "sending",
+        Delivery.claimed_by == worker[:64],
+    ]
     async with db.sessions.begin() as session:
-        result = await session.execute(
-            update(Delivery)
-            .where(
-                Delivery.id == delivery_id,
-                Delivery.status == "sending",
-                Delivery.claimed_by == worker[:64],
-            )
-            .values(claimed_at=clock.now())
-        )
-        return result.rowcount == 1
+        await session.execute(update(Delivery).where(*owned).values(claimed_at=clock.now()))
+        rows = await session.execute(select(Delivery.id).where(*owned))
+        return {r[0] for r in rows}
 
 
 async def _invoice_file_ids(session: AsyncSession, invoice_ids: list[int]) -> dict[int, str]:

@@ -110,14 +110,14 @@ async def test_a_claim_taken_over_after_its_lease_cannot_be_sent_by_its_first_ho
     lease = timedelta(seconds=30)
     (slow,) = await delivery.claim_due(db, "slow-worker", clock, lease=lease)
     clock.advance(timedelta(seconds=10))
-    assert await delivery.confirm_claim(db, slow.id, "slow-worker", clock)  # renewed
+    assert await delivery.confirm_claims(db, [slow.id], "slow-worker", clock) == {slow.id}
     clock.advance(timedelta(seconds=29))
     assert await delivery.claim_due(db, "fast-worker", clock, lease=lease) == []
     clock.advance(timedelta(seconds=2))
     (taken,) = await delivery.claim_due(db, "fast-worker", clock, lease=lease)
     assert taken.id == slow.id
-    assert not await delivery.confirm_claim(db, slow.id, "slow-worker", clock)
-    assert await delivery.confirm_claim(db, slow.id, "fast-worker", clock)
+    assert await delivery.confirm_claims(db, [slow.id], "slow-worker", clock) == set()
+    assert await delivery.confirm_claims(db, [slow.id], "fast-worker", clock) == {slow.id}
 
 
 async def test_failures_back_off_and_give_up_but_flood_waits_do_not_count(
