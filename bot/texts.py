@@ -1268,8 +1268,3 @@ def reminders_queued(queued: int, families: int, quiet_until: date | None) -> st
             f"{_day(quiet_until)}."
         )
     return text + " They are going out now."
-
-
-def interrupted(what: str, command: str) -> str:
-    """Say a flow was stopped by another command, which should be sent again."""
-    return f"I stopped {what}; nothing was saved. Send {esc(command)} again to do that."

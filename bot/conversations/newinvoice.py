@@ -60,7 +60,6 @@ PICK, ADD, UNDO, SET_DUE, PREVIEW, CONFIRM, CANCEL, ONE = (
 ACTIONS = (PICK, ADD, UNDO, SET_DUE, PREVIEW, CONFIRM, CANCEL, ONE)
 SEARCH_LIMIT = 8
 DEFAULT_TIMEOUT = timedelta(minutes=15)
-WHAT = "the new invoice"
 
 Draft = dict[str, Any]
 
@@ -432,16 +431,6 @@ async def cancel(update: Update, context: VanBillContext) -> int:
     return ConversationHandler.END
 
 
-@allow(OPERATOR)
-async def interrupted(update: Update, context: VanBillContext) -> int:
-    """Stop the draft when another command comes, so its answers never land in this flow."""
-    message = update.effective_message
-    assert message is not None and message.text is not None
-    context.user_data.pop(DRAFT, None)
-    await message.reply_text(texts.interrupted(WHAT, message.text.split()[0]))
-    return ConversationHandler.END
-
-
 def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
     """Return the callback telling the operator their draft was closed after timeout."""
 
@@ -477,10 +466,8 @@ def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHan
                     TypeHandler(Update, timed_out(timeout or DEFAULT_TIMEOUT))
                 ],
             },
-            fallbacks=[
-                CommandHandler("cancel", cancel),
-                MessageHandler(filters.COMMAND, interrupted),
-            ],
+            # Another command ends this conversation first (bot/handlers/switching.py).
+            fallbacks=[CommandHandler("cancel", cancel)],
             name=NAME,
             persistent=True,
             allow_reentry=True,
