@@ -7,6 +7,7 @@ from datetime import date
 from typing import Literal
 
 from sqlalchemy import and_, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.billing import (
@@ -34,7 +35,7 @@ from services.models import (
 from services.money import check_amount
 from services.operators import to_view as operator_view
 from services.payments import apply_credit, refresh_invoices
-from services.periods import add_months
+from services.periods import add_months, month_label
 from services.views import InvoiceDocument, InvoiceLineView, InvoiceView
 
 Which = Literal["all", "unpaid", "overdue"]
@@ -247,9 +248,49 @@ async def create_invoice(
     due_date: date | None = None,
     description: str = "",
     discount_sen: int = 0,
+    period: date | None = None,
 ) -> InvoiceView:
-    """Create an ad-hoc invoice for a family; any credit the family holds is applied to it."""
+    """Create an invoice for a family; any credit the family holds is applied to it.
+
+    With a period (a month's routes billed by hand), it is that month's invoice: the monthly run
+    then skips the family, and a second invoice for the month is refused.
+    """
     description = clean_text(description, "description", limit=500, required=False)
+    month = period.replace(day=1) if period is not None else None
+    try:
+        return await _create(
+            db,
+            operator_id,
+            customer_id,
+            clock,
+            lines,
+            issue_date,
+            due_date,
+            description,
+            discount_sen,
+            month,
+        )
+    except IntegrityError as exc:
+        if month is None:
+            raise
+        raise Conflict(
+            f"This family already has its invoice for {month_label(month)}; "
+            "add extras as separate lines on a new invoice without the month's routes."
+        ) from exc
+
+
+async def _create(
+    db: Database,
+    operator_id: int,
+    customer_id: int,
+    clock: Clock,
+    lines: Sequence[NewLine],
+    issue_date: date | None,
+    due_date: date | None,
+    description: str,
+    discount_sen: int,
+    period: date | None,
+) -> InvoiceView:
     async with db.sessions.begin() as session:
         operator = await load_operator(session, operator_id)
         today = local_today(clock, operator.timezone)
@@ -266,7 +307,8 @@ async def create_invoice(
             operator_id=operator_id,
             customer_id=customer_id,
             number=number,
-            kind="adhoc",
+            kind="monthly" if period is not None else "adhoc",
+            period=period,
             issue_date=issue,
             due_date=due,
             description=description,

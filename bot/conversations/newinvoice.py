@@ -194,6 +194,8 @@ async def _pick(
         "lines": [_line_json(line) for line in bill.lines] if bill else [],
         "discount": bill.discount_sen if bill else 0,
         "due": None,
+        # Routes billed by hand make this the month's invoice: the monthly run then skips it.
+        "period": month.isoformat() if bill else None,
     }
     intro = texts.draft_intro(family.name, month, bill is not None)
     return await _show_draft(update, context, operator, intro)
@@ -244,6 +246,13 @@ async def _preview(update: Update, context: VanBillContext, operator: OperatorVi
     return _to(context, LINES)
 
 
+def _period(draft: dict[str, Any]) -> date | None:
+    """Return the month the draft bills, when any of the month's route lines is still on it."""
+    if not draft.get("period") or not any(line.get("s") is not None for line in draft["lines"]):
+        return None
+    return date.fromisoformat(draft["period"])
+
+
 async def _confirm(update: Update, context: VanBillContext, operator: OperatorView) -> int:
     query, chat, services = update.callback_query, update.effective_chat, context.services
     assert query is not None and chat is not None
@@ -256,6 +265,7 @@ async def _confirm(update: Update, context: VanBillContext, operator: OperatorVi
         _lines(draft),
         due_date=_due(draft),
         discount_sen=int(draft.get("discount", 0)),
+        period=_period(draft),
     )
     context.user_data.pop(DRAFT, None)
     await query.answer()  # only now: a refusal above is shown as the button's alert

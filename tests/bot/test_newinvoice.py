@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services import customers, delivery, invoices, operators
+from services import customers, delivery, invoices, monthly, operators
 from services.money import format_money
 from services.views import InvoiceView
 from tests.bot.conftest import OPERATOR, PARENT, SECOND_OPERATOR, BotHarness, texts
@@ -296,3 +296,22 @@ async def test_forged_buttons_naming_another_operators_family_or_invoice_change_
     assert await _invoices(harness, mine) == []
     assert (await operators.find_operator(harness.db, SECOND_OPERATOR.id)) is not None
     assert documents_to(harness, PARENT.id) == []
+
+
+async def test_a_months_routes_billed_by_hand_are_not_billed_again_by_the_monthly_run(
+    harness: BotHarness,
+) -> None:
+    biz = await business(harness)
+    await siti(harness, biz)
+    await _open_draft(harness)
+    assert "Invoice INV-2026-0001 created" in texts(await press(harness, "Confirm"))
+    (made,) = await _invoices(harness, biz.id)
+    assert made.kind == "monthly" and made.period is not None
+    run = await monthly.generate_month(harness.db, biz.id, made.period, harness.clock)
+    assert (run.created, run.existing) == (0, 1)
+    # The month is billed: a second draft starts without the routes, and an empty one is refused.
+    draft = await _open_draft(harness)
+    assert "Taman Melati → SK Setapak" not in draft
+    refused = texts(await press(harness, "Confirm"))
+    assert "at least one line" in refused
+    assert len(await _invoices(harness, biz.id)) == 1

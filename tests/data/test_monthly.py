@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from services import customers, invoices, monthly, operators
 from services.clock import FixedClock
 from services.db import Database
+from services.errors import Conflict
 from tests.data.factories import make_business, make_family
 
 
@@ -103,3 +106,24 @@ async def test_a_familys_routes_prefill_a_hand_made_invoice(
     bill = await monthly.family_bill(db, biz.id, family.id, date(2026, 1, 1))
     assert bill is not None and bill.total_sen == 27000
     assert {line.service_id for line in bill.lines} == {biz.morning.id, biz.afternoon.id}
+
+
+async def test_a_months_routes_billed_by_hand_are_never_billed_again_by_the_run(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    family = await make_family(db, clock, biz, "Aminah")
+    bill = await monthly.family_bill(db, biz.id, family.id, date(2026, 1, 1))
+    assert bill is not None
+    by_hand = await invoices.create_invoice(
+        db, biz.id, family.id, clock, list(bill.lines), period=date(2026, 1, 1)
+    )
+    assert by_hand.kind == "monthly" and by_hand.period == date(2026, 1, 1)
+    report = await monthly.generate_month(db, biz.id, date(2026, 1, 1), clock)
+    assert (report.created, report.existing) == (0, 1)
+    assert await monthly.family_bill(db, biz.id, family.id, date(2026, 1, 1)) is None
+    with pytest.raises(Conflict, match="already has its invoice for January 2026"):
+        await invoices.create_invoice(
+            db, biz.id, family.id, clock, list(bill.lines), period=date(2026, 1, 1)
+        )
+    assert len(await invoices.list_invoices(db, biz.id, clock)) == 1
