@@ -18,7 +18,17 @@ from bot.conversations import business, newcustomer, newinvoice, newservice, pai
 from bot.handlers import customers as family_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import invoices as invoice_handlers
-from bot.handlers import linking, parents, remind, runs, slips, start, summary, switching
+from bot.handlers import (
+    linking,
+    parents,
+    remind,
+    runs,
+    sharing,
+    slips,
+    start,
+    summary,
+    switching,
+)
 from bot.handlers import services as route_handlers
 from bot.persistence import DatabasePersistence
 from bot.schedule import TICK, Scheduler
@@ -42,6 +52,8 @@ def register_handlers(
     conversation_timeout: timedelta | None = CONVERSATION_TIMEOUT,
 ) -> None:
     """Add every handler in order; the catch-alls of bot/handlers/help.py come last."""
+    for group, handler in sharing.handlers():
+        application.add_handler(handler, group=group)
     application.add_handlers(switching.handlers(), group=switching.GROUP)
     application.add_handlers(start.handlers())
     application.add_handler(business.conversation(conversation_timeout))

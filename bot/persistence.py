@@ -1,4 +1,9 @@
-"""Conversation states and user/chat data kept in the database, so a restart resumes them."""
+"""Conversation states and user/chat data kept in the database, so a restart resumes them.
+
+Two bot instances behind one webhook share them: before each update the chat's conversation
+states and the user's data are read again (bot/handlers/sharing.py, refresh_user_data), and
+after it they are written at once.
+"""
 
 from __future__ import annotations
 
@@ -135,10 +140,27 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotDat
         await self._forget(CHAT_DATA, self.namespace, str(chat_id))
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
-        """Do nothing: this process is the only writer."""
+        """Re-read one user's data before a handler runs (another instance may have changed it)."""
+        await self._refresh(USER_DATA, str(user_id), user_data)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
-        """Do nothing: this process is the only writer."""
+        """Re-read one chat's data before a handler runs."""
+        await self._refresh(CHAT_DATA, str(chat_id), chat_data)
+
+    async def _refresh(self, kind: str, key: str, data: dict[Any, Any]) -> None:
+        stored = (await botstate.load_key(self.db, kind, key)).get(self.namespace, {})
+        self._written[(kind, self.namespace, key)] = botstate.encode(stored) if stored else ""
+        if stored != data:
+            data.clear()
+            data.update(stored)
+
+    async def conversation_states(self, key: ConversationKey) -> dict[str, object]:
+        """Return the stored state of every conversation for one key, by conversation name."""
+        state_key = json.dumps(list(key), separators=(",", ":"))
+        states = await botstate.load_key(self.db, CONVERSATION, state_key)
+        for name, state in states.items():
+            self._written[(CONVERSATION, name, state_key)] = botstate.encode(state)
+        return states
 
     async def refresh_bot_data(self, bot_data: BotData) -> None:
         """Do nothing: bot data is not persisted."""

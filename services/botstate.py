@@ -84,3 +84,14 @@ async def forget(db: Database, kind: str, name: str, state_key: str) -> None:
                 BotState.kind == kind, BotState.name == name, BotState.state_key == state_key
             )
         )
+
+
+async def load_key(db: Database, kind: str, state_key: str) -> dict[str, Any]:
+    """Return every stored value of one kind for one state key, by name (one query)."""
+    async with db.sessions() as session:
+        rows = await session.execute(
+            select(BotState.name, BotState.value).where(
+                BotState.kind == kind, BotState.state_key == state_key
+            )
+        )
+        return {name: json.loads(value) for name, value in rows}
