@@ -7,7 +7,6 @@ persistence keeps it across a restart and the operator carries on where they wer
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -15,16 +14,12 @@ from typing import Any
 from telegram import InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
 )
 
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
+from bot.conversations.flows import button_flow
 from bot.errors import replies_on_error, show_error
 from bot.guards import allow, sender_of
 from services import customers, delivery, invoices, monthly
@@ -458,28 +453,21 @@ def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
 
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent /newinvoice conversation."""
-    typed = filters.TEXT & ~filters.COMMAND
-    buttons = CallbackQueryHandler(pressed, pattern=rf"^{PREFIX}:")
-    with warnings.catch_warnings():
-        # Buttons are tracked per user and chat, not per message, on purpose: any menu works.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return ConversationHandler(
-            entry_points=[CommandHandler("newinvoice", start), buttons],
-            states={
-                FAMILY: [MessageHandler(typed, search), buttons],
-                LINES: [MessageHandler(typed, use_the_buttons), buttons],
-                DESCRIPTION: [MessageHandler(typed, describe), buttons],
-                AMOUNT: [MessageHandler(typed, price), buttons],
-                QUANTITY: [MessageHandler(typed, how_many), buttons],
-                DUE: [MessageHandler(typed, set_due), buttons],
-                ConversationHandler.TIMEOUT: [
-                    TypeHandler(Update, timed_out(timeout or DEFAULT_TIMEOUT))
-                ],
-            },
-            # Another command ends this conversation first (bot/handlers/switching.py).
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name=NAME,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
+    return button_flow(
+        name=NAME,
+        command="newinvoice",
+        start=start,
+        pressed=pressed,
+        prefix=PREFIX,
+        typed={
+            FAMILY: search,
+            LINES: use_the_buttons,
+            DESCRIPTION: describe,
+            AMOUNT: price,
+            QUANTITY: how_many,
+            DUE: set_due,
+        },
+        cancel=cancel,
+        timed_out=timed_out(timeout or DEFAULT_TIMEOUT),
+        timeout=timeout,
+    )

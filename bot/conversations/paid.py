@@ -7,7 +7,6 @@ invoice's family and settles that invoice first. The answers live in user_data a
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -15,16 +14,12 @@ from typing import Any
 from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
-    MessageHandler,
-    TypeHandler,
-    filters,
 )
 
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
+from bot.conversations.flows import button_flow
 from bot.errors import replies_on_error, show_error
 from bot.guards import allow, sender_of
 from services import accounts, customers, invoices, payments
@@ -319,27 +314,20 @@ def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
 
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent /paid conversation."""
-    typed = filters.TEXT & ~filters.COMMAND
-    buttons = CallbackQueryHandler(pressed, pattern=rf"^{PREFIX}:")
-    with warnings.catch_warnings():
-        # Buttons are tracked per user and chat, not per message, on purpose.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return ConversationHandler(
-            entry_points=[CommandHandler("paid", start), buttons],
-            states={
-                FAMILY: [MessageHandler(typed, search), buttons],
-                AMOUNT: [MessageHandler(typed, amount), buttons],
-                METHOD: [MessageHandler(typed, use_the_buttons), buttons],
-                DAY: [MessageHandler(typed, typed_day), buttons],
-                CONFIRM: [MessageHandler(typed, use_the_buttons), buttons],
-                ConversationHandler.TIMEOUT: [
-                    TypeHandler(Update, timed_out(timeout or DEFAULT_TIMEOUT))
-                ],
-            },
-            # Another command ends this conversation first (bot/handlers/switching.py).
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name=NAME,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
+    return button_flow(
+        name=NAME,
+        command="paid",
+        start=start,
+        pressed=pressed,
+        prefix=PREFIX,
+        typed={
+            FAMILY: search,
+            AMOUNT: amount,
+            METHOD: use_the_buttons,
+            DAY: typed_day,
+            CONFIRM: use_the_buttons,
+        },
+        cancel=cancel,
+        timed_out=timed_out(timeout or DEFAULT_TIMEOUT),
+        timeout=timeout,
+    )
