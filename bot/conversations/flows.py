@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from telegram import Update
@@ -21,6 +21,31 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
+
+from bot.context import VanBillContext
+from bot.guards import sender_of
+from services.clock import local_today
+from services.views import OperatorView
+
+
+async def operator_of(update: Update, context: VanBillContext) -> OperatorView:
+    """Return the operator a flow acts for (its guard lets only operators in)."""
+    sender = await sender_of(update, context)
+    assert sender.operator is not None
+    return sender.operator
+
+
+def operator_today(context: VanBillContext, operator: OperatorView) -> date:
+    """Return today in the operator's time zone."""
+    return local_today(context.services.clock, operator.timezone)
+
+
+def go_to(context: VanBillContext, draft_key: str, state: str) -> str:
+    """Remember the step in the flow's draft (a refused button press returns to it); go there."""
+    draft = context.user_data.get(draft_key)
+    if isinstance(draft, dict):
+        draft["step"] = state
+    return state
 
 
 def button_flow(

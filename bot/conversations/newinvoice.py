@@ -19,12 +19,12 @@ from telegram.ext import (
 
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
+from bot.conversations import flows
 from bot.conversations.flows import button_flow
 from bot.errors import replies_on_error, show_error
-from bot.guards import allow, sender_of
+from bot.guards import allow
 from services import customers, delivery, invoices, monthly
 from services.billing import NewLine, due_date_for
-from services.clock import local_today
 from services.documents import invoice_filename
 from services.errors import Conflict, InvalidInput, VanBillError
 from services.money import parse_amount
@@ -59,22 +59,12 @@ DEFAULT_TIMEOUT = timedelta(minutes=15)
 Draft = dict[str, Any]
 
 
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
-
-
-def _today(context: VanBillContext, operator: OperatorView) -> date:
-    return local_today(context.services.clock, operator.timezone)
+_operator = flows.operator_of
+_today = flows.operator_today
 
 
 def _to(context: VanBillContext, state: str) -> str:
-    """Remember the step in the draft (a refused button press returns to it) and go there."""
-    draft = context.user_data.get(DRAFT)
-    if isinstance(draft, dict):
-        draft["step"] = state
-    return state
+    return flows.go_to(context, DRAFT, state)
 
 
 def _lines(draft: Draft) -> list[NewLine]:

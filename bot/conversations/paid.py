@@ -19,11 +19,11 @@ from telegram.ext import (
 
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
+from bot.conversations import flows
 from bot.conversations.flows import button_flow
 from bot.errors import replies_on_error, show_error
-from bot.guards import allow, sender_of
+from bot.guards import allow
 from services import accounts, customers, invoices, payments
-from services.clock import local_today
 from services.errors import InvalidInput, VanBillError
 from services.money import parse_amount
 from services.roles import OPERATOR
@@ -42,22 +42,12 @@ EARLIER_STEP = "That button belongs to an earlier step. Answer the last question
 Draft = dict[str, Any]
 
 
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
-
-
-def _today(context: VanBillContext, operator: OperatorView) -> date:
-    return local_today(context.services.clock, operator.timezone)
+_operator = flows.operator_of
+_today = flows.operator_today
 
 
 def _to(context: VanBillContext, state: str) -> str:
-    """Remember the step in the draft (a refused button press returns to it) and go there."""
-    draft = context.user_data.get(DRAFT)
-    if isinstance(draft, dict):
-        draft["step"] = state
-    return state
+    return flows.go_to(context, DRAFT, state)
 
 
 def _draft(context: VanBillContext, *needed: str) -> Draft:
