@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import os
 import resource
 import time
 import uuid
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pymysql
 from sqlalchemy import insert, select
@@ -93,6 +95,34 @@ async def load_linked_families(db: Database, operator_id: int, route_id: int, co
         )
 
 
+def cpu_seconds(pid: int) -> float:
+    """Return the user + system CPU time a live process has used so far, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def mariadb_pid() -> int | None:
+    """Return the MariaDB server's pid when it runs on this machine, else None."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("mariadbd", "mysqld"):
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
+
+
+def cpu_snapshot() -> dict[str, float]:
+    """Return CPU seconds used so far by this process, the PDF workers and MariaDB."""
+    snapshot = {"bench": time.process_time()}
+    snapshot["PDF workers"] = sum(cpu_seconds(p.pid) for p in multiprocessing.active_children())
+    server = mariadb_pid()
+    if server is not None:
+        snapshot["MariaDB"] = cpu_seconds(server)
+    return snapshot
+
+
 def peak_mb() -> tuple[float, float]:
     """Return peak resident memory of this process and of its largest finished child, MiB."""
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -136,6 +166,7 @@ async def run(families: int, url: str) -> None:
                 rate_limiter=AIORateLimiter(max_retries=0),
             )
             async with bot:
+                cpu_before = cpu_snapshot()
                 run_started = time.perf_counter()
                 report = await generate_month(db, op.id, date(2026, 3, 1), clock, deliver=True)
                 generation = time.perf_counter() - run_started
@@ -145,6 +176,7 @@ async def run(families: int, url: str) -> None:
                     if await sender.drain() == 0:
                         await asyncio.sleep(0.05)
                 finished = time.perf_counter()
+                cpu_after = cpu_snapshot()
             documents = [c for c in tg.calls if c.method == "sendDocument" and c.ok]
             sends = sorted(c.at for c in documents)
             too_many = tg.too_many_requests
@@ -181,6 +213,9 @@ async def run(families: int, url: str) -> None:
         print(
             f"peak memory              {me:.0f} MiB this process, {child:.0f} MiB largest worker"
         )
+        for who, seconds in cpu_after.items():
+            used = seconds - cpu_before.get(who, 0.0)
+            print(f"CPU during the run       {who}: {used:.1f} s ({used / whole:.2f} cores)")
         print(f"load average             {os.getloadavg()[0]:.2f}")
     finally:
         await db.dispose()

@@ -10,12 +10,14 @@ import re
 import shutil
 import signal
 import subprocess
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -24,6 +26,7 @@ from pypdf import PdfReader
 
 from services.documents import (
     LOGO_MAX_PX,
+    TEMPLATES_DIR,
     DocumentRenderer,
     FontsMissing,
     check_fonts,
@@ -580,3 +583,77 @@ def test_bulk_render_recovers_after_a_worker_process_dies(renderer: DocumentRend
         asyncio.run(renderer.render_invoices(docs))
     pdfs = asyncio.run(renderer.render_invoices(docs))
     assert "INV-2026-0003" in pdf_text(pdfs[2])
+
+
+def page_pixels(pdf: bytes) -> list[bytes]:
+    """Return every page rasterised by poppler at 72 dpi, as raw RGB pixels."""
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(
+            ["pdftoppm", "-r", "72", "-png", "-", f"{folder}/page"],
+            input=pdf,
+            check=True,
+            timeout=60,
+        )
+        pages = sorted(Path(folder).glob("page*.png"))
+        return [Image.open(page).convert("RGB").tobytes() for page in pages]
+
+
+@pytest.fixture(scope="module")
+def full_ua_renderer() -> Iterator[DocumentRenderer]:
+    """Build a renderer that styles with WeasyPrint's whole user-agent stylesheet."""
+    built = DocumentRenderer(processes=1, full_user_agent_sheet=True)
+    yield built
+    built.close()
+
+
+def long_statement_document() -> StatementDocument:
+    """Build a statement long enough for two pages (page numbers in the margin)."""
+    doc = make_statement_document()
+    return replace(doc, statement=replace(doc.statement, entries=doc.statement.entries * 10))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        pytest.param(
+            lambda: make_invoice_document(status="paid", customer_name=f"{CHINESE} {TAMIL}"),
+            id="invoice-paid-cjk-tamil",
+        ),
+        pytest.param(lambda: make_invoice_document(overdue=True), id="invoice-overdue-qr"),
+        pytest.param(lambda: make_receipt_document(-2_050), id="receipt-credit"),
+        pytest.param(long_statement_document, id="statement-two-pages"),
+    ],
+)
+def test_the_cut_user_agent_sheet_draws_the_same_pixels_as_weasyprints_own(
+    renderer: DocumentRenderer, full_ua_renderer: DocumentRenderer, document: Callable[[], Any]
+) -> None:
+    doc = document()
+    render = {
+        InvoiceDocument: "invoice_pdf",
+        ReceiptDocument: "receipt_pdf",
+        StatementDocument: "statement_pdf",
+    }[type(doc)]
+    cut = page_pixels(getattr(renderer, render)(doc))
+    full = page_pixels(getattr(full_ua_renderer, render)(doc))
+    assert len(cut) == len(full) >= 1
+    assert cut == full
+
+
+def test_every_element_the_templates_use_is_styled_by_the_cut_user_agent_sheet() -> None:
+    used = set()
+    for template in TEMPLATES_DIR.glob("*.html"):
+        used.update(re.findall(r"<([a-z][a-z0-9]*)\b", template.read_text(encoding="utf-8")))
+    sheet = (TEMPLATES_DIR / "ua.css").read_text(encoding="utf-8")
+    sheet = re.sub(r"/\*.*?\*/", "", sheet, flags=re.S)
+    styled = set(re.findall(r"(?<![-\w.#:@])([a-z][a-z0-9]*)\b(?=[^{}]*\{)", sheet))
+    # Inline elements with no rules of their own in WeasyPrint's sheet need none here.
+    inline = {"span", "img"} - styled
+    assert used - styled - inline == set(), f"add these to templates/ua.css: {used - styled}"
+    assert {"table", "td", "tr", "div", "b", "head", "footer"} <= used
+
+
+def test_a_renderer_uses_the_cut_user_agent_sheet_unless_told_otherwise(
+    renderer: DocumentRenderer, full_ua_renderer: DocumentRenderer
+) -> None:
+    assert renderer._ua is not None
+    assert full_ua_renderer._ua is None
