@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import multiprocessing
 import os
 import resource
@@ -123,6 +124,14 @@ def cpu_snapshot() -> dict[str, float]:
     return snapshot
 
 
+def most_in_any_second(arrivals: list[float]) -> int:
+    """Return the most sends that arrived at the fake Bot API within any one second."""
+    times = sorted(arrivals)
+    return max(
+        (bisect.bisect_left(times, start + 1.0) - i for i, start in enumerate(times)), default=0
+    )
+
+
 def peak_mb() -> tuple[float, float]:
     """Return peak resident memory of this process and of its largest finished child, MiB."""
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -180,6 +189,7 @@ async def run(families: int, url: str) -> None:
             documents = [c for c in tg.calls if c.method == "sendDocument" and c.ok]
             sends = sorted(c.at for c in documents)
             too_many = tg.too_many_requests
+            busiest = most_in_any_second(tg.send_arrivals)
 
         # The rendering rate on its own, warm pool, on a sample of this run's invoices.
         sample_ids = list(report.invoice_ids[: min(200, families)])
@@ -210,6 +220,7 @@ async def run(families: int, url: str) -> None:
         )
         print(f"delivery / floor             {deliver / floor:.3f}  (target <= 1.15)")
         print(f"429s received            {too_many}  (target 0)")
+        print(f"most sends in any second {busiest}  (Telegram's limit {TELEGRAM_RATE})")
         print(
             f"peak memory              {me:.0f} MiB this process, {child:.0f} MiB largest worker"
         )

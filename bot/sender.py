@@ -1,8 +1,10 @@
 """The outbox sender: claims due deliveries, renders ahead, sends within Telegram's limits.
 
-Rendering runs ahead of sending: while one batch goes out, the next is rendered in the worker
-processes. Sends are launched at most `rate` per second overall and one per second per chat,
-several in flight at once (Telegram's latency does not slow the pace). On 429 the sender waits
+Rendering runs ahead of sending: while one batch goes out, the next ones are rendered in the
+worker processes, and each message goes as soon as its own PDF is ready. Sends are launched at
+most `rate` per second overall and one per second per chat, several in flight at once
+(Telegram's latency does not slow the pace), and never more than Telegram's 30 in any second
+as Telegram counts them (see _Pace). On 429 the sender waits
 what Telegram asks and the delivery goes back to the outbox; a 403 marks the family blocked and
 tells the operator once; a network error retries with backoff.
 """
@@ -11,6 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
+import functools
 import logging
 import os
 import socket
@@ -33,6 +37,7 @@ from services.documents import DocumentRenderer, invoice_filename, receipt_filen
 log = logging.getLogger(__name__)
 
 DEFAULT_RATE = 29.0  # Telegram allows about 30 messages a second to different chats
+TELEGRAM_WINDOW_LIMIT = 30  # never more than this many messages in any one second
 PER_CHAT_INTERVAL = 1.0
 
 
@@ -68,21 +73,56 @@ class Content:
 
 @dataclass
 class _Pace:
-    """Launch times: `rate` per second overall, one per PER_CHAT_INTERVAL per chat."""
+    """When a send may start: the overall rate, one per chat per interval, and Telegram's window.
+
+    Launches are spaced `rate` per second. That alone does not keep Telegram's count within its
+    limit: Telegram counts a message when it arrives, somewhere between our launch and its
+    answer, so a request held up on the way arrives together with the next one. Hence the
+    window rule: a send starts only while fewer than `window_limit` sends are in flight or were
+    answered within the last second (`window`). Any second of arrivals then holds at most
+    `window_limit`, however unevenly the requests travel; with quick answers it never binds.
+    """
 
     rate: float
+    window_limit: int = TELEGRAM_WINDOW_LIMIT
+    window: float = 1.0
     next_slot: float = 0.0
     last_by_chat: dict[int, float] = field(default_factory=dict)
     paused_until: float = 0.0
+    in_flight: int = 0
+    answered: collections.deque[float] = field(default_factory=collections.deque)
+    _freed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def wait_turn(self, chat_id: int) -> None:
-        now = time.monotonic()
-        start = max(now, self.next_slot, self.paused_until)
-        start = max(start, self.last_by_chat.get(chat_id, -1e9) + PER_CHAT_INTERVAL)
-        self.next_slot = start + 1.0 / self.rate
-        self.last_by_chat[chat_id] = start
-        if start > now:
-            await asyncio.sleep(start - now)
+        """Wait until a send to chat_id may start, and count it as started."""
+        while True:
+            now = time.monotonic()
+            slot = max(self.next_slot, self.paused_until)
+            slot = max(slot, self.last_by_chat.get(chat_id, -1e9) + PER_CHAT_INTERVAL)
+            if slot > now:
+                await asyncio.sleep(slot - now)
+                continue
+            while self.answered and now - self.answered[0] >= self.window:
+                self.answered.popleft()
+            if self.in_flight + len(self.answered) >= self.window_limit:
+                self._freed.clear()
+                timeout = self.answered[0] + self.window - now if self.answered else None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._freed.wait(), timeout)
+                continue
+            # No await between the checks above and here: concurrent callers take turns.
+            # Spaced from the slot, not from when the sleep ended, so that waking a little
+            # late does not slow the pace; never more than one slot is caught up.
+            self.next_slot = max(slot, now - 0.5 / self.rate) + 1.0 / self.rate
+            self.last_by_chat[chat_id] = now
+            self.in_flight += 1
+            return
+
+    def answered_now(self) -> None:
+        """Count a started send as answered (or failed) now."""
+        self.in_flight -= 1
+        self.answered.append(time.monotonic())
+        self._freed.set()
 
     def pause(self, seconds: float) -> None:
         self.paused_until = max(self.paused_until, time.monotonic() + seconds)
@@ -100,7 +140,10 @@ class OutboxSender:
         *,
         worker: str | None = None,
         rate: float = DEFAULT_RATE,
+        window_limit: int = TELEGRAM_WINDOW_LIMIT,
+        window: float = 1.0,
         batch: int = 20,
+        first_batch: int = 4,
         depth: int = 3,
         lease: timedelta = delivery.DEFAULT_LEASE,
         max_in_flight: int = 16,
@@ -112,10 +155,11 @@ class OutboxSender:
         self.renderer = renderer
         self.worker = worker or f"{socket.gethostname()}:{os.getpid()}"
         self.batch = batch
+        self.first_batch = min(first_batch, batch)
         self.depth = depth
         self.lease = lease
         self.stats = SendStats()
-        self._pace = _Pace(rate)
+        self._pace = _Pace(rate, window_limit, window)
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._wake = asyncio.Event()
         self._on_blocked = on_blocked
@@ -148,37 +192,52 @@ class OutboxSender:
     async def drain(self, operator_id: int | None = None) -> int:
         """Send everything due now; later batches render while earlier ones go out."""
         handled = 0
-        pipeline: collections.deque[tuple[list[DeliveryJob], asyncio.Task[Any]]] = (
-            collections.deque()
-        )
+        pipeline: collections.deque[
+            tuple[list[DeliveryJob], asyncio.Task[list[asyncio.Future[Content]]]]
+        ] = collections.deque()
+
+        claims = 0
 
         async def refill() -> None:
+            nonlocal claims
             while len(pipeline) < self.depth:
-                jobs = await self._claim(operator_id)
+                # A small first batch: the first message goes out after a handful of PDFs,
+                # not after a whole batch of them.
+                limit = self.first_batch if claims == 0 else self.batch
+                jobs = await self._claim(operator_id, limit)
+                claims += 1
                 if not jobs:
                     return
                 pipeline.append((jobs, asyncio.create_task(self._prepare_all(jobs))))
 
+        sending: list[asyncio.Task[None]] = []
         try:
             await refill()
             while pipeline:
                 jobs, prepared = pipeline.popleft()
                 contents = await prepared
                 await refill()  # keep the PDF workers busy while this batch goes out
-                await self._send_all(jobs, contents)
+                sending = [task for task in sending if not task.done()]
+                sending.extend(await self._send_batch(jobs, contents))
                 handled += len(jobs)
+            await asyncio.gather(*sending)
         finally:
-            for jobs, prepared in pipeline:  # cancelled mid-way: the lease returns them
+            for task in sending:  # stopped part-way: in-flight sends end with us
+                task.cancel()
+            for jobs, prepared in pipeline:  # not started: the lease returns them
                 prepared.cancel()
+                if prepared.done() and not prepared.cancelled() and not prepared.exception():
+                    for content in prepared.result():
+                        content.cancel()
                 self._active.difference_update(job.id for job in jobs)
         return handled
 
-    async def _claim(self, operator_id: int | None) -> list[DeliveryJob]:
+    async def _claim(self, operator_id: int | None, limit: int) -> list[DeliveryJob]:
         jobs = await delivery.claim_due(
             self.db,
             self.worker,
             self.clock,
-            limit=self.batch,
+            limit=limit,
             lease=self.lease,
             operator_id=operator_id,
         )
@@ -190,53 +249,68 @@ class OutboxSender:
 
     # Preparing content: documents fetched in bulk, PDFs rendered in the worker processes.
 
-    async def _prepare_all(self, jobs: list[DeliveryJob]) -> list[Content | BaseException]:
-        started = time.perf_counter()
-        try:
-            by_operator: dict[int, list[DeliveryJob]] = {}
-            for job in jobs:
-                by_operator.setdefault(job.operator_id, []).append(job)
-            results: dict[int, Content | BaseException] = {}
-            for operator_id, group in by_operator.items():
-                results.update(await self._prepare_group(operator_id, group))
-            return [results[job.id] for job in jobs]
-        finally:
-            self.stats.render_seconds += time.perf_counter() - started
+    async def _prepare_all(self, jobs: list[DeliveryJob]) -> list[asyncio.Future[Content]]:
+        """Fetch what the jobs need and start their PDFs; return each job's content, in order.
+
+        Only the database reads are awaited here. Each job's content is a future of its own,
+        done as soon as its own PDF is: sending starts with the first PDF of a batch instead of
+        waiting for the whole batch.
+        """
+        by_operator: dict[int, list[DeliveryJob]] = {}
+        for job in jobs:
+            by_operator.setdefault(job.operator_id, []).append(job)
+        contents: dict[int, asyncio.Future[Content]] = {}
+        for operator_id, group in by_operator.items():
+            try:
+                contents.update(await self._prepare_group(operator_id, group))
+            except Exception as exc:  # these deliveries wait for the next pass; others go on
+                for job in group:
+                    failed: asyncio.Future[Content] = asyncio.get_running_loop().create_future()
+                    failed.set_exception(exc)
+                    contents[job.id] = failed
+        return [contents[job.id] for job in jobs]
 
     async def _prepare_group(
         self, operator_id: int, jobs: list[DeliveryJob]
-    ) -> dict[int, Content | BaseException]:
+    ) -> dict[int, asyncio.Future[Content]]:
         operator = await operators.get_operator(self.db, operator_id)
         wanted = [j.invoice_id for j in jobs if j.invoice_id is not None]
         documents = await invoices.invoice_documents(self.db, operator_id, wanted, self.clock)
         to_render = [
             j
             for j in jobs
-            if j.kind == "invoice" or (j.kind == "reminder" and not j.reuse_file_id)
+            if j.invoice_id in documents
+            and documents[j.invoice_id].invoice.status != "void"
+            and (j.kind == "invoice" or (j.kind == "reminder" and not j.reuse_file_id))
         ]
-        to_render = [j for j in to_render if j.invoice_id in documents]
+        started = time.perf_counter()
         pdfs = dict(
             zip(
                 [j.id for j in to_render],
-                await self.renderer.render_invoices([documents[j.invoice_id] for j in to_render]),
+                self.renderer.start_invoices([documents[j.invoice_id] for j in to_render]),
                 strict=True,
             )
         )
-        self.stats.rendered += len(pdfs)
-        out: dict[int, Content | BaseException] = {}
-        for job in jobs:
-            try:
-                out[job.id] = await self._content(job, operator, documents, pdfs)
-            except Exception as exc:  # one bad delivery must not stop the others
-                out[job.id] = exc
-        return out
+        if pdfs:
+            self.stats.rendered += len(pdfs)
+            last = asyncio.gather(*pdfs.values(), return_exceptions=True)
+            last.add_done_callback(lambda _: self._count_render_time(started))
+        return {
+            job.id: asyncio.ensure_future(
+                self._content(job, operator, documents, pdfs.get(job.id))
+            )
+            for job in jobs
+        }
+
+    def _count_render_time(self, started: float) -> None:
+        self.stats.render_seconds += time.perf_counter() - started
 
     async def _content(
         self,
         job: DeliveryJob,
         operator: Any,
         documents: dict[int, Any],
-        pdfs: dict[int, bytes],
+        pdf: Awaitable[bytes] | None,
     ) -> Content:
         if job.kind == "receipt":
             assert job.payment_id is not None
@@ -253,9 +327,10 @@ class OutboxSender:
         if job.kind == "invoice":
             if invoice.status == "void":
                 return Content(caption="", skip_reason="the invoice was voided")
+            assert pdf is not None
             return Content(
                 caption=texts.invoice_caption(document),
-                pdf=pdfs[job.id],
+                pdf=await pdf,
                 filename=invoice_filename(invoice),
             )
         if job.kind == "reminder":
@@ -267,46 +342,73 @@ class OutboxSender:
             caption = texts.reminder_caption(document, int(job.meta.get("stage", 0)))
             if job.reuse_file_id:
                 return Content(caption=caption, file_id=job.reuse_file_id)
-            return Content(caption=caption, pdf=pdfs[job.id], filename=invoice_filename(invoice))
+            assert pdf is not None
+            return Content(caption=caption, pdf=await pdf, filename=invoice_filename(invoice))
         return Content(caption="", skip_reason=f"unknown delivery kind {job.kind!r}")
 
     # Sending.
 
-    async def _send_all(
-        self, jobs: list[DeliveryJob], contents: list[Content | BaseException]
-    ) -> None:
-        try:
-            await self._send_batch(jobs, contents)
-        finally:
-            self._active.difference_update(job.id for job in jobs)
-
     async def _send_batch(
-        self, jobs: list[DeliveryJob], contents: list[Content | BaseException]
-    ) -> None:
-        tasks = []
-        held = await delivery.confirm_claims(
-            self.db, (j.id for j in jobs), self.worker, self.clock
-        )
-        for job, content in zip(jobs, contents, strict=True):
-            if job.id not in held:
-                log.warning("delivery %s was taken over by another sender; not sending", job.id)
-                continue
-            if isinstance(content, BaseException):
-                log.error("could not prepare delivery %s: %r", job.id, content)
-                await delivery.mark_retry(self.db, job.id, self.clock, error=repr(content))
-                self.stats.retried += 1
-                continue
-            if content.skip_reason:
-                await delivery.mark_skipped(
-                    self.db, job.id, self.clock, reason=content.skip_reason
-                )
-                self.stats.skipped += 1
-                continue
-            await self._in_flight.acquire()
+        self, jobs: list[DeliveryJob], contents: list[asyncio.Future[Content]]
+    ) -> list[asyncio.Task[None]]:
+        """Start a batch's sends, in order, each once its content is ready and Telegram allows.
+
+        Returns the sends still waiting for Telegram's answer; the next batch need not wait
+        for them.
+        """
+        started: list[asyncio.Task[None]] = []
+        waiting = collections.deque(zip(jobs, contents, strict=True))
+        try:
+            held = await delivery.confirm_claims(
+                self.db, (j.id for j in jobs), self.worker, self.clock
+            )
+            while waiting:
+                job, content = waiting[0]
+                task = await self._start_send(job, content, job.id in held)
+                waiting.popleft()
+                if task is None:
+                    self._active.discard(job.id)
+                else:
+                    started.append(task)
+        finally:
+            for job, content in waiting:  # stopped part-way: the lease returns these
+                content.cancel()
+                self._active.discard(job.id)
+        return started
+
+    async def _start_send(
+        self, job: DeliveryJob, prepared: asyncio.Future[Content], held: bool
+    ) -> asyncio.Task[None] | None:
+        if not held:
+            prepared.cancel()
+            log.warning("delivery %s was taken over by another sender; not sending", job.id)
+            return None
+        try:
+            content = await prepared
+        except Exception as exc:  # one bad delivery must not stop the others
+            log.error("could not prepare delivery %s: %r", job.id, exc)
+            await delivery.mark_retry(self.db, job.id, self.clock, error=repr(exc))
+            self.stats.retried += 1
+            return None
+        if content.skip_reason:
+            await delivery.mark_skipped(self.db, job.id, self.clock, reason=content.skip_reason)
+            self.stats.skipped += 1
+            return None
+        await self._in_flight.acquire()
+        try:
             await self._pace.wait_turn(job.chat_id)
-            tasks.append(asyncio.create_task(self._send_one(job, content)))
-        if tasks:
-            await asyncio.gather(*tasks)
+        except BaseException:
+            self._in_flight.release()
+            raise
+        task = asyncio.create_task(self._send_one(job, content))
+        # Even a task cancelled before it ever ran gives back its places.
+        task.add_done_callback(functools.partial(self._send_finished, job.id))
+        return task
+
+    def _send_finished(self, job_id: int, task: asyncio.Task[None]) -> None:
+        self._pace.answered_now()
+        self._in_flight.release()
+        self._active.discard(job_id)
 
     async def _send_one(self, job: DeliveryJob, content: Content) -> None:
         try:
@@ -341,8 +443,6 @@ class OutboxSender:
                 self.db, job.id, self.clock, message_id=message.message_id, file_id=file_id
             )
             self.stats.sent += 1
-        finally:
-            self._in_flight.release()
 
     async def _call_telegram(self, job: DeliveryJob, content: Content) -> Message:
         document: str | InputFile

@@ -515,6 +515,18 @@ class DocumentRenderer:
 
     async def render_invoices(self, docs: Sequence[InvoiceDocument]) -> list[bytes]:
         """Render many invoices across the worker processes, returned in the order given."""
+        results = await asyncio.gather(*self.start_invoices(docs), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return [result for result in results if isinstance(result, bytes)]
+
+    def start_invoices(self, docs: Sequence[InvoiceDocument]) -> list[asyncio.Future[bytes]]:
+        """Start rendering many invoices across the worker processes; one future each, in order.
+
+        Each future is done as soon as its own PDF is, so a caller can use the first ones
+        while the rest are still being drawn. Call from a running event loop.
+        """
         if not docs:
             return []
         executor: Executor
@@ -523,16 +535,17 @@ class DocumentRenderer:
         else:
             executor, render = self._process_pool(), _render_invoice_in_worker
         loop = asyncio.get_running_loop()
-        try:
-            return list(
-                await asyncio.gather(
-                    *(loop.run_in_executor(executor, render, doc) for doc in docs)
-                )
-            )
-        except BrokenProcessPool:
-            # A worker died (killed, out of memory); start afresh on the next call.
-            self._discard_pool()
-            raise
+
+        async def one(doc: InvoiceDocument) -> bytes:
+            try:
+                return await loop.run_in_executor(executor, render, doc)
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory); the next call starts a fresh pool.
+                if self._pool is executor:
+                    self._discard_pool()
+                raise
+
+        return [asyncio.ensure_future(one(doc)) for doc in docs]
 
     def start_pool(self, timeout: float = 60.0) -> None:
         """Start the worker processes now and wait until each has built its renderer."""
@@ -613,9 +626,19 @@ class DocumentRenderer:
 # Worker processes of the bulk pool each hold one renderer, built once by the initializer.
 _worker_renderer: DocumentRenderer | None = None
 
+# Bulk rendering is background work: the workers run at a lower priority, so that the bot's own
+# process (answering chats, pacing sends to Telegram) gets a core the moment it needs one while
+# both workers keep every core busy. They still use all the idle CPU there is.
+PDF_WORKER_NICENESS = 10
+
 
 def _start_worker(templates_dir: str) -> None:
     global _worker_renderer
+    if hasattr(os, "nice"):
+        try:
+            os.nice(PDF_WORKER_NICENESS)
+        except OSError:  # pragma: no cover - lowering one's own priority is always allowed
+            LOGGER.warning("could not lower the priority of PDF worker %s", os.getpid())
     # The parent checked the fonts already; workers have no pool of their own.
     _worker_renderer = DocumentRenderer(
         templates_dir=Path(templates_dir), processes=1, check=False

@@ -7,9 +7,13 @@ from datetime import date
 from typing import Any
 
 from pypdf import PdfReader
+from sqlalchemy import update
 
-from services import invoices, links, operators
+from services import customers, invoices, links, monthly, operators, routes
 from services.billing import NewLine
+from services.clock import FixedClock
+from services.db import Database
+from services.models import Customer
 from services.views import InvoiceView
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness
 from tests.bot.fake_telegram import Call
@@ -114,3 +118,29 @@ async def reply_to(harness: BotHarness, user: Any, text: str, message: Call) -> 
 def sent(calls: list[Call], method: str = "sendMessage") -> list[Call]:
     """Return the calls of one method (e.g. the messages among a button press's replies)."""
     return [c for c in calls if c.method == method]
+
+
+async def linked_month_queued(
+    db: Database, clock: FixedClock, families: int, *, period: date, first_chat: int
+) -> list[int]:
+    """Create OPERATOR with `families` linked one-child families on one route, bill `period`
+    with every invoice queued for delivery, and return the families' chat ids in order."""
+    operator = await operators.ensure_operator(db, OPERATOR.id, clock)
+    route = await routes.add_service(db, operator.id, clock, name="Morning", monthly_fee_sen=15000)
+    chats = []
+    for n in range(families):
+        family = await customers.add_customer(db, operator.id, clock, name=f"Parent {n:02d}")
+        child = await customers.add_child(db, operator.id, family.id, clock, name=f"Kid {n}")
+        await routes.enroll(
+            db, operator.id, clock, child_id=child.id, service_id=route.id, start_month=period
+        )
+        async with db.sessions.begin() as session:
+            await session.execute(
+                update(Customer)
+                .where(Customer.id == family.id)
+                .values(telegram_user_id=first_chat + n, telegram_chat_id=first_chat + n)
+            )
+        chats.append(first_chat + n)
+    report = await monthly.generate_month(db, operator.id, period, clock, deliver=True)
+    assert report.created == families
+    return chats

@@ -279,10 +279,18 @@ class FakeTelegram:
         bot_username: str = "vanbill_test_bot",
         bot_first_name: str = "VanBill",
         max_per_second: int | None = None,
+        rate_window: float = 1.0,
+        arrival_delay: Callable[[str], float] | None = None,
     ) -> None:
         self.token = token
-        # Telegram's broadcast limit: more sends than this within one second get a 429.
+        # Telegram's broadcast limit: more sends than this within one rate_window (a second,
+        # as Telegram counts) get a 429. Telegram counts a message when it arrives.
         self.max_per_second = max_per_second
+        self.rate_window = rate_window
+        # Seconds a request spends on the way before it arrives (and is counted), by method:
+        # requests held up unevenly arrive closer together than they were sent.
+        self.arrival_delay = arrival_delay
+        self.send_arrivals: list[float] = []
         self.too_many_requests = 0
         self._recent_sends: collections.deque[float] = collections.deque()
         self.bot_id = int(token.split(":", 1)[0])
@@ -665,6 +673,10 @@ class FakeTelegram:
         if chat_id is None and "callback_query_id" in params:
             chat_id = self._callback_chats.get(str(params["callback_query_id"]))
         call = Call(method=method, params=params, chat_id=chat_id)
+        if method != "getUpdates" and self.arrival_delay is not None:
+            await asyncio.sleep(self.arrival_delay(method))
+        if method.startswith("send"):
+            self.send_arrivals.append(time.monotonic())
         if method != "getUpdates":
             failure = next((f for f in self.failures if f.matches(method, chat_id)), None)
             if failure is not None:
@@ -699,7 +711,7 @@ class FakeTelegram:
         if self.max_per_second is None or not method.startswith("send"):
             return False
         now = time.monotonic()
-        while self._recent_sends and now - self._recent_sends[0] >= 1.0:
+        while self._recent_sends and now - self._recent_sends[0] >= self.rate_window:
             self._recent_sends.popleft()
         if len(self._recent_sends) >= self.max_per_second:
             return True

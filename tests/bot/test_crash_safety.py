@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from services import customers, monthly, operators, routes
 from services.clock import FixedClock
 from services.db import Database
-from services.models import Customer, Delivery
+from services.models import Delivery
+from tests.bot.factories import linked_month_queued
 from tests.bot.fake_telegram import FakeTelegram
 
 FAMILIES = 24
@@ -25,30 +25,9 @@ FIRST_CHAT = 70_000
 
 async def _month_queued(db: Database, clock: FixedClock, families: int) -> list[int]:
     """Create `families` linked families and generate March with every invoice queued."""
-    operator = await operators.ensure_operator(db, 1001, clock)
-    route = await routes.add_service(db, operator.id, clock, name="Morning", monthly_fee_sen=15000)
-    chats = []
-    for n in range(families):
-        family = await customers.add_customer(db, operator.id, clock, name=f"Parent {n:02d}")
-        child = await customers.add_child(db, operator.id, family.id, clock, name=f"Kid {n}")
-        await routes.enroll(
-            db,
-            operator.id,
-            clock,
-            child_id=child.id,
-            service_id=route.id,
-            start_month=date(2026, 3, 1),
-        )
-        async with db.sessions.begin() as session:
-            await session.execute(
-                update(Customer)
-                .where(Customer.id == family.id)
-                .values(telegram_user_id=FIRST_CHAT + n, telegram_chat_id=FIRST_CHAT + n)
-            )
-        chats.append(FIRST_CHAT + n)
-    report = await monthly.generate_month(db, operator.id, date(2026, 3, 1), clock, deliver=True)
-    assert report.created == families
-    return chats
+    return await linked_month_queued(
+        db, clock, families, period=date(2026, 3, 1), first_chat=FIRST_CHAT
+    )
 
 
 async def _sender_process(db: Database, tg: FakeTelegram, log: Path) -> asyncio.subprocess.Process:

@@ -1,0 +1,152 @@
+"""The outbox sender's pace against Telegram's count: never more messages in a second than the
+limit, as Telegram counts them (on arrival), however unevenly the requests travel; and each
+message goes out as soon as its own PDF is ready."""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+from collections.abc import Sequence
+from datetime import date
+
+import pytest
+from telegram import Bot
+
+from bot.sender import OutboxSender
+from services import delivery
+from services.clock import FixedClock
+from services.db import Database
+from services.documents import DocumentRenderer
+from services.views import InvoiceDocument
+from tests.bot.factories import linked_month_queued
+from tests.bot.fake_telegram import FakeTelegram
+
+FIRST_CHAT = 70_000
+FAMILIES = 24
+# A scaled-down Telegram: at most LIMIT messages in any WINDOW seconds (Telegram: 30 in 1 s).
+LIMIT = 5
+WINDOW = 0.25
+RATE = 19.5  # launches per second, just under LIMIT / WINDOW = 20, as the real sender runs
+
+
+class PreRendered:
+    """The renderer's bulk interface over one real invoice PDF: the pace is under test here.
+
+    The PDFs whose numbers (in the order asked for) are in `held` are ready only once `gate`
+    is set; all others at once.
+    """
+
+    def __init__(self, pdf: bytes, held: Sequence[int] = ()) -> None:
+        self.pdf = pdf
+        self.held = set(held)
+        self.gate = asyncio.Event()
+        self.started = 0
+
+    def start_invoices(self, docs: Sequence[InvoiceDocument]) -> list[asyncio.Future[bytes]]:
+        futures = []
+        for _ in docs:
+            futures.append(asyncio.ensure_future(self._ready(self.started in self.held)))
+            self.started += 1
+        return futures
+
+    async def _ready(self, held: bool) -> bytes:
+        if held:
+            await self.gate.wait()
+        return self.pdf
+
+
+def held_up_every_fourth() -> object:
+    """Hold every fourth send 150 ms on the way: it arrives together with the next ones."""
+    count = 0
+
+    def delay(method: str) -> float:
+        nonlocal count
+        if not method.startswith("send"):
+            return 0.0
+        count += 1
+        return 0.15 if count % 4 == 1 else 0.0
+
+    return delay
+
+
+def most_in_any_window(arrivals: list[float], window: float) -> int:
+    """Return the largest number of arrivals within any span of `window` seconds."""
+    times = sorted(arrivals)
+    return max(
+        (bisect.bisect_left(times, start + window) - i for i, start in enumerate(times)),
+        default=0,
+    )
+
+
+async def a_month_queued(db: Database, clock: FixedClock, families: int) -> list[int]:
+    """Create `families` linked families and bill January with every invoice queued."""
+    return await linked_month_queued(
+        db, clock, families, period=date(2026, 1, 1), first_chat=FIRST_CHAT
+    )
+
+
+@pytest.fixture(scope="module")
+def invoice_pdf(renderer: DocumentRenderer) -> bytes:
+    """One real invoice PDF, for every message of these tests."""
+    from tests.unit.test_documents import make_invoice_document
+
+    return renderer.invoice_pdf(make_invoice_document())
+
+
+async def send_all(
+    db: Database, clock: FixedClock, tg: FakeTelegram, renderer: object, **options: object
+) -> OutboxSender:
+    """Drain the outbox through a sender with the scaled-down limits."""
+    async with Bot(tg.token, base_url=f"{tg.api_url}/bot") as bot:
+        sender = OutboxSender(
+            bot, db, clock, renderer, rate=RATE, window=WINDOW, batch=8, **options
+        )  # type: ignore[arg-type]
+        while await delivery.pending_count(db) > 0:
+            if await sender.drain() == 0:
+                await asyncio.sleep(0.05)
+        return sender
+
+
+async def test_requests_held_up_on_the_way_never_make_telegram_count_more_than_its_limit(
+    db: Database, clock: FixedClock, invoice_pdf: bytes
+) -> None:
+    chats = await a_month_queued(db, clock, FAMILIES)
+    async with FakeTelegram(
+        max_per_second=LIMIT, rate_window=WINDOW, arrival_delay=held_up_every_fourth()
+    ) as tg:
+        sender = await send_all(db, clock, tg, PreRendered(invoice_pdf), window_limit=LIMIT)
+        assert tg.too_many_requests == 0
+        assert most_in_any_window(tg.send_arrivals, WINDOW) <= LIMIT
+        for chat in chats:
+            assert [c.ok for c in tg.calls_to(chat, "sendDocument")] == [True]
+        assert sender.stats.sent == FAMILIES and sender.stats.flood_waits == 0
+
+
+async def test_without_the_window_rule_the_same_journey_would_break_the_limit(
+    db: Database, clock: FixedClock, invoice_pdf: bytes
+) -> None:
+    # The control for the test above: the pace alone lets the held-up messages bunch.
+    await a_month_queued(db, clock, FAMILIES)
+    async with FakeTelegram(rate_window=WINDOW, arrival_delay=held_up_every_fourth()) as tg:
+        await send_all(db, clock, tg, PreRendered(invoice_pdf), window_limit=10_000)
+        assert most_in_any_window(tg.send_arrivals, WINDOW) > LIMIT
+
+
+async def test_each_message_goes_as_soon_as_its_own_pdf_is_ready(
+    db: Database, clock: FixedClock, invoice_pdf: bytes
+) -> None:
+    # The batch's last PDF is not ready until the others have gone out: they must not wait.
+    chats = await a_month_queued(db, clock, 8)
+    renderer = PreRendered(invoice_pdf, held=[7])
+    async with FakeTelegram() as tg, Bot(tg.token, base_url=f"{tg.api_url}/bot") as bot:
+        sender = OutboxSender(bot, db, clock, renderer, batch=8, first_batch=8)  # type: ignore[arg-type]
+        draining = asyncio.create_task(sender.drain())
+        async with asyncio.timeout(30):  # a guard against a hang, not a measure of speed
+            while len([c for c in tg.calls if c.method == "sendDocument"]) < 7:
+                assert not draining.done()
+                await asyncio.sleep(0.01)
+        assert not draining.done()
+        renderer.gate.set()
+        assert await draining == 8
+        sent = {chat: len(tg.calls_to(chat, "sendDocument")) for chat in chats}
+        assert sent == dict.fromkeys(chats, 1)
