@@ -26,6 +26,7 @@ from pypdf import PdfReader
 
 from services.documents import (
     LOGO_MAX_PX,
+    PDF_WORKER_NICENESS,
     TEMPLATES_DIR,
     DocumentRenderer,
     FontsMissing,
@@ -549,6 +550,14 @@ def test_bulk_render_in_worker_processes_returns_invoices_in_order(
     docs = [make_invoice_document(number=f"INV-2026-{n:04d}") for n in range(1, 5)]
     pdfs = asyncio.run(renderer.render_invoices(docs))
     assert [f"INV-2026-{n:04d}" in pdf_text(pdf) for n, pdf in enumerate(pdfs, 1)] == [True] * 4
+
+
+def test_pdf_workers_run_at_a_lower_priority_than_the_bot(renderer: DocumentRenderer) -> None:
+    renderer.start_pool()
+    workers = renderer._process_pool()._processes  # white box: the live worker processes
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    expected = min(19, mine + PDF_WORKER_NICENESS)
+    assert {os.getpriority(os.PRIO_PROCESS, pid) for pid in workers} == {expected}
 
 
 def test_filenames_follow_the_document_numbers() -> None:
