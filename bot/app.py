@@ -14,7 +14,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRa
 
 from bot import commands, errors, texts
 from bot.context import CONTEXT_TYPES, Services, VanBillApplication
-from bot.conversations import business, newcustomer, newinvoice, newservice, paid
+from bot.conversations import business, flows, newcustomer, newinvoice, newservice, paid
 from bot.handlers import customers as family_handlers
 from bot.handlers import help as help_handlers
 from bot.handlers import invoices as invoice_handlers
@@ -41,7 +41,7 @@ from services.documents import DocumentRenderer
 
 log = logging.getLogger(__name__)
 
-CONVERSATION_TIMEOUT = business.DEFAULT_TIMEOUT
+CONVERSATION_TIMEOUT = flows.DEFAULT_TIMEOUT
 PERSISTENCE_INTERVAL = 1.0  # seconds between writes of conversation states and user data
 _DEFAULT_LIMITER: Any = object()
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -15,12 +14,11 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
-    filters,
 )
 
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
+from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from bot.errors import replies_on_error
 from bot.guards import allow, sender_of
 from services import operators
@@ -33,7 +31,6 @@ NAME = "business"
 MENU, ASKING = "menu", "asking"
 FIELD = "business_field"  # user_data key: which setting the operator is typing
 HOLIDAY = "holiday"
-DEFAULT_TIMEOUT = timedelta(minutes=15)
 
 
 def _text(column: str) -> Callable[[OperatorView], str]:
@@ -238,47 +235,18 @@ async def use_the_buttons(update: Update, context: VanBillContext) -> str:
     return MENU
 
 
-@allow(OPERATOR)
-async def cancel(update: Update, context: VanBillContext) -> int:
-    """Leave /business."""
-    assert update.effective_chat is not None
-    context.user_data.pop(FIELD, None)
-    await update.effective_chat.send_message(texts.CANCELLED)
-    return ConversationHandler.END
-
-
-def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
-    """Return the callback telling the operator their session closed after timeout."""
-
-    @allow(OPERATOR)
-    async def note(update: Update, context: VanBillContext) -> None:
-        """Tell the operator the session was closed."""
-        assert update.effective_chat is not None
-        context.user_data.pop(FIELD, None)
-        await update.effective_chat.send_message(texts.business_timed_out(timeout))
-
-    return note
-
-
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent /business conversation."""
-    typed = filters.TEXT & ~filters.COMMAND
     pressed = CallbackQueryHandler(choose, pattern=rf"^{parsing.BUSINESS_PREFIX}:")
-    with warnings.catch_warnings():
-        # Buttons are tracked per user and chat, not per message, on purpose: any menu works.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return ConversationHandler(
-            entry_points=[CommandHandler("business", open_menu), pressed],
-            states={
-                MENU: [MessageHandler(typed, use_the_buttons)],
-                ASKING: [MessageHandler(typed, receive)],
-                ConversationHandler.TIMEOUT: [
-                    TypeHandler(Update, timed_out(timeout or DEFAULT_TIMEOUT))
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name=NAME,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
+    return operator_conversation(
+        name=NAME,
+        entry_points=[CommandHandler("business", open_menu), pressed],
+        states={
+            MENU: [MessageHandler(TYPED, use_the_buttons)],
+            ASKING: [MessageHandler(TYPED, receive)],
+        },
+        draft_key=FIELD,
+        cancelled=texts.CANCELLED,
+        timed_out=texts.business_timed_out,
+        timeout=timeout,
+    )

@@ -1,13 +1,15 @@
-"""The shape shared by the button-driven operator flows (/newinvoice, /paid).
+"""The shape shared by the operator's conversations (/business, /newservice, /newcustomer,
+/newinvoice, /paid, a route's fee change, a slip's other amount).
 
-Each is a persistent ConversationHandler: a command and the flow's buttons enter it, every state
-takes typed text or the flow's buttons, /cancel leaves it, and a quiet flow times out with a note.
+Each is a persistent ConversationHandler: /cancel leaves it and a quiet one times out with a
+note, both forgetting its draft. The button-driven flows (/newinvoice, /paid) also share their
+shape: a command and the flow's buttons enter it, every state takes typed text or the buttons.
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -23,9 +25,15 @@ from telegram.ext import (
 )
 
 from bot.context import VanBillContext
-from bot.guards import sender_of
+from bot.guards import allow, sender_of
 from services.clock import local_today
+from services.roles import OPERATOR
 from services.views import OperatorView
+
+# How long a conversation may sit quiet before it is closed with a note.
+DEFAULT_TIMEOUT = timedelta(minutes=15)
+# Text typed in a conversation (commands are not: they switch, bot/handlers/switching.py).
+TYPED = filters.TEXT & ~filters.COMMAND
 
 
 async def operator_of(update: Update, context: VanBillContext) -> OperatorView:
@@ -48,6 +56,67 @@ def go_to(context: VanBillContext, draft_key: str, state: str) -> str:
     return state
 
 
+def cancel_command(draft_key: str, message: str) -> Callable[..., Awaitable[int]]:
+    """Return a flow's /cancel: forget its draft, say `message`, end the conversation."""
+
+    @allow(OPERATOR)
+    async def cancel(update: Update, context: VanBillContext) -> int:
+        assert update.effective_chat is not None
+        context.user_data.pop(draft_key, None)
+        await update.effective_chat.send_message(message)
+        return ConversationHandler.END
+
+    return cancel
+
+
+def timeout_note(
+    draft_key: str, message: Callable[[timedelta], str], after: timedelta
+) -> Callable[..., Awaitable[None]]:
+    """Return what a quiet flow does when it is closed: forget its draft and say so."""
+
+    @allow(OPERATOR)
+    async def note(update: Update, context: VanBillContext) -> None:
+        assert update.effective_chat is not None
+        context.user_data.pop(draft_key, None)
+        await update.effective_chat.send_message(message(after))
+
+    return note
+
+
+def operator_conversation(
+    *,
+    name: str,
+    entry_points: list[BaseHandler[Any, Any, Any]],
+    states: Mapping[object, list[BaseHandler[Any, Any, Any]]],
+    draft_key: str,
+    cancelled: str,
+    timed_out: Callable[[timedelta], str],
+    timeout: timedelta | None,
+) -> ConversationHandler[Any]:
+    """Build a persistent operator conversation.
+
+    /cancel leaves it with `cancelled`; after `timeout` of quiet it is closed with the text
+    `timed_out(timeout)`; either way the draft kept under `draft_key` is forgotten.
+    """
+    with_timeout: dict[object, list[BaseHandler[Any, Any, Any]]] = dict(states)
+    with_timeout[ConversationHandler.TIMEOUT] = [
+        TypeHandler(Update, timeout_note(draft_key, timed_out, timeout or DEFAULT_TIMEOUT))
+    ]
+    with warnings.catch_warnings():
+        # Buttons are tracked per user and chat, not per message, on purpose: any menu works.
+        warnings.filterwarnings("ignore", message="If 'per_message=False'")
+        return ConversationHandler(
+            entry_points=entry_points,
+            states=with_timeout,
+            # Another command ends this conversation first (bot/handlers/switching.py).
+            fallbacks=[CommandHandler("cancel", cancel_command(draft_key, cancelled))],
+            name=name,
+            persistent=True,
+            allow_reentry=True,
+            conversation_timeout=timeout,
+        )
+
+
 def button_flow(
     *,
     name: str,
@@ -56,27 +125,21 @@ def button_flow(
     pressed: Callable[..., Any],
     prefix: str,
     typed: Mapping[str, Callable[..., Any]],
-    cancel: Callable[..., Any],
-    timed_out: Callable[..., Any],
+    draft_key: str,
+    cancelled: str,
+    timed_out: Callable[[timedelta], str],
     timeout: timedelta | None,
 ) -> ConversationHandler[Any]:
     """Build a persistent flow: `typed` maps each state to the callback for text typed in it."""
-    text = filters.TEXT & ~filters.COMMAND
     buttons = CallbackQueryHandler(pressed, pattern=rf"^{prefix}:")
-    states: dict[object, list[BaseHandler[Any, Any, Any]]] = {
-        state: [MessageHandler(text, callback), buttons] for state, callback in typed.items()
-    }
-    states[ConversationHandler.TIMEOUT] = [TypeHandler(Update, timed_out)]
-    with warnings.catch_warnings():
-        # Buttons are tracked per user and chat, not per message, on purpose: any menu works.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return ConversationHandler(
-            entry_points=[CommandHandler(command, start), buttons],
-            states=states,
-            # Another command ends this conversation first (bot/handlers/switching.py).
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name=name,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
+    return operator_conversation(
+        name=name,
+        entry_points=[CommandHandler(command, start), buttons],
+        states={
+            state: [MessageHandler(TYPED, callback), buttons] for state, callback in typed.items()
+        },
+        draft_key=draft_key,
+        cancelled=cancelled,
+        timed_out=timed_out,
+        timeout=timeout,
+    )

@@ -7,8 +7,7 @@ restart resumes at the same step.
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -19,13 +18,11 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
-    filters,
 )
 
 from bot import keyboards, parsing, texts
 from bot.context import Services, VanBillContext
-from bot.conversations.business import DEFAULT_TIMEOUT
+from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from bot.errors import replies_on_error
 from bot.guards import allow, sender_of
 from services import customers, routes
@@ -305,60 +302,33 @@ async def use_the_buttons(update: Update, context: VanBillContext) -> None:
     await _reply(update, texts.USE_THE_BUTTONS)
 
 
-@allow(OPERATOR)
-async def cancel(update: Update, context: VanBillContext) -> int:
-    """Leave /newcustomer: nothing was written yet, so nothing is left behind."""
-    context.user_data.pop(DRAFT, None)
-    await _reply(update, texts.NOTHING_SAVED)
-    return ConversationHandler.END
-
-
-def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
-    """Return the callback telling the operator the quiet /newcustomer was closed."""
-
-    @allow(OPERATOR)
-    async def note(update: Update, context: VanBillContext) -> None:
-        """Tell the operator nothing was saved."""
-        context.user_data.pop(DRAFT, None)
-        await _reply(update, texts.conversation_timed_out("/newcustomer", timeout))
-
-    return note
-
-
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent /newcustomer conversation."""
-    typed = filters.TEXT & ~filters.COMMAND
     pressed = rf"^{parsing.NEW_CUSTOMER_PREFIX}:"
-    with warnings.catch_warnings():
-        # Buttons are tracked per user and chat, not per message, on purpose.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return ConversationHandler(
-            entry_points=[CommandHandler("newcustomer", start)],
-            states={
-                PARENT: [MessageHandler(typed, receive_parent)],
-                PHONE: [MessageHandler(typed, receive_phone)],
-                CHILD: [MessageHandler(typed, receive_child)],
-                CATEGORY: [
-                    CallbackQueryHandler(receive_category, pattern=pressed),
-                    MessageHandler(typed, use_the_buttons),
-                ],
-                BIRTH: [MessageHandler(typed, receive_birth)],
-                SCHOOL: [MessageHandler(typed, receive_school)],
-                ROUTES: [
-                    CallbackQueryHandler(receive_route, pattern=pressed),
-                    MessageHandler(typed, use_the_buttons),
-                ],
-                MORE: [
-                    CallbackQueryHandler(receive_more, pattern=pressed),
-                    MessageHandler(typed, use_the_buttons),
-                ],
-                ConversationHandler.TIMEOUT: [
-                    TypeHandler(Update, timed_out(timeout or DEFAULT_TIMEOUT))
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name=NAME,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
+    return operator_conversation(
+        name=NAME,
+        entry_points=[CommandHandler("newcustomer", start)],
+        states={
+            PARENT: [MessageHandler(TYPED, receive_parent)],
+            PHONE: [MessageHandler(TYPED, receive_phone)],
+            CHILD: [MessageHandler(TYPED, receive_child)],
+            CATEGORY: [
+                CallbackQueryHandler(receive_category, pattern=pressed),
+                MessageHandler(TYPED, use_the_buttons),
+            ],
+            BIRTH: [MessageHandler(TYPED, receive_birth)],
+            SCHOOL: [MessageHandler(TYPED, receive_school)],
+            ROUTES: [
+                CallbackQueryHandler(receive_route, pattern=pressed),
+                MessageHandler(TYPED, use_the_buttons),
+            ],
+            MORE: [
+                CallbackQueryHandler(receive_more, pattern=pressed),
+                MessageHandler(TYPED, use_the_buttons),
+            ],
+        },
+        draft_key=DRAFT,
+        cancelled=texts.NOTHING_SAVED,
+        timed_out=functools.partial(texts.conversation_timed_out, "/newcustomer"),
+        timeout=timeout,
+    )

@@ -7,7 +7,7 @@ persistence keeps it across a restart and the operator carries on where they wer
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import functools
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
 from bot.conversations import flows
-from bot.conversations.flows import button_flow
+from bot.conversations.flows import DEFAULT_TIMEOUT, button_flow
 from bot.errors import replies_on_error, show_error
 from bot.guards import allow
 from services import customers, delivery, invoices, monthly
@@ -54,7 +54,6 @@ PICK, ADD, UNDO, SET_DUE, PREVIEW, CONFIRM, CANCEL, ONE = (
 )
 ACTIONS = (PICK, ADD, UNDO, SET_DUE, PREVIEW, CONFIRM, CANCEL, ONE)
 SEARCH_LIMIT = 8
-DEFAULT_TIMEOUT = timedelta(minutes=15)
 
 Draft = dict[str, Any]
 
@@ -417,30 +416,6 @@ async def use_the_buttons(update: Update, context: VanBillContext) -> str:
     return _to(context, LINES)
 
 
-@allow(OPERATOR)
-async def cancel(update: Update, context: VanBillContext) -> int:
-    """Leave /newinvoice without making anything."""
-    assert update.effective_chat is not None
-    context.user_data.pop(DRAFT, None)
-    await update.effective_chat.send_message(texts.NEWINVOICE_CANCELLED)
-    return ConversationHandler.END
-
-
-def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
-    """Return the callback telling the operator their draft was closed after timeout."""
-
-    @allow(OPERATOR)
-    async def note(update: Update, context: VanBillContext) -> None:
-        """Tell the operator the draft was dropped."""
-        assert update.effective_chat is not None
-        context.user_data.pop(DRAFT, None)
-        await update.effective_chat.send_message(
-            texts.conversation_timed_out("/newinvoice", timeout)
-        )
-
-    return note
-
-
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent /newinvoice conversation."""
     return button_flow(
@@ -457,7 +432,8 @@ def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHan
             QUANTITY: how_many,
             DUE: set_due,
         },
-        cancel=cancel,
-        timed_out=timed_out(timeout or DEFAULT_TIMEOUT),
+        draft_key=DRAFT,
+        cancelled=texts.NEWINVOICE_CANCELLED,
+        timed_out=functools.partial(texts.conversation_timed_out, "/newinvoice"),
         timeout=timeout,
     )

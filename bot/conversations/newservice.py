@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -13,13 +12,11 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
-    filters,
 )
 
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
-from bot.conversations.business import DEFAULT_TIMEOUT
+from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from bot.errors import replies_on_error
 from bot.guards import allow, sender_of
 from services import routes
@@ -143,49 +140,22 @@ async def use_the_buttons(update: Update, context: VanBillContext) -> str:
     return CONFIRM
 
 
-@allow(OPERATOR)
-async def cancel(update: Update, context: VanBillContext) -> int:
-    """Leave /newservice without saving."""
-    context.user_data.pop(DRAFT, None)
-    await _reply(update, texts.NOTHING_SAVED)
-    return ConversationHandler.END
-
-
-def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
-    """Return the callback telling the operator the quiet /newservice was closed."""
-
-    @allow(OPERATOR)
-    async def note(update: Update, context: VanBillContext) -> None:
-        """Tell the operator nothing was saved."""
-        context.user_data.pop(DRAFT, None)
-        await _reply(update, texts.conversation_timed_out("/newservice", timeout))
-
-    return note
-
-
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent /newservice conversation."""
-    typed = filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Buttons are tracked per user and chat, not per message, on purpose.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return ConversationHandler(
-            entry_points=[CommandHandler("newservice", start)],
-            states={
-                ASK_NAME: [MessageHandler(typed, receive_name)],
-                ASK_FEE: [MessageHandler(typed, receive_fee)],
-                ASK_DESCRIPTION: [MessageHandler(typed, receive_description)],
-                CONFIRM: [
-                    CallbackQueryHandler(decide, pattern=rf"^{parsing.NEW_SERVICE_PREFIX}:"),
-                    MessageHandler(typed, use_the_buttons),
-                ],
-                ConversationHandler.TIMEOUT: [
-                    TypeHandler(Update, timed_out(timeout or DEFAULT_TIMEOUT))
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name=NAME,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
+    return operator_conversation(
+        name=NAME,
+        entry_points=[CommandHandler("newservice", start)],
+        states={
+            ASK_NAME: [MessageHandler(TYPED, receive_name)],
+            ASK_FEE: [MessageHandler(TYPED, receive_fee)],
+            ASK_DESCRIPTION: [MessageHandler(TYPED, receive_description)],
+            CONFIRM: [
+                CallbackQueryHandler(decide, pattern=rf"^{parsing.NEW_SERVICE_PREFIX}:"),
+                MessageHandler(TYPED, use_the_buttons),
+            ],
+        },
+        draft_key=DRAFT,
+        cancelled=texts.NOTHING_SAVED,
+        timed_out=functools.partial(texts.conversation_timed_out, "/newservice"),
+        timeout=timeout,
+    )

@@ -7,7 +7,7 @@ invoice's family and settles that invoice first. The answers live in user_data a
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import functools
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
 from bot.conversations import flows
-from bot.conversations.flows import button_flow
+from bot.conversations.flows import DEFAULT_TIMEOUT, button_flow
 from bot.errors import replies_on_error, show_error
 from bot.guards import allow
 from services import accounts, customers, invoices, payments
@@ -36,7 +36,6 @@ PREFIX = parsing.PAID_PREFIX
 PICK, CHOOSE_METHOD, TODAY, RECORD, CANCEL = "fam", "method", "today", "ok", "cancel"
 ACTIONS = (PICK, CHOOSE_METHOD, TODAY, RECORD, CANCEL)
 SEARCH_LIMIT = 8
-DEFAULT_TIMEOUT = timedelta(minutes=15)
 EARLIER_STEP = "That button belongs to an earlier step. Answer the last question, or /cancel."
 
 Draft = dict[str, Any]
@@ -280,28 +279,6 @@ async def use_the_buttons(update: Update, context: VanBillContext) -> str:
     return str(draft.get("step", METHOD)) if isinstance(draft, dict) else METHOD
 
 
-@allow(OPERATOR)
-async def cancel(update: Update, context: VanBillContext) -> int:
-    """Leave /paid without recording anything."""
-    assert update.effective_chat is not None
-    context.user_data.pop(DRAFT, None)
-    await update.effective_chat.send_message(texts.PAID_CANCELLED)
-    return ConversationHandler.END
-
-
-def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
-    """Return the callback telling the operator /paid was closed after timeout."""
-
-    @allow(OPERATOR)
-    async def note(update: Update, context: VanBillContext) -> None:
-        """Tell the operator nothing was recorded."""
-        assert update.effective_chat is not None
-        context.user_data.pop(DRAFT, None)
-        await update.effective_chat.send_message(texts.conversation_timed_out("/paid", timeout))
-
-    return note
-
-
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent /paid conversation."""
     return button_flow(
@@ -317,7 +294,8 @@ def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHan
             DAY: typed_day,
             CONFIRM: use_the_buttons,
         },
-        cancel=cancel,
-        timed_out=timed_out(timeout or DEFAULT_TIMEOUT),
+        draft_key=DRAFT,
+        cancelled=texts.PAID_CANCELLED,
+        timed_out=functools.partial(texts.conversation_timed_out, "/paid"),
         timeout=timeout,
     )

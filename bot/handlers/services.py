@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import warnings
-from collections.abc import Callable
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -14,13 +13,11 @@ from telegram.ext import (
     CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
-    filters,
 )
 
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
-from bot.conversations.business import DEFAULT_TIMEOUT
+from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from bot.errors import replies_on_error
 from bot.guards import allow, sender_of
 from services import routes
@@ -138,48 +135,22 @@ async def receive_month(update: Update, context: VanBillContext) -> int:
     return ConversationHandler.END
 
 
-@allow(OPERATOR)
-async def cancel(update: Update, context: VanBillContext) -> int:
-    """Leave the fee change without saving."""
-    context.user_data.pop(DRAFT, None)
-    await _reply(update, texts.NOTHING_SAVED)
-    return ConversationHandler.END
-
-
-def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
-    """Return the callback telling the operator the quiet fee change was closed."""
-
-    @allow(OPERATOR)
-    async def note(update: Update, context: VanBillContext) -> None:
-        """Tell the operator nothing was saved."""
-        context.user_data.pop(DRAFT, None)
-        await _reply(update, texts.conversation_timed_out("fee change", timeout))
-
-    return note
-
-
 def fee_conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent conversation behind a route's 'change fee' button."""
-    typed = filters.TEXT & ~filters.COMMAND
-    pattern = rf"^{parsing.ROUTE_PREFIX}:\d+:{FEE}:"
-    with warnings.catch_warnings():
-        # Buttons are tracked per user and chat, not per message, on purpose.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return ConversationHandler(
-            entry_points=[CallbackQueryHandler(ask_fee, pattern=pattern)],
-            states={
-                ASK_FEE: [MessageHandler(typed, receive_fee)],
-                ASK_MONTH: [MessageHandler(typed, receive_month)],
-                ConversationHandler.TIMEOUT: [
-                    TypeHandler(Update, timed_out(timeout or DEFAULT_TIMEOUT))
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name=NAME,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
+    return operator_conversation(
+        name=NAME,
+        entry_points=[
+            CallbackQueryHandler(ask_fee, pattern=rf"^{parsing.ROUTE_PREFIX}:\d+:{FEE}:")
+        ],
+        states={
+            ASK_FEE: [MessageHandler(TYPED, receive_fee)],
+            ASK_MONTH: [MessageHandler(TYPED, receive_month)],
+        },
+        draft_key=DRAFT,
+        cancelled=texts.NOTHING_SAVED,
+        timed_out=functools.partial(texts.conversation_timed_out, "fee change"),
+        timeout=timeout,
+    )
 
 
 def handlers(timeout: timedelta | None = DEFAULT_TIMEOUT) -> list[BaseHandler]:  # type: ignore[type-arg]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import warnings
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -14,15 +12,14 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
-    CommandHandler,
     ConversationHandler,
     MessageHandler,
-    TypeHandler,
     filters,
 )
 
 from bot import keyboards, parsing, texts
 from bot.context import VanBillContext
+from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from bot.errors import replies_on_error, show_error
 from bot.guards import allow, sender_of
 from services import operators, slips
@@ -39,7 +36,6 @@ AMOUNT = "amount"
 ASKED = "slip_amount"  # user_data: {"slip": id, "message": the slip's message at the operator}
 PENDING = "pending_slips"  # user_data: slips waiting for the parent to pick the business
 MAX_PENDING = 5
-DEFAULT_TIMEOUT = timedelta(minutes=15)
 SLIP_FILES = filters.PHOTO | filters.Document.PDF | filters.Document.IMAGE
 
 
@@ -217,50 +213,20 @@ async def amount_typed(update: Update, context: VanBillContext) -> str | int:
     return ConversationHandler.END
 
 
-@allow(OPERATOR)
-async def cancel(update: Update, context: VanBillContext) -> int:
-    """Stop asking for the slip's amount."""
-    assert update.effective_chat is not None
-    context.user_data.pop(ASKED, None)
-    await update.effective_chat.send_message(texts.CANCELLED)
-    return ConversationHandler.END
-
-
-def timed_out(timeout: timedelta) -> Callable[[Update, VanBillContext], object]:
-    """Return the callback telling the operator the bot stopped waiting for the amount."""
-
-    @allow(OPERATOR)
-    async def note(update: Update, context: VanBillContext) -> None:
-        """Tell the operator nothing was recorded."""
-        assert update.effective_chat is not None
-        context.user_data.pop(ASKED, None)
-        await update.effective_chat.send_message(texts.slip_amount_timed_out(timeout))
-
-    return note
-
-
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
-    """Build the persistent 'Record other amount' conversation."""
+    """Build the persistent 'Record other amount' conversation (any slip's button enters it)."""
     other = CallbackQueryHandler(
         ask_amount, pattern=rf"^{parsing.SLIP_PREFIX}:\d+:\d+:{parsing.SLIP_OTHER_AMOUNT}$"
     )
-    with warnings.catch_warnings():
-        # Tracked per user and chat, not per message, on purpose: any slip's button works.
-        warnings.filterwarnings("ignore", message="If 'per_message=False'")
-        return ConversationHandler(
-            entry_points=[other],
-            states={
-                AMOUNT: [MessageHandler(filters.TEXT & ~filters.COMMAND, amount_typed)],
-                ConversationHandler.TIMEOUT: [
-                    TypeHandler(Update, timed_out(timeout or DEFAULT_TIMEOUT))
-                ],
-            },
-            fallbacks=[CommandHandler("cancel", cancel)],
-            name=NAME,
-            persistent=True,
-            allow_reentry=True,
-            conversation_timeout=timeout,
-        )
+    return operator_conversation(
+        name=NAME,
+        entry_points=[other],
+        states={AMOUNT: [MessageHandler(TYPED, amount_typed)]},
+        draft_key=ASKED,
+        cancelled=texts.CANCELLED,
+        timed_out=texts.slip_amount_timed_out,
+        timeout=timeout,
+    )
 
 
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
