@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services import delivery
 from services.billing import ChildFee, MonthlyBill, due_date_for, invoice_status, monthly_bill
 from services.clock import Clock, local_today
+from services.customers import balances_query
 from services.db import Database
 from services.invoices import item_rows, load_operator, take_numbers
 from services.models import (
@@ -27,8 +28,6 @@ from services.models import (
     Invoice,
     InvoiceItem,
     Operator,
-    Payment,
-    PaymentAllocation,
     Service,
     ServiceFee,
 )
@@ -235,24 +234,10 @@ async def family_bill(
 async def _families_with_credit(
     session: AsyncSession, operator_id: int, customer_ids: list[int]
 ) -> list[int]:
-    allocated = (
-        select(
-            PaymentAllocation.payment_id.label("payment_id"),
-            func.sum(PaymentAllocation.amount_sen).label("allocated"),
-        )
-        .where(PaymentAllocation.operator_id == operator_id)
-        .group_by(PaymentAllocation.payment_id)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(Payment.customer_id)
-        .outerjoin(allocated, allocated.c.payment_id == Payment.id)
-        .where(Payment.operator_id == operator_id, Payment.voided.is_(False))
-        .group_by(Payment.customer_id)
-        .having(func.sum(Payment.amount_sen - func.coalesce(allocated.c.allocated, 0)) > 0)
-    )
+    _, credit, _ = balances_query(operator_id)
+    rows = await session.execute(credit.having(credit.selected_columns.credit > 0))
     wanted = set(customer_ids)
-    return [r[0] for r in rows if r[0] in wanted]
+    return [row.customer_id for row in rows if row.customer_id in wanted]
 
 
 async def generate_month(
