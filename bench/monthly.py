@@ -1,6 +1,6 @@
 """Generate a month for N families (two children each) on MariaDB; print invoices per second.
 
-    python bench/monthly.py [--families 10000] [--url mysql+aiomysql://root@127.0.0.1:3306/]
+    python -m bench.monthly [--families 10000] [--url mysql+aiomysql://root@127.0.0.1:3306/]
 
 It makes its own scratch database (dropped afterwards), loads the families with bulk inserts,
 then times services.monthly.generate_month twice for the same period: the first run creates every
@@ -13,32 +13,17 @@ import argparse
 import asyncio
 import os
 import time
-import uuid
 from datetime import UTC, date, datetime
 
-import pymysql
 from sqlalchemy import func, insert, select
-from sqlalchemy.engine import make_url
 
 from services import operators, routes
 from services.clock import FixedClock
-from services.db import Database, schema_statements
+from services.db import Database
 from services.models import Child, Customer, Enrollment, Invoice, InvoiceItem
 from services.money import format_money
 from services.monthly import generate_month
-
-
-def _admin(url: str, database: str | None = None) -> pymysql.connections.Connection:
-    u = make_url(url)
-    return pymysql.connect(
-        host=u.host or "127.0.0.1",
-        port=u.port or 3306,
-        user=u.username or "root",
-        password=u.password or "",
-        database=database,
-        autocommit=True,
-        charset="utf8mb4",
-    )
+from tests.mysql import ScratchMySQL
 
 
 async def load_families(db: Database, operator_id: int, services: list[int], count: int) -> None:
@@ -98,14 +83,9 @@ async def main() -> None:
         "--url", default=os.environ.get("TEST_MYSQL_URL", "mysql+aiomysql://root@127.0.0.1:3306/")
     )
     args = parser.parse_args()
-    name = f"vanbill_bench_{uuid.uuid4().hex[:8]}"
-    with _admin(args.url) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    scratch = ScratchMySQL(args.url, prefix="vanbill_bench")
+    db = Database(scratch.url)
     try:
-        with _admin(args.url, name) as conn, conn.cursor() as cur:
-            for statement in schema_statements():
-                cur.execute(statement)
-        db = Database(make_url(args.url).set(database=name).render_as_string(False))
         clock = FixedClock(datetime(2026, 3, 1, 0, 30, tzinfo=UTC))
         op = await operators.ensure_operator(db, 1, clock)
         await operators.update_profile(
@@ -143,10 +123,9 @@ async def main() -> None:
         print(
             f"database holds {invoices} invoices, {items} lines, total {format_money(int(total))}"
         )
-        await db.dispose()
     finally:
-        with _admin(args.url) as conn, conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        await db.dispose()
+        scratch.drop()
 
 
 if __name__ == "__main__":

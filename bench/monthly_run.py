@@ -1,7 +1,7 @@
 """A whole monthly run on MariaDB: generation, rendering and delivery to a loopback fake Bot API
 that allows 30 messages a second and answers 429 beyond that.
 
-    python bench/monthly_run.py [--families 1000] [--url mysql+aiomysql://root@127.0.0.1:3306/]
+    python -m bench.monthly_run [--families 1000] [--url mysql+aiomysql://root@127.0.0.1:3306/]
 
 Prints each phase's time, Telegram's floor (N/30 s), the rendering rate, the ratios against the
 targets, the 429s received and peak memory.
@@ -16,38 +16,23 @@ import multiprocessing
 import os
 import resource
 import time
-import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import pymysql
 from sqlalchemy import insert, select
-from sqlalchemy.engine import make_url
 from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.sender import OutboxSender
 from services import delivery, invoices, operators, routes
 from services.clock import FixedClock, SystemClock
-from services.db import Database, schema_statements
+from services.db import Database
 from services.documents import DocumentRenderer
 from services.models import Child, Customer, Enrollment
 from services.monthly import generate_month
 from tests.bot.fake_telegram import FakeTelegram
+from tests.mysql import ScratchMySQL
 
 TELEGRAM_RATE = 30
-
-
-def _admin(url: str, database: str | None = None) -> pymysql.connections.Connection:
-    u = make_url(url)
-    return pymysql.connect(
-        host=u.host or "127.0.0.1",
-        port=u.port or 3306,
-        user=u.username or "root",
-        password=u.password or "",
-        database=database,
-        autocommit=True,
-        charset="utf8mb4",
-    )
 
 
 async def load_linked_families(db: Database, operator_id: int, route_id: int, count: int) -> None:
@@ -141,14 +126,9 @@ def peak_mb() -> tuple[float, float]:
 
 async def run(families: int, url: str) -> None:
     """Set up, then time generation, rendering and delivery."""
-    name = f"vanbill_bench_{uuid.uuid4().hex[:8]}"
-    with _admin(url) as conn, conn.cursor() as cur:
-        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    db = Database(make_url(url).set(database=name).render_as_string(False))
+    scratch = ScratchMySQL(url, prefix="vanbill_bench")
+    db = Database(scratch.url)
     try:
-        with _admin(url, name) as conn, conn.cursor() as cur:
-            for statement in schema_statements():
-                cur.execute(statement)
         clock = FixedClock(datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
         op = await operators.ensure_operator(db, 1, clock)
         await operators.update_profile(
@@ -230,8 +210,7 @@ async def run(families: int, url: str) -> None:
         print(f"load average             {os.getloadavg()[0]:.2f}")
     finally:
         await db.dispose()
-        with _admin(url) as conn, conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        scratch.drop()
 
 
 def main() -> None:

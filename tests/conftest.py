@@ -9,76 +9,22 @@ between tests and drops it at the end. With CI=true an unreachable MariaDB fails
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pymysql
 import pytest
-from sqlalchemy.engine import URL, make_url
 
 from services.clock import FixedClock
-from services.db import Database, schema_statements
+from services.db import Database
 from services.models import Base
+from tests.mysql import ScratchMySQL, mysql_admin_connection, mysql_server_url
 
-DEFAULT_TEST_MYSQL_URL = "mysql+aiomysql://root@127.0.0.1:3306/"
+__all__ = ["ScratchMySQL", "mysql_admin_connection", "mysql_server_url"]
 
 # python-telegram-bot 22: RetryAfter.retry_after as a timedelta now, as it will be in 23.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
-
-
-def mysql_server_url() -> URL:
-    """Return the server URL the tests use (no database part)."""
-    return make_url(os.environ.get("TEST_MYSQL_URL", DEFAULT_TEST_MYSQL_URL)).set(database=None)
-
-
-def mysql_admin_connection(database: str | None = None) -> pymysql.connections.Connection:
-    """Open a plain synchronous connection to the test server (for set-up and clean-up)."""
-    url = mysql_server_url()
-    return pymysql.connect(
-        host=url.host or "127.0.0.1",
-        port=url.port or 3306,
-        user=url.username or "root",
-        password=url.password or "",
-        database=database,
-        charset="utf8mb4",
-        autocommit=True,
-    )
-
-
-class ScratchMySQL:
-    """A scratch MariaDB database holding schema.sql, emptied between tests."""
-
-    def __init__(self) -> None:
-        self.name = f"vanbill_test_{uuid.uuid4().hex[:10]}"
-        with mysql_admin_connection() as conn, conn.cursor() as cur:
-            cur.execute(
-                f"CREATE DATABASE `{self.name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-            )
-        with mysql_admin_connection(self.name) as conn, conn.cursor() as cur:
-            for statement in schema_statements():
-                cur.execute(statement)
-            cur.execute("SHOW TABLES")
-            self.tables = [row[0] for row in cur.fetchall()]
-
-    @property
-    def url(self) -> str:
-        """Return the async URL of the scratch database."""
-        return mysql_server_url().set(database=self.name).render_as_string(hide_password=False)
-
-    def empty(self) -> None:
-        """Delete every row (foreign keys off for the moment)."""
-        with mysql_admin_connection(self.name) as conn, conn.cursor() as cur:
-            cur.execute("SET FOREIGN_KEY_CHECKS=0")
-            for table in self.tables:
-                cur.execute(f"DELETE FROM `{table}`")
-            cur.execute("SET FOREIGN_KEY_CHECKS=1")
-
-    def drop(self) -> None:
-        """Drop the scratch database."""
-        with mysql_admin_connection() as conn, conn.cursor() as cur:
-            cur.execute(f"DROP DATABASE IF EXISTS `{self.name}`")
 
 
 def _mysql_unreachable_reason() -> str | None:
