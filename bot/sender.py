@@ -51,7 +51,6 @@ class SendStats:
     blocked: int = 0
     failed: int = 0
     flood_waits: int = 0
-    render_seconds: float = 0.0
     rendered: int = 0
 
     def total(self) -> int:
@@ -283,7 +282,6 @@ class OutboxSender:
             and documents[j.invoice_id].invoice.status != "void"
             and (j.kind == "invoice" or (j.kind == "reminder" and not j.reuse_file_id))
         ]
-        started = time.perf_counter()
         pdfs = dict(
             zip(
                 [j.id for j in to_render],
@@ -291,19 +289,13 @@ class OutboxSender:
                 strict=True,
             )
         )
-        if pdfs:
-            self.stats.rendered += len(pdfs)
-            last = asyncio.gather(*pdfs.values(), return_exceptions=True)
-            last.add_done_callback(lambda _: self._count_render_time(started))
+        self.stats.rendered += len(pdfs)
         return {
             job.id: asyncio.ensure_future(
                 self._content(job, operator, documents, pdfs.get(job.id))
             )
             for job in jobs
         }
-
-    def _count_render_time(self, started: float) -> None:
-        self.stats.render_seconds += time.perf_counter() - started
 
     async def _content(
         self,
