@@ -17,13 +17,13 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, insert, select
 
-from services import operators, routes
-from services.clock import FixedClock
-from services.db import Database
-from services.models import Child, Customer, Enrollment, Invoice, InvoiceItem
-from services.money import format_money
-from services.monthly import generate_month
 from tests.mysql import ScratchMySQL
+from vanbill.services import operators, routes
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.models import Child, Customer, Enrollment, Invoice, InvoiceItem
+from vanbill.services.money import format_money
+from vanbill.services.monthly import generate_month
 
 
 async def load_families(db: Database, operator_id: int, services: list[int], count: int) -> None:

@@ -22,15 +22,15 @@ from pathlib import Path
 from sqlalchemy import insert, select
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.sender import OutboxSender
-from services import delivery, invoices, operators, routes
-from services.clock import FixedClock, SystemClock
-from services.db import Database
-from services.documents import DocumentRenderer
-from services.models import Child, Customer, Enrollment
-from services.monthly import generate_month
 from tests.bot.fake_telegram import FakeTelegram
 from tests.mysql import ScratchMySQL
+from vanbill.bot.sender import OutboxSender
+from vanbill.services import delivery, invoices, operators, routes
+from vanbill.services.clock import FixedClock, SystemClock
+from vanbill.services.db import Database
+from vanbill.services.documents import DocumentRenderer
+from vanbill.services.models import Child, Customer, Enrollment
+from vanbill.services.monthly import generate_month
 
 TELEGRAM_RATE = 30
 

@@ -22,11 +22,11 @@ import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.charts import render_summary_chart
-from services.documents import DocumentRenderer, usable_cores
-from services.money import percent_of
-from services.periods import add_months, month_label
-from services.views import (
+from vanbill.services.charts import render_summary_chart
+from vanbill.services.documents import DocumentRenderer, usable_cores
+from vanbill.services.money import percent_of
+from vanbill.services.periods import add_months, month_label
+from vanbill.services.views import (
     InvoiceDocument,
     InvoiceLineView,
     InvoiceView,

@@ -12,13 +12,13 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
-from bot import commands, errors, texts
-from bot.context import CONTEXT_TYPES, Services, VanBillApplication
-from bot.conversations import business, flows, newcustomer, newinvoice, newservice, paid
-from bot.handlers import customers as family_handlers
-from bot.handlers import help as help_handlers
-from bot.handlers import invoices as invoice_handlers
-from bot.handlers import (
+from vanbill.bot import commands, errors, texts
+from vanbill.bot.context import CONTEXT_TYPES, Services, VanBillApplication
+from vanbill.bot.conversations import business, flows, newcustomer, newinvoice, newservice, paid
+from vanbill.bot.handlers import customers as family_handlers
+from vanbill.bot.handlers import help as help_handlers
+from vanbill.bot.handlers import invoices as invoice_handlers
+from vanbill.bot.handlers import (
     linking,
     parents,
     remind,
@@ -29,15 +29,15 @@ from bot.handlers import (
     summary,
     switching,
 )
-from bot.handlers import services as route_handlers
-from bot.persistence import DatabasePersistence
-from bot.schedule import TICK, Scheduler
-from bot.sender import OutboxSender
-from services import customers, operators
-from services.clock import Clock, SystemClock, zone
-from services.config import Settings
-from services.db import Database
-from services.documents import DocumentRenderer
+from vanbill.bot.handlers import services as route_handlers
+from vanbill.bot.persistence import DatabasePersistence
+from vanbill.bot.schedule import TICK, Scheduler
+from vanbill.bot.sender import OutboxSender
+from vanbill.services import customers, operators
+from vanbill.services.clock import Clock, SystemClock, zone
+from vanbill.services.config import Settings
+from vanbill.services.db import Database
+from vanbill.services.documents import DocumentRenderer
 
 log = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.app import tell_operator_blocked
-from bot.sender import OutboxSender
-from services import (
+from vanbill.bot.app import tell_operator_blocked
+from vanbill.bot.sender import OutboxSender
+from vanbill.services import (
     accounts,
     customers,
     delivery,
@@ -24,29 +24,30 @@ from services import (
     payments,
     reminders,
 )
-from services.charts import render_summary_chart_async
-from services.clock import Clock, local_today
-from services.config import Settings
-from services.db import Database
-from services.demo import seed_demo
-from services.documents import (
+from vanbill.services.charts import render_summary_chart_async
+from vanbill.services.clock import Clock, local_today
+from vanbill.services.config import Settings
+from vanbill.services.db import Database
+from vanbill.services.demo import seed_demo
+from vanbill.services.documents import (
     DocumentRenderer,
     invoice_filename,
     receipt_filename,
     statement_filename,
 )
-from services.money import format_money
-from services.periods import month_key
-from services.reports import summary_report
+from vanbill.services.money import format_money
+from vanbill.services.periods import month_key
+from vanbill.services.reports import summary_report
+from vanbill.services.schema import migrate
 
 log = logging.getLogger(__name__)
 
 
 async def demo(db: Database, clock: Clock, out: Path) -> int:
     """Build (once) the demo business and write its documents and chart into out."""
-    report = await db.initdb()
-    if report.created:
-        print(f"Created the database ({db.dialect}).")
+    report = await migrate(db)
+    if report.applied:
+        print(report.describe())
     business = await seed_demo(db, clock)
     operator = business.operator
     print(

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 
-from bot import texts
+from vanbill.bot import texts
 
 log = logging.getLogger(__name__)
 

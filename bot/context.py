@@ -7,13 +7,13 @@ from typing import Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
-from bot.schedule import Scheduler
-from bot.sender import OutboxSender
-from services.clock import Clock
-from services.config import Settings
-from services.db import Database
-from services.documents import DocumentRenderer
-from services.roles import Sender
+from vanbill.bot.schedule import Scheduler
+from vanbill.bot.sender import OutboxSender
+from vanbill.services.clock import Clock
+from vanbill.services.config import Settings
+from vanbill.services.db import Database
+from vanbill.services.documents import DocumentRenderer
+from vanbill.services.roles import Sender
 
 
 @dataclass(frozen=True)

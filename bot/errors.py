@@ -11,9 +11,9 @@ from typing import Any, TypeVar
 from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 
-from bot import texts
-from bot.context import VanBillContext
-from services.errors import VanBillError
+from vanbill.bot import texts
+from vanbill.bot.context import VanBillContext
+from vanbill.services.errors import VanBillError
 
 log = logging.getLogger(__name__)
 

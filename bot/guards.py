@@ -11,10 +11,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ConversationHandler
 
-from bot import keyboards, texts
-from bot.context import VanBillContext
-from services import roles
-from services.roles import OPERATOR, PARENT, STRANGER, Sender
+from vanbill.bot import keyboards, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.services import roles
+from vanbill.services.roles import OPERATOR, PARENT, STRANGER, Sender
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from telegram import (
 )
 from telegram.error import BadRequest
 
-from bot import parsing, texts
-from services.views import (
+from vanbill.bot import parsing, texts
+from vanbill.services.views import (
     METHOD_LABELS,
     PAYMENT_METHODS,
     CustomerBalance,

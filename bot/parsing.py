@@ -6,10 +6,10 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import date
 
-from services.billing import MAX_QUANTITY
-from services.errors import InvalidInput, PermissionDenied
-from services.periods import parse_month
-from services.phones import normalise_phone
+from vanbill.services.billing import MAX_QUANTITY
+from vanbill.services.errors import InvalidInput, PermissionDenied
+from vanbill.services.periods import parse_month
+from vanbill.services.phones import normalise_phone
 
 BUSINESS_PREFIX = "biz"
 BUSINESS_DONE = "done"

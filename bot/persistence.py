@@ -13,11 +13,11 @@ from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
 
-from bot.context import BotData
-from services import botstate
-from services.clock import Clock
-from services.db import Database
-from services.errors import InvalidInput
+from vanbill.bot.context import BotData
+from vanbill.services import botstate
+from vanbill.services.clock import Clock
+from vanbill.services.db import Database
+from vanbill.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
 

@@ -16,10 +16,10 @@ from typing import Any
 from telegram import Bot
 from telegram.error import TelegramError
 
-from bot import keyboards, texts
-from services import operators, reminders, runs
-from services.clock import Clock, local_now
-from services.db import Database
+from vanbill.bot import keyboards, texts
+from vanbill.services import operators, reminders, runs
+from vanbill.services.clock import Clock, local_now
+from vanbill.services.db import Database
 
 log = logging.getLogger(__name__)
 

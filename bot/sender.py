@@ -27,12 +27,12 @@ from typing import Any
 from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot import texts
-from services import customers, delivery, invoices, operators, payments
-from services.clock import Clock
-from services.db import Database
-from services.delivery import DeliveryJob
-from services.documents import DocumentRenderer, invoice_filename, receipt_filename
+from vanbill.bot import texts
+from vanbill.services import customers, delivery, invoices, operators, payments
+from vanbill.services.clock import Clock
+from vanbill.services.db import Database
+from vanbill.services.delivery import DeliveryJob
+from vanbill.services.documents import DocumentRenderer, invoice_filename, receipt_filename
 
 log = logging.getLogger(__name__)
 
@@ -354,9 +354,10 @@ class OutboxSender:
             held = await delivery.confirm_claims(
                 self.db, (j.id for j in jobs), self.worker, self.clock
             )
+            confirmed = time.monotonic()
             while waiting:
                 job, content = waiting[0]
-                task = await self._start_send(job, content, job.id in held)
+                task = await self._start_send(job, content, job.id in held, confirmed)
                 waiting.popleft()
                 if task is None:
                     self._active.discard(job.id)
@@ -369,7 +370,11 @@ class OutboxSender:
         return started
 
     async def _start_send(
-        self, job: DeliveryJob, prepared: asyncio.Future[Content], held: bool
+        self,
+        job: DeliveryJob,
+        prepared: asyncio.Future[Content],
+        held: bool,
+        confirmed: float,
     ) -> asyncio.Task[None] | None:
         if not held:
             prepared.cancel()
@@ -389,6 +394,16 @@ class OutboxSender:
         await self._in_flight.acquire()
         try:
             await self._pace.wait_turn(job.chat_id)
+            # A slow render or a long wait for a turn can outlast a good part of the lease, and
+            # another sender may take a claim whose lease ran out: confirm it again first.
+            if time.monotonic() - confirmed > self.lease.total_seconds() / 3:
+                still = await delivery.confirm_claims(self.db, [job.id], self.worker, self.clock)
+                if job.id not in still:
+                    log.warning(
+                        "delivery %s was taken over by another sender; not sending", job.id
+                    )
+                    self._in_flight.release()
+                    return None
         except BaseException:
             self._in_flight.release()
             raise

@@ -6,17 +6,17 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
 
-from services.billing import NewLine
-from services.delivery import RunDeliveries
-from services.links import LinkedFamily, Redeemed
-from services.money import format_money
-from services.monthly import MonthPlan
-from services.payments import describe_allocation
-from services.periods import month_key, month_label
-from services.roles import Family, Sender
-from services.runs import RunView
-from services.slips import SlipView
-from services.views import (
+from vanbill.services.billing import NewLine
+from vanbill.services.delivery import RunDeliveries
+from vanbill.services.links import LinkedFamily, Redeemed
+from vanbill.services.money import format_money
+from vanbill.services.monthly import MonthPlan
+from vanbill.services.payments import describe_allocation
+from vanbill.services.periods import month_key, month_label
+from vanbill.services.roles import Family, Sender
+from vanbill.services.runs import RunView
+from vanbill.services.slips import SlipView
+from vanbill.services.views import (
     ChildView,
     CustomerBalance,
     CustomerView,

@@ -6,16 +6,16 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from services.billing import OPEN_STATUSES
-from services.clock import Clock, local_today
-from services.customers import load_customer
-from services.db import Database
-from services.errors import InvalidInput
-from services.invoices import load_invoices, load_operator
-from services.models import Invoice, Payment
-from services.operators import to_view as operator_view
-from services.payments import family_credit, family_owed
-from services.views import (
+from vanbill.services.billing import OPEN_STATUSES
+from vanbill.services.clock import Clock, local_today
+from vanbill.services.customers import load_customer
+from vanbill.services.db import Database
+from vanbill.services.errors import InvalidInput
+from vanbill.services.invoices import load_invoices, load_operator
+from vanbill.services.models import Invoice, Payment
+from vanbill.services.operators import to_view as operator_view
+from vanbill.services.payments import family_credit, family_owed
+from vanbill.services.views import (
     METHOD_LABELS,
     FamilyBalance,
     StatementDocument,

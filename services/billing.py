@@ -9,9 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from services.errors import InvalidInput
-from services.money import check_amount, percent_of
-from services.periods import day_in_month
+from vanbill.services.errors import InvalidInput
+from vanbill.services.money import check_amount, percent_of
+from vanbill.services.periods import day_in_month
 
 OPEN_STATUSES = ("open", "partial")
 MAX_LINES = 50

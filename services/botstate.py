@@ -8,10 +8,10 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import mysql, sqlite
 
-from services.clock import Clock
-from services.db import Database
-from services.errors import InvalidInput
-from services.models import BotState
+from vanbill.services.clock import Clock
+from vanbill.services.db import Database
+from vanbill.services.errors import InvalidInput
+from vanbill.services.models import BotState
 
 KINDS = ("conversation", "user_data", "chat_data", "bot_data")
 MAX_KEY_LENGTH = 100

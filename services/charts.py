@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from services.money import CURRENCY_SYMBOLS
-from services.periods import MONTH_NAMES, month_label
-from services.views import SummaryReport
+from vanbill.services.money import CURRENCY_SYMBOLS
+from vanbill.services.periods import MONTH_NAMES, month_label
+from vanbill.services.views import SummaryReport
 
 WIDTH_PX = 1280
 HEIGHT_PX = 720

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from services.errors import InvalidInput
+from vanbill.services.errors import InvalidInput
 
 DEFAULT_TIMEZONE = "Asia/Kuala_Lumpur"
 

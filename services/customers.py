@@ -9,11 +9,11 @@ from datetime import date
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.billing import OPEN_STATUSES
-from services.clock import DEFAULT_TIMEZONE, Clock, local_today
-from services.db import Database
-from services.errors import Conflict, InvalidInput, NotFound
-from services.models import (
+from vanbill.services.billing import OPEN_STATUSES
+from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, local_today
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.models import (
     Child,
     Customer,
     Invoice,
@@ -22,8 +22,8 @@ from services.models import (
     Payment,
     PaymentAllocation,
 )
-from services.phones import normalise_phone
-from services.views import CHILD_CATEGORIES, ChildView, CustomerBalance, CustomerView, Page
+from vanbill.services.phones import normalise_phone
+from vanbill.services.views import CHILD_CATEGORIES, ChildView, CustomerBalance, CustomerView, Page
 
 MAX_PAGE_SIZE = 50
 

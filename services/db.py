@@ -1,9 +1,8 @@
-"""The engine and session factory, and `initdb` for both MySQL/MariaDB and embedded SQLite."""
+"""The engine and session factory for MySQL/MariaDB and embedded SQLite (the schema: schema.py)."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Insert, Table, event, inspect
@@ -15,8 +14,6 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-
-from services.models import Base
 
 SCHEMA_SQL = Path(__file__).resolve().parent.parent / "schema.sql"
 
@@ -35,14 +32,18 @@ def _normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    """Foreign keys on, WAL, and BEGIN IMMEDIATE so a writer never dead-ends on an upgrade."""
+def configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool = True) -> None:
+    """Foreign keys on, WAL, and BEGIN IMMEDIATE so a writer never dead-ends on an upgrade.
+
+    Migrations turn foreign keys off (SQLite only changes it outside a transaction) while batch
+    mode copies tables, and check them at the end.
+    """
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection, _record):  # type: ignore[no-untyped-def]
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
@@ -50,23 +51,6 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn):  # type: ignore[no-untyped-def]
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-@dataclass(frozen=True)
-class InitReport:
-    """What `initdb` did."""
-
-    dialect: str
-    created: tuple[str, ...]
-    existing: tuple[str, ...]
-
-    def describe(self) -> str:
-        """Say it in a sentence for the console."""
-        if self.created:
-            made = f"created {len(self.created)} table(s): {', '.join(self.created)}"
-        else:
-            made = "created nothing"
-        return f"{self.dialect}: {made}; {len(self.existing)} table(s) were already there."
 
 
 def insert_ignoring_duplicates(dialect: str, table: Table) -> Insert:
@@ -100,7 +84,7 @@ class Database:
             options.update(connect_args={"timeout": 30})
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
-            _configure_sqlite(self.engine)
+            configure_sqlite(self.engine)
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
@@ -114,22 +98,6 @@ class Database:
         """Return the tables that exist now."""
         async with self.engine.connect() as conn:
             return await conn.run_sync(lambda c: inspect(c).get_table_names())
-
-    async def initdb(self) -> InitReport:
-        """Create the schema if missing (schema.sql on MySQL, the models on SQLite)."""
-        before = set(await self.table_names())
-        async with self.engine.begin() as conn:
-            if self.is_mysql:
-                for statement in schema_statements():
-                    await conn.exec_driver_sql(statement)
-            else:
-                await conn.run_sync(Base.metadata.create_all)
-        after = set(await self.table_names())
-        return InitReport(
-            dialect=self.dialect,
-            created=tuple(sorted(after - before)),
-            existing=tuple(sorted(before & after)),
-        )
 
     async def dispose(self) -> None:
         """Close every pooled connection."""

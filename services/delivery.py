@@ -18,9 +18,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.clock import Clock, zone
-from services.db import Database, insert_ignoring_duplicates
-from services.models import Customer, Delivery, Invoice
+from vanbill.services.clock import Clock, zone
+from vanbill.services.db import Database, insert_ignoring_duplicates
+from vanbill.services.models import Customer, Delivery, Invoice
 
 MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(seconds=60)

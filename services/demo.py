@@ -11,12 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from services import customers, invoices, monthly, operators, payments, routes
-from services.clock import Clock, FixedClock, local_today
-from services.db import Database
-from services.models import Customer
-from services.periods import add_months
-from services.views import OperatorView
+from vanbill.services import customers, invoices, monthly, operators, payments, routes
+from vanbill.services.clock import Clock, FixedClock, local_today
+from vanbill.services.db import Database
+from vanbill.services.models import Customer
+from vanbill.services.periods import add_months
+from vanbill.services.views import OperatorView
 
 DEMO_TELEGRAM_USER_ID = 0  # no real Telegram user has id 0
 
@@ -83,7 +83,12 @@ FAMILIES: list[tuple[str, str, list[tuple[str, str, int, str]], bool]] = [
         True,
     ),
     ("Lakshmi Devi", "012-606 7070", [("Meera", "secondary", 2012, "SMK Wangsa Maju")], False),
-    ('<b>Ali</b> & "Sons"', "011-1000 2000", [("Ali Jr", "primary", 2017, "SK Setapak")], False),
+    (
+        "Farah Nadia binti Kamal",
+        "011-1000 2000",
+        [("Irfan Hakim", "primary", 2017, "SK Setapak")],
+        False,
+    ),
 ]
 
 

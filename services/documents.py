@@ -39,9 +39,9 @@ from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
-from services.money import format_money
-from services.periods import MONTH_NAMES, month_label
-from services.views import (
+from vanbill.services.money import format_money
+from vanbill.services.periods import MONTH_NAMES, month_label
+from vanbill.services.views import (
     InvoiceDocument,
     InvoiceView,
     OperatorView,

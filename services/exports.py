@@ -8,9 +8,9 @@ import re
 
 from sqlalchemy import and_, select
 
-from services.db import Database
-from services.models import Child, Customer, Invoice, Payment
-from services.views import METHOD_LABELS
+from vanbill.services.db import Database
+from vanbill.services.models import Child, Customer, Invoice, Payment
+from vanbill.services.views import METHOD_LABELS
 
 _NUMBER = re.compile(r"^[+-]?\d[\d .-]*$")
 

@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.billing import (
+from vanbill.services.billing import (
     OPEN_STATUSES,
     NewLine,
     check_lines,
@@ -18,11 +18,11 @@ from services.billing import (
     invoice_status,
     is_overdue,
 )
-from services.clock import Clock, local_today
-from services.customers import clean_text, load_customer, lock_customer
-from services.db import Database, insert_ignoring_duplicates
-from services.errors import Conflict, InvalidInput, NotFound
-from services.models import (
+from vanbill.services.clock import Clock, local_today
+from vanbill.services.customers import clean_text, load_customer, lock_customer
+from vanbill.services.db import Database, insert_ignoring_duplicates
+from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.models import (
     Child,
     Customer,
     Invoice,
@@ -32,11 +32,11 @@ from services.models import (
     PaymentAllocation,
     Service,
 )
-from services.money import check_amount
-from services.operators import to_view as operator_view
-from services.payments import apply_credit, refresh_invoices
-from services.periods import add_months, month_label
-from services.views import InvoiceDocument, InvoiceLineView, InvoiceView
+from vanbill.services.money import check_amount
+from vanbill.services.operators import to_view as operator_view
+from vanbill.services.payments import apply_credit, refresh_invoices
+from vanbill.services.periods import add_months, month_label
+from vanbill.services.views import InvoiceDocument, InvoiceLineView, InvoiceView
 
 Which = Literal["all", "unpaid", "overdue"]
 

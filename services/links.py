@@ -11,12 +11,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import delivery
-from services.clock import Clock
-from services.db import Database
-from services.errors import Conflict, InvalidInput, NotFound
-from services.models import Customer, LinkToken, Operator
-from services.phones import normalise_phone, phone_variants
+from vanbill.services import delivery
+from vanbill.services.clock import Clock
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.models import Customer, LinkToken, Operator
+from vanbill.services.phones import normalise_phone, phone_variants
 
 INVITE_LIFETIME = timedelta(days=7)
 PARENT = "parent"

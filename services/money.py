@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from services.errors import InvalidInput
+from vanbill.services.errors import InvalidInput
 
 # Far above any school-van bill; a typo such as an extra three zeros is refused, not recorded.
 MAX_AMOUNT_SEN = 1_000_000_00  # RM 1,000,000.00

@@ -14,13 +14,19 @@ from datetime import date
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import delivery
-from services.billing import ChildFee, MonthlyBill, due_date_for, invoice_status, monthly_bill
-from services.clock import Clock, local_today
-from services.customers import balances_query
-from services.db import Database
-from services.invoices import item_rows, load_operator, take_numbers
-from services.models import (
+from vanbill.services import delivery
+from vanbill.services.billing import (
+    ChildFee,
+    MonthlyBill,
+    due_date_for,
+    invoice_status,
+    monthly_bill,
+)
+from vanbill.services.clock import Clock, local_today
+from vanbill.services.customers import balances_query
+from vanbill.services.db import Database
+from vanbill.services.invoices import item_rows, load_operator, take_numbers
+from vanbill.services.models import (
     Child,
     Customer,
     Enrollment,
@@ -31,9 +37,9 @@ from services.models import (
     Service,
     ServiceFee,
 )
-from services.payments import apply_credit
-from services.periods import add_months, month_label
-from services.routes import fee_in_force
+from vanbill.services.payments import apply_credit
+from vanbill.services.periods import add_months, month_label
+from vanbill.services.routes import fee_in_force
 
 
 @dataclass(frozen=True)

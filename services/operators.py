@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 
-from services.clock import DEFAULT_TIMEZONE, Clock, zone
-from services.db import Database, insert_ignoring_duplicates
-from services.errors import InvalidInput, NotFound
-from services.models import HolidayMonth, Operator
-from services.views import OperatorView
+from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, zone
+from vanbill.services.db import Database, insert_ignoring_duplicates
+from vanbill.services.errors import InvalidInput, NotFound
+from vanbill.services.models import HolidayMonth, Operator
+from vanbill.services.views import OperatorView
 
 DEFAULT_REMINDER_OFFSETS = (-3, 0, 3, 7, 14)
 

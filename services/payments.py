@@ -8,16 +8,16 @@ from datetime import date
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import delivery
-from services.billing import OPEN_STATUSES, allocate
-from services.clock import Clock, local_today
-from services.customers import clean_text, load_customer, lock_customer
-from services.db import Database
-from services.errors import Conflict, InvalidInput, NotFound
-from services.models import Invoice, Operator, Payment, PaymentAllocation
-from services.money import check_amount, format_money
-from services.operators import to_view as operator_view
-from services.views import PAYMENT_METHODS, AllocationView, PaymentView, ReceiptDocument
+from vanbill.services import delivery
+from vanbill.services.billing import OPEN_STATUSES, allocate
+from vanbill.services.clock import Clock, local_today
+from vanbill.services.customers import clean_text, load_customer, lock_customer
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.models import Invoice, Operator, Payment, PaymentAllocation
+from vanbill.services.money import check_amount, format_money
+from vanbill.services.operators import to_view as operator_view
+from vanbill.services.views import PAYMENT_METHODS, AllocationView, PaymentView, ReceiptDocument
 
 
 async def refresh_invoices(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from services.errors import InvalidInput
+from vanbill.services.errors import InvalidInput
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 MONTH_NAMES = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from services.errors import InvalidInput
+from vanbill.services.errors import InvalidInput
 
 _PHONE_PUNCTUATION = re.compile(r"[\s\-.()/]")
 PHONE_HINT = "Send a Malaysian phone number such as 012-345 6789 or +60123456789."

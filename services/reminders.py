@@ -9,14 +9,14 @@ from datetime import timedelta
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import delivery
-from services.billing import OPEN_STATUSES, reminder_stage
-from services.clock import Clock, local_today
-from services.db import Database
-from services.invoices import load_invoices, load_operator
-from services.models import Customer, Invoice, Operator, ReminderLog
-from services.operators import parse_reminder_offsets
-from services.views import InvoiceView
+from vanbill.services import delivery
+from vanbill.services.billing import OPEN_STATUSES, reminder_stage
+from vanbill.services.clock import Clock, local_today
+from vanbill.services.db import Database
+from vanbill.services.invoices import load_invoices, load_operator
+from vanbill.services.models import Customer, Invoice, Operator, ReminderLog
+from vanbill.services.operators import parse_reminder_offsets
+from vanbill.services.views import InvoiceView
 
 
 @dataclass(frozen=True)

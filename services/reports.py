@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from sqlalchemy import and_, case, func, select
 
-from services.billing import OPEN_STATUSES
-from services.clock import Clock, local_today
-from services.db import Database
-from services.errors import InvalidInput
-from services.invoices import load_operator
-from services.models import Customer, Invoice, Payment, PaymentAllocation
-from services.periods import add_months
-from services.views import Debtor, MonthFigures, SummaryReport
+from vanbill.services.billing import OPEN_STATUSES
+from vanbill.services.clock import Clock, local_today
+from vanbill.services.db import Database
+from vanbill.services.errors import InvalidInput
+from vanbill.services.invoices import load_operator
+from vanbill.services.models import Customer, Invoice, Payment, PaymentAllocation
+from vanbill.services.periods import add_months
+from vanbill.services.views import Debtor, MonthFigures, SummaryReport
 
 
 def _sum_when(condition, value):  # type: ignore[no-untyped-def]

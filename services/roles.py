@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from services import operators
-from services.clock import Clock
-from services.db import Database
-from services.models import Customer, Operator
-from services.views import OperatorView
+from vanbill.services import operators
+from vanbill.services.clock import Clock
+from vanbill.services.db import Database
+from vanbill.services.models import Customer, Operator
+from vanbill.services.views import OperatorView
 
 OPERATOR = "operator"
 PARENT = "parent"

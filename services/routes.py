@@ -8,13 +8,13 @@ from datetime import date
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from services.clock import Clock
-from services.customers import clean_text
-from services.db import Database
-from services.errors import Conflict, InvalidInput, NotFound
-from services.models import Child, Enrollment, Service, ServiceFee
-from services.money import check_amount
-from services.views import EnrollmentView, ServiceView
+from vanbill.services.clock import Clock
+from vanbill.services.customers import clean_text
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.models import Child, Enrollment, Service, ServiceFee
+from vanbill.services.money import check_amount
+from vanbill.services.views import EnrollmentView, ServiceView
 
 
 def _service_view(row: Service) -> ServiceView:

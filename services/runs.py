@@ -14,13 +14,13 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services import delivery
-from services.clock import Clock, local_now
-from services.db import Database
-from services.errors import Conflict, NotFound
-from services.invoices import load_operator
-from services.models import Delivery, Invoice, MonthlyRun, Operator
-from services.monthly import MonthlyReport, MonthPlan, generate_in, plan_in
+from vanbill.services import delivery
+from vanbill.services.clock import Clock, local_now
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, NotFound
+from vanbill.services.invoices import load_operator
+from vanbill.services.models import Delivery, Invoice, MonthlyRun, Operator
+from vanbill.services.monthly import MonthlyReport, MonthPlan, generate_in, plan_in
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from services import delivery
-from services.clock import Clock
-from services.customers import clean_text, lock_customer
-from services.db import Database
-from services.errors import Conflict, NotFound
-from services.models import PaymentSlip
-from services.payments import family_credit, family_owed, load_payment, new_payment
-from services.views import PaymentView
+from vanbill.services import delivery
+from vanbill.services.clock import Clock
+from vanbill.services.customers import clean_text, lock_customer
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, NotFound
+from vanbill.services.models import PaymentSlip
+from vanbill.services.payments import family_credit, family_owed, load_payment, new_payment
+from vanbill.services.views import PaymentView
 
 
 @dataclass(frozen=True)

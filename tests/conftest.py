@@ -8,18 +8,22 @@ between tests and drops it at the end. With CI=true an unreachable MariaDB fails
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
+import sqlite3
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pymysql
 import pytest
 
-from services.clock import FixedClock
-from services.db import Database
-from services.models import Base
 from tests.mysql import ScratchMySQL, mysql_admin_connection, mysql_server_url
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.schema import migrate
 
 __all__ = ["ScratchMySQL", "mysql_admin_connection", "mysql_server_url"]
 
@@ -49,13 +53,33 @@ def mysql_scratch() -> Iterator[ScratchMySQL]:
     scratch.drop()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file upgraded by the migrations once; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "vanbill-template.db"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+
+    async def build() -> None:
+        try:
+            await migrate(database)
+        finally:
+            await database.dispose()
+
+    # Requested from inside the running test loop: build on a thread with its own loop.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, build()).result()
+    with sqlite3.connect(path) as conn:  # everything in the main file: copies need nothing else
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return path
+
+
 @pytest.fixture(params=["sqlite", "mysql"])
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
-    """A fresh, empty database with the full schema: embedded SQLite, then MariaDB."""
+    """A fresh, empty database at the latest revision: embedded SQLite, then MariaDB."""
     if request.param == "sqlite":
-        database = Database(f"sqlite+aiosqlite:///{tmp_path / 'vanbill-test.db'}")
-        async with database.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+        target = tmp_path / "vanbill-test.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), target)
+        database = Database(f"sqlite+aiosqlite:///{target}")
     else:
         scratch: ScratchMySQL = request.getfixturevalue("mysql_scratch")
         scratch.empty()

@@ -1,4 +1,4 @@
-"""Scratch MariaDB databases holding schema.sql, for the tests and the benchmarks."""
+"""Scratch MariaDB databases holding schema.sql (the latest revision), for tests and benchmarks."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import uuid
 import pymysql
 from sqlalchemy.engine import URL, make_url
 
-from services.db import schema_statements
+from vanbill.services.db import schema_statements
 
 DEFAULT_TEST_MYSQL_URL = "mysql+aiomysql://root@127.0.0.1:3306/"
 
@@ -50,7 +50,8 @@ class ScratchMySQL:
             for statement in schema_statements():
                 cur.execute(statement)
             cur.execute("SHOW TABLES")
-            self.tables = [row[0] for row in cur.fetchall()]
+            # alembic_version keeps its row: the database stays at the latest revision.
+            self.tables = [row[0] for row in cur.fetchall() if row[0] != "alembic_version"]
 
     @property
     def url(self) -> str:

@@ -16,16 +16,16 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
-from bot.errors import replies_on_error
-from bot.guards import allow, sender_of
-from services import operators
-from services.periods import parse_month
-from services.phones import normalise_phone
-from services.roles import OPERATOR
-from services.views import OperatorView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
+from vanbill.bot.errors import replies_on_error
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import operators
+from vanbill.services.periods import parse_month
+from vanbill.services.phones import normalise_phone
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import OperatorView
 
 NAME = "business"
 MENU, ASKING = "menu", "asking"

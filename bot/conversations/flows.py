@@ -24,11 +24,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot.context import VanBillContext
-from bot.guards import allow, sender_of
-from services.clock import local_today
-from services.roles import OPERATOR
-from services.views import OperatorView
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services.clock import local_today
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import OperatorView
 
 # How long a conversation may sit quiet before it is closed with a note.
 DEFAULT_TIMEOUT = timedelta(minutes=15)

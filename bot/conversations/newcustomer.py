@@ -20,18 +20,18 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot import keyboards, parsing, texts
-from bot.context import Services, VanBillContext
-from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
-from bot.errors import replies_on_error
-from bot.guards import allow, sender_of
-from services import customers, routes
-from services.clock import local_today
-from services.customers import clean_text
-from services.errors import InvalidInput, VanBillError
-from services.periods import month_start
-from services.roles import OPERATOR
-from services.views import CHILD_CATEGORIES, ChildView, CustomerView, OperatorView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import Services, VanBillContext
+from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
+from vanbill.bot.errors import replies_on_error
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import customers, routes
+from vanbill.services.clock import local_today
+from vanbill.services.customers import clean_text
+from vanbill.services.errors import InvalidInput, VanBillError
+from vanbill.services.periods import month_start
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import CHILD_CATEGORIES, ChildView, CustomerView, OperatorView
 
 NAME = "newcustomer"
 PARENT, PHONE, CHILD, CATEGORY = "nc_parent", "nc_phone", "nc_child", "nc_category"

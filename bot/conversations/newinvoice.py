@@ -17,19 +17,19 @@ from telegram.ext import (
     ConversationHandler,
 )
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.conversations import flows
-from bot.conversations.flows import DEFAULT_TIMEOUT, button_flow
-from bot.errors import replies_on_error, show_error
-from bot.guards import allow
-from services import customers, delivery, invoices, monthly
-from services.billing import NewLine, due_date_for
-from services.documents import invoice_filename
-from services.errors import Conflict, InvalidInput, VanBillError
-from services.money import parse_amount
-from services.roles import OPERATOR
-from services.views import OperatorView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.conversations import flows
+from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, button_flow
+from vanbill.bot.errors import replies_on_error, show_error
+from vanbill.bot.guards import allow
+from vanbill.services import customers, delivery, invoices, monthly
+from vanbill.services.billing import NewLine, due_date_for
+from vanbill.services.documents import invoice_filename
+from vanbill.services.errors import Conflict, InvalidInput, VanBillError
+from vanbill.services.money import parse_amount
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import OperatorView
 
 NAME = "newinvoice"
 FAMILY, LINES, DESCRIPTION, AMOUNT, QUANTITY, DUE = (

@@ -14,17 +14,17 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
-from bot.errors import replies_on_error
-from bot.guards import allow, sender_of
-from services import routes
-from services.customers import clean_text
-from services.errors import Conflict
-from services.money import parse_amount
-from services.roles import OPERATOR
-from services.views import OperatorView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
+from vanbill.bot.errors import replies_on_error
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import routes
+from vanbill.services.customers import clean_text
+from vanbill.services.errors import Conflict
+from vanbill.services.money import parse_amount
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import OperatorView
 
 NAME = "newservice"
 ASK_NAME, ASK_FEE, ASK_DESCRIPTION, CONFIRM = "ns_name", "ns_fee", "ns_description", "ns_confirm"

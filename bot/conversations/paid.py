@@ -17,17 +17,17 @@ from telegram.ext import (
     ConversationHandler,
 )
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.conversations import flows
-from bot.conversations.flows import DEFAULT_TIMEOUT, button_flow
-from bot.errors import replies_on_error, show_error
-from bot.guards import allow
-from services import accounts, customers, invoices, payments
-from services.errors import InvalidInput, VanBillError
-from services.money import parse_amount
-from services.roles import OPERATOR
-from services.views import METHOD_LABELS, PAYMENT_METHODS, InvoiceView, OperatorView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.conversations import flows
+from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, button_flow
+from vanbill.bot.errors import replies_on_error, show_error
+from vanbill.bot.guards import allow
+from vanbill.services import accounts, customers, invoices, payments
+from vanbill.services.errors import InvalidInput, VanBillError
+from vanbill.services.money import parse_amount
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import METHOD_LABELS, PAYMENT_METHODS, InvoiceView, OperatorView
 
 NAME = "paid"
 FAMILY, AMOUNT, METHOD, DAY, CONFIRM = "family", "amount", "method", "day", "confirm"

@@ -8,15 +8,15 @@ from typing import Any
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.guards import allow, sender_of
-from services import accounts, customers, exports, links, routes
-from services.clock import local_today
-from services.documents import statement_filename
-from services.periods import add_months, month_start
-from services.roles import OPERATOR
-from services.views import CustomerBalance, OperatorView, Page
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import accounts, customers, exports, links, routes
+from vanbill.services.clock import local_today
+from vanbill.services.documents import statement_filename
+from vanbill.services.periods import add_months, month_start
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import CustomerBalance, OperatorView, Page
 
 PAGE_SIZE = 10
 PAGE, CARD, UNPAID, PAY, STATEMENT, INVITE = "page", "card", "unpaid", "pay", "stmt", "inv"

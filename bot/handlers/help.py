@@ -5,9 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import texts
-from bot.context import VanBillContext
-from bot.guards import EVERYONE, allow, sender_of
+from vanbill.bot import texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import EVERYONE, allow, sender_of
 
 
 @allow(*EVERYONE)

@@ -8,14 +8,14 @@ from telegram import InputFile, Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.guards import allow, sender_of
-from services import customers, delivery, invoices
-from services.documents import invoice_filename
-from services.errors import Conflict
-from services.roles import OPERATOR
-from services.views import OperatorView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import customers, delivery, invoices
+from vanbill.services.documents import invoice_filename
+from vanbill.services.errors import Conflict
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import OperatorView
 
 LIST_FETCH = 500  # the most list_invoices returns; the reply shows texts.INVOICE_LIST_LIMIT
 SEND = "send"

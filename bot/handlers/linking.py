@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 
-from bot import keyboards, texts
-from bot.context import VanBillContext
-from bot.guards import EVERYONE, allow, sender_of
-from services import links
-from services.roles import OPERATOR
+from vanbill.bot import keyboards, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import EVERYONE, allow, sender_of
+from vanbill.services import links
+from vanbill.services.roles import OPERATOR
 
 
 @allow(*EVERYONE)

@@ -8,14 +8,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.guards import allow, sender_of
-from services import accounts, invoices, operators
-from services.documents import invoice_filename
-from services.errors import NotFound, PermissionDenied
-from services.roles import OPERATOR, PARENT, Family
-from services.views import InvoiceDocument, OperatorView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import accounts, invoices, operators
+from vanbill.services.documents import invoice_filename
+from vanbill.services.errors import NotFound, PermissionDenied
+from vanbill.services.roles import OPERATOR, PARENT, Family
+from vanbill.services.views import InvoiceDocument, OperatorView
 
 RECENT_INVOICES = 10
 ALL_OF_A_FAMILY = 500  # list_invoices gives the oldest first: take them all, keep the newest

@@ -8,13 +8,13 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.guards import allow, sender_of
-from services import delivery, reminders
-from services.clock import zone
-from services.roles import OPERATOR
-from services.views import OperatorView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import delivery, reminders
+from vanbill.services.clock import zone
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import OperatorView
 
 SEND, CANCEL = "send", "cancel"
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from bot import parsing, texts
-from bot.context import VanBillContext
-from bot.guards import allow, sender_of
-from services import runs
-from services.roles import OPERATOR
+from vanbill.bot import parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import runs
+from vanbill.services.roles import OPERATOR
 
 
 @allow(OPERATOR)

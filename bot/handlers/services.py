@@ -15,17 +15,17 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
-from bot.errors import replies_on_error
-from bot.guards import allow, sender_of
-from services import routes
-from services.clock import local_today
-from services.money import parse_amount
-from services.periods import add_months, month_start, parse_month
-from services.roles import OPERATOR
-from services.views import OperatorView, ServiceView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
+from vanbill.bot.errors import replies_on_error
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import routes
+from vanbill.services.clock import local_today
+from vanbill.services.money import parse_amount
+from vanbill.services.periods import add_months, month_start, parse_month
+from vanbill.services.roles import OPERATOR
+from vanbill.services.views import OperatorView, ServiceView
 
 NAME = "routefee"
 ASK_FEE, ASK_MONTH = "fee_amount", "fee_month"

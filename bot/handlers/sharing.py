@@ -13,9 +13,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, ConversationHandler, TypeHandler
 
-from bot.context import VanBillContext
-from bot.guards import EVERYONE, allow
-from bot.persistence import DatabasePersistence
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import EVERYONE, allow
+from vanbill.bot.persistence import DatabasePersistence
 
 BEFORE = -2
 AFTER = 999_999

@@ -17,17 +17,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot import keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
-from bot.errors import replies_on_error, show_error
-from bot.guards import allow, sender_of
-from services import operators, slips
-from services.errors import InvalidInput
-from services.money import parse_amount
-from services.roles import OPERATOR, PARENT, Family
-from services.slips import SlipView
-from services.views import OperatorView
+from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
+from vanbill.bot.errors import replies_on_error, show_error
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import operators, slips
+from vanbill.services.errors import InvalidInput
+from vanbill.services.money import parse_amount
+from vanbill.services.roles import OPERATOR, PARENT, Family
+from vanbill.services.slips import SlipView
+from vanbill.services.views import OperatorView
 
 log = logging.getLogger(__name__)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import commands, keyboards, parsing, texts
-from bot.context import VanBillContext
-from bot.guards import EVERYONE, allow, sender_of
-from services import links
+from vanbill.bot import commands, keyboards, parsing, texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import EVERYONE, allow, sender_of
+from vanbill.services import links
 
 
 @allow(*EVERYONE)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import texts
-from bot.context import VanBillContext
-from bot.guards import allow, sender_of
-from services import reports
-from services.charts import render_summary_chart_async
-from services.roles import OPERATOR
+from vanbill.bot import texts
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import allow, sender_of
+from vanbill.services import reports
+from vanbill.services.charts import render_summary_chart_async
+from vanbill.services.roles import OPERATOR
 
 
 @allow(OPERATOR)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import BaseHandler, ConversationHandler, MessageHandler, filters
 
-from bot.context import VanBillContext
-from bot.guards import EVERYONE, allow
+from vanbill.bot.context import VanBillContext
+from vanbill.bot.guards import EVERYONE, allow
 
 GROUP = -1
 KEEPS_THE_CONVERSATION = {"cancel"}

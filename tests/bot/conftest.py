@@ -22,14 +22,14 @@ import pytest
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.app import CONVERSATION_TIMEOUT, build_application
-from bot.context import VanBillApplication, VanBillContext
-from services.clock import FixedClock
-from services.config import Settings
-from services.db import Database
-from services.documents import DocumentRenderer
-from services.models import Customer
 from tests.bot.fake_telegram import VISIBLE_METHODS, Call, FakeTelegram, TgUser
+from vanbill.bot.app import CONVERSATION_TIMEOUT, build_application
+from vanbill.bot.context import VanBillApplication, VanBillContext
+from vanbill.services.clock import FixedClock
+from vanbill.services.config import Settings
+from vanbill.services.db import Database
+from vanbill.services.documents import DocumentRenderer
+from vanbill.services.models import Customer
 
 OPERATOR = TgUser(1001, "Aminah", username="kakros_van")
 SECOND_OPERATOR = TgUser(1002, "Ravi")

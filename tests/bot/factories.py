@@ -9,15 +9,15 @@ from typing import Any
 from pypdf import PdfReader
 from sqlalchemy import update
 
-from services import customers, invoices, links, monthly, operators, routes
-from services.billing import NewLine
-from services.clock import FixedClock
-from services.db import Database
-from services.models import Customer
-from services.views import InvoiceView
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness
 from tests.bot.fake_telegram import Call
 from tests.data.factories import Business, Family, make_business, make_family
+from vanbill.services import customers, invoices, links, monthly, operators, routes
+from vanbill.services.billing import NewLine
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.models import Customer
+from vanbill.services.views import InvoiceView
 
 SITI_PHONE = "+60123456789"
 

@@ -319,13 +319,13 @@ class FakeTelegram:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    async def start(self) -> FakeTelegram:
-        """Listen on 127.0.0.1 on a random free port."""
+    async def start(self, port: int = 0) -> FakeTelegram:
+        """Listen on 127.0.0.1 on port (default: a random free port)."""
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         server = site._server
         assert server is not None and server.sockets  # type: ignore[attr-defined]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import date, timedelta
 
-from services import operators
 from tests.bot.conftest import (
     OPERATOR,
     PARENT,
@@ -15,6 +14,7 @@ from tests.bot.conftest import (
     add_family,
     texts,
 )
+from vanbill.services import operators
 
 
 async def _menu(harness: BotHarness) -> None:
@@ -169,12 +169,12 @@ async def test_a_restart_in_the_middle_of_business_resumes_where_the_operator_wa
 
 
 async def test_a_quiet_business_session_times_out_with_a_note(harness: BotHarness) -> None:
-    await harness.restart(conversation_timeout=timedelta(seconds=0.3))
+    await harness.restart(conversation_timeout=timedelta(seconds=1.5))
     await _menu(harness)
     await _choose(harness, "Due day")
     await harness.say(OPERATOR, "40")  # a refusal must not cancel the timeout
     seen = len(harness.tg.seen_by(OPERATOR.id))
-    await harness.tg.wait_for(seen + 1, chat_id=OPERATOR.id, timeout=3)
+    await harness.tg.wait_for(seen + 1, chat_id=OPERATOR.id, timeout=6)
     assert "closed your /business session" in harness.tg.last_to(OPERATOR.id).seen
     assert "What you can do" in texts(await harness.say(OPERATOR, "12"))
     assert (await _profile(harness)).due_day == 7

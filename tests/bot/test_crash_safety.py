@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from services.clock import FixedClock
-from services.db import Database
-from services.models import Delivery
 from tests.bot.factories import linked_month_queued
 from tests.bot.fake_telegram import FakeTelegram
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.models import Delivery
 
 FAMILIES = 24
 FIRST_CHAT = 70_000
@@ -45,7 +45,7 @@ async def _sender_process(db: Database, tg: FakeTelegram, log: Path) -> asyncio.
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "vanbill.bot",
         "send",
         "--until-empty",
         "--lease",

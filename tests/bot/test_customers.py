@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from services import customers, monthly, operators, routes
 from tests.bot.conftest import (
     OPERATOR,
     PARENT,
@@ -16,6 +15,7 @@ from tests.bot.conftest import (
 )
 from tests.bot.fake_telegram import Call
 from tests.data.factories import Business, make_business, make_family
+from vanbill.services import customers, monthly, operators, routes
 
 
 def _with_buttons(harness: BotHarness, user_id: int = OPERATOR.id) -> Call:
@@ -196,11 +196,11 @@ async def test_a_parent_or_a_stranger_sending_newcustomer_is_refused(harness: Bo
 async def test_a_quiet_newcustomer_times_out_with_a_note_and_saves_nothing(
     harness: BotHarness,
 ) -> None:
-    await harness.restart(conversation_timeout=timedelta(seconds=0.3))
+    await harness.restart(conversation_timeout=timedelta(seconds=1.5))
     await harness.say(OPERATOR, "/newcustomer")
     await harness.say(OPERATOR, "Siti")
     seen = len(harness.tg.seen_by(OPERATOR.id))
-    await harness.tg.wait_for(seen + 1, chat_id=OPERATOR.id, timeout=3)
+    await harness.tg.wait_for(seen + 1, chat_id=OPERATOR.id, timeout=6)
     assert "closed your /newcustomer" in harness.tg.last_to(OPERATOR.id).seen
     op = await operators.ensure_operator(harness.db, OPERATOR.id, harness.clock)
     assert await _families(harness, op.id) == []

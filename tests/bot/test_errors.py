@@ -9,8 +9,8 @@ import re
 import pytest
 from telegram.ext import BaseHandler, ConversationHandler
 
-from bot import parsing, texts
 from tests.bot.conftest import OPERATOR, BotHarness
+from vanbill.bot import parsing, texts
 
 
 def _explode(*args: object) -> str:
@@ -21,7 +21,7 @@ async def test_an_unexpected_error_gets_an_apology_with_an_id_that_is_logged(
     harness: BotHarness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(texts, "help_text", _explode)
-    with caplog.at_level(logging.ERROR, logger="bot.errors"):
+    with caplog.at_level(logging.ERROR, logger="vanbill.bot.errors"):
         (apology,) = await harness.say(OPERATOR, "/help")
     match = re.search(r"quote this code: ([0-9a-f]{8})", apology.seen)
     assert match is not None, apology.seen

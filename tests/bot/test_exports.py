@@ -8,9 +8,9 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from services import monthly, operators, payments
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness, add_family, texts
 from tests.data.factories import make_business, make_family
+from vanbill.services import monthly, operators, payments
 
 
 def _pdf_text(content: bytes) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from services import customers, payments
-from services.money import format_money
 from tests.bot.conftest import OPERATOR, PARENT, SECOND_OPERATOR, BotHarness, texts
 from tests.bot.factories import (
     business,
@@ -16,6 +14,8 @@ from tests.bot.factories import (
     siti,
     wait_for_document,
 )
+from vanbill.services import customers, payments
+from vanbill.services.money import format_money
 
 
 async def _three_invoices(harness: BotHarness) -> int:

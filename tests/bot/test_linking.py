@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from services import links, operators, roles
 from tests.bot.conftest import (
     OPERATOR,
     PARENT,
@@ -14,6 +13,7 @@ from tests.bot.conftest import (
     add_family,
     texts,
 )
+from vanbill.services import links, operators, roles
 
 
 async def _family(harness: BotHarness, **fields: object) -> tuple[int, int]:

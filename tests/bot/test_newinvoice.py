@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services import customers, delivery, invoices, monthly, operators
-from services.money import format_money
-from services.views import InvoiceView
 from tests.bot.conftest import OPERATOR, PARENT, SECOND_OPERATOR, BotHarness, texts
 from tests.bot.factories import (
     SITI_PHONE,
@@ -21,6 +18,9 @@ from tests.bot.factories import (
     wait_for_document,
 )
 from tests.bot.fake_telegram import Call
+from vanbill.services import customers, delivery, invoices, monthly, operators
+from vanbill.services.money import format_money
+from vanbill.services.views import InvoiceView
 
 
 async def _open_draft(harness: BotHarness) -> str:
@@ -252,12 +252,12 @@ async def test_cancel_or_another_command_ends_newinvoice_without_an_invoice(
 
 
 async def test_a_quiet_newinvoice_times_out_with_a_note(harness: BotHarness) -> None:
-    await harness.restart(conversation_timeout=timedelta(seconds=0.3))
+    await harness.restart(conversation_timeout=timedelta(seconds=1.5))
     biz = await business(harness)
     await siti(harness, biz)
     await _open_draft(harness)
     seen = len(harness.tg.seen_by(OPERATOR.id))
-    await harness.tg.wait_for(seen + 1, chat_id=OPERATOR.id, timeout=3)
+    await harness.tg.wait_for(seen + 1, chat_id=OPERATOR.id, timeout=6)
     assert "I closed your /newinvoice" in harness.tg.last_to(OPERATOR.id).seen
     assert "What you can do" in texts(await harness.say(OPERATOR, "hello"))
 

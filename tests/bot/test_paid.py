@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from services import accounts, delivery, payments
 from tests.bot.conftest import OPERATOR, PARENT, SECOND_OPERATOR, BotHarness, texts
 from tests.bot.factories import (
     SITI_PHONE,
@@ -19,6 +18,7 @@ from tests.bot.factories import (
     siti,
     wait_for_document,
 )
+from vanbill.services import accounts, delivery, payments
 
 
 async def _up_to_amount(harness: BotHarness) -> str:

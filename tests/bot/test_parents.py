@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from services import invoices, operators, payments
-from services.billing import NewLine
 from tests.bot.conftest import (
     OPERATOR,
     PARENT,
@@ -16,6 +14,8 @@ from tests.bot.conftest import (
     texts,
 )
 from tests.bot.fake_telegram import TgUser
+from vanbill.services import invoices, operators, payments
+from vanbill.services.billing import NewLine
 
 OTHER_PARENT = TgUser(2002, "Mei Ling")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
-from services import customers, delivery
 from tests.bot.conftest import OPERATOR, PARENT, SECOND_OPERATOR, BotHarness, texts
 from tests.bot.factories import (
     business,
@@ -17,6 +16,7 @@ from tests.bot.factories import (
     siti,
     wait_for_document,
 )
+from vanbill.services import customers, delivery
 
 
 async def _overdue(harness: BotHarness, *, linked: bool = True) -> int:

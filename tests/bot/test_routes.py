@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from services import operators, routes
 from tests.bot.conftest import OPERATOR, PARENT, SECOND_OPERATOR, BotHarness, add_family, texts
 from tests.bot.fake_telegram import Call
+from vanbill.services import operators, routes
 
 
 def _with_buttons(harness: BotHarness, user_id: int = OPERATOR.id) -> Call:

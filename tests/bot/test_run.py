@@ -13,9 +13,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.__main__ import main
 from tests.bot.conftest import OPERATOR
 from tests.bot.fake_telegram import FakeTelegram
+from vanbill.bot.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ async def initialised(tmp_path: Path, tg: FakeTelegram) -> Path:
     initdb = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "vanbill.bot",
         "initdb",
         cwd=tmp_path,
         env=_environment(tg, tmp_path),
@@ -70,7 +70,7 @@ async def _spawn(tmp_path: Path, tg: FakeTelegram, *args: str) -> asyncio.subpro
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot",
+        "vanbill.bot",
         "run",
         *args,
         cwd=tmp_path,

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import update
 
-from bot.schedule import Scheduler
-from services import customers, delivery, operators, payments, routes
-from services.db import Database
-from services.models import Customer
 from tests.bot.conftest import OPERATOR, BotHarness
 from tests.bot.fake_telegram import FakeTelegram
+from vanbill.bot.schedule import Scheduler
+from vanbill.services import customers, delivery, operators, payments, routes
+from vanbill.services.db import Database
+from vanbill.services.models import Customer
 
 FIRST_CHAT = 50_000
 

@@ -11,12 +11,6 @@ import pytest
 from sqlalchemy import func, select
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, ConversationHandler
 
-from bot import parsing, texts
-from services import payments
-from services.db import Database
-from services.models import Base
-from services.roles import OPERATOR as OPERATOR_ROLE
-from services.roles import PARENT as PARENT_ROLE
 from tests.bot.conftest import (
     OPERATOR,
     PARENT,
@@ -32,6 +26,12 @@ from tests.bot.conftest import (
 from tests.bot.fake_telegram import Call, TgUser
 from tests.bot.test_parents import bill, business
 from tests.bot.test_slips import send_photo
+from vanbill.bot import parsing, texts
+from vanbill.services import payments
+from vanbill.services.db import Database
+from vanbill.services.models import Base
+from vanbill.services.roles import OPERATOR as OPERATOR_ROLE
+from vanbill.services.roles import PARENT as PARENT_ROLE
 
 FOR_EVERYONE = {"start", "help", "cancel"}
 PARENTS_OWN = sorted({name for name, _ in texts.PARENT_COMMANDS} - FOR_EVERYONE)

@@ -12,14 +12,14 @@ from datetime import date
 import pytest
 from telegram import Bot
 
-from bot.sender import OutboxSender
-from services import delivery
-from services.clock import FixedClock
-from services.db import Database
-from services.documents import DocumentRenderer
-from services.views import InvoiceDocument
 from tests.bot.factories import linked_month_queued
 from tests.bot.fake_telegram import FakeTelegram
+from vanbill.bot.sender import OutboxSender
+from vanbill.services import delivery
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.documents import DocumentRenderer
+from vanbill.services.views import InvoiceDocument
 
 FIRST_CHAT = 70_000
 FAMILIES = 24

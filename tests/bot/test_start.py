@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from services import operators
 from tests.bot.conftest import (
     OPERATOR,
     PARENT,
@@ -12,6 +11,7 @@ from tests.bot.conftest import (
     add_family,
     texts,
 )
+from vanbill.services import operators
 
 
 async def test_an_operator_is_welcomed_with_what_the_bot_does_and_gets_the_menu(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from services import payments, reports
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness
 from tests.bot.factories import business, invoice, siti
+from vanbill.services import payments, reports
 
 
 async def test_summary_arrives_as_a_photo_with_this_months_figures(harness: BotHarness) -> None:

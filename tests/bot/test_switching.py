@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services import operators, routes
 from tests.bot.conftest import OPERATOR, BotHarness, texts
+from vanbill.services import operators, routes
 
 
 async def test_starting_a_new_command_mid_conversation_hands_the_text_to_the_new_one(

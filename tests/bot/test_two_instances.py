@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Update
 
-from bot.app import build_application
-from bot.context import VanBillApplication
-from services import operators, routes
-from services.documents import DocumentRenderer
 from tests.bot.conftest import OPERATOR, BotHarness, texts
 from tests.bot.fake_telegram import Call
+from vanbill.bot.app import build_application
+from vanbill.bot.context import VanBillApplication
+from vanbill.services import operators, routes
+from vanbill.services.documents import DocumentRenderer
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from services import customers, operators, routes
-from services.clock import Clock
-from services.db import Database
-from services.views import ChildView, CustomerView, OperatorView, ServiceView
+from vanbill.services import customers, operators, routes
+from vanbill.services.clock import Clock
+from vanbill.services.db import Database
+from vanbill.services.views import ChildView, CustomerView, OperatorView, ServiceView
 
 
 @dataclass(frozen=True)

@@ -26,15 +26,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from services import accounts, customers, invoices, monthly, payments, reports
-from services.billing import OPEN_STATUSES, NewLine, invoice_status
-from services.clock import FixedClock, local_today
-from services.db import Database
-from services.errors import Conflict, NotFound, VanBillError
-from services.models import Base, Invoice, InvoiceCounter, Payment, PaymentAllocation
-from services.periods import add_months
 from tests.conftest import ScratchMySQL
 from tests.data.factories import Business, make_business, make_family
+from vanbill.services import accounts, customers, invoices, monthly, payments, reports
+from vanbill.services.billing import OPEN_STATUSES, NewLine, invoice_status
+from vanbill.services.clock import FixedClock, local_today
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, NotFound, VanBillError
+from vanbill.services.models import Base, Invoice, InvoiceCounter, Payment, PaymentAllocation
+from vanbill.services.periods import add_months
+from vanbill.services.schema import migrate
 
 # Where the clock starts: mid-January, or half an hour before the new year in Kuala Lumpur (so
 # the invoice numbers start again at 0001 soon after), in one of three zones.
@@ -587,8 +588,7 @@ async def scenario(
     db = Database(url)
     try:
         if create_schema:
-            async with db.engine.begin() as conn:
-                await conn.run_sync(Base.metadata.create_all)
+            await migrate(db)
         clock = FixedClock(start)
         business = await make_business(db, clock, sibling_discount_bp=1000, timezone=timezone)
         made = []

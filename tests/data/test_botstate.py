@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.context import BotData
-from bot.persistence import DatabasePersistence
-from services import botstate
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import InvalidInput
+from vanbill.bot.context import BotData
+from vanbill.bot.persistence import DatabasePersistence
+from vanbill.services import botstate
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import InvalidInput
 
 
 async def test_values_are_saved_replaced_and_forgotten(db: Database, clock: FixedClock) -> None:

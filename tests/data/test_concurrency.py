@@ -20,16 +20,16 @@ from typing import Any, TypeVar, cast
 import pytest
 from sqlalchemy import event, func, select
 
-from services import accounts, invoices, monthly, payments
-from services.billing import NewLine
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import Conflict
-from services.models import Invoice, InvoiceItem
-from services.views import InvoiceView, PaymentView
 from tests.conftest import ScratchMySQL
 from tests.data.factories import Business, Family, make_business, make_family
 from tests.data.test_billing_properties import Books, check_books, read_state
+from vanbill.services import accounts, invoices, monthly, payments
+from vanbill.services.billing import NewLine
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict
+from vanbill.services.models import Invoice, InvoiceItem
+from vanbill.services.views import InvoiceView, PaymentView
 
 T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[2]
@@ -194,9 +194,9 @@ RUN_SCRIPT = """
 import asyncio, json, sys
 from datetime import UTC, date, datetime
 
-from services.clock import FixedClock
-from services.db import Database
-from services.monthly import generate_month
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.monthly import generate_month
 
 
 async def main() -> None:

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from services import customers, monthly, payments
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import Conflict, InvalidInput, NotFound
 from tests.data.factories import make_business, make_family
+from vanbill.services import customers, monthly, payments
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, InvalidInput, NotFound
 
 
 async def test_a_family_is_found_by_any_way_of_writing_its_phone(

@@ -6,11 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from services import delivery, monthly, payments, reminders, slips
-from services.clock import FixedClock
-from services.db import Database
-from services.models import Customer, Delivery
 from tests.data.factories import make_business, make_family
+from vanbill.services import delivery, monthly, payments, reminders, slips
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.models import Customer, Delivery
 
 
 async def _link(db: Database, customer_id: int, chat_id: int) -> None:

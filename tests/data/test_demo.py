@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from bot import cli
-from services import customers, invoices, payments
-from services.clock import FixedClock
-from services.db import Database
-from services.demo import DEMO_TELEGRAM_USER_ID
-from services.operators import find_operator
+from vanbill.bot import cli
+from vanbill.bot.__main__ import main
+from vanbill.services import customers, invoices, payments
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.demo import DEMO_TELEGRAM_USER_ID
+from vanbill.services.operators import find_operator
 
 
 @pytest.fixture
@@ -39,7 +40,8 @@ async def test_the_demo_writes_every_invoice_two_receipts_a_statement_and_the_ch
     first = PdfReader(out / pdfs[0])
     assert len(first.pages) == 1 and "Van Sekolah Kak Ros" in first.pages[0].extract_text()
     printed = capsys.readouterr().out
-    assert "陈美玲" in printed and '<b>Ali</b> & "Sons"' in printed
+    assert "陈美玲" in printed and "Farah Nadia binti Kamal" in printed
+    assert not any(c in printed for c in '<>&"'), "hostile names belong in the tests"
     assert "2026-01, 2026-02, 2026-03" in printed
 
 
@@ -64,3 +66,24 @@ async def test_running_the_demo_again_changes_nothing(sqlite_db: Database, tmp_p
     assert sorted(p.name for p in (tmp_path / "one").iterdir()) == sorted(
         p.name for p in (tmp_path / "two").iterdir()
     )
+
+
+def test_vanbill_demo_uses_its_own_sqlite_file_whatever_database_url_says(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    # A real deployment's database: the demo must not write there (nor even connect).
+    monkeypatch.setenv("DATABASE_URL", "mysql+aiomysql://root:pw@127.0.0.1:3399/production")
+    assert main(["demo", "--out", "out"]) == 0
+    assert (tmp_path / "vanbill-demo.db").exists()
+    assert len(list((tmp_path / "out").glob("INV-*.pdf"))) == 36
+    assert "3399" not in capsys.readouterr().out
+
+
+def test_vanbill_demo_database_option_chooses_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    target = tmp_path / "elsewhere.db"
+    assert main(["demo", "--out", "out", "--database", f"sqlite:///{target}"]) == 0
+    assert target.exists() and not (tmp_path / "vanbill-demo.db").exists()

@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services import invoices, payments
-from services.billing import NewLine
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import Conflict, InvalidInput, NotFound
 from tests.data.factories import make_business, make_family
+from vanbill.services import invoices, payments
+from vanbill.services.billing import NewLine
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, InvalidInput, NotFound
 
 ZOO = [NewLine("Trip to Zoo Negara", 2500, 2)]
 

@@ -20,7 +20,9 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from services import (
+from tests.conftest import ScratchMySQL
+from tests.data.factories import Business, Family, make_business, make_family
+from vanbill.services import (
     accounts,
     customers,
     invoices,
@@ -31,14 +33,13 @@ from services import (
     reports,
     routes,
 )
-from services.billing import NewLine
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import NotFound
-from services.models import Base, ReminderLog
-from services.views import ChildView, InvoiceView, PaymentView
-from tests.conftest import ScratchMySQL
-from tests.data.factories import Business, Family, make_business, make_family
+from vanbill.services.billing import NewLine
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import NotFound
+from vanbill.services.models import Base, ReminderLog
+from vanbill.services.schema import migrate
+from vanbill.services.views import ChildView, InvoiceView, PaymentView
 
 JANUARY = date(2026, 1, 1)
 FEBRUARY = date(2026, 2, 1)
@@ -208,8 +209,7 @@ async def shared(
     scratch: ScratchMySQL | None = None
     if request.param == "sqlite":
         db = Database(f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('isolation') / 'ab.db'}")
-        async with db.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
+        await migrate(db)
     else:
         request.getfixturevalue("mysql_scratch")  # skips (or fails under CI) without MariaDB
         scratch = ScratchMySQL()

@@ -9,12 +9,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from services import links, operators, roles
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import Conflict, InvalidInput, NotFound
-from services.models import Customer, LinkToken, Operator
 from tests.bot.conftest import add_family
+from vanbill.services import links, operators, roles
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.models import Customer, LinkToken, Operator
 
 SITI, AHMAD = 2001, 2002
 

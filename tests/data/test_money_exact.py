@@ -6,9 +6,9 @@ from datetime import date
 
 from sqlalchemy import func, insert, select
 
-from services.clock import FixedClock
-from services.db import Database
-from services.models import Customer, Invoice, InvoiceItem, Operator
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.models import Customer, Invoice, InvoiceItem, Operator
 
 
 async def test_ten_sen_plus_twenty_sen_a_thousand_times_sums_to_exactly_rm_300(

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from services import customers, invoices, monthly, operators
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import Conflict
 from tests.data.factories import make_business, make_family
+from vanbill.services import customers, invoices, monthly, operators
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict
 
 
 async def test_each_family_gets_one_invoice_with_a_line_per_child_and_route(

@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from services import operators
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import InvalidInput, NotFound
+from vanbill.services import operators
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import InvalidInput, NotFound
 
 
 async def test_an_operator_is_created_once_however_often_it_is_asked_for(

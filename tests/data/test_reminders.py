@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from services import customers, invoices, monthly, operators, payments, reminders
-from services.clock import FixedClock
-from services.db import Database
 from tests.data.factories import make_business, make_family
+from vanbill.services import customers, invoices, monthly, operators, payments, reminders
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
 
 
 def _at_ten_in_kl(day: date) -> datetime:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from services import monthly, payments, reports
-from services.clock import FixedClock
-from services.db import Database
 from tests.data.factories import make_business, make_family
+from vanbill.services import monthly, payments, reports
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
 
 
 async def test_the_report_adds_up_each_month_to_the_sen(db: Database, clock: FixedClock) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from services import operators, roles
-from services.clock import FixedClock
-from services.db import Database
 from tests.bot.conftest import add_family
+from vanbill.services import operators, roles
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
 
 KL = "Asia/Kuala_Lumpur"
 

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from services import monthly, routes
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import Conflict, InvalidInput
 from tests.data.factories import make_business, make_family
+from vanbill.services import monthly, routes
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, InvalidInput
 
 
 async def test_a_fee_change_applies_from_its_month_and_leaves_earlier_months_alone(

@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import update
 
-from services import delivery, operators, runs
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import Conflict
-from services.models import Customer
 from tests.data.factories import make_business, make_family
+from vanbill.services import delivery, operators, runs
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict
+from vanbill.services.models import Customer
 
 
 def test_billing_is_due_from_the_operators_day_and_hour() -> None:

@@ -8,11 +8,11 @@ from datetime import date
 
 import pytest
 
-from services import exports, monthly, payments, slips
-from services.clock import FixedClock
-from services.db import Database
-from services.errors import Conflict, InvalidInput, NotFound
 from tests.data.factories import make_business, make_family
+from vanbill.services import exports, monthly, payments, slips
+from vanbill.services.clock import FixedClock
+from vanbill.services.db import Database
+from vanbill.services.errors import Conflict, InvalidInput, NotFound
 
 
 async def test_recording_a_slip_makes_the_payment_and_closes_the_slip(

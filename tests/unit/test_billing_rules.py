@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.billing import (
+from vanbill.services.billing import (
     ChildFee,
     NewLine,
     allocate,
@@ -19,7 +19,7 @@ from services.billing import (
     monthly_bill,
     reminder_stage,
 )
-from services.errors import InvalidInput
+from vanbill.services.errors import InvalidInput
 
 OFFSETS = (-3, 0, 3, 7, 14)
 

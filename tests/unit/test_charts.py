@@ -10,8 +10,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from services.charts import chart_series, render_summary_chart, render_summary_chart_async
-from services.views import MonthFigures, SummaryReport
+from vanbill.services.charts import chart_series, render_summary_chart, render_summary_chart_async
+from vanbill.services.views import MonthFigures, SummaryReport
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from services.clock import FixedClock, SystemClock, local_today, zone
-from services.config import Settings
-from services.errors import InvalidInput
+from vanbill.services.clock import FixedClock, SystemClock, local_today, zone
+from vanbill.services.config import Settings
+from vanbill.services.errors import InvalidInput
 
 
 def test_kuala_lumpur_is_already_in_the_new_year_when_utc_is_not() -> None:

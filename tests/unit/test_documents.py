@@ -24,7 +24,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
 
-from services.documents import (
+from vanbill.services.documents import (
     LOGO_MAX_PX,
     PDF_WORKER_NICENESS,
     TEMPLATES_DIR,
@@ -39,8 +39,8 @@ from services.documents import (
     receipt_filename,
     statement_filename,
 )
-from services.money import format_money
-from services.views import (
+from vanbill.services.money import format_money
+from vanbill.services.views import (
     AllocationView,
     ChildView,
     CustomerView,

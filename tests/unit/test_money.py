@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.errors import InvalidInput
-from services.money import MAX_AMOUNT_SEN, format_money, parse_amount, percent_of
+from vanbill.services.errors import InvalidInput
+from vanbill.services.money import MAX_AMOUNT_SEN, format_money, parse_amount, percent_of
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.errors import InvalidInput
-from services.phones import normalise_phone, phone_variants
+from vanbill.services.errors import InvalidInput
+from vanbill.services.phones import normalise_phone, phone_variants
 
 
 @pytest.mark.parametrize(

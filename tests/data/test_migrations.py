@@ -1,0 +1,321 @@
+"""The Alembic revisions: the one source of the schema, and the upgrade path for every database.
+
+`tests/data/legacy/` holds what VanBill 0.1.0's `initdb` made before migrations existed (its
+schema.sql for MySQL, its models' DDL for SQLite) and a business's rows taken from such a
+database (the demo business plus an invite, a slip, a run, reminders, a holiday, a fee change
+and a saved conversation: 312 rows in all 18 tables). The upgrade tests build that database on
+both engines, upgrade it with `migrate` (what `vanbill initdb` runs) and compare every row.
+When a later revision changes rows on purpose, say so in EXPECTED_CHANGES below.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, MetaData, create_engine, insert, select, text
+from sqlalchemy.engine import Engine
+
+from tests.conftest import ScratchMySQL, mysql_admin_connection, mysql_server_url
+from tests.data.test_schema_drift import create_from_models, describe_schema, differences
+from vanbill.services import schema
+from vanbill.services.db import SCHEMA_SQL, Database, schema_statements
+from vanbill.services.models import Base
+from vanbill.services.schema import (
+    BASELINE,
+    SchemaError,
+    SchemaStatus,
+    head_revision,
+    migrate,
+    render_mysql_schema,
+    schema_status,
+)
+
+LEGACY = Path(__file__).parent / "legacy"
+LEGACY_ROWS: dict[str, list[dict[str, Any]]] = json.loads(
+    (LEGACY / "rows-0.1.0.json").read_text(encoding="utf-8")
+)
+# (table, column) -> function(old row) -> the value expected after upgrading to the latest.
+EXPECTED_CHANGES: dict[tuple[str, str], Any] = {}
+
+
+class EmptyDatabase:
+    """An empty database on one engine: its async URL and a synchronous engine for checks."""
+
+    def __init__(self, dialect: str, url: str, sync_url: str) -> None:
+        self.dialect = dialect
+        self.url = url
+        self.sync: Engine = create_engine(sync_url)
+
+
+@pytest.fixture(params=["sqlite", "mysql"])
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[EmptyDatabase]:
+    """An empty database with no tables: embedded SQLite, then MariaDB."""
+    if request.param == "sqlite":
+        path = tmp_path / "empty.db"
+        made = EmptyDatabase("sqlite", f"sqlite+aiosqlite:///{path}", f"sqlite:///{path}")
+        yield made
+        made.sync.dispose()
+        return
+    request.getfixturevalue("mysql_scratch")  # skips (or fails under CI) without MariaDB
+    name = f"vanbill_migrate_{uuid.uuid4().hex[:10]}"
+    with mysql_admin_connection() as conn, conn.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+    server = mysql_server_url().set(database=name)
+    made = EmptyDatabase(
+        "mysql",
+        server.render_as_string(hide_password=False),
+        server.set(drivername="mysql+pymysql")
+        .update_query_dict({"charset": "utf8mb4"})
+        .render_as_string(hide_password=False),
+    )
+    try:
+        yield made
+    finally:
+        made.sync.dispose()
+        with mysql_admin_connection() as conn, conn.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+@pytest.fixture
+async def database(empty: EmptyDatabase) -> AsyncIterator[Database]:
+    """The VanBill Database over the empty database."""
+    db = Database(empty.url)
+    try:
+        yield db
+    finally:
+        await db.dispose()
+
+
+def load_legacy_schema(empty: EmptyDatabase) -> None:
+    """Make the tables exactly as VanBill 0.1.0's initdb did on this engine."""
+    if empty.dialect == "sqlite":
+        path = empty.sync.url.database
+        assert path is not None
+        with sqlite3.connect(path) as conn:
+            conn.executescript((LEGACY / "schema-0.1.0-sqlite.sql").read_text(encoding="utf-8"))
+        return
+    sql = (LEGACY / "schema-0.1.0-mysql.sql").read_text(encoding="utf-8")
+    name = empty.sync.url.database
+    with mysql_admin_connection(name) as conn, conn.cursor() as cur:
+        for statement in schema_statements(sql):
+            cur.execute(statement)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict):
+        kind, raw = next(iter(value.items()))
+        return {
+            "datetime": datetime.fromisoformat,
+            "date": date.fromisoformat,
+            "bytes": base64.b64decode,
+        }[kind](raw)
+    return value
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return {"datetime": value.replace(tzinfo=None).isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, bytes):
+        return {"bytes": base64.b64encode(value).decode()}
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def insert_legacy_rows(engine: Engine) -> int:
+    """Insert the 0.1.0 business's rows, parents first; return how many."""
+    tables = MetaData()
+    tables.reflect(engine)
+    count = 0
+    with engine.begin() as conn:
+        for table in tables.sorted_tables:
+            rows = [
+                {k: _decode(v) for k, v in row.items()} for row in LEGACY_ROWS.get(table.name, [])
+            ]
+            if rows:
+                conn.execute(insert(table), rows)
+                count += len(rows)
+    return count
+
+
+def read_rows(conn: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Return every row of every table but alembic_version, by primary key, as JSON values."""
+    tables = MetaData()
+    tables.reflect(conn)
+    found = {}
+    for table in tables.sorted_tables:
+        if table.name == "alembic_version":
+            continue
+        rows = conn.execute(select(table).order_by(*table.primary_key.columns)).mappings()
+        found[table.name] = [{k: _encode(v) for k, v in row.items()} for row in rows]
+    return found
+
+
+def expected_after_upgrade(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Return the old row as the latest revision should hold it."""
+    return {
+        column: EXPECTED_CHANGES[(table, column)](row)
+        if (table, column) in EXPECTED_CHANGES
+        else value
+        for column, value in row.items()
+    }
+
+
+def test_schema_sql_is_what_the_revisions_render() -> None:
+    assert SCHEMA_SQL.read_text(encoding="utf-8") == render_mysql_schema(), (
+        "schema.sql is out of date: run .venv/bin/python -m vanbill.services.schema --write"
+    )
+
+
+def test_the_revisions_form_one_line_from_the_baseline() -> None:
+    revisions = schema.known_revisions()
+    assert revisions[0] == BASELINE
+    assert revisions[-1] == head_revision()
+    assert len(set(revisions)) == len(revisions)
+
+
+async def test_initdb_on_an_empty_database_creates_the_latest_schema(
+    empty: EmptyDatabase, database: Database
+) -> None:
+    report = await migrate(database)
+    assert report.before is None and not report.legacy
+    assert report.after == head_revision()
+    assert report.tables == len(Base.metadata.tables)
+    assert "created the schema" in report.describe()
+    status = await schema_status(database)
+    assert status.state == "current" and status.problem() is None
+
+
+async def test_the_migrated_schema_is_what_the_models_describe(
+    empty: EmptyDatabase, database: Database
+) -> None:
+    await migrate(database)
+    with empty.sync.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_migrations_and_models_reflect_identically_on_mariadb(mysql_scratch: ScratchMySQL) -> None:
+    names = [f"vanbill_mdiff_{uuid.uuid4().hex[:8]}_{i}" for i in (1, 2)]
+    with mysql_admin_connection() as conn, conn.cursor() as cur:
+        for name in names:
+            cur.execute(
+                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            )
+    try:
+        migrated, from_models = names
+        url = mysql_server_url().set(database=migrated).render_as_string(hide_password=False)
+
+        async def upgrade() -> None:
+            db = Database(url)
+            try:
+                await migrate(db)
+            finally:
+                await db.dispose()
+
+        asyncio.run(upgrade())
+        engine = create_engine(
+            mysql_server_url()
+            .set(drivername="mysql+pymysql", database=migrated)
+            .update_query_dict({"charset": "utf8mb4"})
+        )
+        try:
+            described = describe_schema(engine)
+        finally:
+            engine.dispose()
+        assert differences(described, create_from_models(from_models)) == []
+    finally:
+        with mysql_admin_connection() as conn, conn.cursor() as cur:
+            for name in names:
+                cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+
+
+async def test_a_database_made_before_migrations_is_upgraded_and_keeps_every_row(
+    empty: EmptyDatabase, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    load_legacy_schema(empty)
+    inserted = insert_legacy_rows(empty.sync)
+    with empty.sync.connect() as conn:
+        before = read_rows(conn)
+    assert inserted == sum(len(rows) for rows in LEGACY_ROWS.values()) == 312
+    assert (await schema_status(database)).state == "legacy"
+
+    report = await migrate(database)
+
+    assert report.legacy and report.after == head_revision()
+    assert "every row kept" in report.describe()
+    with empty.sync.connect() as conn:
+        after = read_rows(conn)
+    for table, rows in before.items():
+        kept = [{k: row[k] for k in rows[0]} for row in after[table]] if rows else after[table]
+        assert kept == [expected_after_upgrade(table, row) for row in rows], table
+    counts_before = sum(len(r) for r in before.values())
+    counts_after = sum(len(r) for r in after.values())
+    assert counts_after == counts_before
+    with capsys.disabled():
+        print(
+            f"\n[{empty.dialect}] legacy upgrade {report.describe()!r}: "
+            f"{counts_before} rows in {len(before)} tables before, {counts_after} after"
+        )
+    # The upgraded database works: VanBill reads it, and the bot would start on it.
+    assert (await schema_status(database)).problem() is None
+    async with database.sessions() as session:
+        invoices = (await session.execute(text("SELECT COUNT(*) FROM invoices"))).scalar_one()
+    assert invoices == len(LEGACY_ROWS["invoices"])
+
+
+async def test_initdb_a_second_time_changes_nothing(database: Database) -> None:
+    await migrate(database)
+    again = await migrate(database)
+    assert again.applied == () and "nothing to do" in again.describe()
+
+
+async def test_a_database_with_only_part_of_the_tables_is_refused(
+    empty: EmptyDatabase, database: Database
+) -> None:
+    load_legacy_schema(empty)
+    with empty.sync.begin() as conn:
+        conn.execute(text("DROP TABLE bot_state"))
+    with pytest.raises(SchemaError, match="missing: bot_state"):
+        await migrate(database)
+    assert (await schema_status(database)).current is None  # nothing stamped
+
+
+async def test_a_database_from_a_newer_vanbill_is_refused(
+    empty: EmptyDatabase, database: Database
+) -> None:
+    await migrate(database)
+    with empty.sync.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    status = await schema_status(database)
+    assert status.state == "unknown"
+    assert "newer VanBill" in (status.problem() or "")
+    with pytest.raises(SchemaError, match="9999"):
+        await migrate(database)
+
+
+def test_a_schema_one_revision_behind_names_the_command_to_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(schema, "known_revisions", lambda: ("0001", "0002"))
+    status = SchemaStatus(dialect="sqlite", current="0001", head="0002", tables=frozenset())
+    assert status.state == "behind"
+    assert status.problem() == (
+        "the database schema is at revision 0001 but this VanBill needs 0002: run "
+        "`vanbill initdb` to upgrade it in place"
+    )
