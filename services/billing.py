@@ -167,16 +167,25 @@ def allocate(
 
 
 def reminder_stage(
-    offsets: Sequence[int], due_date: date, today: date, already_sent: Iterable[int]
+    offsets: Sequence[int],
+    due_date: date,
+    today: date,
+    already_sent: Iterable[int],
+    issued_on: date | None = None,
 ) -> int | None:
     """Return the reminder stage (days from the due date) to send today, or None.
 
     The stage is the latest one whose day has come. Earlier stages missed while the bot was down
     are skipped rather than sent in a burst, and a stage already sent, or an earlier stage than
-    one already sent, is never chosen again.
+    one already sent, is never chosen again. A stage that falls on or before the day the invoice
+    was issued is not a reminder of anything: the invoice itself went out that day.
     """
     days = (today - due_date).days
-    reached = [o for o in sorted(offsets) if o <= days]
+    reached = [
+        o
+        for o in sorted(offsets)
+        if o <= days and (issued_on is None or due_date + timedelta(days=o) > issued_on)
+    ]
     if not reached:
         return None
     stage = reached[-1]

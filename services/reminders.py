@@ -45,7 +45,7 @@ async def _select(session: AsyncSession, operator_id: int, clock: Clock) -> list
     latest_due = today - timedelta(days=min(offsets))
     candidates = (
         await session.execute(
-            select(Invoice.id, Invoice.due_date, Customer.telegram_chat_id)
+            select(Invoice.id, Invoice.due_date, Invoice.issue_date, Customer.telegram_chat_id)
             .join(
                 Customer,
                 and_(
@@ -72,8 +72,8 @@ async def _select(session: AsyncSession, operator_id: int, clock: Clock) -> list
     ):
         sent[invoice_id].add(stage)
     chosen: dict[int, tuple[int, int | None]] = {}
-    for invoice_id, due_date, chat_id in candidates:
-        stage = reminder_stage(offsets, due_date, today, sent[invoice_id])
+    for invoice_id, due_date, issued_on, chat_id in candidates:
+        stage = reminder_stage(offsets, due_date, today, sent[invoice_id], issued_on)
         if stage is not None:
             chosen[invoice_id] = (stage, chat_id)
     if not chosen:

@@ -159,3 +159,16 @@ def test_no_reminder_before_the_first_stage() -> None:
 def test_lines_that_cannot_be_billed_are_refused(lines: list[NewLine], says: str) -> None:
     with pytest.raises(InvalidInput, match=says):
         check_lines(lines)
+
+
+def test_no_reminder_falls_on_the_day_the_invoice_was_issued() -> None:
+    due = date(2026, 3, 7)
+    offsets = (-3, 0, 3, 7, 14)
+    # Billed late, on the 4th (the day of the -3 stage): the invoice itself is the news that day.
+    assert reminder_stage(offsets, due, date(2026, 3, 4), [], issued_on=date(2026, 3, 4)) is None
+    assert reminder_stage(offsets, due, date(2026, 3, 7), [], issued_on=date(2026, 3, 4)) == 0
+    # Billed after the due date: the stage of that day is skipped, the next one is not.
+    assert reminder_stage(offsets, due, date(2026, 3, 10), [], issued_on=date(2026, 3, 10)) is None
+    assert reminder_stage(offsets, due, date(2026, 3, 14), [], issued_on=date(2026, 3, 10)) == 7
+    # Issued earlier: nothing changes.
+    assert reminder_stage(offsets, due, date(2026, 3, 4), [], issued_on=date(2026, 3, 1)) == -3
