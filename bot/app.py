@@ -148,11 +148,16 @@ def build_application(
         await commands.publish(application.bot, known | settings.admin_ids)
         log.info("VanBill is up as @%s", application.bot.username)
 
-    async def post_shutdown(application: VanBillApplication) -> None:
+    async def post_stop(application: VanBillApplication) -> None:
+        # After the updates stop and before the bot's HTTP client closes (shutdown): the sender
+        # finishes its sends in flight and gives back the rest.
         for stop, task in background:
             stop.set()
             await task
         background.clear()
+
+    async def post_shutdown(application: VanBillApplication) -> None:
+        await post_stop(application)  # in case stop was never reached
         application.bot_data.services = None
         for documents in owned_renderer:
             documents.close()
@@ -170,6 +175,7 @@ def build_application(
             DatabasePersistence(database, the_clock, update_interval=persistence_interval)
         )
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
     )
     if rate_limiter is _DEFAULT_LIMITER:

@@ -161,8 +161,15 @@ async def send(
     renderer = DocumentRenderer()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    senders: list[OutboxSender] = []
+
+    def stopping() -> None:
+        stop.set()
+        for one in senders:
+            one.request_stop()
+
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+        loop.add_signal_handler(signum, stopping)
     try:
         async with bot:
             sender = OutboxSender(
@@ -174,6 +181,7 @@ async def send(
                 batch=batch,
                 on_blocked=functools.partial(tell_operator_blocked, bot, db),
             )
+            senders.append(sender)
             if not until_empty:
                 await sender.run(stop)
             else:

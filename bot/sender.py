@@ -163,6 +163,13 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._on_blocked = on_blocked
         self._active: set[int] = set()
+        self._stopping = False
+        self._unsent: list[int] = []
+
+    def request_stop(self) -> None:
+        """Stop claiming: the drain under way finishes its sends in flight, gives back the rest."""
+        self._stopping = True
+        self._wake.set()
 
     def wake(self) -> None:
         """Tell a sleeping run loop that something was just queued."""
@@ -170,6 +177,14 @@ class OutboxSender:
 
     async def run(self, stop: asyncio.Event, idle: float = 2.0) -> None:
         """Send until stop is set, sleeping `idle` seconds (or until woken) when nothing is due."""
+        watcher = asyncio.create_task(stop.wait())
+        watcher.add_done_callback(lambda _: self.request_stop())
+        try:
+            await self._run(stop, idle)
+        finally:
+            watcher.cancel()
+
+    async def _run(self, stop: asyncio.Event, idle: float) -> None:
         while not stop.is_set():
             try:
                 done = await self.drain()
@@ -199,7 +214,7 @@ class OutboxSender:
 
         async def refill() -> None:
             nonlocal claims
-            while len(pipeline) < self.depth:
+            while len(pipeline) < self.depth and not self._stopping:
                 # A small first batch: the first message goes out after a handful of PDFs,
                 # not after a whole batch of them.
                 limit = self.first_batch if claims == 0 else self.batch
@@ -212,7 +227,7 @@ class OutboxSender:
         sending: list[asyncio.Task[None]] = []
         try:
             await refill()
-            while pipeline:
+            while pipeline and not self._stopping:
                 jobs, prepared = pipeline.popleft()
                 contents = await prepared
                 await refill()  # keep the PDF workers busy while this batch goes out
@@ -223,13 +238,29 @@ class OutboxSender:
         finally:
             for task in sending:  # stopped part-way: in-flight sends end with us
                 task.cancel()
-            for jobs, prepared in pipeline:  # not started: the lease returns them
+            for jobs, prepared in pipeline:  # not started: given back below
                 prepared.cancel()
                 if prepared.done() and not prepared.cancelled() and not prepared.exception():
                     for content in prepared.result():
                         content.cancel()
                 self._active.difference_update(job.id for job in jobs)
+                self._unsent.extend(job.id for job in jobs)
+        # Not in the finally: a drain that is cancelled (not stopped) must not wait on the
+        # database while its loop closes; the lease returns those claims instead.
+        await self._give_back()
         return handled
+
+    async def _give_back(self) -> None:
+        """Release the claims taken but not sent, so nothing waits out a lease in `sending`."""
+        unsent, self._unsent = self._unsent, []
+        if not unsent:
+            return
+        try:
+            released = await delivery.release_claims(self.db, unsent, self.worker, self.clock)
+        except Exception:  # the lease still returns them, later
+            log.warning("could not give back %d unsent deliveries", len(unsent), exc_info=True)
+        else:
+            log.info("gave back %d deliveries not sent", released)
 
     async def _claim(self, operator_id: int | None, limit: int) -> list[DeliveryJob]:
         jobs = await delivery.claim_due(
@@ -355,7 +386,7 @@ class OutboxSender:
                 self.db, (j.id for j in jobs), self.worker, self.clock
             )
             confirmed = time.monotonic()
-            while waiting:
+            while waiting and not self._stopping:
                 job, content = waiting[0]
                 task = await self._start_send(job, content, job.id in held, confirmed)
                 waiting.popleft()
@@ -364,9 +395,10 @@ class OutboxSender:
                 else:
                     started.append(task)
         finally:
-            for job, content in waiting:  # stopped part-way: the lease returns these
+            for job, content in waiting:  # stopped part-way: given back at the end of the drain
                 content.cancel()
                 self._active.discard(job.id)
+                self._unsent.append(job.id)
         return started
 
     async def _start_send(

@@ -302,6 +302,37 @@ async def confirm_claims(
         return {r[0] for r in rows}
 
 
+async def release_claims(
+    db: Database, delivery_ids: Iterable[int], worker: str, clock: Clock
+) -> int:
+    """Give back claims this worker holds but will not send (it is stopping); return how many.
+
+    They are due again at once for any sender, without waiting for the lease to run out, and
+    the attempt that never happened is not counted.
+    """
+    ids = list(delivery_ids)
+    if not ids:
+        return 0
+    async with db.sessions.begin() as session:
+        result = await session.execute(
+            update(Delivery)
+            .where(
+                Delivery.id.in_(ids),
+                Delivery.status == "sending",
+                Delivery.claimed_by == worker[:64],
+            )
+            .values(
+                status="pending",
+                next_attempt_at=clock.now(),
+                attempts=func.greatest(Delivery.attempts - 1, 0)
+                if db.is_mysql
+                else func.max(Delivery.attempts - 1, 0),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
 async def _invoice_file_ids(session: AsyncSession, invoice_ids: list[int]) -> dict[int, str]:
     """Return the Telegram file id of each invoice PDF already uploaded (to send it again)."""
     if not invoice_ids:

@@ -18,6 +18,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -616,11 +617,25 @@ class DocumentRenderer:
             # held lock into the child and hang it.
             self._pool = ProcessPoolExecutor(
                 max_workers=self._processes,
-                mp_context=multiprocessing.get_context("spawn"),
+                mp_context=_PoolContext(),
                 initializer=_start_worker,
                 initargs=(str(self._templates_dir),),
             )
         return self._pool
+
+
+class _PoolProcess(multiprocessing.context.SpawnProcess):
+    """A PDF worker: it ignores SIGTERM (the parent's to act on), so terminate() means kill."""
+
+    def terminate(self) -> None:
+        # The pool terminates its workers when one dies (a broken pool) and then joins them.
+        self.kill()
+
+
+class _PoolContext(multiprocessing.context.SpawnContext):
+    """spawn, with workers that the pool can still stop although they ignore SIGTERM."""
+
+    Process = _PoolProcess
 
 
 # Worker processes of the bulk pool each hold one renderer, built once by the initializer.
@@ -634,6 +649,11 @@ PDF_WORKER_NICENESS = 10
 
 def _start_worker(templates_dir: str) -> None:
     global _worker_renderer
+    # SIGTERM/SIGINT to the whole process group (systemd, Ctrl-C) are for the parent: it
+    # finishes or gives back what it holds, then stops its workers itself. A worker that died
+    # of the signal first would fail every PDF still on its way.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if hasattr(os, "nice"):
         try:
             os.nice(PDF_WORKER_NICENESS)

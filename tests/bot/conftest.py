@@ -83,6 +83,8 @@ class BotHarness:
             await app.updater.stop()
         if app.running:
             await app.stop()
+        if app.post_stop is not None:
+            await app.post_stop(app)
         await app.shutdown()
         await app.post_shutdown(app)
 
