@@ -25,6 +25,7 @@ from telegram.ext import TypeHandler
 from tests.bot.fake_telegram import VISIBLE_METHODS, Call, FakeTelegram, TgUser
 from vanbill.bot.app import CONVERSATION_TIMEOUT, build_application
 from vanbill.bot.context import VanBillApplication, VanBillContext
+from vanbill.bot.intake import FloodGate
 from vanbill.services.clock import FixedClock
 from vanbill.services.config import Settings
 from vanbill.services.db import Database
@@ -191,17 +192,28 @@ def renderer() -> Iterator[DocumentRenderer]:
 
 
 @pytest.fixture
+def flood_gate() -> FloodGate | None:
+    """Let every update in: tests type far faster than people (None: the bot's own rule)."""
+    return FloodGate(limit=1_000_000)
+
+
+@pytest.fixture
 async def harness(
     tg: FakeTelegram,
     db: Database,
     clock: FixedClock,
     bot_settings: Settings,
     renderer: DocumentRenderer,
+    flood_gate: FloodGate | None,
 ) -> AsyncIterator[BotHarness]:
     """The running Application on the test database (both [sqlite] and [mysql])."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
     bot = BotHarness(
-        tg=tg, db=db, clock=clock, settings=bot_settings, options={"renderer": renderer}
+        tg=tg,
+        db=db,
+        clock=clock,
+        settings=bot_settings,
+        options={"renderer": renderer, "flood_gate": flood_gate},
     )
     await bot.start()
     try:
