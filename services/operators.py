@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, zone
+from vanbill.services.customers import refuse_invisible, visible
 from vanbill.services.db import Database, insert_ignoring_duplicates
 from vanbill.services.errors import InvalidInput, NotFound
 from vanbill.services.models import HolidayMonth, Operator
@@ -78,7 +79,8 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in changes.items():
         if key in TEXT_FIELDS:
-            text = str(value).strip()
+            text = visible(str(value)).strip()
+            refuse_invisible(str(value), text, key.replace("_", " "))
             if len(text) > TEXT_FIELDS[key]:
                 raise InvalidInput(
                     f"That {key.replace('_', ' ')} is too long ({TEXT_FIELDS[key]} characters "
