@@ -11,6 +11,7 @@ import pytest
 from tests.bot.conftest import OPERATOR, PARENT, STRANGER, BotHarness, texts
 from tests.bot.factories import business, documents_to, invoice, press, siti
 from tests.bot.fake_telegram import Call, TgUser
+from tests.data.factories import Business, Family
 from vanbill.bot import parsing
 from vanbill.bot import texts as words
 from vanbill.services import accounts, customers, operators, routes
@@ -124,10 +125,16 @@ async def test_unicode_digits_at_the_quantity_step_are_asked_again_as_a_number(
     _no_traceback(caplog)
 
 
-async def test_an_edited_command_does_not_run_again(harness: BotHarness) -> None:
+async def _siti_billed(harness: BotHarness) -> tuple[Business, Family]:
+    """Van Kak Ros, and Siti's family linked to PARENT with invoice INV-2026-0001 (RM 150)."""
     biz = await business(harness)
     family = await siti(harness, biz)
     await invoice(harness, biz.id, family.id)
+    return biz, family
+
+
+async def test_an_edited_command_does_not_run_again(harness: BotHarness) -> None:
+    await _siti_billed(harness)
     typed = harness.tg.send_message(OPERATOR, "/invoice INV-2026-0001")
     await harness.deliver(typed, OPERATOR.id)
     assert len(documents_to(harness, OPERATOR.id)) == 1
@@ -143,9 +150,7 @@ async def test_an_edited_command_does_not_run_again(harness: BotHarness) -> None
 async def test_an_edited_answer_changes_nothing_and_the_conversation_goes_on(
     harness: BotHarness,
 ) -> None:
-    biz = await business(harness)
-    family = await siti(harness, biz)
-    await invoice(harness, biz.id, family.id)
+    biz, family = await _siti_billed(harness)
     await harness.say(OPERATOR, "/paid Siti")
     await press(harness, "Siti Nurhaliza")
     typed = harness.tg.send_message(OPERATOR, "100")
@@ -172,9 +177,7 @@ async def _press_under(
 async def test_a_button_under_another_chats_message_sends_nothing_to_that_chat(
     harness: BotHarness,
 ) -> None:
-    biz = await business(harness)
-    family = await siti(harness, biz)
-    await invoice(harness, biz.id, family.id)
+    biz, family = await _siti_billed(harness)
     (parents_list,) = await harness.say(PARENT, "/invoices")
     (operators_card,) = await harness.say(OPERATOR, "/customer Siti")
     tg = harness.tg
