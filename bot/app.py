@@ -30,7 +30,7 @@ from vanbill.bot.handlers import (
     switching,
 )
 from vanbill.bot.handlers import services as route_handlers
-from vanbill.bot.intake import FloodGate, PersonByPerson
+from vanbill.bot.intake import PersonByPerson
 from vanbill.bot.pacing import ChatPacer
 from vanbill.bot.persistence import DatabasePersistence
 from vanbill.bot.schedule import TICK, Scheduler
@@ -103,7 +103,7 @@ def build_application(
     run_sender: bool = True,
     sender_options: dict[str, Any] | None = None,
     run_schedules: bool = True,
-    flood_gate: FloodGate | None = None,
+    intake: PersonByPerson | None = None,
 ) -> VanBillApplication:
     """Return the Application for these settings (the database is made from them if not given)."""
     if not settings.telegram_bot_token:
@@ -174,8 +174,9 @@ def build_application(
         )
         .post_init(post_init)
         .post_shutdown(post_shutdown)
-        # Different people's updates at once, one person's in order; floods turned away.
-        .concurrent_updates(PersonByPerson(gate=flood_gate))
+        # Different people's updates at once, one person's in order; floods and odd updates
+        # turned away.
+        .concurrent_updates(intake if intake is not None else PersonByPerson())
     )
     if rate_limiter is _DEFAULT_LIMITER:
         # Per chat: a reply held up by one chat's flood control never holds up another chat.

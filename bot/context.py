@@ -52,8 +52,6 @@ class VanBillContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any]
         super().__init__(application=application, chat_id=chat_id, user_id=user_id)
         # Filled by the role guard (bot/guards.py) the first time a handler asks for it.
         self.sender: Sender | None = None
-        # Set by the guard once it has told the person their update is not acted on.
-        self.refused = False
 
     @property
     def services(self) -> Services:

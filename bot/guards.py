@@ -54,27 +54,6 @@ async def refuse(update: Update, sender: Sender) -> None:
         await update.effective_chat.send_message(text, reply_markup=markup)
 
 
-async def _not_acted_on(update: Update, context: VanBillContext) -> bool:
-    """Say whether this private-chat update is one nothing acts on, and say so once.
-
-    An edited message never runs its command or answer again. A button press whose message is
-    in another chat than the presser's (only a forged update can be) sends nothing there: the
-    presser alone is told. Every guarded handler of every group asks; the first one answers.
-    """
-    query, chat, user = update.callback_query, update.effective_chat, update.effective_user
-    edited = update.edited_message is not None
-    foreign = query is not None and (chat is None or user is None or chat.id != user.id)
-    if not (edited or foreign):
-        return False
-    if not context.refused:
-        context.refused = True
-        if query is not None:
-            await query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
-        elif chat is not None:
-            await chat.send_message(texts.EDIT_NOT_READ)
-    return True
-
-
 def allow(*allowed: str) -> Callable[[Callback], Callback]:
     """Let only senders with one of these roles (in a private chat) reach the handler."""
     unknown = set(allowed) - set(EVERYONE)
@@ -85,13 +64,9 @@ def allow(*allowed: str) -> Callable[[Callback], Callback]:
         @functools.wraps(callback)
         async def guarded(update: Update, context: VanBillContext) -> Any:
             chat = update.effective_chat
-            if chat is not None and chat.type != ChatType.PRIVATE:
+            if chat is None or chat.type != ChatType.PRIVATE:
                 # Bills are private: in a group the bot stays silent.
-                log.debug("ignoring an update from a %s chat", chat.type)
-                return ConversationHandler.END
-            if await _not_acted_on(update, context):
-                return None  # a conversation stays where it was
-            if chat is None:
+                log.debug("ignoring an update from a %s chat", chat.type if chat else "missing")
                 return ConversationHandler.END
             sender = await sender_of(update, context)
             if sender.role not in allowed:

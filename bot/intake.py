@@ -6,6 +6,11 @@ replies never hold up anyone else, and a person's conversation sees their messag
 as ConversationHandler needs. Someone who sends more than FLOOD_LIMIT updates within FLOOD_WINDOW
 seconds is asked once to slow down, and what they send is dropped for FLOOD_PAUSE seconds (again
 while the flood goes on); a button they press meanwhile still gets an answer.
+
+Two kinds of update never reach a handler, so no command, answer or conversation sees them: an
+edited message (it would run its command again; the person is told edits are not read), and a
+button press whose message lies in another private chat than the presser's (only a forged
+update can do that; the presser alone is answered, nothing goes to that chat).
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ class Verdict(enum.Enum):
     ADMIT = "admit"
     WARN = "warn"  # the first update over the limit: dropped, with a request to slow down
     DROP = "drop"
+    EDITED = "edited"  # an edited message: dropped, the person told edits are not read
+    FOREIGN = "foreign"  # a press under another chat's message: dropped, the presser answered
 
 
 @dataclass
@@ -126,9 +133,11 @@ class PersonByPerson(BaseUpdateProcessor):
         """Do nothing: every lane ends with its last update."""
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Handle the update in its person's lane, unless the person is flooding."""
+        """Handle the update in its person's lane, unless it is a flood's or an odd one."""
         person = _person(update)
         verdict = self.gate.admit(person) if person is not None else Verdict.ADMIT
+        if verdict is Verdict.ADMIT and isinstance(update, Update):
+            verdict = _oddity(update) or Verdict.ADMIT
         if verdict is Verdict.ADMIT:
             async with self._lane(_lane_key(update)):
                 await coroutine
@@ -136,12 +145,20 @@ class PersonByPerson(BaseUpdateProcessor):
         if isinstance(coroutine, Coroutine):
             coroutine.close()  # never started: the update is dropped
         assert isinstance(update, Update)
-        log.info("dropping update %s of flooding user %s", update.update_id, person)
-        await _answer_press(update)
-        if verdict is Verdict.WARN:
-            # In the lane, so the request comes after the replies to what was let in.
-            async with self._lane(_lane_key(update)):
-                await _ask_to_slow_down(update)
+        log.info("dropping update %s of user %s: %s", update.update_id, person, verdict.value)
+        if verdict is Verdict.FOREIGN:
+            await _answer_press(update, texts.NOT_YOUR_BUTTON)
+        elif verdict is Verdict.EDITED:
+            await self._tell_in_turn(update, texts.EDIT_NOT_READ)
+        else:
+            await _answer_press(update, texts.SLOW_DOWN_ALERT)
+            if verdict is Verdict.WARN:
+                await self._tell_in_turn(update, texts.SLOW_DOWN)
+
+    async def _tell_in_turn(self, update: Update, text: str) -> None:
+        """Say text in the person's lane: after the replies to what they sent before."""
+        async with self._lane(_lane_key(update)):
+            await _tell(update, text)
 
     @contextlib.asynccontextmanager
     async def _lane(self, key: tuple[str, int]) -> AsyncIterator[None]:
@@ -171,21 +188,36 @@ def _lane_key(update: object) -> tuple[str, int]:
     return ("other", 0)
 
 
-async def _answer_press(update: Update) -> None:
+def _oddity(update: Update) -> Verdict | None:
+    """Return EDITED or FOREIGN for an update no handler may see, else None."""
+    if update.edited_message or update.edited_channel_post or update.edited_business_message:
+        return Verdict.EDITED
+    query = update.callback_query
+    if query is None:
+        return None
+    message = query.message
+    if message is None:
+        return Verdict.FOREIGN  # an inline message: the bot never sends one
+    if message.chat.type == ChatType.PRIVATE and message.chat.id != query.from_user.id:
+        return Verdict.FOREIGN
+    return None  # in the presser's own chat, or a group (where the guard stays silent)
+
+
+async def _answer_press(update: Update, alert: str) -> None:
     """Answer a dropped button press, so the button does not spin."""
     if update.callback_query is None:
         return
     try:
-        await update.callback_query.answer(texts.SLOW_DOWN_ALERT, show_alert=True)
+        await update.callback_query.answer(alert, show_alert=True)
     except TelegramError:
         log.info("could not answer the dropped button press %s", update.callback_query.id)
 
 
-async def _ask_to_slow_down(update: Update) -> None:
+async def _tell(update: Update, text: str) -> None:
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         return  # the bot says nothing in groups
     try:
-        await chat.send_message(texts.SLOW_DOWN)
+        await chat.send_message(text)
     except TelegramError:
-        log.info("could not ask user %s to slow down", chat.id)
+        log.info("could not tell user %s: %s", chat.id, text)

@@ -5,6 +5,7 @@ made of invisible characters. Each gets a friendly answer, never a traceback."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 
@@ -163,6 +164,24 @@ async def test_an_edited_answer_changes_nothing_and_the_conversation_goes_on(
     assert "Recorded RM 100.00 (Cash)" in texts(await press(harness, "Record payment"))
     account = await accounts.family_balance(harness.db, biz.id, family.id, harness.clock)
     assert account.balance_sen == 5000
+
+
+async def test_a_session_whose_last_message_was_edited_still_times_out_with_its_note(
+    harness: BotHarness,
+) -> None:
+    await harness.restart(conversation_timeout=timedelta(seconds=1.5))
+    await business(harness)
+    await harness.say(OPERATOR, "/business")
+    await press(harness, "Due day")
+    typed = harness.tg.send_message(OPERATOR, "40")
+    await harness.deliver(typed, OPERATOR.id)
+    edit = harness.tg.edit_message(OPERATOR, typed["message"]["message_id"], "12")
+    assert [r.seen for r in await harness.deliver(edit, OPERATOR.id)] == [words.EDIT_NOT_READ]
+    seen = len(harness.tg.seen_by(OPERATOR.id))
+    await harness.tg.wait_for(seen + 1, chat_id=OPERATOR.id, timeout=6)
+    assert "closed your /business session" in harness.tg.last_to(OPERATOR.id).seen
+    found = await operators.find_operator(harness.db, OPERATOR.id)
+    assert found is not None and found.due_day == 7
 
 
 async def _press_under(
