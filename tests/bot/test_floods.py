@@ -6,12 +6,13 @@ beyond), as Telegram does, so every reply to the flooder beyond the first is hel
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.bot.conftest import OPERATOR, SECOND_OPERATOR, STRANGER, BotHarness, texts
-from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.fake_telegram import FakeTelegram, TgUser
 from vanbill.bot import texts as words
 from vanbill.bot.intake import FLOOD_LIMIT, FloodGate, PersonByPerson
 from vanbill.services import operators, routes
@@ -105,3 +106,22 @@ async def test_each_persons_messages_sent_all_at_once_are_answered_in_order(
         operator = await operators.ensure_operator(harness.db, user.id, harness.clock)
         (route,) = await routes.list_services(harness.db, operator.id)
         assert (route.name, route.description) == (name, f"{name} pick-up")
+
+
+async def test_thirty_people_writing_at_once_each_get_their_own_answers_in_order(
+    harness: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Thirty lanes at once on one database: no write waits out another (on SQLite each needs
+    # the one write lock), nothing is lost, nobody gets an apology.
+    caplog.set_level(logging.ERROR, logger="vanbill")
+    people = [TgUser(5000 + n, f"Parent {n}") for n in range(30)]
+    for person in people:
+        for typed in ("/start", "/help", "/balance"):
+            harness.tg.send_message(person, typed)
+    tg = harness.tg
+    await tg.wait_for(lambda: all(len(tg.texts_to(p.id)) == 3 for p in people), timeout=30)
+    for person in people:
+        welcome, help_text, balance = [c.seen for c in tg.seen_by(person.id)]
+        assert welcome.startswith("Hello! I send school-van bills") and "invite link" in help_text
+        assert "invite link" in balance
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
