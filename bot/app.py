@@ -10,7 +10,7 @@ from typing import Any
 
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseRateLimiter, Defaults
+from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
 from vanbill.bot import commands, errors, texts
 from vanbill.bot.context import CONTEXT_TYPES, Services, VanBillApplication
@@ -30,6 +30,8 @@ from vanbill.bot.handlers import (
     switching,
 )
 from vanbill.bot.handlers import services as route_handlers
+from vanbill.bot.intake import PersonByPerson
+from vanbill.bot.pacing import ChatPacer
 from vanbill.bot.persistence import DatabasePersistence
 from vanbill.bot.schedule import TICK, Scheduler
 from vanbill.bot.sender import OutboxSender
@@ -101,6 +103,7 @@ def build_application(
     run_sender: bool = True,
     sender_options: dict[str, Any] | None = None,
     run_schedules: bool = True,
+    intake: PersonByPerson | None = None,
 ) -> VanBillApplication:
     """Return the Application for these settings (the database is made from them if not given)."""
     if not settings.telegram_bot_token:
@@ -177,9 +180,13 @@ def build_application(
         .post_init(post_init)
         .post_stop(post_stop)
         .post_shutdown(post_shutdown)
+        # Different people's updates at once, one person's in order; floods and odd updates
+        # turned away.
+        .concurrent_updates(intake if intake is not None else PersonByPerson())
     )
     if rate_limiter is _DEFAULT_LIMITER:
-        rate_limiter = AIORateLimiter(max_retries=3)
+        # Per chat: a reply held up by one chat's flood control never holds up another chat.
+        rate_limiter = ChatPacer(max_retries=3)
     if rate_limiter is not None:
         builder = builder.rate_limiter(rate_limiter)
     application: VanBillApplication = builder.build()  # type: ignore[assignment]

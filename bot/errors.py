@@ -25,6 +25,7 @@ async def tell(update: object, text: str, *, alert: str | None = None) -> None:
     """Show text (HTML) to whoever sent the update; a button press gets the plain alert instead."""
     if not isinstance(update, Update):
         return
+    chat, user = update.effective_chat, update.effective_user
     try:
         if update.callback_query is not None and alert is not None:
             try:
@@ -32,8 +33,12 @@ async def tell(update: object, text: str, *, alert: str | None = None) -> None:
                 return
             except BadRequest:
                 pass  # already answered (a callback query takes one answer): write instead
-        if update.effective_chat is not None:
-            await update.effective_chat.send_message(text)
+        if update.callback_query is not None and (
+            user is None or chat is None or chat.id != user.id
+        ):
+            return  # a button under another chat's message: write nothing there
+        if chat is not None:
+            await chat.send_message(text)
     except TelegramError:
         log.warning("could not tell %s about an error", update.effective_user, exc_info=True)
 

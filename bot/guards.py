@@ -42,7 +42,7 @@ async def sender_of(update: Update, context: VanBillContext) -> Sender:
 async def refuse(update: Update, sender: Sender) -> None:
     """Tell the sender, politely, that this is not for them."""
     if update.callback_query is not None:
-        await update.callback_query.answer("This button is not for you.", show_alert=True)
+        await update.callback_query.answer(texts.NOT_YOUR_BUTTON, show_alert=True)
         return
     if sender.role == STRANGER:
         text, markup = texts.STRANGER, keyboards.share_phone()

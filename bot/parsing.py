@@ -1,4 +1,9 @@
-"""Reading what people type and what buttons carry; anything unacceptable is InvalidInput."""
+"""Reading what people type and what buttons carry; anything unacceptable is InvalidInput.
+
+Every id or number read from a button or a command goes through number(): ASCII digits only
+(str.isdigit() also takes '²' and '١', which int() refuses or reads), within a range the
+database can hold, never empty.
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,25 @@ BUSINESS_PREFIX = "biz"
 BUSINESS_DONE = "done"
 CLEAR = "-"
 
-_WHOLE = re.compile(r"^\s*(\d{1,4})\s*$")
-_PERCENT = re.compile(r"^\s*(\d{1,3})(?:[.,](\d{1,2}))?\s*%?\s*$")
+_PERCENT = re.compile(r"^\s*(\d{1,3})(?:[.,](\d{1,2}))?\s*%?\s*$", re.ASCII)
 _START_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+MAX_ID = 2**53  # ids are BIGINT; 2**53 also stays exact wherever the number passes as JSON
+MAX_PAGE = 9999
+STALE_BUTTON = "That button is not valid any more. Send the command again for fresh buttons."
+
+
+def number(
+    text: str | None, *, low: int = 1, high: int = MAX_ID, refusal: str = STALE_BUTTON
+) -> int:
+    """Return text as a whole number from low to high (ASCII digits only), else InvalidInput."""
+    value = text or ""
+    if not (value.isascii() and value.isdigit()) or len(value) > len(str(high)):
+        raise InvalidInput(refusal)
+    found = int(value)
+    if not low <= found <= high:
+        raise InvalidInput(refusal)
+    return found
 
 
 def start_token(args: Sequence[str] | None) -> str | None:
@@ -32,10 +53,8 @@ def start_token(args: Sequence[str] | None) -> str | None:
 
 def whole_number(text: str, what: str, example: int) -> int:
     """Parse a small whole number such as a day or an hour."""
-    match = _WHOLE.match(text or "")
-    if not match:
-        raise InvalidInput(f"Send the {what} as a whole number, for example {example}.")
-    return int(match.group(1))
+    refusal = f"Send the {what} as a whole number, for example {example}."
+    return number((text or "").strip(), low=0, high=9999, refusal=refusal)
 
 
 def percent_as_basis_points(text: str) -> int:
@@ -60,10 +79,11 @@ def business_button_data(operator_id: int, key: str) -> str:
 
 def business_button(data: str | None, operator_id: int, keys: Collection[str]) -> str:
     """Return the setting a /business button names; refuse another operator's button."""
+    stale = "That button is not valid. Send /business for a fresh menu."
     parts = (data or "").split(":")
-    if len(parts) != 3 or parts[0] != BUSINESS_PREFIX or not parts[1].isdigit():
-        raise InvalidInput("That button is not valid. Send /business for a fresh menu.")
-    if int(parts[1]) != operator_id:
+    if len(parts) != 3 or parts[0] != BUSINESS_PREFIX:
+        raise InvalidInput(stale)
+    if number(parts[1], refusal=stale) != operator_id:
         raise PermissionDenied("That button is not yours.")
     if parts[2] != BUSINESS_DONE and parts[2] not in keys:
         raise InvalidInput("That button is not valid. Send /business for a fresh menu.")
@@ -80,18 +100,14 @@ def run_button_data(operator_id: int, run_id: int, action: str) -> str:
 
 def run_button(data: str | None, operator_id: int) -> tuple[int, str]:
     """Return (run id, action) of a run button; refuse another operator's button."""
+    stale = "That button is not valid."
     parts = (data or "").split(":")
-    if (
-        len(parts) != 4
-        or parts[0] != RUN_PREFIX
-        or not parts[1].isdigit()
-        or not parts[2].isdigit()
-        or parts[3] not in ("ok", "hold")
-    ):
-        raise InvalidInput("That button is not valid.")
-    if int(parts[1]) != operator_id:
+    if len(parts) != 4 or parts[0] != RUN_PREFIX or parts[3] not in ("ok", "hold"):
+        raise InvalidInput(stale)
+    owner, run_id = number(parts[1], refusal=stale), number(parts[2], refusal=stale)
+    if owner != operator_id:
         raise PermissionDenied("That button is not yours.")
-    return int(parts[2]), parts[3]
+    return run_id, parts[3]
 
 
 # -- Parents' invoice buttons and transfer slips ---------------------------------------------
@@ -107,9 +123,10 @@ def _numbers(data: str | None, prefix: str, count: int) -> list[int] | None:
     parts = (data or "").split(":")
     if len(parts) != count + 1 or parts[0] != prefix:
         return None
-    if not all(part.isdigit() and len(part) <= 18 for part in parts[1:]):
+    try:
+        return [number(part) for part in parts[1:]]
+    except InvalidInput:
         return None
-    return [int(part) for part in parts[1:]]
 
 
 def parent_invoice_button_data(customer_id: int, invoice_id: int) -> str:
@@ -168,9 +185,7 @@ FAMILY_PREFIX = "fam"
 ROUTE_PREFIX = "rt"
 NEW_CUSTOMER_PREFIX = "nc"
 NEW_SERVICE_PREFIX = "ns"
-STALE_BUTTON = "That button is not valid any more. Send the command again for fresh buttons."
-_OWNED = re.compile(r"^([a-z]{1,8}):(\d{1,12}):([a-z]{1,12})(?::([A-Za-z0-9_-]{1,32}))?$")
-_YEAR_OR_AGE = re.compile(r"^\s*(\d{1,4})\s*$")
+_OWNED = re.compile(r"^([a-z]{1,8}):([0-9]{1,20}):([a-z]{1,12})(?::([A-Za-z0-9_-]{1,32}))?$")
 OLDEST_CHILD = 25  # years: the range services/customers.py accepts for a birth year
 
 
@@ -189,16 +204,21 @@ def owned_button(
     match = _OWNED.match(data or "")
     if match is None or match.group(1) != prefix or match.group(3) not in actions:
         raise InvalidInput(STALE_BUTTON)
-    if int(match.group(2)) != operator_id:
+    if number(match.group(2)) != operator_id:
         raise PermissionDenied("That button is not yours.")
     return match.group(3), match.group(4) or ""
 
 
-def button_number(argument: str) -> int:
-    """Return the id or page number a button carries."""
-    if not argument.isdigit():
-        raise InvalidInput(STALE_BUTTON)
-    return int(argument)
+def button_number(argument: str, *, high: int = MAX_ID) -> int:
+    """Return the id (or, with high=MAX_PAGE, the page number) a button carries."""
+    return number(argument, high=high)
+
+
+def page_number(args: Sequence[str] | None, command: str) -> int:
+    """Return the page typed after a command such as /customers (1 when none is)."""
+    typed = " ".join(args or []).strip()
+    refusal = f"Send {command} for the first page, or a page number like {command} 3."
+    return number(typed, high=MAX_PAGE, refusal=refusal) if typed else 1
 
 
 def birth_year(text: str, today: date) -> int | None:
@@ -206,11 +226,13 @@ def birth_year(text: str, today: date) -> int | None:
     value = setting_text(text)
     if not value:
         return None
-    match = _YEAR_OR_AGE.match(value)
-    if match is None:
-        raise InvalidInput("Send the birth year (e.g. 2017) or the age (e.g. 8), or - to skip.")
-    number = int(match.group(1))
-    year = number if number >= 100 else today.year - number
+    typed = number(
+        value,
+        low=0,
+        high=9999,
+        refusal="Send the birth year (e.g. 2017) or the age (e.g. 8), or - to skip.",
+    )
+    year = typed if typed >= 100 else today.year - typed
     if not today.year - OLDEST_CHILD <= year <= today.year:
         raise InvalidInput(
             f"A birth year lies between {today.year - OLDEST_CHILD} and {today.year}; "
@@ -240,8 +262,8 @@ DEFAULT_DUE = "default"
 INVOICE_FILTERS = ("unpaid", "overdue")
 MAX_DAYS_AHEAD = 366
 
-_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
-_INVOICE_NUMBER = re.compile(r"\b([A-Za-z][A-Za-z0-9]{0,9}-\d{4}-\d{4,6})\b")
+_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$", re.ASCII)
+_INVOICE_NUMBER = re.compile(r"\b([A-Za-z][A-Za-z0-9]{0,9}-\d{4}-\d{4,6})\b", re.ASCII)
 
 
 def day(text: str) -> date:
@@ -284,10 +306,8 @@ def payment_day(text: str, today: date) -> date:
 
 def quantity(text: str) -> int:
     """Parse how many of a line: a whole number from 1 to MAX_QUANTITY."""
-    value = (text or "").strip()
-    if not value.isdigit() or not 1 <= int(value) <= MAX_QUANTITY:
-        raise InvalidInput(f"Send the quantity as a whole number from 1 to {MAX_QUANTITY}.")
-    return int(value)
+    refusal = f"Send the quantity as a whole number from 1 to {MAX_QUANTITY}, like 3."
+    return number((text or "").strip(), high=MAX_QUANTITY, refusal=refusal)
 
 
 def line_description(text: str) -> str:

@@ -3,10 +3,15 @@
 Two bot instances behind one webhook share them: before each update the chat's conversation
 states and the user's data are read again (bot/handlers/sharing.py, refresh_user_data), and
 after it they are written at once.
+
+Updates of different people are handled at the same time (bot/intake.py), and python-telegram-bot
+hands every changed value to the persistence at once; the values are written one at a time, so
+writes never pile up against each other (on SQLite each would wait for the one write lock).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -53,6 +58,7 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotDat
         self.namespace = namespace
         # What was last read or written, so an unchanged value is not written again.
         self._written: dict[tuple[str, str, str], str] = {}
+        self._writing = asyncio.Lock()
 
     async def _load(self, kind: str, name: str) -> dict[str, Any]:
         values = await botstate.load(self.db, kind, name)
@@ -66,15 +72,17 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotDat
         except InvalidInput:
             log.exception("not persisting %s %s %s: it is not plain JSON data", kind, name, key)
             return
-        if self._written.get((kind, name, key)) == text:
-            return
-        await botstate.save(self.db, kind, name, key, value, self.clock)
-        self._written[(kind, name, key)] = text
+        async with self._writing:
+            if self._written.get((kind, name, key)) == text:
+                return
+            await botstate.save(self.db, kind, name, key, value, self.clock)
+            self._written[(kind, name, key)] = text
 
     async def _forget(self, kind: str, name: str, key: str) -> None:
-        if self._written.pop((kind, name, key), None) is None:
-            return
-        await botstate.forget(self.db, kind, name, key)
+        async with self._writing:
+            if self._written.pop((kind, name, key), None) is None:
+                return
+            await botstate.forget(self.db, kind, name, key)
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Return every user's data."""

@@ -89,6 +89,16 @@ CANCELLED = "Cancelled. Nothing more was changed."
 BUTTON_EXPIRED = "That button has expired. Send /help to start again."
 TRY_AGAIN = "Send it again, or /cancel to stop."
 USE_THE_BUTTONS = "Tap one of the buttons above, or send /cancel to stop."
+NOT_YOUR_BUTTON = "This button is not for you."
+EDIT_NOT_READ = (
+    "I only read new messages, so that edit changes nothing. "
+    "Send it again as a new message if you meant it."
+)
+SLOW_DOWN = (
+    "You are sending me a lot at once, so I am pausing for a minute. "
+    "Please wait a little, then send one message at a time."
+)
+SLOW_DOWN_ALERT = "Too many taps at once. Wait a minute, then try again."
 
 
 def operator_welcome(operator: OperatorView) -> str:

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, select, update
 
 from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, zone
+from vanbill.services.customers import refuse_invisible, visible
 from vanbill.services.db import Database, insert_ignoring_duplicates
 from vanbill.services.errors import InvalidInput, NotFound
 from vanbill.services.models import HolidayMonth, Operator
 from vanbill.services.views import OperatorView
 
 DEFAULT_REMINDER_OFFSETS = (-3, 0, 3, 7, 14)
+_OFFSET = re.compile(r"[-+]?[0-9]{1,3}")
 
 # Free-text profile fields and their longest accepted length.
 TEXT_FIELDS = {
@@ -60,12 +63,11 @@ def to_view(row: Operator) -> OperatorView:
 def parse_reminder_offsets(text: str) -> tuple[int, ...]:
     """Parse '-3,0,3,7,14' (days relative to the due date) into sorted unique offsets."""
     parts = [p.strip() for p in (text or "").replace(" ", ",").split(",") if p.strip()]
-    try:
-        offsets = sorted({int(p) for p in parts})
-    except ValueError as exc:
+    if not all(_OFFSET.fullmatch(p) for p in parts):  # ASCII digits: int() also reads '١'
         raise InvalidInput(
             "Reminder days are whole numbers of days from the due date, e.g. -3,0,3,7,14."
-        ) from exc
+        )
+    offsets = sorted({int(p) for p in parts})
     if any(not -30 <= o <= 90 for o in offsets):
         raise InvalidInput("Reminder days must lie between 30 days before and 90 days after.")
     if len(offsets) > 10:
@@ -78,7 +80,8 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in changes.items():
         if key in TEXT_FIELDS:
-            text = str(value).strip()
+            text = visible(str(value)).strip()
+            refuse_invisible(str(value), text, key.replace("_", " "))
             if len(text) > TEXT_FIELDS[key]:
                 raise InvalidInput(
                     f"That {key.replace('_', ' ')} is too long ({TEXT_FIELDS[key]} characters "

@@ -7,7 +7,7 @@ from datetime import date
 
 from vanbill.services.errors import InvalidInput
 
-_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$", re.ASCII)
 MONTH_NAMES = [
     "January",
     "February",

@@ -189,9 +189,7 @@ async def _choose_method(
     update: Update, context: VanBillContext, operator: OperatorView, argument: str
 ) -> str:
     assert update.callback_query is not None and update.effective_chat is not None
-    index = parsing.button_number(argument)
-    if index >= len(PAYMENT_METHODS):
-        raise InvalidInput(parsing.STALE_BUTTON)
+    index = parsing.number(argument, low=0, high=len(PAYMENT_METHODS) - 1)
     draft = _draft(context, "customer_id", "amount")
     draft["method"] = PAYMENT_METHODS[index]
     await update.callback_query.answer()

@@ -56,8 +56,7 @@ async def _page(
 async def list_families(update: Update, context: VanBillContext) -> None:
     """Show the first page (or the page typed after /customers) of families with balances."""
     operator = await _operator(update, context)
-    typed = parsing.search_text(context.args)
-    page = await _page(context, operator, int(typed) if typed.isdigit() and len(typed) < 5 else 1)
+    page = await _page(context, operator, parsing.page_number(context.args, "/customers"))
     await _reply(
         update,
         texts.family_page(page, operator.currency),
@@ -187,7 +186,8 @@ async def family_button(update: Update, context: VanBillContext) -> None:
         query.data, parsing.FAMILY_PREFIX, operator.id, ACTIONS
     )
     # The family id is checked by each service call: another operator's family is NotFound.
-    await ACTIONS[action](update, context, operator, parsing.button_number(argument))
+    high = parsing.MAX_PAGE if action == PAGE else parsing.MAX_ID
+    await ACTIONS[action](update, context, operator, parsing.button_number(argument, high=high))
     await query.answer()
 
 

@@ -140,7 +140,7 @@ def fee_conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> Conversatio
     return operator_conversation(
         name=NAME,
         entry_points=[
-            CallbackQueryHandler(ask_fee, pattern=rf"^{parsing.ROUTE_PREFIX}:\d+:{FEE}:")
+            CallbackQueryHandler(ask_fee, pattern=rf"^{parsing.ROUTE_PREFIX}:[0-9]+:{FEE}:")
         ],
         states={
             ASK_FEE: [MessageHandler(TYPED, receive_fee)],
@@ -157,6 +157,6 @@ def handlers(timeout: timedelta | None = DEFAULT_TIMEOUT) -> list[BaseHandler]: 
     """Return this area's handlers: /services, its on/off buttons and the fee change."""
     return [
         CommandHandler("services", list_routes),
-        CallbackQueryHandler(switch, pattern=rf"^{parsing.ROUTE_PREFIX}:\d+:({OFF}|{ON}):"),
+        CallbackQueryHandler(switch, pattern=rf"^{parsing.ROUTE_PREFIX}:[0-9]+:({OFF}|{ON}):"),
         fee_conversation(timeout),
     ]

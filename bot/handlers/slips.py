@@ -216,7 +216,7 @@ async def amount_typed(update: Update, context: VanBillContext) -> str | int:
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent 'Record other amount' conversation (any slip's button enters it)."""
     other = CallbackQueryHandler(
-        ask_amount, pattern=rf"^{parsing.SLIP_PREFIX}:\d+:\d+:{parsing.SLIP_OTHER_AMOUNT}$"
+        ask_amount, pattern=rf"^{parsing.SLIP_PREFIX}:[0-9]+:[0-9]+:{parsing.SLIP_OTHER_AMOUNT}$"
     )
     return operator_conversation(
         name=NAME,

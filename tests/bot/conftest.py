@@ -5,8 +5,8 @@
         assert "Welcome" in replies[-1].text
 
 `harness.say/press/press_button/share_contact` inject one update and wait until the Application
-has finished handling it (a marker handler in the last group sees every update), then return
-what the person saw in their chat meanwhile. `harness.restart()` stops the Application and
+has finished with it (handled, or turned away by bot/intake.py), then return what the person saw
+in their chat meanwhile. `harness.restart()` stops the Application and
 builds a new one on the same database, as a deployment would.
 """
 
@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from telegram import Update
-from telegram.ext import TypeHandler
 
 from tests.bot.fake_telegram import VISIBLE_METHODS, Call, FakeTelegram, TgUser
 from vanbill.bot.app import CONVERSATION_TIMEOUT, build_application
-from vanbill.bot.context import VanBillApplication, VanBillContext
+from vanbill.bot.context import VanBillApplication
+from vanbill.bot.intake import FloodGate, PersonByPerson
 from vanbill.services.clock import FixedClock
 from vanbill.services.config import Settings
 from vanbill.services.db import Database
@@ -36,8 +36,22 @@ SECOND_OPERATOR = TgUser(1002, "Ravi")
 PARENT = TgUser(2001, "Siti", "Nurhaliza")
 STRANGER = TgUser(3001, "Tan")
 ADMIN_IDS = frozenset({OPERATOR.id, SECOND_OPERATOR.id})
-PROCESSED_GROUP = 1_000_000  # after every real handler group
 REPLY_TIMEOUT = 5.0
+
+
+class MarkingIntake(PersonByPerson):
+    """The bot's own intake, telling the harness when it is done with each update."""
+
+    def __init__(self, done: Callable[[object], None], gate: FloodGate | None) -> None:
+        super().__init__(gate=gate)
+        self._done = done
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Handle or turn away the update as the bot does, then say it is done."""
+        try:
+            await super().do_process_update(update, coroutine)
+        finally:
+            self._done(update)
 
 
 @dataclass
@@ -63,8 +77,9 @@ class BotHarness:
             **self.options,
             **options,
         }
-        app = build_application(self.settings, self.db, self.clock, **self.options)
-        app.add_handler(TypeHandler(Update, self._mark_processed), group=PROCESSED_GROUP)
+        built = {key: value for key, value in self.options.items() if key != "flood_gate"}
+        intake = MarkingIntake(self._mark_done, self.options.get("flood_gate"))
+        app = build_application(self.settings, self.db, self.clock, intake=intake, **built)
         await app.initialize()
         assert app.post_init is not None and app.updater is not None
         await app.post_init(app)
@@ -93,11 +108,12 @@ class BotHarness:
         await self.stop()
         return await self.start(**{**self.options, **options})
 
-    async def _mark_processed(self, update: Update, context: VanBillContext) -> None:
-        self._processed.setdefault(update.update_id, asyncio.Event()).set()
+    def _mark_done(self, update: object) -> None:
+        if isinstance(update, Update):
+            self._processed.setdefault(update.update_id, asyncio.Event()).set()
 
     async def deliver(self, update: dict[str, Any], chat_id: int) -> list[Call]:
-        """Wait until the Application has handled an injected update; return what chat_id saw."""
+        """Wait until the Application is done with an injected update; return what chat_id saw."""
         before = len(self.tg.calls)
         done = self._processed.setdefault(update["update_id"], asyncio.Event())
         try:
@@ -193,17 +209,28 @@ def renderer() -> Iterator[DocumentRenderer]:
 
 
 @pytest.fixture
+def flood_gate() -> FloodGate | None:
+    """Let every update in: tests type far faster than people (None: the bot's own rule)."""
+    return FloodGate(limit=1_000_000)
+
+
+@pytest.fixture
 async def harness(
     tg: FakeTelegram,
     db: Database,
     clock: FixedClock,
     bot_settings: Settings,
     renderer: DocumentRenderer,
+    flood_gate: FloodGate | None,
 ) -> AsyncIterator[BotHarness]:
     """The running Application on the test database (both [sqlite] and [mysql])."""
     logging.getLogger("httpx").setLevel(logging.WARNING)
     bot = BotHarness(
-        tg=tg, db=db, clock=clock, settings=bot_settings, options={"renderer": renderer}
+        tg=tg,
+        db=db,
+        clock=clock,
+        settings=bot_settings,
+        options={"renderer": renderer, "flood_gate": flood_gate},
     )
     await bot.start()
     try:

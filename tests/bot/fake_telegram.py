@@ -3,7 +3,9 @@
 It answers `/bot<token>/<method>` (GET or POST; JSON, form or multipart bodies, the way
 python-telegram-bot sends them) with real Bot API JSON, records every call, and lets a test play
 the people on the other side: type text and commands, press inline buttons, share a contact,
-send a photo or a document. It can also be told to fail a method with 429 (retry_after) or 403.
+send a photo or a document, edit what they sent. It can also be told to fail a method with 429
+(retry_after) or 403, and to hold the bot to Telegram's limits: messages a second overall
+(max_per_second) and one message a second in each chat (per_chat_interval), with a 429 beyond.
 
     async with FakeTelegram() as tg:
         settings = Settings(telegram_bot_token=tg.token, telegram_api_url=tg.api_url)
@@ -281,6 +283,7 @@ class FakeTelegram:
         max_per_second: int | None = None,
         rate_window: float = 1.0,
         arrival_delay: Callable[[str], float] | None = None,
+        per_chat_interval: float | None = None,
     ) -> None:
         self.token = token
         # Telegram's broadcast limit: more sends than this within one rate_window (a second,
@@ -292,6 +295,10 @@ class FakeTelegram:
         self.arrival_delay = arrival_delay
         self.send_arrivals: list[float] = []
         self.too_many_requests = 0
+        # Telegram's limit in one chat: a message arriving within this many seconds of the last
+        # one the chat took gets a 429 (retry after 1).
+        self.per_chat_interval = per_chat_interval
+        self._last_send_in_chat: dict[int, float] = {}
         self._recent_sends: collections.deque[float] = collections.deque()
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
@@ -481,7 +488,7 @@ class FakeTelegram:
             "text": "",
         }
         query_id = str(next(self._callback_ids) + 4_000_000_000)
-        self._callback_chats[query_id] = chat_id
+        self._callback_chats[query_id] = user.id  # the answer is shown to the presser alone
         query = {
             "id": query_id,
             "from": user.as_json(),
@@ -490,6 +497,18 @@ class FakeTelegram:
             "data": data,
         }
         return self._push({"callback_query": query})
+
+    def edit_message(self, user: TgUser, message_id: int, text: str) -> dict[str, Any]:
+        """Edit a message user sent in their private chat; return the edited_message update."""
+        message = dict(self._messages[(user.id, message_id)])
+        message["text"] = text
+        message["edit_date"] = int(time.time())
+        message.pop("entities", None)
+        if text.startswith("/"):
+            length = len(text.split()[0]) if text.split() else 1
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        self._messages[(user.id, message_id)] = message
+        return self._push({"edited_message": message})
 
     def press_button(self, user: TgUser, call: Call, label: str) -> dict[str, Any]:
         """Press the inline button labelled label on the message a call sent."""
@@ -681,7 +700,7 @@ class FakeTelegram:
             failure = next((f for f in self.failures if f.matches(method, chat_id)), None)
             if failure is not None:
                 return self._fail(call, failure)
-            if self._over_rate(method):
+            if self._over_rate(method, chat_id):
                 self.too_many_requests += 1
                 return self._fail(
                     call,
@@ -706,16 +725,23 @@ class FakeTelegram:
             self._record(call)
         return web.json_response({"ok": True, "result": result})
 
-    def _over_rate(self, method: str) -> bool:
-        """Say whether one more send now would break the messages-per-second limit."""
-        if self.max_per_second is None or not method.startswith("send"):
+    def _over_rate(self, method: str, chat_id: int | None) -> bool:
+        """Say whether one more send now would break the overall or the per-chat limit."""
+        if not method.startswith("send") or method == "sendChatAction":
             return False
         now = time.monotonic()
-        while self._recent_sends and now - self._recent_sends[0] >= self.rate_window:
-            self._recent_sends.popleft()
-        if len(self._recent_sends) >= self.max_per_second:
-            return True
-        self._recent_sends.append(now)
+        if self.per_chat_interval is not None and chat_id is not None:
+            last = self._last_send_in_chat.get(chat_id)
+            if last is not None and now - last < self.per_chat_interval:
+                return True
+        if self.max_per_second is not None:
+            while self._recent_sends and now - self._recent_sends[0] >= self.rate_window:
+                self._recent_sends.popleft()
+            if len(self._recent_sends) >= self.max_per_second:
+                return True
+            self._recent_sends.append(now)
+        if chat_id is not None:
+            self._last_send_in_chat[chat_id] = now
         return False
 
     def _record(self, call: Call) -> None:

@@ -14,7 +14,6 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Conv
 from tests.bot.conftest import (
     OPERATOR,
     PARENT,
-    PROCESSED_GROUP,
     SECOND_OPERATOR,
     STRANGER,
     BotHarness,
@@ -263,12 +262,7 @@ def _flatten(handlers: list[BaseHandler]) -> list[BaseHandler]:  # type: ignore[
 def _registered(harness: BotHarness) -> list[BaseHandler]:  # type: ignore[type-arg]
     assert harness.application is not None
     return _flatten(
-        [
-            handler
-            for group, handlers in harness.application.handlers.items()
-            if group != PROCESSED_GROUP  # the harness's own marker
-            for handler in handlers
-        ]
+        [handler for handlers in harness.application.handlers.values() for handler in handlers]
     )
 
 

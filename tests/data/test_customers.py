@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from tests.data.factories import make_business, make_family
-from vanbill.services import customers, monthly, payments
+from vanbill.services import customers, monthly, operators, payments, routes
 from vanbill.services.clock import FixedClock
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
@@ -47,6 +47,41 @@ async def test_names_are_kept_exactly_as_typed_markup_and_all(
     )
     assert family.name == '<b>Ali</b> & "Sons"'
     assert (await customers.get_customer(db, biz.id, family.id)).notes == "gate 2"
+
+
+ZERO_WIDTH_AND_BIDI = (
+    "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+
+
+async def test_invisible_characters_are_removed_from_every_name_and_a_name_of_only_them_refused(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    hidden = "\u202e".join(ZERO_WIDTH_AND_BIDI)
+    family = await customers.add_customer(db, biz.id, clock, name=f"Siti{hidden} Nurhaliza")
+    child = await customers.add_child(
+        db, biz.id, family.id, clock, name="\u2066Aisyah\u2069", school="SK\u200b Setapak"
+    )
+    route = await routes.add_service(
+        db, biz.id, clock, name=f"Bukit{ZERO_WIDTH_AND_BIDI} Jalil", monthly_fee_sen=10000
+    )
+    profile = await operators.update_profile(db, biz.id, business_name="Van\ufeff Kak\u200d Ros")
+    assert (family.name, child.name, child.school) == ("Siti Nurhaliza", "Aisyah", "SK Setapak")
+    assert (route.name, profile.business_name) == ("Bukit Jalil", "Van Kak Ros")
+    attempts = [
+        customers.add_customer(db, biz.id, clock, name=ZERO_WIDTH_AND_BIDI),
+        customers.add_child(db, biz.id, family.id, clock, name="\u200b \u200b"),
+        customers.update_customer(db, biz.id, family.id, name="\u202e"),
+        routes.add_service(db, biz.id, clock, name="\u2060", monthly_fee_sen=10000),
+        operators.update_profile(db, biz.id, business_name="\u2067\u2069"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(InvalidInput, match="only invisible characters"):
+            await attempt
+    assert (await customers.get_customer(db, biz.id, family.id)).name == "Siti Nurhaliza"
+    names = {r.name for r in await routes.list_services(db, biz.id)}
+    assert names == {biz.morning.name, biz.afternoon.name, "Bukit Jalil"}
 
 
 @pytest.mark.parametrize(

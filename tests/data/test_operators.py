@@ -51,6 +51,8 @@ async def test_profile_updates_are_validated_and_saved(db: Database, clock: Fixe
         {"reminder_hour": 22},
         {"timezone": "Mars/Base"},
         {"reminder_offsets": "soon"},
+        {"reminder_offsets": "-٣,٠"},
+        {"business_name": "\u200b\u202e"},
         {"sibling_discount_bp": -5},
         {"business_name": "x" * 201},
         {"owner": "someone"},
