@@ -23,8 +23,11 @@ def _ringgit(sen: int) -> str:
 
 
 def _defuse(value: object) -> object:
-    """Quote text a spreadsheet would run as a formula (=, +, -, @), but not a phone number."""
-    if isinstance(value, str) and value[:1] in "=+-@" and not _NUMBER.match(value):
+    """Quote text a spreadsheet would run as a formula (=, +, -, @), but not a phone number.
+
+    An empty cell stays empty (`"" in "=+-@"` is true, so the first character is tested alone).
+    """
+    if isinstance(value, str) and value and value[0] in "=+-@" and not _NUMBER.match(value):
         return "'" + value
     return value
 

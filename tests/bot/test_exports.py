@@ -70,3 +70,18 @@ async def test_a_parent_sending_export_or_statement_is_refused(harness: BotHarne
     for command in ("/export", "/statement Siti"):
         (refusal,) = await harness.say(PARENT, command)
         assert refusal.method == "sendMessage" and "for van operators" in refusal.seen
+
+
+async def test_export_leaves_the_cells_of_missing_details_empty(harness: BotHarness) -> None:
+    biz = await make_business(harness.db, harness.clock, OPERATOR.id)
+    family = await make_family(harness.db, harness.clock, biz, "Siti Nurhaliza")  # no phone
+    await payments.record_payment(
+        harness.db, biz.id, family.id, harness.clock, amount_sen=5000, method="cash"
+    )
+    replies = await harness.say(OPERATOR, "/export")
+    files = {f.filename: f.content.decode("utf-8-sig") for c in replies for f in c.files.values()}
+    (customer,) = csv.DictReader(io.StringIO(files["customers.csv"]))
+    assert (customer["phone"], customer["notes"]) == ("", "")
+    (payment,) = csv.DictReader(io.StringIO(files["payments.csv"]))
+    assert payment["reference"] == ""
+    assert all("'" not in row.split(",") for text in files.values() for row in text.splitlines())

@@ -93,3 +93,29 @@ async def test_exports_list_every_row_with_exact_amounts(db: Database, clock: Fi
     )
     (money,) = _read(await exports.export_payments(db, biz.id))
     assert (money["amount"], money["method"], money["reference"]) == ("100.05", "DuitNow", "DN123")
+
+
+async def test_an_empty_cell_stays_empty_while_a_formula_is_still_defused(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    await make_family(db, clock, biz, "-Siti", ())  # no phone, no note, no child
+    await make_family(db, clock, biz, "Tan", ("@Mei",), phone="+60123456789")
+    raw = (await exports.export_customers(db, biz.id)).decode("utf-8-sig")
+    assert "'," not in raw and not raw.rstrip("\r\n").endswith("'")
+    siti, tan = _read(raw.encode("utf-8-sig"))
+    assert siti == {
+        "customer_id": str(siti["customer_id"]),
+        "parent": "'-Siti",
+        "phone": "",
+        "linked": "no",
+        "archived": "no",
+        "child": "",
+        "category": "",
+        "birth_year": "",
+        "school": "",
+        "notes": "",
+    }
+    assert (tan["phone"], tan["child"], tan["notes"]) == ("+60123456789", "'@Mei", "")
+    for row in _read(await exports.export_invoices(db, biz.id)):
+        assert "'" not in row.values()
