@@ -319,8 +319,22 @@ def invoice_caption(document: InvoiceDocument) -> str:
         text += "\n\n" + how_to_pay(operator, invoice.number)
         text += "\n\nPaid already? Send a photo of the transfer slip here."
     else:
-        text += "\nNothing to pay: your credit covers it. Thank you!"
+        text += "\n" + _nothing_to_pay(invoice, money)
     return text
+
+
+def _nothing_to_pay(invoice: InvoiceView, money) -> str:  # type: ignore[no-untyped-def]
+    """Say why nothing is left to pay on an invoice: only credit the family held is credit."""
+    if invoice.total_sen == 0:
+        return "Nothing to pay on this invoice."
+    if invoice.credit_applied_sen >= invoice.total_sen:
+        return "Nothing to pay: your credit covers it. Thank you!"
+    if invoice.credit_applied_sen > 0:
+        return (
+            f"Paid in full ({money(invoice.credit_applied_sen)} of it from your credit). "
+            "Thank you!"
+        )
+    return "Paid in full. Thank you!"
 
 
 def reminder_caption(document: InvoiceDocument, stage: int) -> str:
