@@ -363,7 +363,7 @@ def receipt_caption(document: ReceiptDocument) -> str:
     text = (
         f"✅ <b>{esc(operator.display_name)}</b>: thank you!\n"
         f"We received <b>{money(payment.amount_sen)}</b> ({esc(payment.method_label)}) on "
-        f"{_day(payment.paid_on)}."
+        f"{_day(payment.paid_on)}: receipt {esc(payment.receipt_number)}."
     )
     if payment.allocations:
         settled = ", ".join(esc(a.invoice_number) for a in payment.allocations)
@@ -569,7 +569,7 @@ def slip_recorded(operator: OperatorView, payment: PaymentView) -> str:
         f"✅ Recorded <b>{money(payment.amount_sen)}</b> from <b>{esc(payment.customer_name)}</b> "
         f"({esc(payment.method_label)}).\n"
         f"It went to: {esc(describe_allocation(payment, operator.currency))}.\n"
-        "The receipt is on its way to the parent."
+        f"Receipt {esc(payment.receipt_number)} is on its way to the parent."
     )
 
 
@@ -1220,12 +1220,13 @@ def payment_recorded(
         rows.append(f"{name} is paid up, with <b>{money(-balance.balance_sen)}</b> credit.")
     else:
         rows.append(f"{name} is all paid up.")
+    receipt = esc(payment.receipt_number)
     if linked:
-        rows.append("🧾 The receipt is on its way to the parent.")
+        rows.append(f"🧾 Receipt {receipt} is on its way to the parent.")
     else:
         rows.append(
-            "🧾 The parent has not linked their Telegram yet: the receipt goes to them when "
-            "they do."
+            f"🧾 The parent has not linked their Telegram yet: receipt {receipt} goes to them "
+            "when they do."
         )
     return "\n".join(rows)
 

@@ -325,11 +325,6 @@ def entry_kind_label(kind: str) -> str:
     return ENTRY_KINDS.get(kind, kind.replace("_", " ").capitalize())
 
 
-def receipt_number(payment: PaymentView) -> str:
-    """Return the number printed on a payment's receipt: RCPT-000042."""
-    return f"RCPT-{payment.id:06d}"
-
-
 def _safe_filename(stem: str, fallback: str) -> str:
     cleaned = _UNSAFE_FILENAME.sub("-", stem).strip(".-")
     return f"{cleaned or fallback}.pdf"
@@ -341,8 +336,8 @@ def invoice_filename(invoice: InvoiceView) -> str:
 
 
 def receipt_filename(payment: PaymentView) -> str:
-    """Return the file name a receipt PDF is sent under: RCPT-000042.pdf."""
-    return _safe_filename(receipt_number(payment), f"receipt-{payment.id}")
+    """Return the file name a receipt PDF is sent under: RCPT-2026-0042.pdf."""
+    return _safe_filename(payment.receipt_number, f"receipt-{payment.id}")
 
 
 def statement_filename(statement: StatementView) -> str:
@@ -472,7 +467,7 @@ class DocumentRenderer:
             doc=doc,
             payment=doc.payment,
             customer=doc.customer,
-            receipt_no=receipt_number(doc.payment),
+            receipt_no=doc.payment.receipt_number,
             stamp="VOID" if doc.payment.voided else None,
         )
 

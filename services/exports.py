@@ -150,7 +150,7 @@ async def export_payments(db: Database, operator_id: int) -> bytes:
         )
         out = [
             [
-                p.id,
+                p.receipt_number,
                 name,
                 p.paid_on.isoformat(),
                 _ringgit(p.amount_sen),
@@ -160,4 +160,4 @@ async def export_payments(db: Database, operator_id: int) -> bytes:
             ]
             for p, name in rows
         ]
-    return _csv(["payment_id", "parent", "paid_on", "amount", "method", "reference", "void"], out)
+    return _csv(["receipt", "parent", "paid_on", "amount", "method", "reference", "void"], out)

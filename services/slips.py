@@ -99,6 +99,7 @@ async def record_from_slip(
         await lock_customer(session, operator_id, slip.customer_id)
         payment_id = await new_payment(
             session,
+            db.dialect,
             operator_id,
             slip.customer_id,
             clock,

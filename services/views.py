@@ -215,6 +215,7 @@ class PaymentView:
     """A payment and how it was allocated; the rest is the family's credit."""
 
     id: int
+    receipt_number: str
     customer_id: int
     customer_name: str
     amount_sen: int

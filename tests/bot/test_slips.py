@@ -114,7 +114,7 @@ async def test_recording_a_slip_in_one_tap_settles_the_invoice_and_sends_the_rec
     assert edited.seen == (
         "✅ Recorded RM 150.00 from Siti Nurhaliza (Bank transfer).\n"
         "It went to: INV-2026-0001 RM 150.00.\n"
-        "The receipt is on its way to the parent."
+        "Receipt RCPT-2026-0001 is on its way to the parent."
     )
     receipt = await _receipt(harness)
     assert "We received RM 150.00 (Bank transfer)" in receipt.seen

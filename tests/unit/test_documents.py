@@ -155,6 +155,7 @@ def make_receipt_document(balance_after_sen: int, **changes: object) -> ReceiptD
     """Build a receipt for a bank transfer that settled two invoices."""
     payment = PaymentView(
         id=42,
+        receipt_number="RCPT-2026-0042",
         customer_id=3,
         customer_name="Ahmad bin Abdullah",
         amount_sen=50_000,
@@ -484,7 +485,7 @@ def test_receipt_lists_what_was_paid_and_the_invoices_it_settled(
     renderer: DocumentRenderer,
 ) -> None:
     text = flat(pdf_text(renderer.receipt_pdf(make_receipt_document(balance_after_sen=4_510))))
-    assert "RCPT-000042" in text
+    assert "RCPT-2026-0042" in text
     assert "RM 500.00" in text
     assert "Bank transfer" in text
     assert "MBB-778812" in text
@@ -564,7 +565,7 @@ def test_filenames_follow_the_document_numbers() -> None:
     doc = make_statement_document()
     assert invoice_filename(make_invoice()) == "INV-2026-0001.pdf"
     assert invoice_filename(make_invoice(number="INV/2026 01")) == "INV-2026-01.pdf"
-    assert receipt_filename(make_receipt_document(0).payment) == "RCPT-000042.pdf"
+    assert receipt_filename(make_receipt_document(0).payment) == "RCPT-2026-0042.pdf"
     assert statement_filename(doc.statement) == "statement-3-2026-01-01-to-2026-03-31.pdf"
 
 
