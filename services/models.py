@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -312,32 +314,30 @@ class HolidayMonth(Base):
     note: Mapped[str] = mapped_column(String(200), nullable=False, server_default=_default("''"))
 
 
-class InvoiceCounter(Base):
-    __tablename__ = "invoice_counters"
-    __table_args__ = (TABLE_OPTIONS,)
-
-    operator_id: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("operators.id", ondelete="CASCADE", name="fk_invoice_counters_operator_id"),
-        primary_key=True,
-        autoincrement=False,
+def _year_counter(name: str) -> Table:
+    """Return a counter table: the last number an operator took in a year (numbering.py)."""
+    return Table(
+        name,
+        Base.metadata,
+        Column(
+            "operator_id",
+            BigInteger,
+            ForeignKey("operators.id", ondelete="CASCADE", name=f"fk_{name}_operator_id"),
+            primary_key=True,
+            autoincrement=False,
+        ),
+        Column("year", SmallInteger, primary_key=True, autoincrement=False),
+        Column("last_seq", Integer, nullable=False, server_default=_default("0")),
+        **TABLE_OPTIONS,
     )
-    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    last_seq: Mapped[int] = mapped_column(Integer, nullable=False, server_default=_default("0"))
+
+
+class InvoiceCounter(Base):
+    __table__ = _year_counter("invoice_counters")
 
 
 class ReceiptCounter(Base):
-    __tablename__ = "receipt_counters"
-    __table_args__ = (TABLE_OPTIONS,)
-
-    operator_id: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("operators.id", ondelete="CASCADE", name="fk_receipt_counters_operator_id"),
-        primary_key=True,
-        autoincrement=False,
-    )
-    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    last_seq: Mapped[int] = mapped_column(Integer, nullable=False, server_default=_default("0"))
+    __table__ = _year_counter("receipt_counters")
 
 
 class Invoice(Base):
