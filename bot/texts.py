@@ -545,7 +545,7 @@ def slip_for_operator(operator: OperatorView, family_name: str, slip: SlipView) 
     if slip.balance_sen > 0:
         lines.append(f"Owed when it came: <b>{money(slip.balance_sen)}</b>")
     elif slip.balance_sen < 0:
-        lines.append(f"Nothing owed (credit {money(-slip.balance_sen)}).")
+        lines.append(f"Nothing owed ({in_credit(-slip.balance_sen, operator.currency)}).")
     else:
         lines.append("Nothing owed.")
     if slip.caption:
@@ -781,11 +781,16 @@ def use_paid(name: str) -> str:
     return f"Send /paid and pick <b>{esc(name)}</b>."
 
 
+def in_credit(credit_sen: int, currency: str = "MYR") -> str:
+    """Say a family's credit the one way every list, card and statement says it."""
+    return f"{_sen(credit_sen, currency)} in credit"
+
+
 def _balance_words(balance_sen: int, currency: str) -> str:
     if balance_sen > 0:
         return f"owes {_sen(balance_sen, currency)}"
     if balance_sen < 0:
-        return f"credit {_sen(-balance_sen, currency)}"
+        return in_credit(-balance_sen, currency)
     return "paid up"
 
 
@@ -828,8 +833,8 @@ def family_card(
         count = len(balance.unpaid)
         money.append(f"({count} unpaid invoice{'s' if count != 1 else ''})")
     if balance.owed_sen and balance.credit_sen:
-        owed, credit = _sen(balance.owed_sen, currency), _sen(balance.credit_sen, currency)
-        money.append(f"— owed {owed}, credit {credit}")
+        owed, credit = _sen(balance.owed_sen, currency), in_credit(balance.credit_sen, currency)
+        money.append(f"— owed {owed}, {credit}")
     lines.append(" ".join(money))
     return "\n".join(lines)
 
@@ -853,7 +858,7 @@ def statement_caption(statement: StatementView) -> str:
     """Caption a statement PDF sent to the operator."""
     return (
         f"Statement of <b>{esc(statement.customer.name)}</b>, {_day(statement.start)} to "
-        f"{_day(statement.end)}. Balance: {_sen(statement.closing_balance_sen)}."
+        f"{_day(statement.end)}. Balance: {_balance_words(statement.closing_balance_sen, 'MYR')}."
     )
 
 
@@ -1165,7 +1170,7 @@ def family_account(
     if balance.balance_sen > 0:
         rows = [f"💰 <b>{name}</b> owes <b>{money(balance.balance_sen)}</b>."]
     elif balance.balance_sen < 0:
-        rows = [f"💰 <b>{name}</b> owes nothing and has {money(-balance.balance_sen)} credit."]
+        rows = [f"💰 <b>{name}</b> owes nothing: {in_credit(-balance.balance_sen, currency)}."]
     else:
         rows = [f"💰 <b>{name}</b> owes nothing."]
     if balance.unpaid:
@@ -1217,7 +1222,7 @@ def payment_recorded(
     if balance.balance_sen > 0:
         rows.append(f"{name} still owes <b>{money(balance.balance_sen)}</b>.")
     elif balance.balance_sen < 0:
-        rows.append(f"{name} is paid up, with <b>{money(-balance.balance_sen)}</b> credit.")
+        rows.append(f"{name} is paid up, with <b>{in_credit(-balance.balance_sen, currency)}</b>.")
     else:
         rows.append(f"{name} is all paid up.")
     receipt = esc(payment.receipt_number)
@@ -1245,16 +1250,18 @@ def summary_caption(report: SummaryReport) -> str:
     if not report.months:
         return f"📊 <b>{esc(report.business_name)}</b>: nothing invoiced yet."
     month = report.months[-1]
-    return "\n".join(
-        [
-            f"📊 <b>{esc(report.business_name)}</b> · {month_label(month.month)}",
-            f"Invoiced: {money(month.invoiced_sen)}",
-            f"Collected: {money(month.collected_sen)}",
-            f"Outstanding: {money(month.outstanding_sen)}",
-            f"Overdue families: {report.overdue_families}",
-            f"Collection rate: {_rate(month.collection_rate_bp)}",
-        ]
-    )
+    lines = [
+        f"📊 <b>{esc(report.business_name)}</b> · {month_label(month.month)}",
+        f"Invoiced: {money(month.invoiced_sen)}",
+        f"Collected: {money(month.collected_sen)}",
+        f"Outstanding: {money(month.outstanding_sen)}",
+        f"Overdue families: {report.overdue_families}",
+        f"Collection rate: {_rate(month.collection_rate_bp)}",
+    ]
+    if report.credit_sen:  # paid over: not collection until it pays an invoice
+        families = _plural(report.families_in_credit, "family", "families")
+        lines.append(f"Held for {families}: {in_credit(report.credit_sen, report.currency)}")
+    return "\n".join(lines)
 
 
 def reminders_to_send(invoices: int, families: int, unlinked: int) -> str:

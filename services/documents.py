@@ -320,6 +320,13 @@ def format_date(day: date) -> str:
     return f"{day.day} {MONTH_NAMES[day.month - 1][:3]} {day.year}"
 
 
+def format_balance(sen: int, currency: str = "MYR") -> str:
+    """Format a balance: what is owed as RM 20.50, credit as RM 20.50 in credit (never -RM)."""
+    if sen < 0:
+        return f"{format_money(-sen, currency)} in credit"
+    return format_money(sen, currency)
+
+
 def entry_kind_label(kind: str) -> str:
     """Return a statement entry's kind as people say it."""
     return ENTRY_KINDS.get(kind, kind.replace("_", " ").capitalize())
@@ -579,6 +586,7 @@ class DocumentRenderer:
             "today": today,
             "logo_uri": logo_data_uri(operator.logo) if operator.logo else None,
             "money": functools.partial(format_money, currency=operator.currency or "MYR"),
+            "balance": functools.partial(format_balance, currency=operator.currency or "MYR"),
             "day": format_date,
             "month": month_label,
         }

@@ -13,9 +13,10 @@ from tests.bot.conftest import (
     add_family,
     texts,
 )
+from tests.bot.factories import pdf_text
 from tests.bot.fake_telegram import Call
 from tests.data.factories import Business, make_business, make_family
-from vanbill.services import customers, monthly, operators, routes
+from vanbill.services import customers, monthly, operators, payments, routes
 
 
 def _with_buttons(harness: BotHarness, user_id: int = OPERATOR.id) -> Call:
@@ -301,3 +302,23 @@ async def test_forged_family_buttons_are_refused_and_nothing_changes(harness: Bo
     assert not (await customers.get_customer(harness.db, biz.id, family.id)).archived
     (alert,) = await harness.press(PARENT, f"fam:{biz.id}:arch:{family.id}", message_id=1)
     assert alert.text == "This button is not for you."
+
+
+async def test_credit_reads_the_same_in_the_list_the_card_and_the_statement(
+    harness: BotHarness,
+) -> None:
+    biz = await _business(harness)
+    family = await make_family(harness.db, harness.clock, biz, "Siti")
+    await monthly.generate_month(harness.db, biz.id, date(2026, 1, 1), harness.clock)
+    await payments.record_payment(
+        harness.db, biz.id, family.id, harness.clock, amount_sen=200_00, method="cash"
+    )  # RM 150 owed: RM 50 over
+    (listing,) = await harness.say(OPERATOR, "/customers")
+    assert "1. Siti — RM 50.00 in credit · not linked" in listing.seen
+    (card,) = await harness.say(OPERATOR, "/customer siti")
+    assert "Balance: RM 50.00 in credit" in card.seen
+    (statement,) = await harness.say(OPERATOR, "/statement siti")
+    assert statement.seen.endswith("Balance: RM 50.00 in credit.")
+    text = " ".join(pdf_text(statement).split())
+    assert "Closing balance RM 50.00 in credit" in text
+    assert "-RM" not in text and "-RM" not in listing.seen + card.seen + statement.seen

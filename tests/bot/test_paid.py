@@ -149,7 +149,7 @@ async def test_bad_amounts_methods_and_dates_are_refused_and_asked_again(
     assert "Tap one of the buttons" in reply.seen
     assert await payments.list_payments(harness.db, biz.id) == []
     done = texts(await press(harness, "Record payment"))
-    assert "is paid up, with RM 1,084.50 credit." in done
+    assert "is paid up, with RM 1,084.50 in credit." in done
 
 
 async def test_an_unlinked_family_gets_its_receipt_when_the_parent_links(

@@ -502,8 +502,8 @@ def test_receipt_shows_credit_when_the_family_paid_more_than_it_owed(
     renderer: DocumentRenderer,
 ) -> None:
     text = flat(pdf_text(renderer.receipt_pdf(make_receipt_document(balance_after_sen=-7_655))))
-    assert "In credit: RM 76.55" in text
-    assert "owing" not in text
+    assert "RM 76.55 in credit (taken off your next invoice)" in text
+    assert "owing" not in text and "-RM" not in text
 
 
 def test_receipt_says_nothing_is_owing_when_the_balance_is_zero(
@@ -529,9 +529,10 @@ def test_statement_shows_every_entry_with_its_running_balance(
     assert "9 Jan 2026 Payment MBB-11 Bank transfer RM 633.45 RM 0.00" in text
     assert "1 Feb 2026 Invoice INV-2026-0202 February RM 498.75 RM 498.75" in text
     assert "3 Feb 2026 Void INV-2026-0202 Void RM 498.75 RM 0.00" in text
-    assert "2 Mar 2026 Payment CASH Cash at pick-up RM 20.50 -RM 20.50" in text
-    assert "Closing balance -RM 20.50" in text
-    assert "In credit: RM 20.50" in text
+    assert "2 Mar 2026 Payment CASH Cash at pick-up RM 20.50 RM 20.50 in credit" in text
+    assert "Closing balance RM 20.50 in credit" in text
+    assert "RM 20.50 in credit: taken off your next invoices." in text
+    assert "-RM" not in text  # credit is never shown as a negative balance
     assert "Account of Ahmad bin Abdullah" in text
 
 
