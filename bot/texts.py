@@ -13,6 +13,7 @@ from vanbill.services.money import format_money
 from vanbill.services.monthly import MonthPlan
 from vanbill.services.payments import describe_allocation
 from vanbill.services.periods import month_key, month_label
+from vanbill.services.reminders import ReminderOutlook
 from vanbill.services.roles import Family, Sender
 from vanbill.services.runs import RunView
 from vanbill.services.slips import SlipView
@@ -956,7 +957,6 @@ NEWINVOICE_CANCELLED = "Cancelled. No invoice was made."
 PAID_CANCELLED = "Cancelled. No payment was recorded."
 ASK_PAYMENT_METHOD = "How did they pay? Tap one:"
 ASK_PAYMENT_DATE = "When was it paid? Tap <b>Today</b>, or send the date as YYYY-MM-DD."
-NO_REMINDERS_DUE = "No reminders are due today: every family is paid up or was reminded already."
 REMIND_CANCELLED = "Cancelled. No reminders were sent."
 INVOICES_USAGE = (
     "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a month "
@@ -1261,6 +1261,35 @@ def summary_caption(report: SummaryReport) -> str:
     if report.credit_sen:  # paid over: not collection until it pays an invoice
         families = _plural(report.families_in_credit, "family", "families")
         lines.append(f"Held for {families}: {in_credit(report.credit_sen, report.currency)}")
+    return "\n".join(lines)
+
+
+def no_reminders_due(outlook: ReminderOutlook) -> str:
+    """Say no reminder is due today, and why: who owes, and when the next one goes out."""
+    if outlook.owing_families == 0:
+        return "No reminders are due today: every family is paid up."
+    owe = _plural(outlook.owing_families, "family owes", "families owe")
+    lines = [f"No reminders are due today, but {owe} money."]
+    if outlook.held:
+        wait = "waits" if outlook.held == 1 else "wait"
+        until = f"08:00 on {_day(outlook.held_until)}" if outlook.held_until else "08:00"
+        lines.append(
+            f"🌙 {_plural(outlook.held, 'reminder')} queued already {wait} for quiet time "
+            f"(21:00 to 08:00) to end: {'it goes' if outlook.held == 1 else 'they go'} out at "
+            f"{until}."
+        )
+    if not outlook.reminders_enabled:
+        lines.append("Reminders are switched off: switch them on in /business.")
+    elif outlook.next_on is not None:
+        lines.append(
+            f"The next reminder goes out on {_day(outlook.next_on)} at "
+            f"{outlook.reminder_hour:02d}:00."
+        )
+    elif not outlook.held and outlook.paused_families < outlook.owing_families:
+        lines.append("Every reminder has gone out for what they owe already.")
+    if outlook.paused_families:
+        paused = _plural(outlook.paused_families, "family", "families")
+        lines.append(f"Reminders are paused for {paused}.")
     return "\n".join(lines)
 
 
