@@ -16,7 +16,7 @@ from vanbill.services.periods import month_key, month_label
 from vanbill.services.reminders import ReminderOutlook
 from vanbill.services.roles import Family, Sender
 from vanbill.services.runs import RunView
-from vanbill.services.slips import SlipView
+from vanbill.services.slips import SLIP_DISMISSED, DismissedSlip, SlipView
 from vanbill.services.views import (
     ChildView,
     CustomerBalance,
@@ -574,18 +574,53 @@ def slip_recorded(operator: OperatorView, payment: PaymentView) -> str:
     )
 
 
-def slip_dismissed(caption_html: str) -> str:
-    """Mark the operator's slip message as dismissed (keeping what it said)."""
+def slip_ask_method(amount_sen: int, currency: str) -> str:
+    """Ask how the money a slip shows was paid (plain text: it is also a button's toast)."""
+    return f"How did they pay {format_money(amount_sen, currency)}? Tap one."
+
+
+SLIP_ASK_REASON = (
+    "Dismiss this slip? The parent is told in one line. Send the reason in a few words "
+    "(e.g. <i>the amount does not match</i>), or tap the button for none.\n"
+    "(/cancel keeps the slip.)"
+)
+SLIP_NO_REASON_BUTTON = "🗑 Dismiss without a reason"
+
+
+def slip_dismissed(caption_html: str, dismissed: DismissedSlip) -> str:
+    """Mark the operator's slip message as dismissed (keeping what it said), and say what the
+    parent is told."""
     done = "🗑 Dismissed: nothing was recorded."
+    name = esc(dismissed.customer_name)
+    if not dismissed.parent_linked:
+        done += f" {name} is told when they link their Telegram."
+    elif dismissed.reason:
+        done += f" {name} is told, with your reason: <i>{esc(dismissed.reason)}</i>."
+    else:
+        done += f" {name} is told."
     return f"{caption_html}\n\n{done}" if caption_html else done
 
 
-def slip_amount_timed_out(after: timedelta) -> str:
-    """Say the bot stopped waiting for a slip's amount."""
+def slip_timed_out(after: timedelta) -> str:
+    """Say the bot stopped waiting for an answer about a slip (its amount or reason)."""
     return (
-        f"I stopped waiting for the slip's amount after {duration(after)}; nothing was recorded. "
-        "Tap the slip's button again when you are ready."
+        f"I stopped waiting for your answer about the slip after {duration(after)}; nothing "
+        "was recorded or dismissed. Tap the slip's button again when you are ready."
     )
+
+
+def parent_notice(operator: OperatorView, meta: Mapping[str, object]) -> str:
+    """Word a notice queued for a parent (delivery kind 'notice', meta as the service put it)."""
+    if meta.get("notice") == SLIP_DISMISSED:
+        sent_on = meta.get("sent_on")
+        when = f" you sent on {_day(date.fromisoformat(str(sent_on)))}" if sent_on else ""
+        reason = str(meta.get("reason") or "")
+        why = f": {esc(reason)}" if reason else ""
+        return (
+            f"🧾 <b>{esc(operator.display_name)}</b> could not record the transfer slip{when}"
+            f"{why}. Please get in touch with them if anything is unclear."
+        )
+    raise ValueError(f"unknown notice {meta.get('notice')!r}")
 
 
 # -- Families and routes: /newservice, /services, /newcustomer, /customers, /customer, ---------
