@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 
 from sqlalchemy import Select, and_, delete, func, or_, select, update
@@ -23,22 +22,10 @@ from vanbill.services.models import (
     PaymentAllocation,
 )
 from vanbill.services.phones import normalise_phone
+from vanbill.services.text import clean_text
 from vanbill.services.views import CHILD_CATEGORIES, ChildView, CustomerBalance, CustomerView, Page
 
 MAX_PAGE_SIZE = 50
-
-
-def clean_text(text: str | None, what: str, *, limit: int, required: bool = True) -> str:
-    """Return text trimmed, spaces folded, control characters gone; refuse empty or too long."""
-    cleaned = "".join(
-        ch for ch in unicodedata.normalize("NFC", text or "") if unicodedata.category(ch) != "Cc"
-    )
-    cleaned = re.sub(r"\s+", " ", cleaned).strip()
-    if required and not cleaned:
-        raise InvalidInput(f"The {what} cannot be empty.")
-    if len(cleaned) > limit:
-        raise InvalidInput(f"The {what} is too long ({limit} characters at most).")
-    return cleaned
 
 
 def _child_view(row: Child) -> ChildView:

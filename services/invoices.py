@@ -19,7 +19,7 @@ from vanbill.services.billing import (
     is_overdue,
 )
 from vanbill.services.clock import Clock, local_today
-from vanbill.services.customers import clean_text, load_customer, lock_customer
+from vanbill.services.customers import load_customer, lock_customer
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import (
@@ -37,6 +37,7 @@ from vanbill.services.numbering import format_number, take_sequence
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.payments import apply_credit, refresh_invoices
 from vanbill.services.periods import add_months, month_label
+from vanbill.services.text import clean_text
 from vanbill.services.views import InvoiceDocument, InvoiceLineView, InvoiceView
 
 Which = Literal["all", "unpaid", "overdue"]

@@ -11,13 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vanbill.services import delivery
 from vanbill.services.billing import OPEN_STATUSES, allocate
 from vanbill.services.clock import Clock, local_today
-from vanbill.services.customers import clean_text, load_customer, lock_customer
+from vanbill.services.customers import load_customer, lock_customer
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import Invoice, Operator, Payment, PaymentAllocation, ReceiptCounter
 from vanbill.services.money import check_amount, format_money
 from vanbill.services.numbering import RECEIPT_PREFIX, format_number, take_sequence
 from vanbill.services.operators import to_view as operator_view
+from vanbill.services.text import clean_text
 from vanbill.services.views import PAYMENT_METHODS, AllocationView, PaymentView, ReceiptDocument
 
 

@@ -9,11 +9,11 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from vanbill.services.clock import Clock
-from vanbill.services.customers import clean_text
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import Child, Enrollment, Service, ServiceFee
 from vanbill.services.money import check_amount
+from vanbill.services.text import clean_text
 from vanbill.services.views import EnrollmentView, ServiceView
 
 

@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import delivery
 from vanbill.services.clock import Clock, zone
-from vanbill.services.customers import clean_text, lock_customer
+from vanbill.services.customers import lock_customer
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, NotFound
 from vanbill.services.models import Operator, PaymentSlip
 from vanbill.services.payments import family_credit, family_owed, load_payment, new_payment
+from vanbill.services.text import clean_text
 from vanbill.services.views import PaymentView
 
 

@@ -27,10 +27,10 @@ from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import allow, sender_of
 from vanbill.services import customers, routes
 from vanbill.services.clock import local_today
-from vanbill.services.customers import clean_text
 from vanbill.services.errors import InvalidInput, VanBillError
 from vanbill.services.periods import month_start
 from vanbill.services.roles import OPERATOR
+from vanbill.services.text import clean_text
 from vanbill.services.views import CHILD_CATEGORIES, ChildView, CustomerView, OperatorView
 
 NAME = "newcustomer"
