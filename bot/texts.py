@@ -787,24 +787,21 @@ def _child_line(child: ChildView, routes: Sequence[str]) -> str:
     return f"• <b>{esc(child.name)}</b> ({esc(', '.join(details))}) — {esc(taken)}"
 
 
-def family_saved(
-    family: CustomerView | None,
-    children: Sequence[tuple[ChildView, Sequence[str]]],
-    start: date,
-    problem: str = "",
-) -> str:
-    """Sum up the family /newcustomer saved (and what it could not save)."""
-    if family is None:
-        return f"⚠️ Nothing was saved: {esc(problem)}\nSend /newcustomer to try again."
+def family_saved(family: CustomerView, routes: Sequence[Sequence[str]], start: date) -> str:
+    """Sum up the family /newcustomer saved: each child with their routes (in that order)."""
     phone = f" ({esc(family.phone)})" if family.phone else ""
     lines = [f"✅ Saved the family of <b>{esc(family.name)}</b>{phone}."]
-    lines += [_child_line(child, routes) for child, routes in children] or ["No children."]
-    if any(routes for _, routes in children):
+    children = list(zip(family.children, routes, strict=True))
+    lines += [_child_line(child, taken) for child, taken in children] or ["No children."]
+    if any(routes):
         lines.append(f"Routes are billed from {month_label(start)}.")
-    if problem:
-        lines.append(f"\n⚠️ I stopped there, so the rest was not saved: {esc(problem)}")
     lines.append("\nNext: send the parent their invite link, so their bills reach them here.")
     return "\n".join(lines)
+
+
+def family_not_saved(problem: str) -> str:
+    """Say /newcustomer saved nothing at all, and why."""
+    return f"⚠️ Nothing was saved: {esc(problem)}\nSend /newcustomer to try again."
 
 
 def use_newinvoice(name: str) -> str:

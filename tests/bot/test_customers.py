@@ -149,24 +149,31 @@ async def test_a_restart_in_the_middle_of_newcustomer_resumes_at_the_same_step(
     assert (child.name, child.category, child.birth_year) == ("Aisyah", "secondary", 2012)
 
 
-async def test_a_route_switched_off_before_saving_is_reported_and_the_rest_kept(
-    harness: BotHarness,
-) -> None:
+async def test_a_refusal_of_the_last_child_leaves_no_family_behind(harness: BotHarness) -> None:
     biz = await _business(harness)
     await harness.say(OPERATOR, "/newcustomer")
     await harness.say(OPERATOR, "Siti")
-    await harness.say(OPERATOR, "-")
+    await harness.say(OPERATOR, "0123456789")
     await _child_up_to_routes(harness, "Aisyah", "Primary school")
+    await harness.say(OPERATOR, "2017")
+    await harness.say(OPERATOR, "-")
     await _tap(harness, biz.morning.name)
     await _tap(harness, "Done")
-    await routes.update_service(harness.db, biz.id, biz.morning.id, active=False)
+    await _tap(harness, "Yes")
+    await _child_up_to_routes(harness, "Danish", "Primary school")
+    await harness.say(OPERATOR, "2019")
+    await harness.say(OPERATOR, "-")
+    await _tap(harness, biz.afternoon.name)
+    await _tap(harness, "Done")
+    await routes.update_service(harness.db, biz.id, biz.afternoon.id, active=False)
     summary = await _tap(harness, "No, save")
-    assert (
-        "Saved the family of Siti" in summary and "Aisyah (Primary school) — no route" in summary
+    assert summary.strip() == (
+        "⚠️ Nothing was saved: Danish: The route 'SK Setapak → Taman Melati' is no longer "
+        "active.\nSend /newcustomer to try again."
     )
-    assert "the rest was not saved: Aisyah: The route" in summary and "no longer active" in summary
-    (family,) = await _families(harness, biz.id)
-    assert [c.name for c in family.children] == ["Aisyah"]
+    assert await _families(harness, biz.id) == []  # not Siti, not Aisyah, not her route
+    assert await customers.find_customers(harness.db, biz.id, "Aisyah") == []
+    assert "What you can do" in texts(await harness.say(OPERATOR, "Ahmad"))  # it is over
 
 
 async def test_without_routes_the_child_is_saved_without_one(harness: BotHarness) -> None:
