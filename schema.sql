@@ -377,3 +377,21 @@ CREATE TABLE reminder_log (
 CREATE INDEX ix_reminder_log_operator_id_invoice_id ON reminder_log (operator_id, invoice_id);
 
 INSERT INTO alembic_version (version_num) VALUES ('0001');
+
+-- Running upgrade 0001 -> 0002
+
+CREATE TABLE receipt_counters (
+    operator_id BIGINT NOT NULL,
+    year SMALLINT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (operator_id, year),
+    CONSTRAINT fk_receipt_counters_operator_id FOREIGN KEY(operator_id) REFERENCES operators (id) ON DELETE CASCADE
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+ALTER TABLE payments ADD COLUMN receipt_number VARCHAR(32);
+
+ALTER TABLE payments MODIFY receipt_number VARCHAR(32) NOT NULL;
+
+ALTER TABLE payments ADD CONSTRAINT uq_payments_operator_id_receipt_number UNIQUE (operator_id, receipt_number);
+
+UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';

@@ -31,11 +31,11 @@ from vanbill.services.db import Database
 from vanbill.services.demo import seed_demo
 from vanbill.services.documents import (
     DocumentRenderer,
+    format_balance,
     invoice_filename,
     receipt_filename,
     statement_filename,
 )
-from vanbill.services.money import format_money
 from vanbill.services.periods import month_key
 from vanbill.services.reports import summary_report
 from vanbill.services.schema import migrate
@@ -99,14 +99,10 @@ def _pad(text: str, width: int) -> str:
 async def _print_balances(db: Database, operator_id: int, currency: str) -> None:
     page = await customers.list_customers(db, operator_id, page_size=50)
     width = max(_width(f.name) for f in page.items)
-    print(f"\n{_pad('Family', width)}  {'Unpaid':>6}  {'Balance':>14}")
+    print(f"\n{_pad('Family', width)}  {'Unpaid':>6}  {'Balance':>20}")
     for family in page.items:
-        balance = family.balance_sen
-        if balance >= 0:
-            shown = format_money(balance, currency)
-        else:
-            shown = f"{format_money(-balance, currency)} CR"
-        print(f"{_pad(family.name, width)}  {family.unpaid_invoices:>6}  {shown:>14}")
+        shown = format_balance(family.balance_sen, currency)  # credit: "RM 50.00 in credit"
+        print(f"{_pad(family.name, width)}  {family.unpaid_invoices:>6}  {shown:>20}")
 
 
 async def generate(db: Database, clock: Clock, period: date, operator_id: int | None) -> int:

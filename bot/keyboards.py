@@ -94,33 +94,72 @@ def slip_for(message_id: int, families: Sequence[tuple[int, str]]) -> InlineKeyb
     )
 
 
+def _slip_button(
+    operator_id: int, slip_id: int, label: str, action: str, amount_sen: int = 0
+) -> InlineKeyboardButton:
+    data = parsing.slip_button_data(operator_id, slip_id, action, amount_sen)
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def _slip_other_or_dismiss(operator_id: int, slip_id: int) -> list[InlineKeyboardButton]:
+    return [
+        _slip_button(
+            operator_id, slip_id, texts.SLIP_OTHER_AMOUNT_BUTTON, parsing.SLIP_OTHER_AMOUNT
+        ),
+        _slip_button(operator_id, slip_id, texts.SLIP_DISMISS_BUTTON, parsing.SLIP_DISMISS),
+    ]
+
+
 def slip_decision(
     operator_id: int, slip_id: int, balance_sen: int, currency: str
 ) -> InlineKeyboardMarkup:
     """Return Record RM<balance> (when something is owed), Record other amount and Dismiss."""
-
-    def button(label: str, action: str, amount_sen: int = 0) -> InlineKeyboardButton:
-        data = parsing.slip_button_data(operator_id, slip_id, action, amount_sen)
-        return InlineKeyboardButton(label, callback_data=data)
-
     rows = []
     if balance_sen > 0:
-        rows.append(
-            [
-                button(
-                    texts.slip_record_button(balance_sen, currency),
-                    parsing.SLIP_RECORD,
-                    balance_sen,
-                )
-            ]
-        )
-    rows.append(
-        [
-            button(texts.SLIP_OTHER_AMOUNT_BUTTON, parsing.SLIP_OTHER_AMOUNT),
-            button(texts.SLIP_DISMISS_BUTTON, parsing.SLIP_DISMISS),
-        ]
-    )
+        label = texts.slip_record_button(balance_sen, currency)
+        rows.append([_slip_button(operator_id, slip_id, label, parsing.SLIP_RECORD, balance_sen)])
+    rows.append(_slip_other_or_dismiss(operator_id, slip_id))
     return InlineKeyboardMarkup(rows)
+
+
+# A slip's method buttons and its no-reason button (their callback data is read in
+# bot/handlers/slips.py): slpm:<operator>:<method>:<slip>-<amount sen>[-<slip's message>] and
+# slpd:<operator>:none:<slip>.
+SLIP_METHOD_PREFIX = "slpm"
+SLIP_NO_REASON_PREFIX = "slpd"
+SLIP_METHODS = {  # button action -> payment method, in the order offered
+    "bank": "bank_transfer",
+    "duitnow": "duitnow",
+    "cash": "cash",
+    "cheque": "cheque",
+    "other": "other",
+}
+
+
+def slip_methods(
+    operator_id: int, slip_id: int, amount_sen: int, slip_message_id: int | None = None
+) -> InlineKeyboardMarkup:
+    """Return one button per payment method for recording amount_sen from a slip, two a row.
+
+    On the slip's own message (no slip_message_id) Record other amount and Dismiss stay too.
+    """
+    argument = f"{slip_id}-{amount_sen}"
+    if slip_message_id is not None:
+        argument += f"-{slip_message_id}"
+    buttons = [
+        _owned(METHOD_LABELS[method], SLIP_METHOD_PREFIX, operator_id, action, argument)
+        for action, method in SLIP_METHODS.items()
+    ]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    if slip_message_id is None:
+        rows.append(_slip_other_or_dismiss(operator_id, slip_id))
+    return InlineKeyboardMarkup(rows)
+
+
+def slip_no_reason(operator_id: int, slip_id: int) -> InlineKeyboardMarkup:
+    """Return the button that dismisses a slip without giving the parent a reason."""
+    label, prefix = texts.SLIP_NO_REASON_BUTTON, SLIP_NO_REASON_PREFIX
+    return InlineKeyboardMarkup([[_owned(label, prefix, operator_id, "none", slip_id)]])
 
 
 # -- Families, routes, /newcustomer and /newservice ------------------------------------------

@@ -41,6 +41,15 @@ def number(
     return found
 
 
+def slip_and_amount(argument: str) -> tuple[int, int, int | None]:
+    """Read a slip method button: <slip>-<amount sen>[-<its message>] (keyboards.slip_methods)."""
+    parts = argument.split("-")
+    if len(parts) not in (2, 3):
+        raise InvalidInput(STALE_BUTTON)
+    message = number(parts[2]) if len(parts) == 3 else None
+    return number(parts[0]), number(parts[1]), message
+
+
 def start_token(args: Sequence[str] | None) -> str | None:
     """Return the deep-link payload of /start <token>, or None for a plain /start."""
     if not args:

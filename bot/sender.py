@@ -60,7 +60,8 @@ class SendStats:
 
 @dataclass(frozen=True)
 class Content:
-    """What one delivery sends: a document (bytes or an uploaded file id) and a caption."""
+    """What one delivery sends: a document (bytes or an uploaded file id) and a caption, or
+    (a notice) text alone."""
 
     caption: str
     pdf: bytes | None = None
@@ -68,6 +69,7 @@ class Content:
     file_id: str | None = None
     skip_reason: str | None = None
     operator_chat: int | None = None
+    text: str | None = None
 
 
 @dataclass
@@ -343,6 +345,8 @@ class OutboxSender:
                 pdf=await self.renderer.render_receipt(doc),
                 filename=receipt_filename(doc.payment),
             )
+        if job.kind == "notice":
+            return Content(caption="", text=texts.parent_notice(operator, job.meta))
         document = documents.get(job.invoice_id) if job.invoice_id else None
         if document is None:
             return Content(caption="", skip_reason="the invoice no longer exists")
@@ -484,6 +488,8 @@ class OutboxSender:
             self.stats.sent += 1
 
     async def _call_telegram(self, job: DeliveryJob, content: Content) -> Message:
+        if content.text is not None:
+            return await self.bot.send_message(chat_id=job.chat_id, text=content.text)
         document: str | InputFile
         if content.file_id:
             document = content.file_id

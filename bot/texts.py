@@ -13,9 +13,10 @@ from vanbill.services.money import format_money
 from vanbill.services.monthly import MonthPlan
 from vanbill.services.payments import describe_allocation
 from vanbill.services.periods import month_key, month_label
+from vanbill.services.reminders import ReminderOutlook
 from vanbill.services.roles import Family, Sender
 from vanbill.services.runs import RunView
-from vanbill.services.slips import SlipView
+from vanbill.services.slips import SLIP_DISMISSED, DismissedSlip, SlipView
 from vanbill.services.views import (
     ChildView,
     CustomerBalance,
@@ -329,8 +330,22 @@ def invoice_caption(document: InvoiceDocument) -> str:
         text += "\n\n" + how_to_pay(operator, invoice.number)
         text += "\n\nPaid already? Send a photo of the transfer slip here."
     else:
-        text += "\nNothing to pay: your credit covers it. Thank you!"
+        text += "\n" + _nothing_to_pay(invoice, money)
     return text
+
+
+def _nothing_to_pay(invoice: InvoiceView, money) -> str:  # type: ignore[no-untyped-def]
+    """Say why nothing is left to pay on an invoice: only credit the family held is credit."""
+    if invoice.total_sen == 0:
+        return "Nothing to pay on this invoice."
+    if invoice.credit_applied_sen >= invoice.total_sen:
+        return "Nothing to pay: your credit covers it. Thank you!"
+    if invoice.credit_applied_sen > 0:
+        return (
+            f"Paid in full ({money(invoice.credit_applied_sen)} of it from your credit). "
+            "Thank you!"
+        )
+    return "Paid in full. Thank you!"
 
 
 def reminder_caption(document: InvoiceDocument, stage: int) -> str:
@@ -359,7 +374,7 @@ def receipt_caption(document: ReceiptDocument) -> str:
     text = (
         f"✅ <b>{esc(operator.display_name)}</b>: thank you!\n"
         f"We received <b>{money(payment.amount_sen)}</b> ({esc(payment.method_label)}) on "
-        f"{_day(payment.paid_on)}."
+        f"{_day(payment.paid_on)}: receipt {esc(payment.receipt_number)}."
     )
     if payment.allocations:
         settled = ", ".join(esc(a.invoice_number) for a in payment.allocations)
@@ -541,7 +556,7 @@ def slip_for_operator(operator: OperatorView, family_name: str, slip: SlipView) 
     if slip.balance_sen > 0:
         lines.append(f"Owed when it came: <b>{money(slip.balance_sen)}</b>")
     elif slip.balance_sen < 0:
-        lines.append(f"Nothing owed (credit {money(-slip.balance_sen)}).")
+        lines.append(f"Nothing owed ({in_credit(-slip.balance_sen, operator.currency)}).")
     else:
         lines.append("Nothing owed.")
     if slip.caption:
@@ -565,22 +580,57 @@ def slip_recorded(operator: OperatorView, payment: PaymentView) -> str:
         f"✅ Recorded <b>{money(payment.amount_sen)}</b> from <b>{esc(payment.customer_name)}</b> "
         f"({esc(payment.method_label)}).\n"
         f"It went to: {esc(describe_allocation(payment, operator.currency))}.\n"
-        "The receipt is on its way to the parent."
+        f"Receipt {esc(payment.receipt_number)} is on its way to the parent."
     )
 
 
-def slip_dismissed(caption_html: str) -> str:
-    """Mark the operator's slip message as dismissed (keeping what it said)."""
+def slip_ask_method(amount_sen: int, currency: str) -> str:
+    """Ask how the money a slip shows was paid (plain text: it is also a button's toast)."""
+    return f"How did they pay {format_money(amount_sen, currency)}? Tap one."
+
+
+SLIP_ASK_REASON = (
+    "Dismiss this slip? The parent is told in one line. Send the reason in a few words "
+    "(e.g. <i>the amount does not match</i>), or tap the button for none.\n"
+    "(/cancel keeps the slip.)"
+)
+SLIP_NO_REASON_BUTTON = "🗑 Dismiss without a reason"
+
+
+def slip_dismissed(caption_html: str, dismissed: DismissedSlip) -> str:
+    """Mark the operator's slip message as dismissed (keeping what it said), and say what the
+    parent is told."""
     done = "🗑 Dismissed: nothing was recorded."
+    name = esc(dismissed.customer_name)
+    if not dismissed.parent_linked:
+        done += f" {name} is told when they link their Telegram."
+    elif dismissed.reason:
+        done += f" {name} is told, with your reason: <i>{esc(dismissed.reason)}</i>."
+    else:
+        done += f" {name} is told."
     return f"{caption_html}\n\n{done}" if caption_html else done
 
 
-def slip_amount_timed_out(after: timedelta) -> str:
-    """Say the bot stopped waiting for a slip's amount."""
+def slip_timed_out(after: timedelta) -> str:
+    """Say the bot stopped waiting for an answer about a slip (its amount or reason)."""
     return (
-        f"I stopped waiting for the slip's amount after {duration(after)}; nothing was recorded. "
-        "Tap the slip's button again when you are ready."
+        f"I stopped waiting for your answer about the slip after {duration(after)}; nothing "
+        "was recorded or dismissed. Tap the slip's button again when you are ready."
     )
+
+
+def parent_notice(operator: OperatorView, meta: Mapping[str, object]) -> str:
+    """Word a notice queued for a parent (delivery kind 'notice', meta as the service put it)."""
+    if meta.get("notice") == SLIP_DISMISSED:
+        sent_on = meta.get("sent_on")
+        when = f" you sent on {_day(date.fromisoformat(str(sent_on)))}" if sent_on else ""
+        reason = str(meta.get("reason") or "")
+        why = f": {esc(reason)}" if reason else ""
+        return (
+            f"🧾 <b>{esc(operator.display_name)}</b> could not record the transfer slip{when}"
+            f"{why}. Please get in touch with them if anything is unclear."
+        )
+    raise ValueError(f"unknown notice {meta.get('notice')!r}")
 
 
 # -- Families and routes: /newservice, /services, /newcustomer, /customers, /customer, ---------
@@ -747,24 +797,21 @@ def _child_line(child: ChildView, routes: Sequence[str]) -> str:
     return f"• <b>{esc(child.name)}</b> ({esc(', '.join(details))}) — {esc(taken)}"
 
 
-def family_saved(
-    family: CustomerView | None,
-    children: Sequence[tuple[ChildView, Sequence[str]]],
-    start: date,
-    problem: str = "",
-) -> str:
-    """Sum up the family /newcustomer saved (and what it could not save)."""
-    if family is None:
-        return f"⚠️ Nothing was saved: {esc(problem)}\nSend /newcustomer to try again."
+def family_saved(family: CustomerView, routes: Sequence[Sequence[str]], start: date) -> str:
+    """Sum up the family /newcustomer saved: each child with their routes (in that order)."""
     phone = f" ({esc(family.phone)})" if family.phone else ""
     lines = [f"✅ Saved the family of <b>{esc(family.name)}</b>{phone}."]
-    lines += [_child_line(child, routes) for child, routes in children] or ["No children."]
-    if any(routes for _, routes in children):
+    children = list(zip(family.children, routes, strict=True))
+    lines += [_child_line(child, taken) for child, taken in children] or ["No children."]
+    if any(routes):
         lines.append(f"Routes are billed from {month_label(start)}.")
-    if problem:
-        lines.append(f"\n⚠️ I stopped there, so the rest was not saved: {esc(problem)}")
     lines.append("\nNext: send the parent their invite link, so their bills reach them here.")
     return "\n".join(lines)
+
+
+def family_not_saved(problem: str) -> str:
+    """Say /newcustomer saved nothing at all, and why."""
+    return f"⚠️ Nothing was saved: {esc(problem)}\nSend /newcustomer to try again."
 
 
 def use_newinvoice(name: str) -> str:
@@ -777,11 +824,16 @@ def use_paid(name: str) -> str:
     return f"Send /paid and pick <b>{esc(name)}</b>."
 
 
+def in_credit(credit_sen: int, currency: str = "MYR") -> str:
+    """Say a family's credit the one way every list, card and statement says it."""
+    return f"{_sen(credit_sen, currency)} in credit"
+
+
 def _balance_words(balance_sen: int, currency: str) -> str:
     if balance_sen > 0:
         return f"owes {_sen(balance_sen, currency)}"
     if balance_sen < 0:
-        return f"credit {_sen(-balance_sen, currency)}"
+        return in_credit(-balance_sen, currency)
     return "paid up"
 
 
@@ -824,8 +876,8 @@ def family_card(
         count = len(balance.unpaid)
         money.append(f"({count} unpaid invoice{'s' if count != 1 else ''})")
     if balance.owed_sen and balance.credit_sen:
-        owed, credit = _sen(balance.owed_sen, currency), _sen(balance.credit_sen, currency)
-        money.append(f"— owed {owed}, credit {credit}")
+        owed, credit = _sen(balance.owed_sen, currency), in_credit(balance.credit_sen, currency)
+        money.append(f"— owed {owed}, {credit}")
     lines.append(" ".join(money))
     return "\n".join(lines)
 
@@ -849,7 +901,7 @@ def statement_caption(statement: StatementView) -> str:
     """Caption a statement PDF sent to the operator."""
     return (
         f"Statement of <b>{esc(statement.customer.name)}</b>, {_day(statement.start)} to "
-        f"{_day(statement.end)}. Balance: {_sen(statement.closing_balance_sen)}."
+        f"{_day(statement.end)}. Balance: {_balance_words(statement.closing_balance_sen, 'MYR')}."
     )
 
 
@@ -947,7 +999,6 @@ NEWINVOICE_CANCELLED = "Cancelled. No invoice was made."
 PAID_CANCELLED = "Cancelled. No payment was recorded."
 ASK_PAYMENT_METHOD = "How did they pay? Tap one:"
 ASK_PAYMENT_DATE = "When was it paid? Tap <b>Today</b>, or send the date as YYYY-MM-DD."
-NO_REMINDERS_DUE = "No reminders are due today: every family is paid up or was reminded already."
 REMIND_CANCELLED = "Cancelled. No reminders were sent."
 INVOICES_USAGE = (
     "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a month "
@@ -1161,7 +1212,7 @@ def family_account(
     if balance.balance_sen > 0:
         rows = [f"💰 <b>{name}</b> owes <b>{money(balance.balance_sen)}</b>."]
     elif balance.balance_sen < 0:
-        rows = [f"💰 <b>{name}</b> owes nothing and has {money(-balance.balance_sen)} credit."]
+        rows = [f"💰 <b>{name}</b> owes nothing: {in_credit(-balance.balance_sen, currency)}."]
     else:
         rows = [f"💰 <b>{name}</b> owes nothing."]
     if balance.unpaid:
@@ -1213,15 +1264,16 @@ def payment_recorded(
     if balance.balance_sen > 0:
         rows.append(f"{name} still owes <b>{money(balance.balance_sen)}</b>.")
     elif balance.balance_sen < 0:
-        rows.append(f"{name} is paid up, with <b>{money(-balance.balance_sen)}</b> credit.")
+        rows.append(f"{name} is paid up, with <b>{in_credit(-balance.balance_sen, currency)}</b>.")
     else:
         rows.append(f"{name} is all paid up.")
+    receipt = esc(payment.receipt_number)
     if linked:
-        rows.append("🧾 The receipt is on its way to the parent.")
+        rows.append(f"🧾 Receipt {receipt} is on its way to the parent.")
     else:
         rows.append(
-            "🧾 The parent has not linked their Telegram yet: the receipt goes to them when "
-            "they do."
+            f"🧾 The parent has not linked their Telegram yet: receipt {receipt} goes to them "
+            "when they do."
         )
     return "\n".join(rows)
 
@@ -1240,16 +1292,47 @@ def summary_caption(report: SummaryReport) -> str:
     if not report.months:
         return f"📊 <b>{esc(report.business_name)}</b>: nothing invoiced yet."
     month = report.months[-1]
-    return "\n".join(
-        [
-            f"📊 <b>{esc(report.business_name)}</b> · {month_label(month.month)}",
-            f"Invoiced: {money(month.invoiced_sen)}",
-            f"Collected: {money(month.collected_sen)}",
-            f"Outstanding: {money(month.outstanding_sen)}",
-            f"Overdue families: {report.overdue_families}",
-            f"Collection rate: {_rate(month.collection_rate_bp)}",
-        ]
-    )
+    lines = [
+        f"📊 <b>{esc(report.business_name)}</b> · {month_label(month.month)}",
+        f"Invoiced: {money(month.invoiced_sen)}",
+        f"Collected: {money(month.collected_sen)}",
+        f"Outstanding: {money(month.outstanding_sen)}",
+        f"Overdue families: {report.overdue_families}",
+        f"Collection rate: {_rate(month.collection_rate_bp)}",
+    ]
+    if report.credit_sen:  # paid over: not collection until it pays an invoice
+        families = _plural(report.families_in_credit, "family", "families")
+        lines.append(f"Held for {families}: {in_credit(report.credit_sen, report.currency)}")
+    return "\n".join(lines)
+
+
+def no_reminders_due(outlook: ReminderOutlook) -> str:
+    """Say no reminder is due today, and why: who owes, and when the next one goes out."""
+    if outlook.owing_families == 0:
+        return "No reminders are due today: every family is paid up."
+    owe = _plural(outlook.owing_families, "family owes", "families owe")
+    lines = [f"No reminders are due today, but {owe} money."]
+    if outlook.held:
+        wait = "waits" if outlook.held == 1 else "wait"
+        until = f"08:00 on {_day(outlook.held_until)}" if outlook.held_until else "08:00"
+        lines.append(
+            f"🌙 {_plural(outlook.held, 'reminder')} queued already {wait} for quiet time "
+            f"(21:00 to 08:00) to end: {'it goes' if outlook.held == 1 else 'they go'} out at "
+            f"{until}."
+        )
+    if not outlook.reminders_enabled:
+        lines.append("Reminders are switched off: switch them on in /business.")
+    elif outlook.next_on is not None:
+        lines.append(
+            f"The next reminder goes out on {_day(outlook.next_on)} at "
+            f"{outlook.reminder_hour:02d}:00."
+        )
+    elif not outlook.held and outlook.paused_families < outlook.owing_families:
+        lines.append("Every reminder has gone out for what they owe already.")
+    if outlook.paused_families:
+        paused = _plural(outlook.paused_families, "family", "families")
+        lines.append(f"Reminders are paused for {paused}.")
+    return "\n".join(lines)
 
 
 def reminders_to_send(invoices: int, families: int, unlinked: int) -> str:

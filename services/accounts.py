@@ -116,13 +116,15 @@ async def statement(
             )
         ).scalars():
             label = METHOD_LABELS.get(pay.method, pay.method)
+            if pay.reference:
+                label += f" ({pay.reference})"
             events.append(
                 (
                     pay.paid_on,
                     1,
                     pay.id,
                     "payment",
-                    pay.reference or f"PAY-{pay.id}",
+                    pay.receipt_number,
                     f"Payment — {label}",
                     0,
                     pay.amount_sen,

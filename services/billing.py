@@ -193,3 +193,18 @@ def reminder_stage(
     if stage in sent or any(s >= stage for s in sent):
         return None
     return stage
+
+
+def next_reminder_day(
+    offsets: Sequence[int], due_date: date, today: date, already_sent: Iterable[int]
+) -> date | None:
+    """Return the first day after today that reminder_stage chooses a stage, or None.
+
+    The first stage later than every one sent goes out on its day, or tomorrow when that day
+    has come already (a stage missed is sent late, once).
+    """
+    sent = list(already_sent)
+    later = [o for o in offsets if not sent or o > max(sent)]
+    if not later:
+        return None
+    return max(today + timedelta(days=1), due_date + timedelta(days=min(later)))

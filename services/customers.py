@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
-import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vanbill.services import routes
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, local_today
 from vanbill.services.db import Database
-from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.errors import Conflict, InvalidInput, NotFound, VanBillError
 from vanbill.services.models import (
     Child,
     Customer,
@@ -22,45 +24,12 @@ from vanbill.services.models import (
     Payment,
     PaymentAllocation,
 )
+from vanbill.services.periods import month_start
 from vanbill.services.phones import normalise_phone
+from vanbill.services.text import clean_text
 from vanbill.services.views import CHILD_CATEGORIES, ChildView, CustomerBalance, CustomerView, Page
 
 MAX_PAGE_SIZE = 50
-
-
-# Letters that show nothing (Hangul fillers, the blank Braille pattern); control characters (Cc)
-# and format characters (Cf: zero-width spaces and joiners, the word joiner, the byte-order mark,
-# the bidirectional marks, embeddings, overrides and isolates) are removed as well.
-BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-
-
-def visible(text: str | None) -> str:
-    """Return text in NFC with every invisible character removed (spaces and line breaks kept)."""
-    return "".join(
-        ch
-        for ch in unicodedata.normalize("NFC", text or "")
-        if ch.isspace()
-        or (unicodedata.category(ch) not in ("Cc", "Cf") and ch not in BLANK_LETTERS)
-    )
-
-
-def refuse_invisible(text: str | None, cleaned: str, what: str) -> None:
-    """Refuse text that had something in it but nothing visible (e.g. only zero-width spaces)."""
-    if (text or "").strip() and not cleaned:
-        raise InvalidInput(
-            f"The {what} has only invisible characters; type it in letters, please."
-        )
-
-
-def clean_text(text: str | None, what: str, *, limit: int, required: bool = True) -> str:
-    """Return text trimmed, spaces folded, invisible characters gone; refuse empty or too long."""
-    cleaned = re.sub(r"\s+", " ", visible(text)).strip()
-    refuse_invisible(text, cleaned, what)
-    if required and not cleaned:
-        raise InvalidInput(f"The {what} cannot be empty.")
-    if len(cleaned) > limit:
-        raise InvalidInput(f"The {what} is too long ({limit} characters at most).")
-    return cleaned
 
 
 def _child_view(row: Child) -> ChildView:
@@ -143,6 +112,40 @@ def _check_birth_year(birth_year: int | None, today: date) -> int | None:
     return birth_year
 
 
+def _customer_row(
+    operator_id: int, clock: Clock, name: str, phone: str | None, notes: str
+) -> Customer:
+    return Customer(
+        operator_id=operator_id,
+        name=clean_text(name, "parent's name", limit=200),
+        phone=normalise_phone(phone) if phone else None,
+        notes=clean_text(notes, "note", limit=1000, required=False),
+        created_at=clock.now(),
+    )
+
+
+def _child_row(
+    operator_id: int,
+    customer_id: int,
+    clock: Clock,
+    today: date,
+    *,
+    name: str,
+    category: str,
+    birth_year: int | None,
+    school: str,
+) -> Child:
+    return Child(
+        operator_id=operator_id,
+        customer_id=customer_id,
+        name=clean_text(name, "child's name", limit=200),
+        category=_check_category(category),
+        birth_year=_check_birth_year(birth_year, today),
+        school=clean_text(school, "school", limit=200, required=False),
+        created_at=clock.now(),
+    )
+
+
 async def add_customer(
     db: Database,
     operator_id: int,
@@ -153,17 +156,86 @@ async def add_customer(
     notes: str = "",
 ) -> CustomerView:
     """Add a family (the parent who pays); return it."""
-    row = Customer(
-        operator_id=operator_id,
-        name=clean_text(name, "parent's name", limit=200),
-        phone=normalise_phone(phone) if phone else None,
-        notes=clean_text(notes, "note", limit=1000, required=False),
-        created_at=clock.now(),
-    )
+    row = _customer_row(operator_id, clock, name, phone, notes)
     async with db.sessions.begin() as session:
         session.add(row)
         await session.flush()
         return _customer_view(row, [])
+
+
+@dataclass(frozen=True)
+class NewChild:
+    """A child to add with a new family, and the routes they take from the first month."""
+
+    name: str
+    category: str = "primary"
+    birth_year: int | None = None
+    school: str = ""
+    route_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class FamilyAdded:
+    """What add_family wrote: the family with its children, each child's routes, from when."""
+
+    customer: CustomerView
+    start_month: date
+    routes: tuple[tuple[str, ...], ...]  # route names, a tuple per child in customer.children
+
+
+async def add_family(
+    db: Database,
+    operator_id: int,
+    clock: Clock,
+    *,
+    name: str,
+    phone: str | None = None,
+    notes: str = "",
+    children: Sequence[NewChild] = (),
+) -> FamilyAdded:
+    """Add a family, its children and their routes from this month, in one transaction.
+
+    A refusal anywhere (a child's details, a route switched off meanwhile) leaves nothing
+    written; its message names the child.
+    """
+    customer = _customer_row(operator_id, clock, name, phone, notes)
+    async with db.sessions.begin() as session:
+        today = await _local_today(session, operator_id, clock)
+        start = month_start(today)
+        session.add(customer)
+        await session.flush()
+        added: list[Child] = []
+        taken: list[tuple[str, ...]] = []
+        for wanted in children:
+            try:
+                child = _child_row(
+                    operator_id,
+                    customer.id,
+                    clock,
+                    today,
+                    name=wanted.name,
+                    category=wanted.category,
+                    birth_year=wanted.birth_year,
+                    school=wanted.school,
+                )
+                session.add(child)
+                await session.flush()
+                names = []
+                for route_id in dict.fromkeys(wanted.route_ids):
+                    enrolment = await routes.add_enrollment(
+                        session,
+                        operator_id,
+                        clock,
+                        child_id=child.id,
+                        service_id=route_id,
+                        start_month=start,
+                    )
+                    names.append(enrolment.service_name)
+            except VanBillError as error:
+                raise type(error)(f"{(wanted.name or '').strip()}: {error.message}") from error
+            added.append(child)
+            taken.append(tuple(names))
+        return FamilyAdded(_customer_view(customer, added), start, tuple(taken))
 
 
 async def update_customer(
@@ -373,18 +445,17 @@ async def add_child(
     school: str = "",
 ) -> ChildView:
     """Add a child to a family; return it."""
-    row = Child(
-        operator_id=operator_id,
-        customer_id=customer_id,
-        name=clean_text(name, "child's name", limit=200),
-        category=_check_category(category),
-        school=clean_text(school, "school", limit=200, required=False),
-        created_at=clock.now(),
-    )
     async with db.sessions.begin() as session:
         await lock_customer(session, operator_id, customer_id)
-        row.birth_year = _check_birth_year(
-            birth_year, await _local_today(session, operator_id, clock)
+        row = _child_row(
+            operator_id,
+            customer_id,
+            clock,
+            await _local_today(session, operator_id, clock),
+            name=name,
+            category=category,
+            birth_year=birth_year,
+            school=school,
         )
         session.add(row)
         await session.flush()

@@ -158,6 +158,34 @@ async def enqueue_invoices(
     )
 
 
+async def _enqueue_one(
+    session: AsyncSession,
+    dialect: str,
+    operator_id: int,
+    customer_id: int,
+    kind: str,
+    dedupe_key: str,
+    now: datetime,
+    **fields: object,
+) -> None:
+    linked = await linked_customers(session, operator_id, [customer_id])
+    await insert_rows(
+        session,
+        dialect,
+        [
+            delivery_row(
+                operator_id,
+                customer_id,
+                kind,
+                dedupe_key,
+                now,
+                linked=customer_id in linked,
+                **fields,  # type: ignore[arg-type]
+            )
+        ],
+    )
+
+
 async def enqueue_receipt(
     session: AsyncSession,
     dialect: str,
@@ -167,21 +195,34 @@ async def enqueue_receipt(
     now: datetime,
 ) -> None:
     """Queue a payment's receipt for its family."""
-    linked = await linked_customers(session, operator_id, [customer_id])
-    await insert_rows(
+    await _enqueue_one(
         session,
         dialect,
-        [
-            delivery_row(
-                operator_id,
-                customer_id,
-                "receipt",
-                f"receipt:{payment_id}",
-                now,
-                linked=customer_id in linked,
-                payment_id=payment_id,
-            )
-        ],
+        operator_id,
+        customer_id,
+        "receipt",
+        f"receipt:{payment_id}",
+        now,
+        payment_id=payment_id,
+    )
+
+
+async def enqueue_notice(
+    session: AsyncSession,
+    dialect: str,
+    operator_id: int,
+    customer_id: int,
+    dedupe_key: str,
+    meta: dict[str, object],
+    now: datetime,
+) -> None:
+    """Queue a one-line text message for a family (kind 'notice'), once per dedupe_key.
+
+    meta names the notice and its values ({"notice": "slip_dismissed", ...}); the sender words
+    it with bot.texts.parent_notice(operator, meta) and sends it as a text message.
+    """
+    await _enqueue_one(
+        session, dialect, operator_id, customer_id, "notice", dedupe_key, now, meta=meta
     )
 
 

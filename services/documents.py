@@ -321,14 +321,16 @@ def format_date(day: date) -> str:
     return f"{day.day} {MONTH_NAMES[day.month - 1][:3]} {day.year}"
 
 
+def format_balance(sen: int, currency: str = "MYR") -> str:
+    """Format a balance: what is owed as RM 20.50, credit as RM 20.50 in credit (never -RM)."""
+    if sen < 0:
+        return f"{format_money(-sen, currency)} in credit"
+    return format_money(sen, currency)
+
+
 def entry_kind_label(kind: str) -> str:
     """Return a statement entry's kind as people say it."""
     return ENTRY_KINDS.get(kind, kind.replace("_", " ").capitalize())
-
-
-def receipt_number(payment: PaymentView) -> str:
-    """Return the number printed on a payment's receipt: RCPT-000042."""
-    return f"RCPT-{payment.id:06d}"
 
 
 def _safe_filename(stem: str, fallback: str) -> str:
@@ -342,8 +344,8 @@ def invoice_filename(invoice: InvoiceView) -> str:
 
 
 def receipt_filename(payment: PaymentView) -> str:
-    """Return the file name a receipt PDF is sent under: RCPT-000042.pdf."""
-    return _safe_filename(receipt_number(payment), f"receipt-{payment.id}")
+    """Return the file name a receipt PDF is sent under: RCPT-2026-0042.pdf."""
+    return _safe_filename(payment.receipt_number, f"receipt-{payment.id}")
 
 
 def statement_filename(statement: StatementView) -> str:
@@ -473,7 +475,7 @@ class DocumentRenderer:
             doc=doc,
             payment=doc.payment,
             customer=doc.customer,
-            receipt_no=receipt_number(doc.payment),
+            receipt_no=doc.payment.receipt_number,
             stamp="VOID" if doc.payment.voided else None,
         )
 
@@ -585,6 +587,7 @@ class DocumentRenderer:
             "today": today,
             "logo_uri": logo_data_uri(operator.logo) if operator.logo else None,
             "money": functools.partial(format_money, currency=operator.currency or "MYR"),
+            "balance": functools.partial(format_balance, currency=operator.currency or "MYR"),
             "day": format_date,
             "month": month_label,
         }

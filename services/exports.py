@@ -23,8 +23,11 @@ def _ringgit(sen: int) -> str:
 
 
 def _defuse(value: object) -> object:
-    """Quote text a spreadsheet would run as a formula (=, +, -, @), but not a phone number."""
-    if isinstance(value, str) and value[:1] in "=+-@" and not _NUMBER.match(value):
+    """Quote text a spreadsheet would run as a formula (=, +, -, @), but not a phone number.
+
+    An empty cell stays empty (`"" in "=+-@"` is true, so the first character is tested alone).
+    """
+    if isinstance(value, str) and value and value[0] in "=+-@" and not _NUMBER.match(value):
         return "'" + value
     return value
 
@@ -147,7 +150,7 @@ async def export_payments(db: Database, operator_id: int) -> bytes:
         )
         out = [
             [
-                p.id,
+                p.receipt_number,
                 name,
                 p.paid_on.isoformat(),
                 _ringgit(p.amount_sen),
@@ -157,4 +160,4 @@ async def export_payments(db: Database, operator_id: int) -> bytes:
             ]
             for p, name in rows
         ]
-    return _csv(["payment_id", "parent", "paid_on", "amount", "method", "reference", "void"], out)
+    return _csv(["receipt", "parent", "paid_on", "amount", "method", "reference", "void"], out)

@@ -19,8 +19,8 @@ from vanbill.services.billing import (
     is_overdue,
 )
 from vanbill.services.clock import Clock, local_today
-from vanbill.services.customers import clean_text, load_customer, lock_customer
-from vanbill.services.db import Database, insert_ignoring_duplicates
+from vanbill.services.customers import load_customer, lock_customer
+from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import (
     Child,
@@ -33,43 +33,22 @@ from vanbill.services.models import (
     Service,
 )
 from vanbill.services.money import check_amount
+from vanbill.services.numbering import format_number, take_sequence
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.payments import apply_credit, refresh_invoices
 from vanbill.services.periods import add_months, month_label
+from vanbill.services.text import clean_text
 from vanbill.services.views import InvoiceDocument, InvoiceLineView, InvoiceView
 
 Which = Literal["all", "unpaid", "overdue"]
 
 
-def format_number(prefix: str, year: int, seq: int) -> str:
-    """Return an invoice number such as INV-2026-0001."""
-    return f"{prefix}-{year}-{seq:04d}"
-
-
 async def take_numbers(
     session: AsyncSession, dialect: str, operator: Operator, year: int, count: int
 ) -> list[str]:
-    """Reserve count consecutive invoice numbers for the year, holding the counter's row lock.
-
-    The counter row is locked until the transaction ends, so numbers are gap-free (a rollback
-    returns them) and two transactions never take the same one.
-    """
-    await session.execute(
-        insert_ignoring_duplicates(dialect, InvoiceCounter.__table__).values(
-            operator_id=operator.id, year=year, last_seq=0
-        )
-    )
-    last = (
-        await session.execute(
-            select(InvoiceCounter.last_seq)
-            .where(InvoiceCounter.operator_id == operator.id, InvoiceCounter.year == year)
-            .with_for_update()
-        )
-    ).scalar_one()
-    await session.execute(
-        InvoiceCounter.__table__.update()
-        .where(InvoiceCounter.operator_id == operator.id, InvoiceCounter.year == year)
-        .values(last_seq=last + count)
+    """Reserve count consecutive invoice numbers for the year, holding the counter's row lock."""
+    last = await take_sequence(
+        session, dialect, InvoiceCounter.__table__, operator.id, year, count
     )
     return [format_number(operator.invoice_prefix, year, last + i) for i in range(1, count + 1)]
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Column,
     Date,
     DateTime,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -312,18 +314,30 @@ class HolidayMonth(Base):
     note: Mapped[str] = mapped_column(String(200), nullable=False, server_default=_default("''"))
 
 
-class InvoiceCounter(Base):
-    __tablename__ = "invoice_counters"
-    __table_args__ = (TABLE_OPTIONS,)
-
-    operator_id: Mapped[int] = mapped_column(
-        BigInteger,
-        ForeignKey("operators.id", ondelete="CASCADE", name="fk_invoice_counters_operator_id"),
-        primary_key=True,
-        autoincrement=False,
+def _year_counter(name: str) -> Table:
+    """Return a counter table: the last number an operator took in a year (numbering.py)."""
+    return Table(
+        name,
+        Base.metadata,
+        Column(
+            "operator_id",
+            BigInteger,
+            ForeignKey("operators.id", ondelete="CASCADE", name=f"fk_{name}_operator_id"),
+            primary_key=True,
+            autoincrement=False,
+        ),
+        Column("year", SmallInteger, primary_key=True, autoincrement=False),
+        Column("last_seq", Integer, nullable=False, server_default=_default("0")),
+        **TABLE_OPTIONS,
     )
-    year: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
-    last_seq: Mapped[int] = mapped_column(Integer, nullable=False, server_default=_default("0"))
+
+
+class InvoiceCounter(Base):
+    __table__ = _year_counter("invoice_counters")
+
+
+class ReceiptCounter(Base):
+    __table__ = _year_counter("receipt_counters")
 
 
 class Invoice(Base):
@@ -427,6 +441,9 @@ class Payment(Base):
     __tablename__ = "payments"
     __table_args__ = (
         UniqueConstraint("operator_id", "id", name="uq_payments_operator_id_id"),
+        UniqueConstraint(
+            "operator_id", "receipt_number", name="uq_payments_operator_id_receipt_number"
+        ),
         Index("ix_payments_operator_id_paid_on", "operator_id", "paid_on"),
         Index("ix_payments_operator_id_customer_id", "operator_id", "customer_id"),
         CheckConstraint("amount_sen > 0", name="ck_payments_amount_sen"),
@@ -456,6 +473,8 @@ class Payment(Base):
     voided: Mapped[bool] = mapped_column(Boolean, nullable=False, server_default=_default("0"))
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # RCPT-2026-0003: gap-free per operator and year of paid_on (receipt_counters); kept on void.
+    receipt_number: Mapped[str] = mapped_column(String(32), nullable=False)
 
 
 class PaymentAllocation(Base):

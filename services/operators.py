@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, zone
-from vanbill.services.customers import refuse_invisible, visible
 from vanbill.services.db import Database, insert_ignoring_duplicates
 from vanbill.services.errors import InvalidInput, NotFound
 from vanbill.services.models import HolidayMonth, Operator
+from vanbill.services.text import refuse_invisible, visible
 from vanbill.services.views import OperatorView
 
 DEFAULT_REMINDER_OFFSETS = (-3, 0, 3, 7, 14)

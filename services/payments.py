@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vanbill.services import delivery
 from vanbill.services.billing import OPEN_STATUSES, allocate
 from vanbill.services.clock import Clock, local_today
-from vanbill.services.customers import clean_text, load_customer, lock_customer
+from vanbill.services.customers import load_customer, lock_customer
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
-from vanbill.services.models import Invoice, Operator, Payment, PaymentAllocation
+from vanbill.services.models import Invoice, Operator, Payment, PaymentAllocation, ReceiptCounter
 from vanbill.services.money import check_amount, format_money
+from vanbill.services.numbering import RECEIPT_PREFIX, format_number, take_sequence
 from vanbill.services.operators import to_view as operator_view
+from vanbill.services.text import clean_text
 from vanbill.services.views import PAYMENT_METHODS, AllocationView, PaymentView, ReceiptDocument
 
 
@@ -191,6 +193,7 @@ async def load_payment(session: AsyncSession, operator_id: int, payment_id: int)
     )
     return PaymentView(
         id=row.id,
+        receipt_number=row.receipt_number,
         customer_id=row.customer_id,
         customer_name=customer.name,
         amount_sen=row.amount_sen,
@@ -217,6 +220,7 @@ async def _operator_timezone(session: AsyncSession, operator_id: int) -> str:
 
 async def new_payment(
     session: AsyncSession,
+    dialect: str,
     operator_id: int,
     customer_id: int,
     clock: Clock,
@@ -231,7 +235,8 @@ async def new_payment(
 ) -> int:
     """Check and write a payment and settle invoices with it; the caller holds the family lock.
 
-    A chosen invoice is settled first, then the oldest unpaid ones; the rest is credit.
+    A chosen invoice is settled first, then the oldest unpaid ones; the rest is credit. The
+    payment takes the next receipt number of its year (RCPT-2026-0003) in this transaction.
     """
     check_amount(amount_sen, what="The payment")
     if method not in PAYMENT_METHODS:
@@ -258,6 +263,9 @@ async def new_payment(
             raise NotFound("I could not find that invoice for this family.")
         if status not in OPEN_STATUSES:
             raise Conflict(f"That invoice is {status} already; nothing is owed on it.")
+    last = await take_sequence(
+        session, dialect, ReceiptCounter.__table__, operator_id, paid_on.year, 1
+    )
     payment = Payment(
         operator_id=operator_id,
         customer_id=customer_id,
@@ -268,6 +276,7 @@ async def new_payment(
         recorded_by=recorded_by,
         note=note,
         created_at=clock.now(),
+        receipt_number=format_number(RECEIPT_PREFIX, paid_on.year, last + 1),
     )
     session.add(payment)
     await session.flush()
@@ -306,6 +315,7 @@ async def record_payment(
         await lock_customer(session, operator_id, customer_id)
         payment_id = await new_payment(
             session,
+            db.dialect,
             operator_id,
             customer_id,
             clock,

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import delivery
-from vanbill.services.billing import OPEN_STATUSES, reminder_stage
-from vanbill.services.clock import Clock, local_today
+from vanbill.services.billing import OPEN_STATUSES, next_reminder_day, reminder_stage
+from vanbill.services.clock import Clock, local_today, zone
 from vanbill.services.db import Database
 from vanbill.services.invoices import load_invoices, load_operator
-from vanbill.services.models import Customer, Invoice, Operator, ReminderLog
+from vanbill.services.models import Customer, Delivery, Invoice, Operator, ReminderLog
 from vanbill.services.operators import parse_reminder_offsets
 from vanbill.services.views import InvoiceView
 
@@ -96,6 +96,96 @@ async def reminders_due(db: Database, operator_id: int, clock: Clock) -> list[Re
     """Return the reminders due today, writing nothing."""
     async with db.sessions() as session:
         return await _select(session, operator_id, clock)
+
+
+@dataclass(frozen=True)
+class ReminderOutlook:
+    """Today's reminders; when there are none, who owes and when the next reminder goes out."""
+
+    due: tuple[ReminderDue, ...]
+    owing_families: int  # families (not archived) with unpaid invoices
+    paused_families: int  # of those, the ones whose reminders are paused
+    next_on: date | None  # the first day after today a reminder is chosen (None: no more)
+    reminder_hour: int
+    reminders_enabled: bool
+    held: int = 0  # reminders queued already and held by quiet hours (21:00 to 08:00)
+    held_until: date | None = None  # the local day they go out, at 08:00
+
+
+async def reminder_outlook(db: Database, operator_id: int, clock: Clock) -> ReminderOutlook:
+    """Return today's reminders, or why there are none: who owes, what quiet hours hold, and
+    when the next reminder goes out (writing nothing)."""
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        due = await _select(session, operator_id, clock)
+        today = local_today(clock, operator.timezone)
+        open_invoices = (
+            await session.execute(
+                select(
+                    Invoice.id, Invoice.customer_id, Invoice.due_date, Customer.reminders_paused
+                )
+                .join(
+                    Customer,
+                    and_(
+                        Customer.operator_id == Invoice.operator_id,
+                        Customer.id == Invoice.customer_id,
+                    ),
+                )
+                .where(
+                    Invoice.operator_id == operator_id,
+                    Invoice.status.in_(OPEN_STATUSES),
+                    Customer.archived.is_(False),
+                )
+            )
+        ).all()
+        sent: dict[int, set[int]] = defaultdict(set)
+        for invoice_id, stage in await session.execute(
+            select(ReminderLog.invoice_id, ReminderLog.stage)
+            .join(
+                Invoice,
+                and_(
+                    Invoice.operator_id == ReminderLog.operator_id,
+                    Invoice.id == ReminderLog.invoice_id,
+                ),
+            )
+            .where(ReminderLog.operator_id == operator_id, Invoice.status.in_(OPEN_STATUSES))
+        ):
+            sent[invoice_id].add(stage)
+        offsets = parse_reminder_offsets(operator.reminder_offsets)
+        upcoming = [
+            day
+            for invoice_id, _, due_date, paused in open_invoices
+            if not paused
+            and (day := next_reminder_day(offsets, due_date, today, sent[invoice_id]))
+        ]
+        now = clock.now()
+        quiet_end = delivery.quiet_until(now, operator.timezone)
+        held = 0
+        if quiet_end is not None:
+            held = (
+                await session.execute(
+                    select(func.count()).where(
+                        Delivery.operator_id == operator_id,
+                        Delivery.kind == "reminder",
+                        Delivery.status == "pending",
+                        Delivery.next_attempt_at > now,
+                    )
+                )
+            ).scalar_one()
+        return ReminderOutlook(
+            due=tuple(due),
+            owing_families=len({row[1] for row in open_invoices}),
+            paused_families=len({row[1] for row in open_invoices if row[3]}),
+            next_on=min(upcoming, default=None) if offsets else None,
+            reminder_hour=operator.reminder_hour,
+            reminders_enabled=operator.reminders_enabled,
+            held=int(held),
+            held_until=(
+                quiet_end.astimezone(zone(operator.timezone)).date()
+                if held and quiet_end is not None
+                else None
+            ),
+        )
 
 
 async def claim_reminders(

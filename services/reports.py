@@ -8,6 +8,7 @@ from sqlalchemy import and_, case, func, select
 
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import Clock, local_today
+from vanbill.services.customers import balances_query
 from vanbill.services.db import Database
 from vanbill.services.errors import InvalidInput
 from vanbill.services.invoices import load_operator
@@ -26,7 +27,7 @@ async def summary_report(
     """Return the last `months` months (this one last) and the families owing most.
 
     Every figure is an SQL aggregate: one query for invoiced, collected and outstanding across all
-    months, one per month for the overdue count, one for the debtors.
+    months, one per month for the overdue count, one for the debtors, one for the credit held.
     """
     if not 1 <= months <= 60:
         raise InvalidInput("A report covers 1 to 60 months.")
@@ -65,9 +66,18 @@ async def summary_report(
             )
             for e in ends
         ]
+        # What the month's own invoices were paid by its end, from credit held or money paid
+        # then: never more than they total, however much a family paid over.
+        own_settled_cols = [
+            _sum_when(
+                and_(Payment.paid_on < e, Invoice.issue_date >= s, Invoice.issue_date < e),
+                PaymentAllocation.amount_sen,
+            )
+            for s, e in zip(starts, ends, strict=True)
+        ]
         settled_row = (
             await session.execute(
-                select(*settled_cols)
+                select(*settled_cols, *own_settled_cols)
                 .select_from(PaymentAllocation)
                 .join(
                     Payment,
@@ -120,6 +130,7 @@ async def summary_report(
                     collected_sen=int(collected_row[i]),
                     outstanding_sen=int(invoice_row[months + i]) - int(settled_row[i]),
                     overdue_count=int(overdue),
+                    settled_sen=int(settled_row[months + i]),
                 )
             )
 
@@ -146,6 +157,15 @@ async def summary_report(
                 )
             )
         ).scalar_one()
+        _, credit_q, _ = balances_query(operator_id)
+        held = credit_q.subquery()
+        credit_sen, in_credit = (
+            await session.execute(
+                select(func.coalesce(func.sum(held.c.credit), 0), func.count()).where(
+                    held.c.credit > 0
+                )
+            )
+        ).one()
         return SummaryReport(
             business_name=operator.business_name or "My van service",
             currency=operator.currency,
@@ -156,4 +176,6 @@ async def summary_report(
                 for r in debtors
             ),
             overdue_families=int(overdue_families),
+            credit_sen=int(credit_sen),
+            families_in_credit=int(in_credit),
         )

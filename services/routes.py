@@ -7,13 +7,14 @@ from datetime import date
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services.clock import Clock
-from vanbill.services.customers import clean_text
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import Child, Enrollment, Service, ServiceFee
 from vanbill.services.money import check_amount
+from vanbill.services.text import clean_text
 from vanbill.services.views import EnrollmentView, ServiceView
 
 
@@ -179,57 +180,81 @@ async def enroll(
     fee_override_sen: int | None = None,
 ) -> EnrollmentView:
     """Put a child on a route from a month (optionally until a month, at a special fee)."""
+    async with db.sessions.begin() as session:
+        return await add_enrollment(
+            session,
+            operator_id,
+            clock,
+            child_id=child_id,
+            service_id=service_id,
+            start_month=start_month,
+            end_month=end_month,
+            fee_override_sen=fee_override_sen,
+        )
+
+
+async def add_enrollment(
+    session: AsyncSession,
+    operator_id: int,
+    clock: Clock,
+    *,
+    child_id: int,
+    service_id: int,
+    start_month: date,
+    end_month: date | None = None,
+    fee_override_sen: int | None = None,
+) -> EnrollmentView:
+    """Check and write an enrollment inside the caller's transaction (see enroll)."""
     start = start_month.replace(day=1)
     end = end_month.replace(day=1) if end_month else None
     if end is not None and end < start:
         raise InvalidInput("The last month cannot come before the first.")
     if fee_override_sen is not None:
         check_amount(fee_override_sen, what="The special fee", allow_zero=True)
-    async with db.sessions.begin() as session:
-        child = (
-            await session.execute(
-                select(Child).where(Child.operator_id == operator_id, Child.id == child_id)
-            )
-        ).scalar_one_or_none()
-        if child is None:
-            raise NotFound("I could not find that child.")
-        service = await _service_row(session, operator_id, service_id)
-        if not service.active:
-            raise Conflict(f"The route {service.name!r} is no longer active.")
-        overlapping = (
-            await session.execute(
-                select(Enrollment.id).where(
-                    Enrollment.operator_id == operator_id,
-                    Enrollment.child_id == child_id,
-                    Enrollment.service_id == service_id,
-                    or_(Enrollment.end_month.is_(None), Enrollment.end_month >= start),
-                    Enrollment.start_month <= (end or date.max),
-                )
-            )
-        ).first()
-        if overlapping is not None:
-            raise Conflict(f"{child.name} already takes {service.name} in those months.")
-        row = Enrollment(
-            operator_id=operator_id,
-            child_id=child_id,
-            service_id=service_id,
-            start_month=start,
-            end_month=end,
-            fee_override_sen=fee_override_sen,
-            created_at=clock.now(),
+    child = (
+        await session.execute(
+            select(Child).where(Child.operator_id == operator_id, Child.id == child_id)
         )
-        session.add(row)
-        await session.flush()
-        return EnrollmentView(
-            id=row.id,
-            child_id=child.id,
-            child_name=child.name,
-            service_id=service.id,
-            service_name=service.name,
-            start_month=start,
-            end_month=end,
-            fee_override_sen=fee_override_sen,
+    ).scalar_one_or_none()
+    if child is None:
+        raise NotFound("I could not find that child.")
+    service = await _service_row(session, operator_id, service_id)
+    if not service.active:
+        raise Conflict(f"The route {service.name!r} is no longer active.")
+    overlapping = (
+        await session.execute(
+            select(Enrollment.id).where(
+                Enrollment.operator_id == operator_id,
+                Enrollment.child_id == child_id,
+                Enrollment.service_id == service_id,
+                or_(Enrollment.end_month.is_(None), Enrollment.end_month >= start),
+                Enrollment.start_month <= (end or date.max),
+            )
         )
+    ).first()
+    if overlapping is not None:
+        raise Conflict(f"{child.name} already takes {service.name} in those months.")
+    row = Enrollment(
+        operator_id=operator_id,
+        child_id=child_id,
+        service_id=service_id,
+        start_month=start,
+        end_month=end,
+        fee_override_sen=fee_override_sen,
+        created_at=clock.now(),
+    )
+    session.add(row)
+    await session.flush()
+    return EnrollmentView(
+        id=row.id,
+        child_id=child.id,
+        child_name=child.name,
+        service_id=service.id,
+        service_name=service.name,
+        start_month=start,
+        end_month=end,
+        fee_override_sen=fee_override_sen,
+    )
 
 
 async def end_enrollment(

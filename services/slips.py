@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import delivery
-from vanbill.services.clock import Clock
-from vanbill.services.customers import clean_text, lock_customer
+from vanbill.services.clock import Clock, zone
+from vanbill.services.customers import lock_customer
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, NotFound
-from vanbill.services.models import PaymentSlip
+from vanbill.services.models import Operator, PaymentSlip
 from vanbill.services.payments import family_credit, family_owed, load_payment, new_payment
+from vanbill.services.text import clean_text
 from vanbill.services.views import PaymentView
 
 
@@ -50,37 +52,52 @@ async def receive_slip(
             telegram_file_id=telegram_file_id[:255],
             file_kind=file_kind,
             caption=clean_text(caption, "caption", limit=1000, required=False),
+            status="pending",
             created_at=clock.now(),
         )
         session.add(slip)
         await session.flush()
-        balance = await family_owed(session, operator_id, customer_id) - await family_credit(
-            session, operator_id, customer_id
-        )
-        return SlipView(
-            slip.id,
-            customer_id,
-            slip.telegram_file_id,
-            file_kind,
-            slip.caption,
-            "pending",
-            balance,
-        )
+        return _view(slip, await _balance(session, operator_id, customer_id))
 
 
-async def _pending_slip(session, operator_id: int, slip_id: int) -> PaymentSlip:  # type: ignore[no-untyped-def]
-    slip = (
-        await session.execute(
-            select(PaymentSlip)
-            .where(PaymentSlip.operator_id == operator_id, PaymentSlip.id == slip_id)
-            .with_for_update()
-        )
-    ).scalar_one_or_none()
+async def _balance(session: AsyncSession, operator_id: int, customer_id: int) -> int:
+    """Return what the family owes less its credit (negative: in credit)."""
+    owed = await family_owed(session, operator_id, customer_id)
+    return owed - await family_credit(session, operator_id, customer_id)
+
+
+def _view(slip: PaymentSlip, balance_sen: int) -> SlipView:
+    return SlipView(
+        slip.id,
+        slip.customer_id,
+        slip.telegram_file_id,
+        slip.file_kind,
+        slip.caption,
+        slip.status,
+        balance_sen,
+    )
+
+
+async def _pending_slip(  # type: ignore[no-untyped-def]
+    session, operator_id: int, slip_id: int, *, lock: bool = True
+) -> PaymentSlip:
+    query = select(PaymentSlip).where(
+        PaymentSlip.operator_id == operator_id, PaymentSlip.id == slip_id
+    )
+    slip = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
     if slip is None:
         raise NotFound("I could not find that slip.")
     if slip.status != "pending":
         raise Conflict(f"That slip was {slip.status} already.")
     return slip
+
+
+async def get_pending_slip(db: Database, operator_id: int, slip_id: int) -> SlipView:
+    """Return one of the operator's slips still waiting for a decision, or raise (NotFound,
+    or Conflict when it was recorded or dismissed already)."""
+    async with db.sessions() as session:
+        slip = await _pending_slip(session, operator_id, slip_id, lock=False)
+        return _view(slip, await _balance(session, operator_id, slip.customer_id))
 
 
 async def record_from_slip(
@@ -90,15 +107,17 @@ async def record_from_slip(
     clock: Clock,
     *,
     amount_sen: int,
-    method: str = "bank_transfer",
+    method: str,
     recorded_by: int | None = None,
 ) -> PaymentView:
-    """Record the payment a slip shows, close the slip and queue the receipt, in one go."""
+    """Record the payment a slip shows, by the method the operator says, close the slip and
+    queue the receipt, in one go."""
     async with db.sessions.begin() as session:
         slip = await _pending_slip(session, operator_id, slip_id)
         await lock_customer(session, operator_id, slip.customer_id)
         payment_id = await new_payment(
             session,
+            db.dialect,
             operator_id,
             slip.customer_id,
             clock,
@@ -116,9 +135,52 @@ async def record_from_slip(
         return await load_payment(session, operator_id, payment_id)
 
 
-async def dismiss_slip(db: Database, operator_id: int, slip_id: int, clock: Clock) -> None:
-    """Close a slip without recording anything."""
+@dataclass(frozen=True)
+class DismissedSlip:
+    """A slip the operator dismissed, and the line its parent is sent about it."""
+
+    id: int
+    customer_id: int
+    customer_name: str
+    reason: str
+    parent_linked: bool
+
+
+SLIP_DISMISSED = "slip_dismissed"  # the notice a parent gets (bot.texts.parent_notice)
+
+
+async def dismiss_slip(
+    db: Database, operator_id: int, slip_id: int, clock: Clock, *, reason: str = ""
+) -> DismissedSlip:
+    """Close a slip without recording anything, and queue a line telling the parent (with the
+    operator's reason, if one is given), in one go."""
+    reason = clean_text(reason, "reason", limit=200, required=False)
     async with db.sessions.begin() as session:
         slip = await _pending_slip(session, operator_id, slip_id)
+        customer = await lock_customer(session, operator_id, slip.customer_id)
         slip.status = "dismissed"
         slip.decided_at = clock.now()
+        tz = (
+            await session.execute(select(Operator.timezone).where(Operator.id == operator_id))
+        ).scalar_one()
+        await delivery.enqueue_notice(
+            session,
+            db.dialect,
+            operator_id,
+            slip.customer_id,
+            f"slip-dismissed:{slip.id}",
+            {
+                "notice": SLIP_DISMISSED,
+                "slip_id": slip.id,
+                "sent_on": slip.created_at.astimezone(zone(tz)).date().isoformat(),
+                "reason": reason,
+            },
+            clock.now(),
+        )
+        return DismissedSlip(
+            id=slip.id,
+            customer_id=slip.customer_id,
+            customer_name=customer.name,
+            reason=reason,
+            parent_linked=customer.telegram_chat_id is not None,
+        )

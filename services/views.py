@@ -215,6 +215,7 @@ class PaymentView:
     """A payment and how it was allocated; the rest is the family's credit."""
 
     id: int
+    receipt_number: str
     customer_id: int
     customer_name: str
     amount_sen: int
@@ -318,16 +319,21 @@ class MonthFigures:
 
     month: date
     invoiced_sen: int
-    collected_sen: int
+    collected_sen: int  # every payment received in the month, credit included
     outstanding_sen: int
     overdue_count: int
+    settled_sen: int = 0  # what the month's own invoices were paid by its end
 
     @property
     def collection_rate_bp(self) -> int | None:
-        """Return collected / invoiced in basis points (None when nothing was invoiced)."""
+        """Return the share of the month's invoices paid, in basis points (at most 10,000).
+
+        Money paid over is credit, not collection: it counts when it pays an invoice.
+        None when nothing was invoiced.
+        """
         if self.invoiced_sen == 0:
             return None
-        return (self.collected_sen * 10_000) // self.invoiced_sen
+        return (min(self.settled_sen, self.invoiced_sen) * 10_000) // self.invoiced_sen
 
 
 @dataclass(frozen=True)
@@ -350,3 +356,5 @@ class SummaryReport:
     months: tuple[MonthFigures, ...]
     top_debtors: tuple[Debtor, ...] = field(default_factory=tuple)
     overdue_families: int = 0
+    credit_sen: int = 0  # what the families hold in credit today
+    families_in_credit: int = 0

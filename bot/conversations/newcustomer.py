@@ -1,15 +1,15 @@
 """/newcustomer: a family, its children and their routes, asked step by step, saved at the end.
 
-Nothing is written until the operator says there are no more children, so /cancel (or a quiet
-spell) midway leaves no half-made family. The draft lives in user_data as plain JSON, so a
-restart resumes at the same step.
+Nothing is written until the operator says there are no more children, then the whole family is
+written in one transaction (customers.add_family), so /cancel, a quiet spell or a refusal at the
+end leaves no half-made family. The draft lives in user_data as plain JSON, so a restart resumes
+at the same step.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -21,41 +21,23 @@ from telegram.ext import (
 )
 
 from vanbill.bot import keyboards, parsing, texts
-from vanbill.bot.context import Services, VanBillContext
+from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import allow, sender_of
 from vanbill.services import customers, routes
 from vanbill.services.clock import local_today
-from vanbill.services.customers import clean_text
+from vanbill.services.customers import NewChild
 from vanbill.services.errors import InvalidInput, VanBillError
-from vanbill.services.periods import month_start
 from vanbill.services.roles import OPERATOR
-from vanbill.services.views import CHILD_CATEGORIES, ChildView, CustomerView, OperatorView
+from vanbill.services.text import clean_text
+from vanbill.services.views import CHILD_CATEGORIES, OperatorView
 
 NAME = "newcustomer"
 PARENT, PHONE, CHILD, CATEGORY = "nc_parent", "nc_phone", "nc_child", "nc_category"
 BIRTH, SCHOOL, ROUTES, MORE = "nc_birth", "nc_school", "nc_routes", "nc_more"
 DRAFT = "newcustomer"  # user_data key: {"parent", "phone", "children": [{...}, ...]}
 CAT, ROUTE, DONE, NO_ROUTE, YES, NO = "cat", "route", "done", "none", "yes", "no"
-
-
-@dataclass(frozen=True)
-class SavedChild:
-    """A child written at the end of /newcustomer, with the names of the routes taken."""
-
-    child: ChildView
-    routes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SavedFamily:
-    """What the end of /newcustomer wrote, and why it stopped early if it did."""
-
-    customer: CustomerView | None
-    start_month: date
-    children: tuple[SavedChild, ...] = ()
-    problem: str = ""
 
 
 async def _operator(update: Update, context: VanBillContext) -> OperatorView:
@@ -234,66 +216,39 @@ async def receive_more(update: Update, context: VanBillContext) -> str | int:
         return CHILD
     operator = await _operator(update, context)
     draft = context.user_data.pop(DRAFT, {"children": []})
-    saved = await save_family(context.services, operator, draft)
-    family = saved.customer
+    try:
+        added = await customers.add_family(
+            context.services.db,
+            operator.id,
+            context.services.clock,
+            name=draft.get("parent", ""),
+            phone=draft.get("phone"),
+            children=_new_children(draft),
+        )
+    except VanBillError as error:  # nothing was written: say why, and how to start again
+        await _reply(update, texts.family_not_saved(error.message))
+        return ConversationHandler.END
+    family = added.customer
     await _reply(
         update,
-        texts.family_saved(
-            family, [(c.child, c.routes) for c in saved.children], saved.start_month, saved.problem
-        ),
-        reply_markup=keyboards.family_created(operator.id, family.id) if family else None,
+        texts.family_saved(family, added.routes, added.start_month),
+        reply_markup=keyboards.family_created(operator.id, family.id),
     )
     return ConversationHandler.END
 
 
-async def save_family(
-    services: Services, operator: OperatorView, draft: dict[str, Any]
-) -> SavedFamily:
-    """Write the family, then each child and their routes; stop at the first refusal."""
-    db, clock = services.db, services.clock
-    start_month = month_start(local_today(clock, operator.timezone))
-    try:
-        family = await customers.add_customer(
-            db, operator.id, clock, name=draft["parent"], phone=draft.get("phone")
+def _new_children(draft: dict[str, Any]) -> list[NewChild]:
+    """Return the draft's children as add_family takes them."""
+    return [
+        NewChild(
+            name=child["name"],
+            category=child.get("category", "other"),
+            birth_year=child.get("birth_year"),
+            school=child.get("school", ""),
+            route_ids=tuple(child["routes"]),
         )
-    except VanBillError as error:
-        return SavedFamily(None, start_month, problem=error.message)
-    done: list[SavedChild] = []
-    for wanted in draft["children"]:
-        try:
-            child = await customers.add_child(
-                db,
-                operator.id,
-                family.id,
-                clock,
-                name=wanted["name"],
-                category=wanted.get("category", "other"),
-                birth_year=wanted.get("birth_year"),
-                school=wanted.get("school", ""),
-            )
-        except VanBillError as error:
-            return SavedFamily(
-                family, start_month, tuple(done), f"{wanted['name']}: {error.message}"
-            )
-        taken: list[str] = []
-        for route_id in wanted["routes"]:
-            try:
-                enrolment = await routes.enroll(
-                    db,
-                    operator.id,
-                    clock,
-                    child_id=child.id,
-                    service_id=route_id,
-                    start_month=start_month,
-                )
-            except VanBillError as error:
-                done.append(SavedChild(child, tuple(taken)))
-                return SavedFamily(
-                    family, start_month, tuple(done), f"{child.name}: {error.message}"
-                )
-            taken.append(enrolment.service_name)
-        done.append(SavedChild(child, tuple(taken)))
-    return SavedFamily(family, start_month, tuple(done))
+        for child in draft["children"]
+    ]
 
 
 @allow(OPERATOR)

@@ -20,10 +20,10 @@ from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_con
 from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import allow, sender_of
 from vanbill.services import routes
-from vanbill.services.customers import clean_text
 from vanbill.services.errors import Conflict
 from vanbill.services.money import parse_amount
 from vanbill.services.roles import OPERATOR
+from vanbill.services.text import clean_text
 from vanbill.services.views import OperatorView
 
 NAME = "newservice"

@@ -27,13 +27,14 @@ async def _operator(update: Update, context: VanBillContext) -> OperatorView:
 
 @allow(OPERATOR)
 async def ask(update: Update, context: VanBillContext) -> None:
-    """Say how many reminders are due today and ask whether to send them."""
+    """Say how many reminders are due today and ask whether to send them (or why none are)."""
     chat, services = update.effective_chat, context.services
     assert chat is not None
     operator = await _operator(update, context)
-    due = await reminders.reminders_due(services.db, operator.id, services.clock)
+    outlook = await reminders.reminder_outlook(services.db, operator.id, services.clock)
+    due = outlook.due
     if not due:
-        await chat.send_message(texts.NO_REMINDERS_DUE)
+        await chat.send_message(texts.no_reminders_due(outlook))
         return
     families = {r.customer_id for r in due}
     unlinked = {r.customer_id for r in due if r.chat_id is None}

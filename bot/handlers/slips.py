@@ -19,7 +19,12 @@ from telegram.ext import (
 
 from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
-from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
+from vanbill.bot.conversations.flows import (
+    DEFAULT_TIMEOUT,
+    TYPED,
+    operator_conversation,
+    operator_of,
+)
 from vanbill.bot.errors import replies_on_error, show_error
 from vanbill.bot.guards import allow, sender_of
 from vanbill.services import operators, slips
@@ -31,9 +36,11 @@ from vanbill.services.views import OperatorView
 
 log = logging.getLogger(__name__)
 
-NAME = "slip_amount"
-AMOUNT = "amount"
-ASKED = "slip_amount"  # user_data: {"slip": id, "message": the slip's message at the operator}
+NAME = "slip_amount"  # the conversation's name in bot_state (kept from when it only asked this)
+AMOUNT, REASON = "amount", "reason"
+# user_data: {"slip": id, "message": the slip's message at the operator}, and when dismissing,
+# "caption": that message's caption (HTML), "question": the message asking the reason.
+ASKED = "slip_amount"
 PENDING = "pending_slips"  # user_data: slips waiting for the parent to pick the business
 MAX_PENDING = 5
 SLIP_FILES = filters.PHOTO | filters.Document.PDF | filters.Document.IMAGE
@@ -128,39 +135,64 @@ async def slip_for(update: Update, context: VanBillContext) -> None:
     await _pass_on(update, context, families[customer_id], slip)
 
 
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
+def _by(update: Update) -> int | None:
+    return update.effective_user.id if update.effective_user else None
 
 
 @allow(OPERATOR)
 async def decide(update: Update, context: VanBillContext) -> None:
-    """Record what the family owed when the slip came, or dismiss the slip."""
-    query, services = update.callback_query, context.services
+    """Ask how the money the slip shows was paid: the method buttons take the slip's place."""
+    query = update.callback_query
     assert query is not None
-    operator = await _operator(update, context)
-    slip_id, action, amount_sen = parsing.slip_button(
-        query.data, operator.id, (parsing.SLIP_RECORD, parsing.SLIP_DISMISS)
-    )
-    if action == parsing.SLIP_RECORD:
-        payment = await slips.record_from_slip(
-            services.db,
-            operator.id,
-            slip_id,
-            services.clock,
-            amount_sen=amount_sen,
-            recorded_by=update.effective_user.id if update.effective_user else None,
+    operator = await operator_of(update, context)
+    slip_id, _, amount_sen = parsing.slip_button(query.data, operator.id, (parsing.SLIP_RECORD,))
+    await slips.get_pending_slip(context.services.db, operator.id, slip_id)
+    await query.answer(texts.slip_ask_method(amount_sen, operator.currency))
+    with contextlib.suppress(BadRequest):  # too old to edit: the buttons below still work
+        await query.edit_message_reply_markup(
+            keyboards.slip_methods(operator.id, slip_id, amount_sen)
         )
-        services.wake_outbox()
-        text = texts.slip_recorded(operator, payment)
-    else:
-        await slips.dismiss_slip(services.db, operator.id, slip_id, services.clock)
-        shown = query.message.caption_html if isinstance(query.message, Message) else ""
-        text = texts.slip_dismissed(shown or "")
+
+
+@allow(OPERATOR)
+async def method_chosen(update: Update, context: VanBillContext) -> None:
+    """Record the slip's payment by the method tapped; show where it went."""
+    query, services = update.callback_query, context.services
+    assert query is not None and isinstance(query.message, Message)
+    operator = await operator_of(update, context)
+    action, argument = parsing.owned_button(
+        query.data, keyboards.SLIP_METHOD_PREFIX, operator.id, tuple(keyboards.SLIP_METHODS)
+    )
+    slip_id, amount_sen, slip_message = parsing.slip_and_amount(argument)
+    payment = await slips.record_from_slip(
+        services.db,
+        operator.id,
+        slip_id,
+        services.clock,
+        amount_sen=amount_sen,
+        method=keyboards.SLIP_METHODS[action],
+        recorded_by=_by(update),
+    )
+    services.wake_outbox()
+    text = texts.slip_recorded(operator, payment)
     await query.answer()
-    with contextlib.suppress(BadRequest):  # too old to edit: the decision stands anyway
-        await query.edit_message_caption(text, reply_markup=None)
+    if slip_message is None:  # pressed on the slip itself
+        with contextlib.suppress(BadRequest):  # too old to edit: it is recorded anyway
+            await query.edit_message_caption(text, reply_markup=None)
+        return
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(text, reply_markup=None)
+    await _close_slip_message(context, query.message.chat_id, slip_message, text)
+
+
+async def _close_slip_message(
+    context: VanBillContext, chat_id: int, message_id: int, caption: str
+) -> None:
+    """Show the decision on the slip's own message, and take its buttons away."""
+    with contextlib.suppress(BadRequest):  # gone or too old: the decision stands anyway
+        await context.bot.edit_message_caption(
+            chat_id, message_id, caption=caption, reply_markup=None
+        )
 
 
 @allow(OPERATOR)
@@ -169,7 +201,7 @@ async def ask_amount(update: Update, context: VanBillContext) -> str:
     """Ask the operator how much the slip shows."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
-    operator = await _operator(update, context)
+    operator = await operator_of(update, context)
     slip_id, _, _ = parsing.slip_button(query.data, operator.id, (parsing.SLIP_OTHER_AMOUNT,))
     message_id = query.message.message_id if query.message is not None else 0
     context.user_data[ASKED] = {"slip": slip_id, "message": message_id}
@@ -181,10 +213,11 @@ async def ask_amount(update: Update, context: VanBillContext) -> str:
 @allow(OPERATOR)
 @replies_on_error(ConversationHandler.END)
 async def amount_typed(update: Update, context: VanBillContext) -> str | int:
-    """Record the amount typed for the slip asked about; a bad amount is asked again."""
-    message, services = update.effective_message, context.services
+    """Take the amount typed for the slip asked about and ask the method; a bad one is asked
+    again."""
+    message = update.effective_message
     assert message is not None and message.text is not None
-    operator = await _operator(update, context)
+    operator = await operator_of(update, context)
     asked = context.user_data.get(ASKED)
     if not isinstance(asked, dict):
         await message.reply_text(texts.BUTTON_EXPIRED)
@@ -195,36 +228,111 @@ async def amount_typed(update: Update, context: VanBillContext) -> str | int:
         await show_error(update, error, hint=texts.TRY_AGAIN)
         return AMOUNT
     context.user_data.pop(ASKED, None)
-    payment = await slips.record_from_slip(
-        services.db,
-        operator.id,
-        int(asked["slip"]),
-        services.clock,
-        amount_sen=amount_sen,
-        recorded_by=message.from_user.id if message.from_user else None,
+    await message.reply_text(
+        texts.slip_ask_method(amount_sen, operator.currency),
+        reply_markup=keyboards.slip_methods(
+            operator.id, int(asked["slip"]), amount_sen, int(asked["message"])
+        ),
     )
-    services.wake_outbox()
-    text = texts.slip_recorded(operator, payment)
-    await message.reply_text(text)
-    with contextlib.suppress(BadRequest):  # the slip's own message: take its buttons away
-        await context.bot.edit_message_caption(
-            message.chat_id, int(asked["message"]), caption=text, reply_markup=None
-        )
     return ConversationHandler.END
 
 
-def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
-    """Build the persistent 'Record other amount' conversation (any slip's button enters it)."""
-    other = CallbackQueryHandler(
-        ask_amount, pattern=rf"^{parsing.SLIP_PREFIX}:[0-9]+:[0-9]+:{parsing.SLIP_OTHER_AMOUNT}$"
+@allow(OPERATOR)
+@replies_on_error(ConversationHandler.END)
+async def ask_reason(update: Update, context: VanBillContext) -> str:
+    """Ask why the slip is dismissed (the parent is told), or offer to give no reason."""
+    query, chat = update.callback_query, update.effective_chat
+    assert query is not None and chat is not None
+    operator = await operator_of(update, context)
+    slip_id, _, _ = parsing.slip_button(query.data, operator.id, (parsing.SLIP_DISMISS,))
+    await slips.get_pending_slip(context.services.db, operator.id, slip_id)
+    shown = query.message if isinstance(query.message, Message) else None
+    await query.answer()
+    question = await chat.send_message(
+        texts.SLIP_ASK_REASON, reply_markup=keyboards.slip_no_reason(operator.id, slip_id)
     )
+    context.user_data[ASKED] = {
+        "slip": slip_id,
+        "message": shown.message_id if shown else 0,
+        "caption": (shown.caption_html if shown else "") or "",
+        "question": question.message_id,
+    }
+    return REASON
+
+
+@allow(OPERATOR)
+@replies_on_error(REASON, hint=texts.TRY_AGAIN)
+async def reason_typed(update: Update, context: VanBillContext) -> int:
+    """Dismiss the slip asked about with the reason typed; the parent is told it."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    asked = context.user_data.get(ASKED)
+    if not isinstance(asked, dict):
+        await message.reply_text(texts.BUTTON_EXPIRED)
+        return ConversationHandler.END
+    text = await _dismiss(update, context, asked, message.text)
+    await message.reply_text(text)
+    with contextlib.suppress(BadRequest):  # the question's button goes
+        await context.bot.edit_message_reply_markup(message.chat_id, int(asked["question"]))
+    return ConversationHandler.END
+
+
+@allow(OPERATOR)
+@replies_on_error(ConversationHandler.END)
+async def no_reason(update: Update, context: VanBillContext) -> int:
+    """Dismiss the slip asked about without a reason; the parent is told it was not recorded."""
+    query = update.callback_query
+    assert query is not None
+    operator = await operator_of(update, context)
+    _, argument = parsing.owned_button(
+        query.data, keyboards.SLIP_NO_REASON_PREFIX, operator.id, ("none",)
+    )
+    asked = context.user_data.get(ASKED)
+    if not isinstance(asked, dict) or asked.get("slip") != parsing.button_number(argument):
+        raise InvalidInput(parsing.STALE_BUTTON)
+    text = await _dismiss(update, context, asked, "")
+    await query.answer()
+    with contextlib.suppress(BadRequest):
+        await query.edit_message_text(text, reply_markup=None)
+    return ConversationHandler.END
+
+
+async def _dismiss(
+    update: Update, context: VanBillContext, asked: dict[str, Any], reason: str
+) -> str:
+    """Dismiss the slip (queueing the parent's line), mark its message; return the reply."""
+    services, operator = context.services, await operator_of(update, context)
+    dismissed = await slips.dismiss_slip(
+        services.db, operator.id, int(asked["slip"]), services.clock, reason=reason
+    )
+    context.user_data.pop(ASKED, None)
+    services.wake_outbox()
+    assert update.effective_chat is not None
+    caption = texts.slip_dismissed(str(asked.get("caption", "")), dismissed)
+    await _close_slip_message(context, update.effective_chat.id, int(asked["message"]), caption)
+    return texts.slip_dismissed("", dismissed)
+
+
+def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
+    """Build the persistent conversation of a slip's typed answers: the other amount it shows,
+    or why it is dismissed (any slip's button enters it)."""
+    slip = rf"^{parsing.SLIP_PREFIX}:[0-9]+:[0-9]+:"
     return operator_conversation(
         name=NAME,
-        entry_points=[other],
-        states={AMOUNT: [MessageHandler(TYPED, amount_typed)]},
+        entry_points=[
+            CallbackQueryHandler(ask_amount, pattern=slip + rf"{parsing.SLIP_OTHER_AMOUNT}$"),
+            CallbackQueryHandler(ask_reason, pattern=slip + rf"{parsing.SLIP_DISMISS}$"),
+        ],
+        states={
+            AMOUNT: [MessageHandler(TYPED, amount_typed)],
+            REASON: [
+                MessageHandler(TYPED, reason_typed),
+                CallbackQueryHandler(no_reason, pattern=rf"^{keyboards.SLIP_NO_REASON_PREFIX}:"),
+            ],
+        },
         draft_key=ASKED,
         cancelled=texts.CANCELLED,
-        timed_out=texts.slip_amount_timed_out,
+        timed_out=texts.slip_timed_out,
         timeout=timeout,
     )
 
@@ -233,6 +341,7 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     """Return the slip handlers (the conversation comes first, from conversation())."""
     return [
         CallbackQueryHandler(decide, pattern=rf"^{parsing.SLIP_PREFIX}:"),
+        CallbackQueryHandler(method_chosen, pattern=rf"^{keyboards.SLIP_METHOD_PREFIX}:"),
         CallbackQueryHandler(slip_for, pattern=rf"^{parsing.SLIP_FOR_PREFIX}:"),
         MessageHandler(SLIP_FILES, slip_sent),
     ]

@@ -13,9 +13,10 @@ from tests.bot.conftest import (
     add_family,
     texts,
 )
+from tests.bot.factories import pdf_text
 from tests.bot.fake_telegram import Call
 from tests.data.factories import Business, make_business, make_family
-from vanbill.services import customers, monthly, operators, routes
+from vanbill.services import customers, monthly, operators, payments, routes
 
 
 def _with_buttons(harness: BotHarness, user_id: int = OPERATOR.id) -> Call:
@@ -148,24 +149,31 @@ async def test_a_restart_in_the_middle_of_newcustomer_resumes_at_the_same_step(
     assert (child.name, child.category, child.birth_year) == ("Aisyah", "secondary", 2012)
 
 
-async def test_a_route_switched_off_before_saving_is_reported_and_the_rest_kept(
-    harness: BotHarness,
-) -> None:
+async def test_a_refusal_of_the_last_child_leaves_no_family_behind(harness: BotHarness) -> None:
     biz = await _business(harness)
     await harness.say(OPERATOR, "/newcustomer")
     await harness.say(OPERATOR, "Siti")
-    await harness.say(OPERATOR, "-")
+    await harness.say(OPERATOR, "0123456789")
     await _child_up_to_routes(harness, "Aisyah", "Primary school")
+    await harness.say(OPERATOR, "2017")
+    await harness.say(OPERATOR, "-")
     await _tap(harness, biz.morning.name)
     await _tap(harness, "Done")
-    await routes.update_service(harness.db, biz.id, biz.morning.id, active=False)
+    await _tap(harness, "Yes")
+    await _child_up_to_routes(harness, "Danish", "Primary school")
+    await harness.say(OPERATOR, "2019")
+    await harness.say(OPERATOR, "-")
+    await _tap(harness, biz.afternoon.name)
+    await _tap(harness, "Done")
+    await routes.update_service(harness.db, biz.id, biz.afternoon.id, active=False)
     summary = await _tap(harness, "No, save")
-    assert (
-        "Saved the family of Siti" in summary and "Aisyah (Primary school) — no route" in summary
+    assert summary.strip() == (
+        "⚠️ Nothing was saved: Danish: The route 'SK Setapak → Taman Melati' is no longer "
+        "active.\nSend /newcustomer to try again."
     )
-    assert "the rest was not saved: Aisyah: The route" in summary and "no longer active" in summary
-    (family,) = await _families(harness, biz.id)
-    assert [c.name for c in family.children] == ["Aisyah"]
+    assert await _families(harness, biz.id) == []  # not Siti, not Aisyah, not her route
+    assert await customers.find_customers(harness.db, biz.id, "Aisyah") == []
+    assert "What you can do" in texts(await harness.say(OPERATOR, "Ahmad"))  # it is over
 
 
 async def test_without_routes_the_child_is_saved_without_one(harness: BotHarness) -> None:
@@ -301,3 +309,23 @@ async def test_forged_family_buttons_are_refused_and_nothing_changes(harness: Bo
     assert not (await customers.get_customer(harness.db, biz.id, family.id)).archived
     (alert,) = await harness.press(PARENT, f"fam:{biz.id}:arch:{family.id}", message_id=1)
     assert alert.text == "This button is not for you."
+
+
+async def test_credit_reads_the_same_in_the_list_the_card_and_the_statement(
+    harness: BotHarness,
+) -> None:
+    biz = await _business(harness)
+    family = await make_family(harness.db, harness.clock, biz, "Siti")
+    await monthly.generate_month(harness.db, biz.id, date(2026, 1, 1), harness.clock)
+    await payments.record_payment(
+        harness.db, biz.id, family.id, harness.clock, amount_sen=200_00, method="cash"
+    )  # RM 150 owed: RM 50 over
+    (listing,) = await harness.say(OPERATOR, "/customers")
+    assert "1. Siti — RM 50.00 in credit · not linked" in listing.seen
+    (card,) = await harness.say(OPERATOR, "/customer siti")
+    assert "Balance: RM 50.00 in credit" in card.seen
+    (statement,) = await harness.say(OPERATOR, "/statement siti")
+    assert statement.seen.endswith("Balance: RM 50.00 in credit.")
+    text = " ".join(pdf_text(statement).split())
+    assert "Closing balance RM 50.00 in credit" in text
+    assert "-RM" not in text and "-RM" not in listing.seen + card.seen + statement.seen

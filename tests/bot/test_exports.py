@@ -9,6 +9,7 @@ from datetime import date
 from pypdf import PdfReader
 
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness, add_family, texts
+from tests.bot.factories import business, pdf_text, siti, wait_for_document
 from tests.data.factories import make_business, make_family
 from vanbill.services import monthly, operators, payments
 
@@ -70,3 +71,41 @@ async def test_a_parent_sending_export_or_statement_is_refused(harness: BotHarne
     for command in ("/export", "/statement Siti"):
         (refusal,) = await harness.say(PARENT, command)
         assert refusal.method == "sendMessage" and "for van operators" in refusal.seen
+
+
+async def test_export_leaves_the_cells_of_missing_details_empty(harness: BotHarness) -> None:
+    biz = await make_business(harness.db, harness.clock, OPERATOR.id)
+    family = await make_family(harness.db, harness.clock, biz, "Siti Nurhaliza")  # no phone
+    await payments.record_payment(
+        harness.db, biz.id, family.id, harness.clock, amount_sen=5000, method="cash"
+    )
+    replies = await harness.say(OPERATOR, "/export")
+    files = {f.filename: f.content.decode("utf-8-sig") for c in replies for f in c.files.values()}
+    (customer,) = csv.DictReader(io.StringIO(files["customers.csv"]))
+    assert (customer["phone"], customer["notes"]) == ("", "")
+    (payment,) = csv.DictReader(io.StringIO(files["payments.csv"]))
+    assert payment["reference"] == ""
+    assert all("'" not in row.split(",") for text in files.values() for row in text.splitlines())
+
+
+async def test_one_payment_has_one_receipt_number_on_the_receipt_the_statement_and_the_export(
+    harness: BotHarness,
+) -> None:
+    biz = await business(harness)
+    family = await siti(harness, biz)  # linked to PARENT
+    await monthly.generate_month(harness.db, biz.id, date(2026, 1, 1), harness.clock)
+    for amount_sen in (5000, 7000):
+        await payments.record_payment(
+            harness.db, biz.id, family.id, harness.clock, amount_sen=amount_sen,
+            method="duitnow", notify_parent=True,
+        )  # fmt: skip
+    receipt = await wait_for_document(harness, PARENT.id, 2)
+    assert receipt.files["document"].filename == "RCPT-2026-0002.pdf"
+    assert "Receipt no. RCPT-2026-0002" in pdf_text(receipt)
+    (statement,) = await harness.say(OPERATOR, "/statement Siti")
+    text = pdf_text(statement)
+    assert "RCPT-2026-0001" in text and "RCPT-2026-0002" in text and "PAY-" not in text
+    replies = await harness.say(OPERATOR, "/export")
+    (exported,) = [f for c in replies for f in c.files.values() if f.filename == "payments.csv"]
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [r["receipt"] for r in rows] == ["RCPT-2026-0001", "RCPT-2026-0002"]

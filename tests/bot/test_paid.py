@@ -62,7 +62,7 @@ async def test_an_operator_records_a_cash_payment_and_the_parent_gets_the_receip
     assert "Recorded RM 100.00 (Cash) from Siti Nurhaliza on 15 Jan 2026." in done
     assert "It went to: INV-2026-0001 RM 100.00." in done
     assert "Siti Nurhaliza still owes RM 50.00." in done
-    assert "The receipt is on its way to the parent." in done
+    assert "Receipt RCPT-2026-0001 is on its way to the parent." in done
     receipt = await wait_for_document(harness, PARENT.id)
     assert receipt.files["document"].filename.startswith("RCPT-")
     assert "We received RM 100.00 (Cash)" in receipt.seen
@@ -149,7 +149,7 @@ async def test_bad_amounts_methods_and_dates_are_refused_and_asked_again(
     assert "Tap one of the buttons" in reply.seen
     assert await payments.list_payments(harness.db, biz.id) == []
     done = texts(await press(harness, "Record payment"))
-    assert "is paid up, with RM 1,084.50 credit." in done
+    assert "is paid up, with RM 1,084.50 in credit." in done
 
 
 async def test_an_unlinked_family_gets_its_receipt_when_the_parent_links(
@@ -164,7 +164,7 @@ async def test_an_unlinked_family_gets_its_receipt_when_the_parent_links(
     await press(harness, "Today")
     done = texts(await press(harness, "Record payment"))
     assert "Siti Nurhaliza is all paid up." in done
-    assert "has not linked their Telegram yet: the receipt goes to them when they do" in done
+    assert "not linked their Telegram yet: receipt RCPT-2026-0001 goes to them when" in done
     assert documents_to(harness, PARENT.id) == []
     await harness.share_contact(PARENT, SITI_PHONE)
     receipt = await wait_for_document(harness, PARENT.id)

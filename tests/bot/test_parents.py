@@ -202,3 +202,40 @@ async def test_the_parent_menu_offers_balance_and_invoices(harness: BotHarness) 
     await add_family(harness.db, op, "Siti", telegram_user_id=PARENT.id)
     shown = texts(await harness.say(PARENT, "/help"))
     assert "/balance" in shown and "/invoices" in shown
+
+
+async def _invoice_caption(harness: BotHarness, number: str) -> str:
+    """Tap the invoice's PDF button in /invoices as the parent; return its caption."""
+    (listing,) = await harness.say(PARENT, "/invoices")
+    _, document = await harness.press_button(PARENT, listing, number)
+    assert document.method == "sendDocument"
+    return document.seen
+
+
+async def test_a_paid_invoice_says_paid_in_full_and_names_credit_only_when_credit_paid_it(
+    harness: BotHarness,
+) -> None:
+    op = await business(harness)
+    family = await add_family(harness.db, op, "Siti", telegram_user_id=PARENT.id)
+    cash = await bill(harness, op, family, 150_00, date(2025, 12, 1), date(2025, 12, 7))
+    await payments.record_payment(
+        harness.db, op, family, harness.clock, amount_sen=150_00, method="cash"
+    )
+    caption = await _invoice_caption(harness, cash.number)
+    assert caption.endswith("\nPaid in full. Thank you!")
+    assert "credit" not in caption
+
+    await payments.record_payment(  # paid ahead: RM 200 of credit
+        harness.db, op, family, harness.clock, amount_sen=200_00, method="cash"
+    )
+    covered = await bill(harness, op, family, 120_00, date(2026, 1, 2), date(2026, 1, 20))
+    assert (await _invoice_caption(harness, covered.number)).endswith(
+        "\nNothing to pay: your credit covers it. Thank you!"
+    )
+    partly = await bill(harness, op, family, 130_00, date(2026, 1, 3), date(2026, 1, 20))
+    await payments.record_payment(
+        harness.db, op, family, harness.clock, amount_sen=50_00, method="cash"
+    )
+    assert (await _invoice_caption(harness, partly.number)).endswith(
+        "\nPaid in full (RM 80.00 of it from your credit). Thank you!"
+    )

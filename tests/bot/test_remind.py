@@ -64,6 +64,13 @@ async def test_at_night_the_reminders_wait_until_eight_and_it_says_so(
     await asyncio.sleep(0.3)
     assert documents_to(harness, PARENT.id) == []
     assert await delivery.pending_count(harness.db) == 1  # Siti's; Tan's waits for a link
+    (again,) = await harness.say(OPERATOR, "/remind")  # asked again, the same night
+    assert again.seen == (
+        "No reminders are due today, but 2 families owe money.\n"
+        "🌙 1 reminder queued already waits for quiet time (21:00 to 08:00) to end: it goes "
+        "out at 08:00 on 16 Jan 2026.\n"
+        "The next reminder goes out on 22 Jan 2026 at 09:00."  # 14 days late
+    )
 
 
 async def test_cancel_sends_nothing_and_nothing_due_is_said_so(harness: BotHarness) -> None:
@@ -101,3 +108,22 @@ async def test_a_forged_remind_button_is_refused_and_queues_nothing(harness: Bot
     assert alert.text == "This button is not for you."
     assert await delivery.pending_count(harness.db) == 0
     assert "2 reminders due today" in texts(await harness.say(OPERATOR, "/remind"))
+
+
+async def test_remind_with_money_owed_but_not_yet_due_says_who_owes_and_when_the_next_goes(
+    harness: BotHarness,
+) -> None:
+    biz = await business(harness)
+    family = await siti(harness, biz)
+    await invoice(harness, biz.id, family.id, 15000)  # issued 15 Jan, due 7 Feb
+    (answer,) = await harness.say(OPERATOR, "/remind")
+    assert answer.seen == (
+        "No reminders are due today, but 1 family owes money.\n"
+        "The next reminder goes out on 4 Feb 2026 at 09:00."  # 3 days before it is due
+    )
+    assert not answer.buttons
+    await customers.set_reminders_paused(harness.db, biz.id, family.id)
+    (paused,) = await harness.say(OPERATOR, "/remind")
+    assert paused.seen == (
+        "No reminders are due today, but 1 family owes money.\nReminders are paused for 1 family."
+    )

@@ -25,7 +25,7 @@ from tests.bot.conftest import (
 from tests.bot.fake_telegram import Call, TgUser
 from tests.bot.test_parents import bill, business
 from tests.bot.test_slips import send_photo
-from vanbill.bot import parsing, texts
+from vanbill.bot import keyboards, parsing, texts
 from vanbill.services import payments
 from vanbill.services.db import Database
 from vanbill.services.models import Base
@@ -162,9 +162,24 @@ async def test_forged_slip_buttons_of_another_operator_are_refused_and_record_no
         assert alert.text == "I could not find that slip.", data
     (alert,) = await harness.press(PARENT, record, message_id=1)
     assert alert.text == "This button is not for you."
+    # The method buttons Record RM brings, forged or pressed by someone else.
+    _, methods = await harness.press_button(OPERATOR, slip, "Record RM")
+    cash = methods.button("Cash")["callback_data"]
+    (alert,) = await harness.press(SECOND_OPERATOR, cash, message_id=1)
+    assert alert.text == "That button is not yours."
+    _, _, _, argument = cash.split(":")
+    forged = f"slpm:{world['ravi']}:cash:{argument}"  # their own operator id
+    (alert,) = await harness.press(SECOND_OPERATOR, forged, message_id=1)
+    assert alert.text == "I could not find that slip."
+    for data in (f"slpm:{owner}:gold:{argument}", f"slpm:{owner}:cash:{slip_id}-x"):
+        (alert,) = await harness.press(OPERATOR, data, message_id=1)
+        assert alert.text.startswith("That button is not valid"), data
+    forged = f"slpd:{world['ravi']}:none:{slip_id}"
+    (alert,) = await harness.press(SECOND_OPERATOR, forged, message_id=1)
+    assert alert.params["show_alert"]  # no dismissal asked for: a stale button
     assert await _rows(harness.db) == before
     # The slip is untouched: its operator can still record it.
-    await harness.press_button(OPERATOR, slip, "Record RM")
+    await harness.press_button(OPERATOR, methods, "Cash")
     assert len(await payments.list_payments(harness.db, int(owner))) == 1
 
 
@@ -298,6 +313,8 @@ async def test_slip_and_parent_invoice_buttons_are_guarded_for_their_role(
         parsing.slip_button_data(1, 2, parsing.SLIP_RECORD, 100): {OPERATOR_ROLE},
         parsing.slip_button_data(1, 2, parsing.SLIP_OTHER_AMOUNT): {OPERATOR_ROLE},
         parsing.slip_button_data(1, 2, parsing.SLIP_DISMISS): {OPERATOR_ROLE},
+        keyboards.slip_methods(1, 2, 100).inline_keyboard[0][0].callback_data: {OPERATOR_ROLE},
+        keyboards.slip_no_reason(1, 2).inline_keyboard[0][0].callback_data: {OPERATOR_ROLE},
         parsing.parent_invoice_button_data(1, 2): {PARENT_ROLE},
         parsing.slip_for_button_data(1, 2): {PARENT_ROLE},
     }

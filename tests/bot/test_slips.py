@@ -3,8 +3,11 @@ the parent gets the receipt."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 from typing import Any
+
+from sqlalchemy import select
 
 from tests.bot.conftest import (
     OPERATOR,
@@ -15,9 +18,13 @@ from tests.bot.conftest import (
     add_family,
     texts,
 )
-from tests.bot.fake_telegram import Call, TgUser
+from tests.bot.fake_telegram import Call, TgUser, rendered
 from tests.bot.test_parents import bill, business
-from vanbill.services import accounts, links, payments
+from vanbill.bot import texts as bot_texts
+from vanbill.services import accounts, links, operators, payments
+from vanbill.services.models import Delivery
+
+METHODS = ["Bank transfer", "DuitNow", "Cash", "Cheque", "Other"]  # the buttons, in order
 
 
 async def _family_owing(harness: BotHarness, amount_sen: int = 150_00) -> tuple[int, int]:
@@ -103,24 +110,42 @@ async def test_a_pdf_slip_reaches_the_operator_as_that_document(harness: BotHarn
     assert "Parent's note: Maybank" in shown.seen
 
 
-async def test_recording_a_slip_in_one_tap_settles_the_invoice_and_sends_the_receipt(
+async def _record(harness: BotHarness, method: str, slip: Call | None = None) -> list[Call]:
+    """Tap the slip's Record RM button, then the method; return what the second tap showed."""
+    _, methods = await harness.press_button(
+        OPERATOR, slip or _slip_at_operator(harness), "Record RM"
+    )
+    return await harness.press_button(OPERATOR, methods, method)
+
+
+async def test_recording_a_slip_asks_the_method_then_settles_the_invoice_and_sends_the_receipt(
     harness: BotHarness,
 ) -> None:
     op, family = await _family_owing(harness)
     await send_photo(harness, PARENT)
-    answer, edited = await harness.press_button(OPERATOR, _slip_at_operator(harness), "Record RM")
+    answer, methods = await harness.press_button(OPERATOR, _slip_at_operator(harness), "Record RM")
     assert answer.method == "answerCallbackQuery" and not answer.params.get("show_alert")
+    assert answer.text == "How did they pay RM 150.00? Tap one."
+    assert methods.method == "editMessageReplyMarkup"
+    assert [b["text"] for b in methods.buttons] == [
+        *METHODS,
+        "✏️ Record other amount",
+        "🗑 Dismiss",
+    ]
+    assert await payments.list_payments(harness.db, op, customer_id=family) == []  # not yet
+    answer, edited = await harness.press_button(OPERATOR, methods, "DuitNow")
     assert edited.method == "editMessageCaption" and edited.buttons == []
     assert edited.seen == (
-        "✅ Recorded RM 150.00 from Siti Nurhaliza (Bank transfer).\n"
+        "✅ Recorded RM 150.00 from Siti Nurhaliza (DuitNow).\n"
         "It went to: INV-2026-0001 RM 150.00.\n"
-        "The receipt is on its way to the parent."
+        "Receipt RCPT-2026-0001 is on its way to the parent."
     )
     receipt = await _receipt(harness)
-    assert "We received RM 150.00 (Bank transfer)" in receipt.seen
+    assert "We received RM 150.00 (DuitNow)" in receipt.seen
     assert "You are all paid up." in receipt.seen
     (payment,) = await payments.list_payments(harness.db, op, customer_id=family)
     assert payment.amount_sen == 150_00 and payment.reference.startswith("Slip #")
+    assert payment.method == "duitnow"
     assert "All paid" in texts(await harness.say(PARENT, "/balance"))
 
 
@@ -130,7 +155,7 @@ async def test_a_second_tap_says_it_was_recorded_already_and_records_nothing(
     op, family = await _family_owing(harness)
     await send_photo(harness, PARENT)
     slip = _slip_at_operator(harness)
-    await harness.press_button(OPERATOR, slip, "Record RM")
+    await _record(harness, "Cash", slip)
     (alert,) = await harness.press_button(OPERATOR, slip, "Record RM")
     assert alert.text == "That slip was recorded already."
     (alert,) = await harness.press_button(OPERATOR, slip, "Dismiss")
@@ -148,8 +173,12 @@ async def test_record_other_amount_asks_rereads_a_bad_amount_and_records_the_rig
     assert question.seen.startswith("How much does the slip show?")
     (refusal,) = await harness.say(OPERATOR, "RM 1.005")
     assert "could not read" in refusal.seen and "Send it again" in refusal.seen
-    replies = await harness.say(OPERATOR, "rm 100")
-    assert replies[0].seen.startswith("✅ Recorded RM 100.00 from Siti Nurhaliza")
+    (methods,) = await harness.say(OPERATOR, "rm 100")
+    assert methods.seen == "How did they pay RM 100.00? Tap one."
+    assert [b["text"] for b in methods.buttons] == METHODS
+    replies = await harness.press_button(OPERATOR, methods, "Cash")
+    (done,) = [c for c in replies if c.method == "editMessageText"]
+    assert done.seen.startswith("✅ Recorded RM 100.00 from Siti Nurhaliza (Cash)")
     edit = [c for c in replies if c.method == "editMessageCaption"]
     assert edit and edit[0].message_id == slip.message_id and edit[0].buttons == []
     receipt = await _receipt(harness)
@@ -164,8 +193,9 @@ async def test_the_amount_question_survives_a_restart(harness: BotHarness) -> No
     await send_photo(harness, PARENT)
     await harness.press_button(OPERATOR, _slip_at_operator(harness), "Record other amount")
     await harness.restart()
-    replies = await harness.say(OPERATOR, "150")
-    assert replies[0].seen.startswith("✅ Recorded RM 150.00")
+    (methods,) = await harness.say(OPERATOR, "150")
+    replies = await harness.press_button(OPERATOR, methods, "Bank transfer")
+    assert replies[-1].seen.startswith("✅ Recorded RM 150.00")
     assert len(await payments.list_payments(harness.db, op, customer_id=family)) == 1
 
 
@@ -180,22 +210,115 @@ async def test_cancel_and_a_quiet_spell_leave_the_slip_unrecorded(harness: BotHa
     await harness.press_button(OPERATOR, slip, "Record other amount")
     seen = len(harness.tg.seen_by(OPERATOR.id))
     await harness.tg.wait_for(seen + 1, chat_id=OPERATOR.id, timeout=6)
-    assert "stopped waiting for the slip's amount" in harness.tg.last_to(OPERATOR.id).seen
+    assert "stopped waiting for your answer about the slip" in harness.tg.last_to(OPERATOR.id).seen
     assert "What you can do" in texts(await harness.say(OPERATOR, "150"))
     assert await payments.list_payments(harness.db, op, customer_id=family) == []
 
 
-async def test_dismissing_a_slip_closes_it_and_records_nothing(harness: BotHarness) -> None:
+async def _notices_to(harness: BotHarness, customer_id: int) -> list[dict[str, Any]]:
+    """Return what the outbox holds for the family's parent besides documents (the notices)."""
+    async with harness.db.sessions() as session:
+        rows = await session.execute(
+            select(Delivery.kind, Delivery.body, Delivery.status).where(
+                Delivery.customer_id == customer_id, Delivery.kind == "notice"
+            )
+        )
+        return [{"kind": k, "meta": json.loads(b), "status": st} for k, b, st in rows]
+
+
+async def _notice_text(harness: BotHarness, operator_id: int, meta: dict[str, Any]) -> str:
+    """Word a queued notice as the parent will read it."""
+    operator = await operators.get_operator(harness.db, operator_id)
+    return rendered(bot_texts.parent_notice(operator, meta), "HTML")
+
+
+async def test_dismissing_a_slip_without_a_reason_closes_it_and_queues_a_polite_line(
+    harness: BotHarness,
+) -> None:
     op, family = await _family_owing(harness)
     await send_photo(harness, PARENT)
     slip = _slip_at_operator(harness)
-    _, edited = await harness.press_button(OPERATOR, slip, "Dismiss")
-    assert edited.method == "editMessageCaption" and edited.buttons == []
-    assert edited.seen.endswith("🗑 Dismissed: nothing was recorded.")
+    _, question = await harness.press_button(OPERATOR, slip, "Dismiss")
+    assert question.seen.startswith("Dismiss this slip? The parent is told in one line.")
+    assert [b["text"] for b in question.buttons] == ["🗑 Dismiss without a reason"]
+    replies = await harness.press_button(OPERATOR, question, "without a reason")
+    (edited,) = [c for c in replies if c.method == "editMessageCaption"]
+    assert edited.message_id == slip.message_id and edited.buttons == []
+    assert "Transfer slip from" in edited.seen  # what it said stays
+    assert edited.seen.endswith("🗑 Dismissed: nothing was recorded. Siti Nurhaliza is told.")
+    (answered,) = [c for c in replies if c.method == "editMessageText"]
+    assert answered.buttons == []
     (alert,) = await harness.press_button(OPERATOR, slip, "Record RM")
     assert alert.text == "That slip was dismissed already."
     assert await payments.list_payments(harness.db, op, customer_id=family) == []
     assert harness.tg.calls_to(PARENT.id, "sendDocument") == []
+    (notice,) = await _notices_to(harness, family)  # through the outbox, like every message
+    assert await _notice_text(harness, op, notice["meta"]) == (
+        "🧾 Van Kak Ros could not record the transfer slip you sent on 15 Jan 2026. "
+        "Please get in touch with them if anything is unclear."
+    )
+
+
+async def test_a_reason_typed_for_dismissing_reaches_the_parents_line(
+    harness: BotHarness,
+) -> None:
+    op, family = await _family_owing(harness)
+    await send_photo(harness, PARENT)
+    slip = _slip_at_operator(harness)
+    await harness.press_button(OPERATOR, slip, "Dismiss")
+    (refusal,) = await harness.say(OPERATOR, "x" * 201)
+    assert "too long" in refusal.seen and "Send it again" in refusal.seen
+    replies = await harness.say(OPERATOR, "The amount <RM 90> does not match")
+    (reply,) = [c for c in replies if c.method == "sendMessage"]
+    assert reply.seen == (
+        "🗑 Dismissed: nothing was recorded. Siti Nurhaliza is told, with your reason: "
+        "The amount <RM 90> does not match."
+    )
+    edits = [c for c in replies if c.method == "editMessageCaption"]
+    assert edits and edits[0].message_id == slip.message_id and edits[0].buttons == []
+    (notice,) = await _notices_to(harness, family)
+    assert await _notice_text(harness, op, notice["meta"]) == (
+        "🧾 Van Kak Ros could not record the transfer slip you sent on 15 Jan 2026: "
+        "The amount <RM 90> does not match. Please get in touch with them if anything is "
+        "unclear."
+    )
+    assert "What you can do" in texts(await harness.say(OPERATOR, "another"))  # not asked now
+    assert len(await _notices_to(harness, family)) == 1
+
+
+async def test_cancel_while_asked_for_a_reason_keeps_the_slip(harness: BotHarness) -> None:
+    op, family = await _family_owing(harness)
+    await send_photo(harness, PARENT)
+    slip = _slip_at_operator(harness)
+    _, question = await harness.press_button(OPERATOR, slip, "Dismiss")
+    assert texts(await harness.say(OPERATOR, "/cancel")) == "Cancelled. Nothing more was changed."
+    (alert,) = await harness.press_button(OPERATOR, question, "without a reason")
+    assert alert.params.get("show_alert")  # the question is stale now
+    assert await _notices_to(harness, family) == []
+    await _record(harness, "Cash", slip)  # still pending: it can be recorded
+    assert len(await payments.list_payments(harness.db, op, customer_id=family)) == 1
+
+
+async def test_the_parent_of_a_dismissed_slip_reads_the_line_in_their_chat(
+    harness: BotHarness,
+) -> None:
+    await _family_owing(harness)
+    await send_photo(harness, PARENT)
+    await harness.press_button(OPERATOR, _slip_at_operator(harness), "Dismiss")
+    await harness.say(OPERATOR, "the amount does not match")
+    await harness.tg.wait_for(
+        lambda: any(
+            "could not record the transfer slip" in c.seen
+            for c in harness.tg.calls_to(PARENT.id, "sendMessage")
+        ),
+        timeout=5,
+    )
+    told = [
+        c.seen
+        for c in harness.tg.calls_to(PARENT.id, "sendMessage")
+        if "could not record the transfer slip" in c.seen
+    ]
+    assert len(told) == 1 and "the amount does not match" in told[0]
 
 
 async def test_with_nothing_owed_there_is_no_one_tap_record_button(harness: BotHarness) -> None:
@@ -259,6 +382,6 @@ async def test_a_whole_parent_session_from_invite_link_to_receipt(harness: BotHa
     _, pdf = await harness.press_button(PARENT, listing, invoice.number)
     assert pdf.files["document"].filename == f"{invoice.number}.pdf"
     assert "passed it to Van Kak Ros" in texts(await send_photo(harness, PARENT, "Jan fee"))
-    await harness.press_button(OPERATOR, _slip_at_operator(harness), "Record RM 150.00")
+    await _record(harness, "Bank transfer")
     assert "You are all paid up." in (await _receipt(harness)).seen
     assert "All paid" in texts(await harness.say(PARENT, "/balance"))

@@ -6,7 +6,7 @@ from datetime import date
 
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness
 from tests.bot.factories import business, invoice, siti
-from vanbill.services import payments, reports
+from vanbill.services import customers, payments, reports
 
 
 async def test_summary_arrives_as_a_photo_with_this_months_figures(harness: BotHarness) -> None:
@@ -51,3 +51,26 @@ async def test_a_parent_sending_summary_is_refused(harness: BotHarness) -> None:
     await siti(harness, biz)
     (refusal,) = await harness.say(PARENT, "/summary")
     assert refusal.method == "sendMessage" and "for van operators" in refusal.seen
+
+
+async def test_a_family_paying_over_shows_as_credit_and_the_rate_stays_at_100_percent(
+    harness: BotHarness,
+) -> None:
+    biz = await business(harness)
+    siti_family = await siti(harness, biz)
+    tan = await customers.add_customer(harness.db, biz.id, harness.clock, name="Tan")
+    await invoice(harness, biz.id, siti_family.id, 30000)
+    await invoice(harness, biz.id, tan.id, 37500)
+    for family, paid in ((siti_family.id, 35000), (tan.id, 37500)):  # Siti pays RM 50 over
+        await payments.record_payment(
+            harness.db, biz.id, family, harness.clock, amount_sen=paid, method="cash"
+        )
+    (photo,) = await harness.say(OPERATOR, "/summary")
+    assert photo.seen.splitlines()[1:] == [
+        "Invoiced: RM 675.00",
+        "Collected: RM 725.00",
+        "Outstanding: RM 0.00",
+        "Overdue families: 0",
+        "Collection rate: 100%",  # not 725 / 675 = 107.4%
+        "Held for 1 family: RM 50.00 in credit",
+    ]

@@ -33,7 +33,14 @@ from vanbill.services.billing import OPEN_STATUSES, NewLine, invoice_status
 from vanbill.services.clock import FixedClock, local_today
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, NotFound, VanBillError
-from vanbill.services.models import Base, Invoice, InvoiceCounter, Payment, PaymentAllocation
+from vanbill.services.models import (
+    Base,
+    Invoice,
+    InvoiceCounter,
+    Payment,
+    PaymentAllocation,
+    ReceiptCounter,
+)
 from vanbill.services.periods import add_months
 from vanbill.services.schema import migrate
 
@@ -59,6 +66,7 @@ BILLING_TABLES = (
     "payments",
     "payment_allocations",
     "invoice_counters",
+    "receipt_counters",
 )
 
 
@@ -179,6 +187,8 @@ class State:
     payments: list[Any]
     allocations: list[Any]
     counters: dict[int, int]
+    receipts: list[tuple[date, str]]  # (paid_on, receipt number) of every payment, void too
+    receipt_counters: dict[int, int]
 
 
 @dataclass
@@ -249,7 +259,30 @@ async def read_state(db: Database, operator_id: int) -> State:
                 )
             )
         }
-    return State(list(invoice_rows), list(payment_rows), list(allocation_rows), counters)
+        receipts = [
+            (paid_on, number)
+            for paid_on, number in await session.execute(
+                select(Payment.paid_on, Payment.receipt_number).where(
+                    Payment.operator_id == operator_id
+                )
+            )
+        ]
+        receipt_counters = {
+            int(year): int(last)
+            for year, last in await session.execute(
+                select(ReceiptCounter.year, ReceiptCounter.last_seq).where(
+                    ReceiptCounter.operator_id == operator_id
+                )
+            )
+        }
+    return State(
+        list(invoice_rows),
+        list(payment_rows),
+        list(allocation_rows),
+        counters,
+        receipts,
+        receipt_counters,
+    )
 
 
 async def snapshot(db: Database, operator_id: int) -> dict[str, list[tuple[Any, ...]]]:
@@ -285,9 +318,9 @@ def check_books(state: State) -> Books:
     """Check the invariants that hold row by row, whatever happened; return the family figures.
 
     Allocations never exceed their payment or their invoice; paid_sen is the allocations' sum;
-    status agrees with the amounts; void rows settle nothing; numbers are unique and, per year,
-    consecutive from 0001 with the counter at the last one; credit is never negative and never
-    sits beside an unpaid invoice.
+    status agrees with the amounts; void rows settle nothing; invoice and receipt numbers are
+    unique and, per year, consecutive from 0001 with the counter at the last one; credit is never
+    negative and never sits beside an unpaid invoice.
     """
     allocated_to: dict[int, int] = defaultdict(int)
     allocated_from: dict[int, int] = defaultdict(int)
@@ -332,6 +365,15 @@ def check_books(state: State) -> Books:
         assert sorted(seqs) == list(range(1, len(seqs) + 1)), f"gaps in {year}: {sorted(seqs)}"
     for year in set(state.counters) | set(numbers_by_year):
         assert state.counters.get(year, 0) == len(numbers_by_year[year]), f"counter of {year}"
+    receipts_by_year: dict[int, list[int]] = defaultdict(list)
+    for paid_on, number in state.receipts:
+        prefix, year, seq = number.split("-")
+        assert prefix == "RCPT" and int(year) == paid_on.year, number
+        receipts_by_year[int(year)].append(int(seq))
+    for year in set(state.receipt_counters) | set(receipts_by_year):
+        seqs = sorted(receipts_by_year[year])
+        assert seqs == list(range(1, len(seqs) + 1)), f"receipt gaps in {year}: {seqs}"
+        assert state.receipt_counters.get(year, 0) == len(seqs), f"receipt counter of {year}"
     for customer_id, credit in books.credit_sen.items():
         assert credit >= 0, f"family {customer_id} has negative credit"
         assert not (credit > 0 and books.unpaid_count[customer_id] > 0), (
@@ -384,6 +426,8 @@ async def check_reports(db: Database, clock: FixedClock, operator_id: int, model
     for figures in report.months:
         assert figures.invoiced_sen == by_month_invoiced[figures.month], figures
         assert figures.collected_sen == by_month_collected[figures.month], figures
+        assert (figures.collection_rate_bp or 0) <= 10_000, figures  # credit is not collection
+    assert report.credit_sen == sum(check_books(state).credit_sen.values())
     owed = sum(
         inv.total_sen - inv.paid_sen for inv in state.invoices if inv.status in OPEN_STATUSES
     )

@@ -325,7 +325,7 @@ async def test_many_small_payments_at_once_never_over_allocate(
     await monthly.generate_month(mysql_db, business.id, JANUARY, clock)
 
     # 2 families x 8 payments of RM 25: RM 200 each against RM 150 owed each.
-    await together(
+    paid = await together(
         *(
             payments.record_payment(
                 mysql_db, business.id, family.id, clock, amount_sen=2500, method="cash"
@@ -334,6 +334,9 @@ async def test_many_small_payments_at_once_never_over_allocate(
             for _ in range(8)
         )
     )
+
+    # The two families' payments share one receipt counter: 16 numbers, none twice, no gap.
+    assert sorted(p.receipt_number for p in paid) == [f"RCPT-2026-{n:04d}" for n in range(1, 17)]
 
     books = await books_of(mysql_db, business.id)
     for family in made:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.data.factories import make_business, make_family
 from vanbill.services import customers, monthly, operators, payments, routes
 from vanbill.services.clock import FixedClock
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.models import Child, Customer, Enrollment
 
 
 async def test_a_family_is_found_by_any_way_of_writing_its_phone(
@@ -186,3 +188,70 @@ async def test_a_child_already_billed_cannot_be_deleted(db: Database, clock: Fix
     await monthly.generate_month(db, biz.id, date(2026, 1, 1), clock)
     with pytest.raises(Conflict, match="end their route"):
         await customers.remove_child(db, biz.id, family.children[0].id)
+
+
+async def _family_rows(db: Database) -> dict[str, int]:
+    """Count the rows a new family writes: parents, children, enrollments."""
+    async with db.sessions() as session:
+        return {
+            table.__tablename__: (
+                await session.execute(select(func.count()).select_from(table))
+            ).scalar_one()
+            for table in (Customer, Child, Enrollment)
+        }
+
+
+async def test_a_whole_family_is_added_in_one_go_with_its_routes_from_this_month(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    added = await customers.add_family(
+        db,
+        biz.id,
+        clock,
+        name="Siti",
+        phone="012-345 6789",
+        children=[
+            customers.NewChild("Aisyah", "primary", 2017, "SK Setapak", (biz.morning.id,)),
+            customers.NewChild(
+                "Danish", "kindergarten", route_ids=(biz.morning.id, biz.afternoon.id)
+            ),
+            customers.NewChild("Mei", "other"),
+        ],
+    )
+    assert added.start_month == date(2026, 1, 1)
+    assert (added.customer.name, added.customer.phone) == ("Siti", "+60123456789")
+    assert [c.name for c in added.customer.children] == ["Aisyah", "Danish", "Mei"]
+    assert added.routes == (
+        (biz.morning.name,),
+        (biz.morning.name, biz.afternoon.name),
+        (),
+    )
+    taken = await routes.list_enrollments(db, biz.id, added.customer.id, month=date(2026, 1, 1))
+    assert len(taken) == 3
+    assert await _family_rows(db) == {"customers": 1, "children": 3, "enrollments": 3}
+
+
+@pytest.mark.parametrize("refusal", ["route switched off", "bad birth year", "not my route"])
+async def test_a_refusal_of_the_last_child_leaves_no_family_behind(
+    db: Database, clock: FixedClock, refusal: str
+) -> None:
+    biz = await make_business(db, clock)
+    other = await make_business(db, clock, 2002)
+    before = await _family_rows(db)
+    last = {
+        "route switched off": customers.NewChild("Danish", route_ids=(biz.afternoon.id,)),
+        "bad birth year": customers.NewChild("Danish", birth_year=1990),
+        "not my route": customers.NewChild("Danish", route_ids=(other.morning.id,)),
+    }[refusal]
+    await routes.update_service(db, biz.id, biz.afternoon.id, active=False)
+    with pytest.raises((Conflict, InvalidInput, NotFound), match=r"^Danish: "):
+        await customers.add_family(
+            db,
+            biz.id,
+            clock,
+            name="Siti",
+            children=[customers.NewChild("Aisyah", route_ids=(biz.morning.id,)), last],
+        )
+    assert await _family_rows(db) == before
+    assert await customers.find_customers(db, biz.id, "Siti") == []

@@ -175,7 +175,7 @@ async def test_a_family_that_links_later_gets_what_waited_for_it(
     slip = await slips.receive_slip(
         db, biz.id, family.id, clock, telegram_file_id="x", file_kind="photo"
     )
-    await slips.record_from_slip(db, biz.id, slip.id, clock, amount_sen=15000)
+    await slips.record_from_slip(db, biz.id, slip.id, clock, amount_sen=15000, method="cash")
     assert await delivery.claim_due(db, "w", clock) == []
     report = await delivery.run_deliveries(db, biz.id, date(2026, 1, 1))
     assert report.waiting_for_link == ("Aminah",)

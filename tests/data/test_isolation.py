@@ -170,6 +170,7 @@ LISTINGS: dict[str, Listing] = {
         db, a.id, a.family.id, FEBRUARY
     ),
     "reminders.reminders_due": lambda db, clock, a: reminders.reminders_due(db, a.id, clock),
+    "reminders.reminder_outlook": lambda db, clock, a: reminders.reminder_outlook(db, a.id, clock),
     "reports.summary_report": lambda db, clock, a: reports.summary_report(
         db, a.id, clock, months=3
     ),

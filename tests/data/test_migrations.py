@@ -15,6 +15,7 @@ import base64
 import json
 import sqlite3
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -45,8 +46,42 @@ LEGACY = Path(__file__).parent / "legacy"
 LEGACY_ROWS: dict[str, list[dict[str, Any]]] = json.loads(
     (LEGACY / "rows-0.1.0.json").read_text(encoding="utf-8")
 )
-# (table, column) -> function(old row) -> the value expected after upgrading to the latest.
-EXPECTED_CHANGES: dict[tuple[str, str], Any] = {}
+
+
+def receipt_numbers(payments: list[dict[str, Any]]) -> dict[int, str]:
+    """Number payments by hand as 0002 must: per operator and year paid, in the order recorded."""
+    recorded = sorted(
+        payments, key=lambda p: (p["operator_id"], _decode(p["created_at"]), p["id"])
+    )
+    taken: Counter[tuple[int, int]] = Counter()
+    numbers = {}
+    for payment in recorded:
+        year = _decode(payment["paid_on"]).year
+        taken[payment["operator_id"], year] += 1
+        numbers[payment["id"]] = f"RCPT-{year}-{taken[payment['operator_id'], year]:04d}"
+    return numbers
+
+
+def receipt_counters(payments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the counter rows 0002 leaves: the last number of each operator's year."""
+    last: Counter[tuple[int, int]] = Counter()
+    for payment in payments:
+        last[payment["operator_id"], _decode(payment["paid_on"]).year] += 1
+    return [
+        {"operator_id": operator_id, "year": year, "last_seq": seq}
+        for (operator_id, year), seq in sorted(last.items())
+    ]
+
+
+# (table, column) -> function(old row, old rows) -> the value expected after upgrading to the
+# latest; a column the old row lacks is one a revision added.
+EXPECTED_CHANGES: dict[tuple[str, str], Any] = {
+    ("payments", "receipt_number"): lambda row, rows: receipt_numbers(rows["payments"])[row["id"]],
+}
+# table -> function(old rows) -> the rows a revision adds to a table the old schema lacked.
+EXPECTED_NEW_ROWS: dict[str, Any] = {
+    "receipt_counters": lambda rows: receipt_counters(rows["payments"]),
+}
 
 
 class EmptyDatabase:
@@ -164,14 +199,32 @@ def read_rows(conn: Connection) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def expected_after_upgrade(table: str, row: dict[str, Any]) -> dict[str, Any]:
-    """Return the old row as the latest revision should hold it."""
-    return {
-        column: EXPECTED_CHANGES[(table, column)](row)
+def expected_after_upgrade(
+    table: str, row: dict[str, Any], rows: dict[str, list[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Return the old row as the latest revision should hold it (added columns included)."""
+    expected = {
+        column: EXPECTED_CHANGES[(table, column)](row, rows)
         if (table, column) in EXPECTED_CHANGES
         else value
         for column, value in row.items()
     }
+    for (changed, column), value in EXPECTED_CHANGES.items():
+        if changed == table and column not in row:
+            expected[column] = value(row, rows)
+    return expected
+
+
+def check_upgraded_rows(
+    before: dict[str, list[dict[str, Any]]], after: dict[str, list[dict[str, Any]]]
+) -> None:
+    """Check every old row is kept as EXPECTED_CHANGES says, and the new tables' rows."""
+    for table, rows in before.items():
+        expected = [expected_after_upgrade(table, row, before) for row in rows]
+        kept = [{k: row[k] for k in expected[0]} for row in after[table]] if rows else after[table]
+        assert kept == expected, table
+    for table in set(after) - set(before):
+        assert after[table] == EXPECTED_NEW_ROWS[table](before), table
 
 
 def test_schema_sql_is_what_the_revisions_render() -> None:
@@ -261,12 +314,11 @@ async def test_a_database_made_before_migrations_is_upgraded_and_keeps_every_row
     assert "every row kept" in report.describe()
     with empty.sync.connect() as conn:
         after = read_rows(conn)
-    for table, rows in before.items():
-        kept = [{k: row[k] for k in rows[0]} for row in after[table]] if rows else after[table]
-        assert kept == [expected_after_upgrade(table, row) for row in rows], table
+    check_upgraded_rows(before, after)
+    assert after["payments"][2]["receipt_number"] == "RCPT-2026-0003"
+    assert after["receipt_counters"] == [{"operator_id": 1, "year": 2026, "last_seq": 29}]
     counts_before = sum(len(r) for r in before.values())
     counts_after = sum(len(r) for r in after.values())
-    assert counts_after == counts_before
     with capsys.disabled():
         print(
             f"\n[{empty.dialect}] legacy upgrade {report.describe()!r}: "
@@ -277,6 +329,38 @@ async def test_a_database_made_before_migrations_is_upgraded_and_keeps_every_row
     async with database.sessions() as session:
         invoices = (await session.execute(text("SELECT COUNT(*) FROM invoices"))).scalar_one()
     assert invoices == len(LEGACY_ROWS["invoices"])
+
+
+async def test_the_upgrade_numbers_receipts_per_operator_and_year_in_the_order_recorded(
+    empty: EmptyDatabase, database: Database
+) -> None:
+    load_legacy_schema(empty)
+    insert_legacy_rows(empty.sync)
+    with empty.sync.begin() as conn:
+        # Payment 3 was recorded first; payment 29 was money paid in 2025, recorded last.
+        conn.execute(text("UPDATE payments SET created_at = '2026-08-05 09:00:00' WHERE id = 3"))
+        conn.execute(text("UPDATE payments SET paid_on = '2025-12-31' WHERE id = 29"))
+        conn.execute(text("UPDATE payments SET voided = 1 WHERE id = 2"))
+        before = read_rows(conn)
+
+    await migrate(database)
+
+    with empty.sync.connect() as conn:
+        after = read_rows(conn)
+    check_upgraded_rows(before, after)
+    number = {row["id"]: row["receipt_number"] for row in after["payments"]}
+    assert [number[i] for i in (3, 1, 2, 4, 28, 29)] == [
+        "RCPT-2026-0001",
+        "RCPT-2026-0002",
+        "RCPT-2026-0003",  # voided, and numbered all the same
+        "RCPT-2026-0004",
+        "RCPT-2026-0028",
+        "RCPT-2025-0001",
+    ]
+    assert after["receipt_counters"] == [
+        {"operator_id": 1, "year": 2025, "last_seq": 1},
+        {"operator_id": 1, "year": 2026, "last_seq": 28},
+    ]
 
 
 async def test_initdb_a_second_time_changes_nothing(database: Database) -> None:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Awaitable
 from datetime import date
 
 import pytest
 
-from tests.data.factories import make_business, make_family
-from vanbill.services import accounts, invoices, monthly, payments
+from tests.data.factories import Business, Family, make_business, make_family
+from vanbill.services import accounts, exports, invoices, monthly, payments
 from vanbill.services.billing import NewLine
 from vanbill.services.clock import FixedClock
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.views import PaymentView
 
 
 async def _three_months(db: Database, clock: FixedClock):  # type: ignore[no-untyped-def]
@@ -164,3 +168,62 @@ async def test_a_statement_runs_from_an_opening_to_a_closing_balance(
     )
     with pytest.raises(InvalidInput):
         await accounts.statement(db, biz.id, family.id, date(2026, 2, 1), date(2026, 1, 1))
+
+
+async def test_receipts_are_numbered_per_operator_and_year_paid_without_gaps(
+    db: Database, clock: FixedClock
+) -> None:
+    biz, family, _ = await _three_months(db, clock)
+    other = await make_business(db, clock, 2002)
+    stranger = await make_family(db, clock, other, "Tan")
+
+    def pay(
+        amount_sen: int, paid_on: date | None = None, *, on: Business = biz, who: Family = family
+    ) -> Awaitable[PaymentView]:
+        return payments.record_payment(
+            db, on.id, who.id, clock, amount_sen=amount_sen, method="cash", paid_on=paid_on
+        )
+
+    first = await pay(10000)
+    with pytest.raises(InvalidInput):
+        await pay(0)  # refused: takes no number
+    with pytest.raises(InvalidInput):
+        await pay(5000, date(2026, 1, 16))  # tomorrow: refused, takes no number
+    december = await pay(5000, date(2025, 12, 30))
+    elsewhere = await pay(5000, on=other, who=stranger)
+    second = await pay(2000)
+    voided = await payments.void_payment(db, biz.id, second.id, clock)
+    third = await pay(3000)
+    assert [first.receipt_number, second.receipt_number, third.receipt_number] == [
+        "RCPT-2026-0001",
+        "RCPT-2026-0002",
+        "RCPT-2026-0003",
+    ]
+    assert voided.voided and voided.receipt_number == "RCPT-2026-0002"  # a void keeps its number
+    assert december.receipt_number == "RCPT-2025-0001"
+    assert elsewhere.receipt_number == "RCPT-2026-0001"  # another operator counts for itself
+    again = await payments.get_payment(db, biz.id, third.id)
+    assert again.receipt_number == "RCPT-2026-0003"
+
+
+async def test_the_statement_and_the_export_name_a_payment_by_its_receipt_number(
+    db: Database, clock: FixedClock
+) -> None:
+    biz, family, _ = await _three_months(db, clock)
+    await payments.record_payment(db, biz.id, family.id, clock, amount_sen=1000, method="cash")
+    paid = await payments.record_payment(
+        db, biz.id, family.id, clock, amount_sen=20000, method="duitnow", reference="DN-77"
+    )
+    assert paid.receipt_number == "RCPT-2026-0002"
+    statement = await accounts.statement(
+        db, biz.id, family.id, date(2026, 1, 1), date(2026, 1, 31)
+    )
+    entry = statement.entries[-1]
+    assert (entry.kind, entry.reference) == ("payment", "RCPT-2026-0002")
+    assert entry.description == "Payment — DuitNow (DN-77)"
+    exported = (await exports.export_payments(db, biz.id)).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [(r["receipt"], r["reference"]) for r in rows] == [
+        ("RCPT-2026-0001", ""),
+        ("RCPT-2026-0002", "DN-77"),
+    ]

@@ -98,3 +98,36 @@ async def test_the_operators_own_schedule_is_followed(db: Database, clock: Fixed
     await monthly.generate_month(db, biz.id, date(2026, 3, 1), clock)
     sent = await _walk(db, clock, biz.id, 31)
     assert list(sent) == [date(2026, 3, 7), date(2026, 3, 17)]
+
+
+async def test_the_outlook_counts_who_owes_and_finds_the_next_reminder_day(
+    db: Database, clock: FixedClock
+) -> None:
+    clock.set(_at_ten_in_kl(date(2026, 3, 1)))
+    biz = await make_business(db, clock)
+    made = {
+        name: await make_family(db, clock, biz, name, start=date(2026, 3, 1))
+        for name in ("Aminah", "Bala", "Chong", "Devi")
+    }
+    await monthly.generate_month(db, biz.id, date(2026, 3, 1), clock)  # all due 7 March
+    await payments.record_payment(  # Bala is paid up
+        db, biz.id, made["Bala"].id, clock, amount_sen=15000, method="cash"
+    )
+    await customers.set_archived(db, biz.id, made["Chong"].id)  # archived: not counted
+    await customers.set_reminders_paused(db, biz.id, made["Devi"].id)  # owes, paused
+
+    outlook = await reminders.reminder_outlook(db, biz.id, clock)
+    assert outlook.due == ()
+    assert (outlook.owing_families, outlook.paused_families) == (2, 1)
+    assert outlook.next_on == date(2026, 3, 4) and outlook.held == 0
+
+    clock.set(_at_ten_in_kl(date(2026, 3, 4)))
+    (claimed,) = await reminders.claim_reminders(db, biz.id, clock)
+    assert claimed.invoice.customer_name == "Aminah"
+    outlook = await reminders.reminder_outlook(db, biz.id, clock)
+    assert outlook.due == () and outlook.next_on == date(2026, 3, 7)
+
+    clock.set(_at_ten_in_kl(date(2026, 3, 21)))
+    await reminders.claim_reminders(db, biz.id, clock)  # the last stage, 14 days late
+    outlook = await reminders.reminder_outlook(db, biz.id, clock)
+    assert (outlook.owing_families, outlook.next_on) == (2, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from hypothesis import given
@@ -17,6 +17,7 @@ from vanbill.services.billing import (
     invoice_status,
     is_overdue,
     monthly_bill,
+    next_reminder_day,
     reminder_stage,
 )
 from vanbill.services.errors import InvalidInput
@@ -139,6 +140,30 @@ def test_stages_missed_while_the_bot_was_down_are_not_sent_in_a_burst() -> None:
     assert reminder_stage(OFFSETS, due, date(2026, 3, 15), []) == 7
     assert reminder_stage(OFFSETS, due, date(2026, 3, 16), [7]) is None
     assert reminder_stage(OFFSETS, due, date(2026, 3, 15), [14]) is None
+
+
+@given(
+    offsets=st.lists(st.integers(-30, 60), min_size=1, max_size=6, unique=True),
+    today_from_due=st.integers(-40, 70),
+    sent=st.lists(st.integers(-30, 60), max_size=3),
+)
+def test_the_next_reminder_day_is_the_first_day_a_stage_is_chosen(
+    offsets: list[int], today_from_due: int, sent: list[int]
+) -> None:
+    due = date(2026, 3, 7)
+    today = due + timedelta(days=today_from_due)
+    sent = [s for s in sent if s <= today_from_due]  # only stages whose day has come were sent
+    found = next_reminder_day(offsets, due, today, sent)
+    days = [today + timedelta(days=n) for n in range(1, 120)]
+    chosen = [d for d in days if reminder_stage(offsets, due, d, sent) is not None]
+    assert found == (chosen[0] if chosen else None)
+
+
+def test_the_next_reminder_comes_after_the_last_stage_sent() -> None:
+    due = date(2026, 3, 7)
+    assert next_reminder_day(OFFSETS, due, date(2026, 2, 1), []) == date(2026, 3, 4)
+    assert next_reminder_day(OFFSETS, due, date(2026, 3, 15), [7]) == date(2026, 3, 21)
+    assert next_reminder_day(OFFSETS, due, date(2026, 3, 21), [14]) is None
 
 
 def test_no_reminder_before_the_first_stage() -> None:

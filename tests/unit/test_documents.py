@@ -155,6 +155,7 @@ def make_receipt_document(balance_after_sen: int, **changes: object) -> ReceiptD
     """Build a receipt for a bank transfer that settled two invoices."""
     payment = PaymentView(
         id=42,
+        receipt_number="RCPT-2026-0042",
         customer_id=3,
         customer_name="Ahmad bin Abdullah",
         amount_sen=50_000,
@@ -484,7 +485,7 @@ def test_receipt_lists_what_was_paid_and_the_invoices_it_settled(
     renderer: DocumentRenderer,
 ) -> None:
     text = flat(pdf_text(renderer.receipt_pdf(make_receipt_document(balance_after_sen=4_510))))
-    assert "RCPT-000042" in text
+    assert "RCPT-2026-0042" in text
     assert "RM 500.00" in text
     assert "Bank transfer" in text
     assert "MBB-778812" in text
@@ -501,8 +502,8 @@ def test_receipt_shows_credit_when_the_family_paid_more_than_it_owed(
     renderer: DocumentRenderer,
 ) -> None:
     text = flat(pdf_text(renderer.receipt_pdf(make_receipt_document(balance_after_sen=-7_655))))
-    assert "In credit: RM 76.55" in text
-    assert "owing" not in text
+    assert "RM 76.55 in credit (taken off your next invoice)" in text
+    assert "owing" not in text and "-RM" not in text
 
 
 def test_receipt_says_nothing_is_owing_when_the_balance_is_zero(
@@ -528,9 +529,10 @@ def test_statement_shows_every_entry_with_its_running_balance(
     assert "9 Jan 2026 Payment MBB-11 Bank transfer RM 633.45 RM 0.00" in text
     assert "1 Feb 2026 Invoice INV-2026-0202 February RM 498.75 RM 498.75" in text
     assert "3 Feb 2026 Void INV-2026-0202 Void RM 498.75 RM 0.00" in text
-    assert "2 Mar 2026 Payment CASH Cash at pick-up RM 20.50 -RM 20.50" in text
-    assert "Closing balance -RM 20.50" in text
-    assert "In credit: RM 20.50" in text
+    assert "2 Mar 2026 Payment CASH Cash at pick-up RM 20.50 RM 20.50 in credit" in text
+    assert "Closing balance RM 20.50 in credit" in text
+    assert "RM 20.50 in credit: taken off your next invoices." in text
+    assert "-RM" not in text  # credit is never shown as a negative balance
     assert "Account of Ahmad bin Abdullah" in text
 
 
@@ -564,7 +566,7 @@ def test_filenames_follow_the_document_numbers() -> None:
     doc = make_statement_document()
     assert invoice_filename(make_invoice()) == "INV-2026-0001.pdf"
     assert invoice_filename(make_invoice(number="INV/2026 01")) == "INV-2026-01.pdf"
-    assert receipt_filename(make_receipt_document(0).payment) == "RCPT-000042.pdf"
+    assert receipt_filename(make_receipt_document(0).payment) == "RCPT-2026-0042.pdf"
     assert statement_filename(doc.statement) == "statement-3-2026-01-01-to-2026-03-31.pdf"
 
 
