@@ -395,3 +395,31 @@ ALTER TABLE payments MODIFY receipt_number VARCHAR(32) NOT NULL;
 ALTER TABLE payments ADD CONSTRAINT uq_payments_operator_id_receipt_number UNIQUE (operator_id, receipt_number);
 
 UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
+
+-- Running upgrade 0002 -> 0003
+
+CREATE TABLE audit_log (
+    id BIGINT NOT NULL AUTO_INCREMENT,
+    operator_id BIGINT NOT NULL,
+    customer_id BIGINT,
+    at DATETIME(6) NOT NULL,
+    actor_kind VARCHAR(10) NOT NULL,
+    actor_user_id BIGINT,
+    action VARCHAR(40) NOT NULL,
+    entity VARCHAR(20) NOT NULL,
+    entity_id BIGINT,
+    `before` TEXT,
+    after TEXT,
+    reason VARCHAR(500) NOT NULL DEFAULT '',
+    PRIMARY KEY (id),
+    CONSTRAINT ck_audit_log_actor_kind CHECK (actor_kind IN ('operator', 'parent', 'system')),
+    CONSTRAINT fk_audit_log_operator_id FOREIGN KEY(operator_id) REFERENCES operators (id) ON DELETE CASCADE
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+CREATE INDEX ix_audit_log_operator_id_customer_id_id ON audit_log (operator_id, customer_id, id);
+
+CREATE INDEX ix_audit_log_operator_id_at ON audit_log (operator_id, at);
+
+CREATE TRIGGER trg_audit_log_append_only BEFORE UPDATE ON audit_log FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_log is append-only';
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002';

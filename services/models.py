@@ -684,3 +684,30 @@ class BotState(Base):
     state_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class AuditEntry(Base):
+    """One change or correction, as it happened: append-only (a trigger refuses updates)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_operator_id_customer_id_id", "operator_id", "customer_id", "id"),
+        Index("ix_audit_log_operator_id_at", "operator_id", "at"),
+        CheckConstraint(
+            "actor_kind IN ('operator', 'parent', 'system')", name="ck_audit_log_actor_kind"
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("audit_log")
+    customer_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    actor_kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    actor_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    action: Mapped[str] = mapped_column(String(40), nullable=False)
+    entity: Mapped[str] = mapped_column(String(20), nullable=False)
+    entity_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    before: Mapped[str | None] = mapped_column(Text, nullable=True)
+    after: Mapped[str | None] = mapped_column(Text, nullable=True)
+    reason: Mapped[str] = mapped_column(String(500), nullable=False, server_default=_default("''"))
