@@ -13,13 +13,15 @@ from telegram.ext import ConversationHandler
 
 from vanbill.bot import keyboards, texts
 from vanbill.bot.context import VanBillContext
-from vanbill.services import roles
+from vanbill.services import audit, roles
 from vanbill.services.roles import OPERATOR, PARENT, STRANGER, Sender
+from vanbill.services.views import OperatorView
 
 log = logging.getLogger(__name__)
 
 EVERYONE = (OPERATOR, PARENT, STRANGER)
 Callback = Callable[[Update, VanBillContext], Awaitable[Any]]
+OperatorCallback = Callable[[Update, VanBillContext, OperatorView], Awaitable[Any]]
 
 
 async def sender_of(update: Update, context: VanBillContext) -> Sender:
@@ -78,3 +80,24 @@ def allow(*allowed: str) -> Callable[[Callback], Callback]:
         return guarded
 
     return decorate
+
+
+def for_operator(callback: OperatorCallback) -> Callback:
+    """Let only operators reach the handler, and hand it the operator it acts for."""
+
+    @allow(OPERATOR)
+    @functools.wraps(callback)
+    async def guarded(update: Update, context: VanBillContext) -> Any:
+        sender = await sender_of(update, context)
+        assert sender.operator is not None  # allow(OPERATOR) let only operators through
+        return await callback(update, context, sender.operator)
+
+    return guarded
+
+
+async def actor_of(update: Update, context: VanBillContext) -> audit.Actor:
+    """Return the person behind the update as the audit log names them."""
+    sender = await sender_of(update, context)
+    if sender.is_operator:
+        return audit.Actor.operator(sender.telegram_user_id)
+    return audit.Actor.parent(sender.telegram_user_id)
