@@ -423,3 +423,15 @@ CREATE INDEX ix_audit_log_operator_id_at ON audit_log (operator_id, at);
 CREATE TRIGGER trg_audit_log_append_only BEFORE UPDATE ON audit_log FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_log is append-only';
 
 UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002';
+
+-- Running upgrade 0003 -> 0009
+
+ALTER TABLE operators ADD COLUMN language VARCHAR(10);
+
+ALTER TABLE operators ADD CONSTRAINT ck_operators_language CHECK (language IN ('en', 'ms', 'zh_Hans'));
+
+ALTER TABLE customers ADD COLUMN language VARCHAR(10);
+
+ALTER TABLE customers ADD CONSTRAINT ck_customers_language CHECK (language IN ('en', 'ms', 'zh_Hans'));
+
+UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0003';

@@ -19,6 +19,7 @@ from vanbill.bot.handlers import customers as family_handlers
 from vanbill.bot.handlers import help as help_handlers
 from vanbill.bot.handlers import invoices as invoice_handlers
 from vanbill.bot.handlers import (
+    language,
     linking,
     parents,
     remind,
@@ -58,6 +59,7 @@ def register_handlers(
         application.add_handler(handler, group=group)
     application.add_handlers(switching.handlers(), group=switching.GROUP)
     application.add_handlers(start.handlers())
+    application.add_handlers(language.handlers())
     application.add_handler(business.conversation(conversation_timeout))
     application.add_handlers(linking.handlers())
     application.add_handlers(runs.handlers())
@@ -147,8 +149,11 @@ def build_application(
             outbox=outbox,
             scheduler=scheduler,
         )
-        known = {op.telegram_user_id for op in await operators.list_operators(database)}
-        await commands.publish(application.bot, known | settings.admin_ids)
+        menus: dict[int, str | None] = dict.fromkeys(settings.admin_ids)
+        menus.update(
+            (op.telegram_user_id, op.language) for op in await operators.list_operators(database)
+        )
+        await commands.publish(application.bot, menus)
         log.info("VanBill is up as @%s", application.bot.username)
 
     async def post_stop(application: VanBillApplication) -> None:

@@ -13,7 +13,7 @@ from telegram.ext import ConversationHandler
 
 from vanbill.bot import keyboards, texts
 from vanbill.bot.context import VanBillContext
-from vanbill.services import audit, roles
+from vanbill.services import audit, i18n, roles
 from vanbill.services.roles import OPERATOR, PARENT, STRANGER, Sender
 from vanbill.services.views import OperatorView
 
@@ -38,6 +38,8 @@ async def sender_of(update: Update, context: VanBillContext) -> Sender:
             services.clock,
             services.settings.timezone,
         )
+        if context.sender.language is not None:
+            i18n.set_current(context.sender.language)
     return context.sender
 
 

@@ -31,6 +31,7 @@ from telegram.error import TelegramError
 from telegram.ext import BaseUpdateProcessor
 
 from vanbill.bot import texts
+from vanbill.services import i18n
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,9 @@ class PersonByPerson(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Handle the update in its person's lane, unless it is a flood's or an odd one."""
         person = _person(update)
+        if isinstance(update, Update) and update.effective_user is not None:
+            # Until the guard knows the sender's chosen language: the one Telegram reports.
+            i18n.set_current(i18n.from_telegram(update.effective_user.language_code))
         verdict = self.gate.admit(person) if person is not None else Verdict.ADMIT
         if verdict is Verdict.ADMIT and isinstance(update, Update):
             verdict = _oddity(update) or Verdict.ADMIT

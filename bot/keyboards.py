@@ -16,6 +16,7 @@ from telegram import (
 from telegram.error import BadRequest
 
 from vanbill.bot import parsing, texts
+from vanbill.services import i18n
 from vanbill.services.views import (
     METHOD_LABELS,
     PAYMENT_METHODS,
@@ -32,6 +33,21 @@ def share_phone() -> ReplyKeyboardMarkup:
         [[KeyboardButton(texts.SHARE_PHONE_BUTTON, request_contact=True)]],
         resize_keyboard=True,
         one_time_keyboard=True,
+    )
+
+
+def languages(current: str) -> InlineKeyboardMarkup:
+    """Return one button per language, each in its own name; the current one ticked."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    ("✓ " if locale == current else "") + i18n.NATIVE_NAMES[locale],
+                    callback_data=parsing.language_button_data(locale),
+                )
+            ]
+            for locale in i18n.LOCALES
+        ]
     )
 
 

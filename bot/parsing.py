@@ -81,6 +81,20 @@ def setting_text(text: str) -> str:
     return "" if value == CLEAR else value
 
 
+LANGUAGE_PREFIX = "lang"
+LANGUAGE_PATTERN = r"^lang:(en|ms|zh_Hans)$"
+
+
+def language_button_data(locale: str) -> str:
+    """Return the callback data of a /language button."""
+    return f"{LANGUAGE_PREFIX}:{locale}"
+
+
+def language_button(data: str | None) -> str:
+    """Return the language a /language button names (its pattern let only ours through)."""
+    return (data or "").split(":", 1)[1]
+
+
 def business_button_data(operator_id: int, key: str) -> str:
     """Return the callback data of a /business menu button."""
     return f"{BUSINESS_PREFIX}:{operator_id}:{key}"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
+from vanbill.services import i18n
 from vanbill.services.billing import NewLine
 from vanbill.services.delivery import RunDeliveries
 from vanbill.services.links import LinkedFamily, Redeemed
@@ -34,35 +36,48 @@ from vanbill.services.views import (
     SummaryReport,
 )
 
-# The menus Telegram shows next to the text box (setMyCommands): operators, then parents.
-OPERATOR_COMMANDS: list[tuple[str, str]] = [
-    ("start", "What this bot does for you"),
-    ("business", "Your business details and billing settings"),
-    ("invite_operator", "A one-time link for a second operator account"),
-    ("newcustomer", "Add a family, its children and their routes"),
-    ("customers", "Your families and what each owes"),
-    ("customer", "One family's card: /customer name or phone"),
-    ("invite", "An invite link for a parent: /invite name"),
-    ("statement", "A family's statement PDF: /statement name"),
-    ("newservice", "Add a route and its monthly fee"),
-    ("newinvoice", "Bill a family: its routes filled in, lines to add"),
-    ("paid", "Record a payment from a family"),
-    ("invoices", "Invoices: /invoices unpaid, overdue or 2026-01"),
-    ("invoice", "One invoice as a PDF: /invoice INV-2026-0001"),
-    ("summary", "Chart of invoiced, collected and outstanding"),
-    ("remind", "Send today's payment reminders"),
-    ("services", "Your routes: fees, switch off or on"),
-    ("export", "Your families, invoices and payments as CSV"),
-    ("help", "Every command"),
-    ("cancel", "Stop what you are doing"),
-]
-PARENT_COMMANDS: list[tuple[str, str]] = [
-    ("start", "Who I am and who you are linked to"),
-    ("balance", "What you owe, or your credit"),
-    ("invoices", "Your recent invoices, each as a PDF"),
-    ("help", "What I can do for you"),
-]
-SHARE_PHONE_BUTTON = "📱 Share my phone number"
+# Words are written in the reader's language (services/i18n.py: the language of the update or
+# delivery being handled). A constant below is looked up when read, `texts.STRANGER`, through
+# the module's __getattr__, so it is in the language of the moment; a function translates its
+# words when called. Placeholders are named, `{name}`, so a translation may move them.
+_ = i18n.gettext
+
+
+def operator_commands() -> list[tuple[str, str]]:
+    """Return the menu Telegram shows operators next to the text box (setMyCommands)."""
+    return [
+        ("start", _("What this bot does for you")),
+        ("business", _("Your business details and billing settings")),
+        ("invite_operator", _("A one-time link for a second operator account")),
+        ("newcustomer", _("Add a family, its children and their routes")),
+        ("customers", _("Your families and what each owes")),
+        ("customer", _("One family's card: /customer name or phone")),
+        ("invite", _("An invite link for a parent: /invite name")),
+        ("statement", _("A family's statement PDF: /statement name")),
+        ("newservice", _("Add a route and its monthly fee")),
+        ("newinvoice", _("Bill a family: its routes filled in, lines to add")),
+        ("paid", _("Record a payment from a family")),
+        ("invoices", _("Invoices: /invoices unpaid, overdue or 2026-01")),
+        ("invoice", _("One invoice as a PDF: /invoice INV-2026-0001")),
+        ("summary", _("Chart of invoiced, collected and outstanding")),
+        ("remind", _("Send today's payment reminders")),
+        ("services", _("Your routes: fees, switch off or on")),
+        ("export", _("Your families, invoices and payments as CSV")),
+        ("language", _("The language I write to you in")),
+        ("help", _("Every command")),
+        ("cancel", _("Stop what you are doing")),
+    ]
+
+
+def parent_commands() -> list[tuple[str, str]]:
+    """Return the menu Telegram shows parents (the default menu)."""
+    return [
+        ("start", _("Who I am and who you are linked to")),
+        ("balance", _("What you owe, or your credit")),
+        ("invoices", _("Your recent invoices, each as a PDF")),
+        ("language", _("The language I write to you in")),
+        ("help", _("What I can do for you")),
+    ]
 
 
 def esc(value: object) -> str:
@@ -74,90 +89,133 @@ def _command_list(commands: Iterable[tuple[str, str]]) -> str:
     return "\n".join(f"/{name} — {esc(description)}" for name, description in commands)
 
 
-STRANGER = (
-    "Hello! I send school-van bills, reminders and receipts to parents.\n\n"
-    "I don't know you yet. To link your account, either\n"
-    "• open the invite link your van operator sent you, or\n"
-    f"• tap <b>{SHARE_PHONE_BUTTON}</b> below, if your operator has your number."
-)
-OPERATORS_ONLY = "That is for van operators. Send /help to see what you can do here."
-PARENTS_ONLY = "That is for parents linked to a van service."
-NOT_YOUR_CONTACT = (
-    "Please share <b>your own</b> phone number with the button below, not someone else's contact."
-)
-NOTHING_TO_CANCEL = "There is nothing to cancel."
-CANCELLED = "Cancelled. Nothing more was changed."
-BUTTON_EXPIRED = "That button has expired. Send /help to start again."
-TRY_AGAIN = "Send it again, or /cancel to stop."
-USE_THE_BUTTONS = "Tap one of the buttons above, or send /cancel to stop."
-NOT_YOUR_BUTTON = "This button is not for you."
-EDIT_NOT_READ = (
-    "I only read new messages, so that edit changes nothing. "
-    "Send it again as a new message if you meant it."
-)
-SLOW_DOWN = (
-    "You are sending me a lot at once, so I am pausing for a minute. "
-    "Please wait a little, then send one message at a time."
-)
-SLOW_DOWN_ALERT = "Too many taps at once. Wait a minute, then try again."
+def _stranger() -> str:
+    return _(
+        "Hello! I send school-van bills, reminders and receipts to parents.\n\n"
+        "I don't know you yet. To link your account, either\n"
+        "• open the invite link your van operator sent you, or\n"
+        "• tap <b>{button}</b> below, if your operator has your number."
+    ).format(button=_(SHARE_PHONE))
+
+
+SHARE_PHONE = i18n.N_("📱 Share my phone number")
+# Constants in the reader's language, built when read (see __getattr__ at the end).
+_CONSTANTS: dict[str, Callable[[], Any]] = {
+    "OPERATOR_COMMANDS": operator_commands,
+    "PARENT_COMMANDS": parent_commands,
+    "SHARE_PHONE_BUTTON": lambda: _(SHARE_PHONE),
+    "STRANGER": _stranger,
+    "OPERATORS_ONLY": lambda: _(
+        "That is for van operators. Send /help to see what you can do here."
+    ),
+    "PARENTS_ONLY": lambda: _("That is for parents linked to a van service."),
+    "NOT_YOUR_CONTACT": lambda: _(
+        "Please share <b>your own</b> phone number with the button below, "
+        "not someone else's contact."
+    ),
+    "NOTHING_TO_CANCEL": lambda: _("There is nothing to cancel."),
+    "CANCELLED": lambda: _("Cancelled. Nothing more was changed."),
+    "BUTTON_EXPIRED": lambda: _("That button has expired. Send /help to start again."),
+    "TRY_AGAIN": lambda: _("Send it again, or /cancel to stop."),
+    "USE_THE_BUTTONS": lambda: _("Tap one of the buttons above, or send /cancel to stop."),
+    "NOT_YOUR_BUTTON": lambda: _("This button is not for you."),
+    "EDIT_NOT_READ": lambda: _(
+        "I only read new messages, so that edit changes nothing. "
+        "Send it again as a new message if you meant it."
+    ),
+    "SLOW_DOWN": lambda: _(
+        "You are sending me a lot at once, so I am pausing for a minute. "
+        "Please wait a little, then send one message at a time."
+    ),
+    "SLOW_DOWN_ALERT": lambda: _("Too many taps at once. Wait a minute, then try again."),
+    "LANGUAGE_PROMPT": lambda: _("Which language shall I write to you in?"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Return a constant text in the reader's language (PEP 562: read as `texts.NAME`)."""
+    try:
+        build = _CONSTANTS[name]
+    except KeyError:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    return build()
+
+
+def language_set(locale: str) -> str:
+    """Confirm the language chosen (written in it)."""
+    with i18n.use(locale):
+        return _("Done: I will write to you in English from now on.")
 
 
 def operator_welcome(operator: OperatorView) -> str:
     """Greet an operator with what the bot does for them."""
     greeting = (
-        f"Welcome back, <b>{esc(operator.business_name)}</b>."
+        _("Welcome back, <b>{business}</b>.").format(business=esc(operator.business_name))
         if operator.business_name
-        else "Welcome! Let's set up your van business."
+        else _("Welcome! Let's set up your van business.")
     )
     return (
         f"{greeting}\n\n"
-        "I bill your families every month, send each parent their invoice here in Telegram, "
-        "remind them until it is paid and send a receipt when it is.\n\n"
-        + _command_list(OPERATOR_COMMANDS)
+        + _(
+            "I bill your families every month, send each parent their invoice here in Telegram, "
+            "remind them until it is paid and send a receipt when it is."
+        )
+        + "\n\n"
+        + _command_list(operator_commands())
     )
+
+
+def _your_van_service() -> str:
+    return _("your van service")
 
 
 def parent_welcome(sender: Sender) -> str:
     """Greet a linked parent by name, with the van services they are linked to."""
     services = "\n".join(
-        f"• {esc(f.business_name or 'Your van service')} — account of {esc(f.name)}"
+        "• "
+        + _("{business} — account of {family}").format(
+            business=esc(f.business_name or _("Your van service")), family=esc(f.name)
+        )
         for f in sender.families
     )
-    return (
-        f"Hello, {esc(sender.display_name)}!\n\n"
-        f"You are linked to:\n{services}\n\n"
+    return _(
+        "Hello, {name}!\n\nYou are linked to:\n{services}\n\n"
         "Your invoices, reminders and receipts will arrive here."
-    )
+    ).format(name=esc(sender.display_name), services=services)
 
 
 def help_text(sender: Sender) -> str:
     """Return the help for the sender's role."""
     if sender.is_operator:
-        return "What you can do:\n" + _command_list(OPERATOR_COMMANDS)
+        return _("What you can do:") + "\n" + _command_list(operator_commands())
     if sender.is_parent:
-        return "I send you your school-van invoices, reminders and receipts.\n" + _command_list(
-            PARENT_COMMANDS
+        return (
+            _("I send you your school-van invoices, reminders and receipts.")
+            + "\n"
+            + _command_list(parent_commands())
         )
-    return STRANGER
+    return _stranger()
 
 
 def unknown_command(sender: Sender) -> str:
     """Say the command is unknown, then give the help."""
-    return "I don't know that command.\n\n" + help_text(sender)
+    return _("I don't know that command.") + "\n\n" + help_text(sender)
 
 
 def parent_linked(redeemed: Redeemed) -> str:
     """Confirm a parent invite."""
-    business = redeemed.business_name or "your van service"
-    return (
-        f"Thank you, {esc(redeemed.customer_name)}! You are now linked to "
-        f"<b>{esc(business)}</b>.\nYour invoices, reminders and receipts will arrive here."
+    return _(
+        "Thank you, {name}! You are now linked to <b>{business}</b>.\n"
+        "Your invoices, reminders and receipts will arrive here."
+    ).format(
+        name=esc(redeemed.customer_name),
+        business=esc(redeemed.business_name or _your_van_service()),
     )
 
 
 def operator_linked() -> str:
     """Confirm an operator invite."""
-    return (
+    return _(
         "Your operator account is ready. It has its own families, routes and invoices.\n"
         "Start with /business to set your business details."
     )
@@ -166,27 +224,29 @@ def operator_linked() -> str:
 def linked_by_phone(families: Sequence[LinkedFamily]) -> str:
     """Confirm which families a shared phone number linked (or say none was found)."""
     if not families:
-        return (
+        return _(
             "Thank you. I could not find a family with that phone number. "
             "Ask your van operator to check your number, or to send you an invite link."
         )
     lines = "\n".join(
-        f"• {esc(f.name)} with <b>{esc(f.business_name or 'your van service')}</b>"
+        "• "
+        + _("{family} with <b>{business}</b>").format(
+            family=esc(f.name), business=esc(f.business_name or _your_van_service())
+        )
         for f in families
     )
-    return (
-        f"Thank you! You are now linked:\n{lines}\n"
+    return _(
+        "Thank you! You are now linked:\n{families}\n"
         "Your invoices, reminders and receipts will arrive here."
-    )
+    ).format(families=lines)
 
 
 def operator_invite(link: str) -> str:
     """Give the one-time link for a second operator account."""
-    return (
+    return _(
         "Send this link to the person who should get their own operator account. "
-        "It works once, within 7 days:\n"
-        f"{esc(link)}"
-    )
+        "It works once, within 7 days:\n{link}"
+    ).format(link=esc(link))
 
 
 def deep_link(bot_username: str, token: str) -> str:
@@ -196,15 +256,15 @@ def deep_link(bot_username: str, token: str) -> str:
 
 def apology(error_id: str) -> str:
     """Say sorry for an unexpected error, quoting its id."""
-    return (
+    return _(
         "Sorry, something went wrong on my side. Please try again in a moment.\n"
-        f"If it keeps happening, quote this code: <code>{esc(error_id)}</code>"
-    )
+        "If it keeps happening, quote this code: <code>{code}</code>"
+    ).format(code=esc(error_id))
 
 
 def apology_alert(error_id: str) -> str:
     """Say sorry in a button alert (plain text, 200 characters at most)."""
-    return f"Sorry, something went wrong on my side (code {error_id})."
+    return _("Sorry, something went wrong on my side (code {code}).").format(code=error_id)
 
 
 def friendly(message: str) -> str:

@@ -92,6 +92,7 @@ class Operator(Base):
         CheckConstraint(
             "sibling_discount_bp BETWEEN 0 AND 10000", name="ck_operators_sibling_discount_bp"
         ),
+        CheckConstraint("language IN ('en', 'ms', 'zh_Hans')", name="ck_operators_language"),
         TABLE_OPTIONS,
     )
 
@@ -154,6 +155,8 @@ class Operator(Base):
         Boolean, nullable=False, server_default=_default("0")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The language the operator reads (None: the one her Telegram reports).
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class Customer(Base):
@@ -163,6 +166,7 @@ class Customer(Base):
         Index("ix_customers_operator_id_name", "operator_id", "name"),
         Index("ix_customers_operator_id_phone", "operator_id", "phone"),
         Index("ix_customers_telegram_user_id", "telegram_user_id"),
+        CheckConstraint("language IN ('en', 'ms', 'zh_Hans')", name="ck_customers_language"),
         TABLE_OPTIONS,
     )
 
@@ -179,6 +183,8 @@ class Customer(Base):
         Boolean, nullable=False, server_default=_default("0")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The language the family's documents and messages are in (None: the parent's Telegram's).
+    language: Mapped[str | None] = mapped_column(String(10), nullable=True)
 
 
 class Child(Base):

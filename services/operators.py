@@ -57,6 +57,7 @@ def to_view(row: Operator) -> OperatorView:
         reminders_enabled=row.reminders_enabled,
         sibling_discount_bp=row.sibling_discount_bp,
         approval_required=row.approval_required,
+        language=row.language,
     )
 
 

@@ -27,6 +27,7 @@ class Family:
     customer_id: int
     name: str
     business_name: str = ""
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,13 @@ class Sender:
     def is_parent(self) -> bool:
         """Say whether the sender is a linked parent (and not an operator)."""
         return self.role == PARENT
+
+    @property
+    def language(self) -> str | None:
+        """Return the language the sender chose (an operator's own, else their family's)."""
+        if self.operator is not None:
+            return self.operator.language
+        return next((f.language for f in self.families if f.language), None)
 
     @property
     def display_name(self) -> str:
@@ -70,13 +78,26 @@ async def identify(
         ).scalar_one_or_none()
         operator = None if operator_row is None else operators.to_view(operator_row)
         rows = await session.execute(
-            select(Customer.operator_id, Customer.id, Customer.name, Operator.business_name)
+            select(
+                Customer.operator_id,
+                Customer.id,
+                Customer.name,
+                Operator.business_name,
+                Customer.language,
+            )
             .join(Operator, Operator.id == Customer.operator_id)
             .where(Customer.telegram_user_id == telegram_user_id, Customer.archived.is_(False))
             .order_by(Customer.operator_id, Customer.id)
         )
         families = tuple(
-            Family(operator_id=r[0], customer_id=r[1], name=r[2], business_name=r[3]) for r in rows
+            Family(
+                operator_id=r[0],
+                customer_id=r[1],
+                name=r[2],
+                business_name=r[3],
+                language=r[4],
+            )
+            for r in rows
         )
     if operator is None and telegram_user_id in admin_ids:
         operator = await operators.ensure_operator(

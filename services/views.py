@@ -49,6 +49,7 @@ class OperatorView:
     reminders_enabled: bool
     sibling_discount_bp: int
     approval_required: bool
+    language: str | None = None
 
     @property
     def display_name(self) -> str:

@@ -23,7 +23,7 @@ async def start(update: Update, context: VanBillContext) -> None:
     assert chat is not None  # the guard lets only private chats through
     if sender.is_operator and sender.operator is not None:
         # At start-up Telegram refuses a chat menu for an admin who never opened the bot.
-        await commands.show_operator_menu(context.bot, chat.id)
+        await commands.show_operator_menu(context.bot, chat.id, sender.operator.language)
         await chat.send_message(texts.operator_welcome(sender.operator))
     elif sender.is_parent:
         await chat.send_message(texts.parent_welcome(sender), reply_markup=keyboards.remove())

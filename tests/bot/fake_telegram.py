@@ -861,23 +861,39 @@ class FakeTelegram:
         }
 
     @staticmethod
-    def scope_key(scope: Any) -> str:
-        """Return the key the fake files a command list under ('default', 'chat:42'...)."""
+    def scope_key(scope: Any, language_code: str | None = None) -> str:
+        """Return the key the fake files a command list under ('default', 'chat:42', and
+        'default:ms' for a list given for one language code)."""
         if not isinstance(scope, dict) or scope.get("type", "default") == "default":
-            return "default"
-        if "chat_id" in scope:
-            return f"{scope['type']}:{scope['chat_id']}"
-        return str(scope["type"])
+            key = "default"
+        elif "chat_id" in scope:
+            key = f"{scope['type']}:{scope['chat_id']}"
+        else:
+            key = str(scope["type"])
+        return f"{key}:{language_code}" if language_code else key
+
+    def menu_for(self, user: Any, chat_id: int | None = None) -> list[str]:
+        """Return the commands Telegram would show this user (in this chat), as Telegram picks
+        them: the chat's list before the default, the user's language before no language."""
+        code = (getattr(user, "language_code", "") or "").split("-")[0]
+        scopes = ([f"chat:{chat_id}"] if chat_id is not None else []) + ["default"]
+        for scope in scopes:
+            for key in (f"{scope}:{code}" if code else None, scope):
+                if key and key in self.commands:
+                    return [f"{c['command']} — {c['description']}" for c in self.commands[key]]
+        return []
 
     async def _api_setMyCommands(self, params: dict[str, Any], uploads: Any, call: Call) -> Any:
-        self.commands[self.scope_key(params.get("scope"))] = list(params.get("commands") or [])
+        key = self.scope_key(params.get("scope"), params.get("language_code"))
+        self.commands[key] = list(params.get("commands") or [])
         return True
 
     async def _api_getMyCommands(self, params: dict[str, Any], uploads: Any, call: Call) -> Any:
-        return self.commands.get(self.scope_key(params.get("scope")), [])
+        key = self.scope_key(params.get("scope"), params.get("language_code"))
+        return self.commands.get(key, [])
 
     async def _api_deleteMyCommands(self, params: dict[str, Any], uploads: Any, call: Call) -> Any:
-        self.commands.pop(self.scope_key(params.get("scope")), None)
+        self.commands.pop(self.scope_key(params.get("scope"), params.get("language_code")), None)
         return True
 
     async def _api_sendMessage(self, params: dict[str, Any], uploads: Any, call: Call) -> Any:

@@ -74,7 +74,7 @@ async def test_the_command_menus_are_registered_for_parents_and_each_operator(
     invited = await operators.ensure_operator(harness.db, 1009, harness.clock)
     await harness.restart()
     default = [c["command"] for c in harness.tg.commands["default"]]
-    assert default == ["start", "balance", "invoices", "help"]
+    assert default == ["start", "balance", "invoices", "language", "help"]
     for chat_id in (OPERATOR.id, SECOND_OPERATOR.id, invited.telegram_user_id):
         commands = [c["command"] for c in harness.tg.commands[f"chat:{chat_id}"]]
         assert "business" in commands and "invite_operator" in commands
