@@ -132,9 +132,14 @@ def month_name(month: date, locale: str | None = None) -> str:
     return format_skeleton("yMMMM", month, locale=cldr(locale))
 
 
+# A month on a chart's axis: 'Mar 26', 'Mac 26', '26年3月'.
+_SHORT_MONTH = {ENGLISH: "MMM yy", MALAY: "MMM yy", CHINESE: "yy年M月"}
+
+
 def short_month(month: date, locale: str | None = None) -> str:
     """Return 'Mar 26' (a chart's axis label) in the language."""
-    return format_date(month, "MMM yy", locale=cldr(locale))
+    language = known(locale or current()) or DEFAULT
+    return format_date(month, _SHORT_MONTH[language], locale=cldr(language))
 
 
 def day(value: date, locale: str | None = None) -> str:

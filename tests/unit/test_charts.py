@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from vanbill.services import i18n
 from vanbill.services.charts import chart_series, render_summary_chart, render_summary_chart_async
 from vanbill.services.views import MonthFigures, SummaryReport
 
@@ -41,7 +42,7 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 def test_chart_series_carries_the_report_figures_exactly_in_ringgit() -> None:
     series = chart_series(make_report())
-    assert series.labels == ("January 2026", "February 2026", "March 2026")
+    assert series.labels == ("Jan 26", "Feb 26", "Mar 26 (to date)")  # the 31st is not over
     assert series.invoiced == (Decimal("7200.05"), Decimal("6987.50"), Decimal("7312.99"))
     assert series.collected == (Decimal("6100.10"), Decimal("7000.01"), Decimal("5123.45"))
     assert series.outstanding == (Decimal("1109.95"), Decimal("1097.44"), Decimal("3286.98"))
@@ -55,10 +56,56 @@ def test_chart_series_sums_back_to_the_sen_of_the_report() -> None:
     assert all(isinstance(value, Decimal) for value in series.collected)
 
 
-def test_chart_title_names_the_business_and_the_day_it_was_generated() -> None:
+def test_chart_title_names_the_business_and_the_day_its_figures_are_as_of() -> None:
     series = chart_series(make_report())
     assert series.title == "Van Sekolah Kak Ros"
-    assert "31 Mar 2026" in series.subtitle
+    assert series.subtitle.endswith("as of 31 March 2026")
+
+
+def _report(months: list[MonthFigures], generated_on: date) -> SummaryReport:
+    return SummaryReport("Van Kak Ros", "MYR", generated_on, tuple(months))
+
+
+def test_the_chart_starts_at_the_first_month_with_a_figure() -> None:
+    empty = [MonthFigures(date(2025, m, 1), 0, 0, 0, 0) for m in range(4, 13)]
+    billed = [
+        MonthFigures(date(2026, 1, 1), 30_000, 15_000, 15_000, 1, settled_sen=15_000),
+        MonthFigures(date(2026, 2, 1), 0, 15_000, 0, 0),  # a holiday month keeps its place
+        MonthFigures(date(2026, 3, 1), 30_000, 0, 30_000, 0),
+    ]
+    series = chart_series(_report(empty + billed, date(2026, 4, 1)))
+    assert series.labels == ("Jan 26", "Feb 26", "Mar 26")
+    assert series.invoiced == (Decimal("300.00"), Decimal("0.00"), Decimal("300.00"))
+    nothing = chart_series(_report(empty, date(2026, 3, 31)))
+    assert nothing.labels == () and nothing.empty == "Nothing invoiced yet"
+
+
+def test_the_month_not_yet_ended_is_marked_to_date_and_each_month_shows_its_rate() -> None:
+    months = [
+        MonthFigures(date(2026, 2, 1), 40_000, 40_000, 0, 0, settled_sen=40_000),
+        MonthFigures(date(2026, 3, 1), 30_000, 29_999, 1, 0, settled_sen=29_999),
+        MonthFigures(date(2026, 4, 1), 0, 5_000, 0, 0),
+    ]
+    series = chart_series(_report(months, date(2026, 4, 15)))
+    assert series.labels == ("Feb 26", "Mar 26", "Apr 26 (to date)")
+    assert series.rates == ("100%", "99%", "–")  # floored: one sen short is not 100%
+    ended = chart_series(_report(months[:2], date(2026, 4, 1)))
+    assert ended.labels == ("Feb 26", "Mar 26")
+
+
+def test_the_chart_speaks_the_operators_language() -> None:
+    report = make_report()
+    with i18n.use("ms"):
+        malay = chart_series(report)
+    with i18n.use("zh_Hans"):
+        chinese = chart_series(report)
+    assert malay.labels == ("Jan 26", "Feb 26", "Mac 26 (setakat ini)")
+    assert chinese.labels == ("26年1月", "26年2月", "26年3月（截至目前）")
+    assert malay.subtitle.endswith("31 Mac 2026") and "2026年3月31日" in chinese.subtitle
+    english = chart_series(report)
+    for words in (malay, chinese):
+        assert words.legend != english.legend and words.axis != english.axis
+        assert words.invoiced == english.invoiced  # money is money in every language
 
 
 def test_summary_chart_is_a_1280_by_720_png() -> None:
