@@ -12,7 +12,7 @@ from vanbill.services import delivery
 from vanbill.services.billing import OPEN_STATUSES, allocate
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import load_customer, lock_customer
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import Invoice, Operator, Payment, PaymentAllocation, ReceiptCounter
 from vanbill.services.money import check_amount, format_money
@@ -291,6 +291,7 @@ async def new_payment(
     return payment.id
 
 
+@retried
 async def record_payment(
     db: Database,
     operator_id: int,
@@ -334,6 +335,7 @@ async def record_payment(
         return await load_payment(session, operator_id, payment_id)
 
 
+@retried
 async def void_payment(
     db: Database, operator_id: int, payment_id: int, clock: Clock
 ) -> PaymentView:
