@@ -395,3 +395,13 @@ ALTER TABLE payments MODIFY receipt_number VARCHAR(32) NOT NULL;
 ALTER TABLE payments ADD CONSTRAINT uq_payments_operator_id_receipt_number UNIQUE (operator_id, receipt_number);
 
 UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
+
+-- Running upgrade 0002 -> 0006
+
+ALTER TABLE invoices ADD COLUMN closed_on DATE;
+
+CREATE INDEX ix_invoices_operator_id_closed_on ON invoices (operator_id, closed_on);
+
+ALTER TABLE customers ADD COLUMN credit_sen BIGINT NOT NULL DEFAULT 0;
+
+UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0002';

@@ -179,6 +179,11 @@ class Customer(Base):
         Boolean, nullable=False, server_default=_default("0")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Money paid and not allocated to any invoice; set by payments.apply_credit only, which
+    # every change of a family's payments or allocations ends with.
+    credit_sen: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=_default("0")
+    )
 
 
 class Child(Base):
@@ -350,6 +355,7 @@ class Invoice(Base):
         Index("ix_invoices_operator_id_period", "operator_id", "period"),
         Index("ix_invoices_operator_id_due_date", "operator_id", "due_date"),
         Index("ix_invoices_operator_id_customer_id", "operator_id", "customer_id"),
+        Index("ix_invoices_operator_id_closed_on", "operator_id", "closed_on"),
         CheckConstraint("kind IN ('monthly', 'adhoc')", name="ck_invoices_kind"),
         CheckConstraint(
             "status IN ('draft', 'open', 'partial', 'paid', 'void')", name="ck_invoices_status"
@@ -395,6 +401,10 @@ class Invoice(Base):
     void_reason: Mapped[str] = mapped_column(
         String(200), nullable=False, server_default=_default("''")
     )
+    # The day after which no report figure of this invoice changes: for a paid invoice the later
+    # of its issue date and its last payment's date, for a void one its issue date, NULL while
+    # anything is owed. Set by payments.refresh_invoices only, so reports skip closed history.
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class InvoiceItem(Base):

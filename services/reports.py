@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import Clock, local_today
-from vanbill.services.customers import balances_query
 from vanbill.services.db import Database
 from vanbill.services.errors import InvalidInput
 from vanbill.services.invoices import load_operator
@@ -26,8 +25,10 @@ async def summary_report(
 ) -> SummaryReport:
     """Return the last `months` months (this one last) and the families owing most.
 
-    Every figure is an SQL aggregate: one query for invoiced, collected and outstanding across all
-    months, one per month for the overdue count, one for the debtors, one for the credit held.
+    Every figure is an SQL aggregate over the rows: one query for invoiced, outstanding, settled
+    and overdue across all months, reading only invoices not closed before the first month
+    (closed_on, kept by payments.refresh_invoices); one for collected; one for the debtors; one
+    for the families owing; one for the credit held (customers.credit_sen, kept by apply_credit).
     """
     if not 1 <= months <= 60:
         raise InvalidInput("A report covers 1 to 60 months.")
@@ -37,16 +38,71 @@ async def summary_report(
         first = add_months(today.replace(day=1), -(months - 1))
         starts = [add_months(first, i) for i in range(months)]
         ends = [add_months(m, 1) for m in starts]
-        live = and_(Invoice.operator_id == operator_id, Invoice.status != "void")
-
-        invoiced_cols = [
-            _sum_when(and_(Invoice.issue_date >= s, Invoice.issue_date < e), Invoice.total_sen)
-            for s, e in zip(starts, ends, strict=True)
+        as_ofs = [min(e - timedelta(days=1), today) for e in ends]
+        # Only invoices open at the window's start or touched since weigh on any figure: one
+        # closed before it (paid by payments all dated before it) was issued before it, counts
+        # its total as issued and as settled alike, and is overdue in no month of the window.
+        weighing = and_(
+            Invoice.operator_id == operator_id,
+            Invoice.status != "void",
+            or_(Invoice.closed_on.is_(None), Invoice.closed_on >= first),
+        )
+        paid_to = PaymentAllocation.amount_sen
+        per_invoice = (
+            select(
+                Invoice.id.label("id"),
+                Invoice.issue_date.label("issued"),
+                Invoice.due_date.label("due"),
+                Invoice.total_sen.label("total"),
+                *[
+                    _sum_when(Payment.paid_on < e, paid_to).label(f"before_{i}")
+                    for i, e in enumerate(ends)
+                ],
+                *[
+                    _sum_when(Payment.paid_on <= a, paid_to).label(f"by_{i}")
+                    for i, a in enumerate(as_ofs)
+                ],
+            )
+            .select_from(Invoice)
+            .outerjoin(
+                PaymentAllocation,
+                and_(
+                    PaymentAllocation.operator_id == Invoice.operator_id,
+                    PaymentAllocation.invoice_id == Invoice.id,
+                ),
+            )
+            .outerjoin(
+                Payment,
+                and_(
+                    Payment.operator_id == PaymentAllocation.operator_id,
+                    Payment.id == PaymentAllocation.payment_id,
+                ),
+            )
+            .where(weighing)
+            .group_by(Invoice.id, Invoice.issue_date, Invoice.due_date, Invoice.total_sen)
+            .subquery()
+        )
+        inv = per_invoice.c
+        in_month = [
+            and_(inv.issued >= s, inv.issued < e) for s, e in zip(starts, ends, strict=True)
         ]
-        issued_by_cols = [_sum_when(Invoice.issue_date < e, Invoice.total_sen) for e in ends]
-        invoice_row = (
-            await session.execute(select(*invoiced_cols, *issued_by_cols).where(live))
-        ).one()
+        columns = [
+            *[_sum_when(m, inv.total) for m in in_month],  # invoiced
+            *[_sum_when(inv.issued < e, inv.total) for e in ends],  # issued by the month's end
+            # settled by the month's end, of what was issued by then
+            *[_sum_when(inv.issued < e, inv[f"before_{i}"]) for i, e in enumerate(ends)],
+            # What the month's own invoices were paid by its end, from credit held or money paid
+            # then: never more than they total, however much a family paid over.
+            *[_sum_when(m, inv[f"before_{i}"]) for i, m in enumerate(in_month)],
+            *[
+                _sum_when(and_(inv.due < a, inv.total > inv[f"by_{i}"]), 1)
+                for i, a in enumerate(as_ofs)
+            ],
+        ]
+        row = [int(v) for v in (await session.execute(select(*columns))).one()]
+        invoiced, issued_by, settled, own_settled, overdue = (
+            row[k * months : (k + 1) * months] for k in range(5)
+        )
 
         collected_cols = [
             _sum_when(and_(Payment.paid_on >= s, Payment.paid_on < e), Payment.amount_sen)
@@ -55,84 +111,25 @@ async def summary_report(
         collected_row = (
             await session.execute(
                 select(*collected_cols).where(
-                    Payment.operator_id == operator_id, Payment.voided.is_(False)
+                    Payment.operator_id == operator_id,
+                    Payment.paid_on >= first,
+                    Payment.paid_on < ends[-1],
+                    Payment.voided.is_(False),
                 )
             )
         ).one()
 
-        settled_cols = [
-            _sum_when(
-                and_(Payment.paid_on < e, Invoice.issue_date < e), PaymentAllocation.amount_sen
+        figures = [
+            MonthFigures(
+                month=start,
+                invoiced_sen=invoiced[i],
+                collected_sen=int(collected_row[i]),
+                outstanding_sen=issued_by[i] - settled[i],
+                overdue_count=overdue[i],
+                settled_sen=own_settled[i],
             )
-            for e in ends
+            for i, start in enumerate(starts)
         ]
-        # What the month's own invoices were paid by its end, from credit held or money paid
-        # then: never more than they total, however much a family paid over.
-        own_settled_cols = [
-            _sum_when(
-                and_(Payment.paid_on < e, Invoice.issue_date >= s, Invoice.issue_date < e),
-                PaymentAllocation.amount_sen,
-            )
-            for s, e in zip(starts, ends, strict=True)
-        ]
-        settled_row = (
-            await session.execute(
-                select(*settled_cols, *own_settled_cols)
-                .select_from(PaymentAllocation)
-                .join(
-                    Payment,
-                    and_(
-                        Payment.operator_id == PaymentAllocation.operator_id,
-                        Payment.id == PaymentAllocation.payment_id,
-                    ),
-                )
-                .join(
-                    Invoice,
-                    and_(
-                        Invoice.operator_id == PaymentAllocation.operator_id,
-                        Invoice.id == PaymentAllocation.invoice_id,
-                    ),
-                )
-                .where(PaymentAllocation.operator_id == operator_id, Invoice.status != "void")
-            )
-        ).one()
-
-        figures = []
-        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            as_of = min(end - timedelta(days=1), today)
-            paid_by = (
-                select(func.coalesce(func.sum(PaymentAllocation.amount_sen), 0))
-                .join(
-                    Payment,
-                    and_(
-                        Payment.operator_id == PaymentAllocation.operator_id,
-                        Payment.id == PaymentAllocation.payment_id,
-                    ),
-                )
-                .where(
-                    PaymentAllocation.operator_id == operator_id,
-                    PaymentAllocation.invoice_id == Invoice.id,
-                    Payment.paid_on <= as_of,
-                )
-                .scalar_subquery()
-            )
-            overdue = (
-                await session.execute(
-                    select(func.count()).where(
-                        live, Invoice.due_date < as_of, Invoice.total_sen > paid_by
-                    )
-                )
-            ).scalar_one()
-            figures.append(
-                MonthFigures(
-                    month=start,
-                    invoiced_sen=int(invoice_row[i]),
-                    collected_sen=int(collected_row[i]),
-                    outstanding_sen=int(invoice_row[months + i]) - int(settled_row[i]),
-                    overdue_count=int(overdue),
-                    settled_sen=int(settled_row[months + i]),
-                )
-            )
 
         owed = func.sum(Invoice.total_sen - Invoice.paid_sen)
         debtors = await session.execute(
@@ -157,12 +154,10 @@ async def summary_report(
                 )
             )
         ).scalar_one()
-        _, credit_q, _ = balances_query(operator_id)
-        held = credit_q.subquery()
         credit_sen, in_credit = (
             await session.execute(
-                select(func.coalesce(func.sum(held.c.credit), 0), func.count()).where(
-                    held.c.credit > 0
+                select(func.coalesce(func.sum(Customer.credit_sen), 0), func.count()).where(
+                    Customer.operator_id == operator_id, Customer.credit_sen > 0
                 )
             )
         ).one()

@@ -1,0 +1,122 @@
+"""Invoices say when they closed and families what credit they hold, so reports skip history
+
+Revision ID: 0006
+Revises: 0002
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import context, op
+
+revision = "0006"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+INDEX = "ix_invoices_operator_id_closed_on"
+
+
+def upgrade() -> None:
+    """Invoices say when they closed and families what credit they hold, so reports skip history"""
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
+        batch_op.create_index(INDEX, ["operator_id", "closed_on"], unique=False)
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("credit_sen", sa.BigInteger(), server_default=sa.text("0"), nullable=False)
+        )
+    if not context.is_offline_mode():  # schema.sql is rendered offline, for an empty database
+        _fill_from_rows()
+
+
+def _fill_from_rows() -> None:
+    """Set both from the rows, as payments.refresh_invoices and apply_credit would have."""
+    invoices = sa.table(
+        "invoices",
+        sa.column("id", sa.BigInteger()),
+        sa.column("operator_id", sa.BigInteger()),
+        sa.column("issue_date", sa.Date()),
+        sa.column("status", sa.String()),
+        sa.column("closed_on", sa.Date()),
+    )
+    customers = sa.table(
+        "customers",
+        sa.column("id", sa.BigInteger()),
+        sa.column("operator_id", sa.BigInteger()),
+        sa.column("credit_sen", sa.BigInteger()),
+    )
+    payments = sa.table(
+        "payments",
+        sa.column("id", sa.BigInteger()),
+        sa.column("operator_id", sa.BigInteger()),
+        sa.column("customer_id", sa.BigInteger()),
+        sa.column("paid_on", sa.Date()),
+        sa.column("amount_sen", sa.BigInteger()),
+        sa.column("voided", sa.Boolean()),
+    )
+    allocations = sa.table(
+        "payment_allocations",
+        sa.column("operator_id", sa.BigInteger()),
+        sa.column("payment_id", sa.BigInteger()),
+        sa.column("invoice_id", sa.BigInteger()),
+        sa.column("amount_sen", sa.BigInteger()),
+    )
+    connection = op.get_bind()
+    last_paid = (
+        sa.select(sa.func.max(payments.c.paid_on))
+        .join(
+            allocations,
+            sa.and_(
+                allocations.c.operator_id == payments.c.operator_id,
+                allocations.c.payment_id == payments.c.id,
+            ),
+        )
+        .where(
+            allocations.c.operator_id == invoices.c.operator_id,
+            allocations.c.invoice_id == invoices.c.id,
+        )
+        .scalar_subquery()
+    )
+    connection.execute(
+        invoices.update().values(
+            closed_on=sa.case(
+                (invoices.c.status == "void", invoices.c.issue_date),
+                (
+                    invoices.c.status == "paid",
+                    sa.case(
+                        (last_paid > invoices.c.issue_date, last_paid),
+                        else_=invoices.c.issue_date,
+                    ),
+                ),
+                else_=None,
+            )
+        )
+    )
+    allocated = (
+        sa.select(sa.func.coalesce(sa.func.sum(allocations.c.amount_sen), 0))
+        .where(
+            allocations.c.operator_id == payments.c.operator_id,
+            allocations.c.payment_id == payments.c.id,
+        )
+        .scalar_subquery()
+    )
+    unallocated = (
+        sa.select(sa.func.coalesce(sa.func.sum(payments.c.amount_sen - allocated), 0))
+        .where(
+            payments.c.operator_id == customers.c.operator_id,
+            payments.c.customer_id == customers.c.id,
+            payments.c.voided == sa.false(),
+        )
+        .scalar_subquery()
+    )
+    connection.execute(customers.update().values(credit_sen=unallocated))
+
+
+def downgrade() -> None:
+    """Undo: the closing dates and the credit held go"""
+    with op.batch_alter_table("customers", schema=None) as batch_op:
+        batch_op.drop_column("credit_sen")
+    with op.batch_alter_table("invoices", schema=None) as batch_op:
+        batch_op.drop_index(INDEX)
+        batch_op.drop_column("closed_on")
