@@ -400,7 +400,13 @@ UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num 
 
 ALTER TABLE invoices ADD COLUMN closed_on DATE;
 
-CREATE INDEX ix_invoices_operator_id_closed_on ON invoices (operator_id, closed_on);
+CREATE INDEX ix_invoices_operator_id_closed_on ON invoices (operator_id, closed_on, status, issue_date, due_date, total_sen);
+
+CREATE INDEX ix_invoices_operator_id_status_customer_id ON invoices (operator_id, status, customer_id, due_date, total_sen, paid_sen);
+
+CREATE INDEX ix_payments_operator_id_paid_on_amount ON payments (operator_id, paid_on, voided, amount_sen);
+
+CREATE INDEX ix_payment_allocations_invoice_amount ON payment_allocations (operator_id, invoice_id, payment_id, amount_sen);
 
 ALTER TABLE customers ADD COLUMN credit_sen BIGINT NOT NULL DEFAULT 0;
 

@@ -355,7 +355,26 @@ class Invoice(Base):
         Index("ix_invoices_operator_id_period", "operator_id", "period"),
         Index("ix_invoices_operator_id_due_date", "operator_id", "due_date"),
         Index("ix_invoices_operator_id_customer_id", "operator_id", "customer_id"),
-        Index("ix_invoices_operator_id_closed_on", "operator_id", "closed_on"),
+        # Covers the summary report's reads of the invoices not closed before its first month.
+        Index(
+            "ix_invoices_operator_id_closed_on",
+            "operator_id",
+            "closed_on",
+            "status",
+            "issue_date",
+            "due_date",
+            "total_sen",
+        ),
+        # Covers the families owing most: open invoices grouped by family.
+        Index(
+            "ix_invoices_operator_id_status_customer_id",
+            "operator_id",
+            "status",
+            "customer_id",
+            "due_date",
+            "total_sen",
+            "paid_sen",
+        ),
         CheckConstraint("kind IN ('monthly', 'adhoc')", name="ck_invoices_kind"),
         CheckConstraint(
             "status IN ('draft', 'open', 'partial', 'paid', 'void')", name="ck_invoices_status"
@@ -455,6 +474,14 @@ class Payment(Base):
             "operator_id", "receipt_number", name="uq_payments_operator_id_receipt_number"
         ),
         Index("ix_payments_operator_id_paid_on", "operator_id", "paid_on"),
+        # Covers the money collected per month.
+        Index(
+            "ix_payments_operator_id_paid_on_amount",
+            "operator_id",
+            "paid_on",
+            "voided",
+            "amount_sen",
+        ),
         Index("ix_payments_operator_id_customer_id", "operator_id", "customer_id"),
         CheckConstraint("amount_sen > 0", name="ck_payments_amount_sen"),
         CheckConstraint(
@@ -495,6 +522,14 @@ class PaymentAllocation(Base):
         ),
         Index("ix_payment_allocations_operator_id_payment_id", "operator_id", "payment_id"),
         Index("ix_payment_allocations_operator_id_invoice_id", "operator_id", "invoice_id"),
+        # Covers what was paid to each invoice not closed before the report's first month.
+        Index(
+            "ix_payment_allocations_invoice_amount",
+            "operator_id",
+            "invoice_id",
+            "payment_id",
+            "amount_sen",
+        ),
         CheckConstraint("amount_sen > 0", name="ck_payment_allocations_amount_sen"),
         ForeignKeyConstraint(
             ["operator_id", "payment_id"],

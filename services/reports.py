@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
@@ -20,15 +20,48 @@ def _sum_when(condition, value):  # type: ignore[no-untyped-def]
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
+def month_tallies(
+    starts: list[date],
+    ends: list[date],
+    as_ofs: list[date],
+    invoices: list[tuple[date, date, date | None, int, int]],
+    allocations: list[tuple[date, date, int]],
+) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+    """Return invoiced, issued by the end, settled by the end, own settled, overdue per month.
+
+    invoices: (issue date, due date, closed on, total, count) groups; allocations: (issue date
+    of the invoice, date paid, amount) groups. An invoice is overdue on day a when it fell due
+    before a and was not closed (paid whole) by a.
+    """
+    n = len(starts)
+    invoiced, issued_by, settled, own, overdue = ([0] * n for _ in range(5))
+    for issued, due, closed, total, count in invoices:
+        for i in range(n):
+            if issued < ends[i]:
+                issued_by[i] += total
+                if issued >= starts[i]:
+                    invoiced[i] += total
+            if due < as_ofs[i] and (closed is None or closed > as_ofs[i]):
+                overdue[i] += count
+    for issued, paid_on, amount in allocations:
+        for i in range(n):
+            if issued < ends[i] and paid_on < ends[i]:
+                settled[i] += amount
+                if issued >= starts[i]:
+                    own[i] += amount
+    return invoiced, issued_by, settled, own, overdue
+
+
 async def summary_report(
     db: Database, operator_id: int, clock: Clock, *, months: int = 12, top: int = 5
 ) -> SummaryReport:
     """Return the last `months` months (this one last) and the families owing most.
 
-    Every figure is an SQL aggregate over the rows: one query for invoiced, outstanding, settled
-    and overdue across all months, reading only invoices not closed before the first month
-    (closed_on, kept by payments.refresh_invoices); one for collected; one for the debtors; one
-    for the families owing; one for the credit held (customers.credit_sen, kept by apply_credit).
+    Every figure comes from the rows: two GROUP BYs by date give invoiced, outstanding, settled
+    and overdue for every month, reading only invoices not closed before the first month
+    (closed_on, kept by payments.refresh_invoices); one query for collected; one for the debtors;
+    one for the families owing; one for the credit held (customers.credit_sen, kept by
+    payments.apply_credit).
     """
     if not 1 <= months <= 60:
         raise InvalidInput("A report covers 1 to 60 months.")
@@ -47,61 +80,48 @@ async def summary_report(
             Invoice.status != "void",
             or_(Invoice.closed_on.is_(None), Invoice.closed_on >= first),
         )
-        paid_to = PaymentAllocation.amount_sen
-        per_invoice = (
-            select(
-                Invoice.id.label("id"),
-                Invoice.issue_date.label("issued"),
-                Invoice.due_date.label("due"),
-                Invoice.total_sen.label("total"),
-                *[
-                    _sum_when(Payment.paid_on < e, paid_to).label(f"before_{i}")
-                    for i, e in enumerate(ends)
-                ],
-                *[
-                    _sum_when(Payment.paid_on <= a, paid_to).label(f"by_{i}")
-                    for i, a in enumerate(as_ofs)
-                ],
+        # Two GROUP BYs over those rows, by dates only; the months are tallied from the dates.
+        invoice_groups = (
+            await session.execute(
+                select(
+                    Invoice.issue_date,
+                    Invoice.due_date,
+                    Invoice.closed_on,
+                    func.sum(Invoice.total_sen),
+                    func.count(),
+                )
+                .where(weighing)
+                .group_by(Invoice.issue_date, Invoice.due_date, Invoice.closed_on)
             )
-            .select_from(Invoice)
-            .outerjoin(
-                PaymentAllocation,
-                and_(
-                    PaymentAllocation.operator_id == Invoice.operator_id,
-                    PaymentAllocation.invoice_id == Invoice.id,
-                ),
+        ).all()
+        allocation_groups = (
+            await session.execute(
+                select(Invoice.issue_date, Payment.paid_on, func.sum(PaymentAllocation.amount_sen))
+                .select_from(Invoice)
+                .join(
+                    PaymentAllocation,
+                    and_(
+                        PaymentAllocation.operator_id == Invoice.operator_id,
+                        PaymentAllocation.invoice_id == Invoice.id,
+                    ),
+                )
+                .join(
+                    Payment,
+                    and_(
+                        Payment.operator_id == PaymentAllocation.operator_id,
+                        Payment.id == PaymentAllocation.payment_id,
+                    ),
+                )
+                .where(weighing)
+                .group_by(Invoice.issue_date, Payment.paid_on)
             )
-            .outerjoin(
-                Payment,
-                and_(
-                    Payment.operator_id == PaymentAllocation.operator_id,
-                    Payment.id == PaymentAllocation.payment_id,
-                ),
-            )
-            .where(weighing)
-            .group_by(Invoice.id, Invoice.issue_date, Invoice.due_date, Invoice.total_sen)
-            .subquery()
-        )
-        inv = per_invoice.c
-        in_month = [
-            and_(inv.issued >= s, inv.issued < e) for s, e in zip(starts, ends, strict=True)
-        ]
-        columns = [
-            *[_sum_when(m, inv.total) for m in in_month],  # invoiced
-            *[_sum_when(inv.issued < e, inv.total) for e in ends],  # issued by the month's end
-            # settled by the month's end, of what was issued by then
-            *[_sum_when(inv.issued < e, inv[f"before_{i}"]) for i, e in enumerate(ends)],
-            # What the month's own invoices were paid by its end, from credit held or money paid
-            # then: never more than they total, however much a family paid over.
-            *[_sum_when(m, inv[f"before_{i}"]) for i, m in enumerate(in_month)],
-            *[
-                _sum_when(and_(inv.due < a, inv.total > inv[f"by_{i}"]), 1)
-                for i, a in enumerate(as_ofs)
-            ],
-        ]
-        row = [int(v) for v in (await session.execute(select(*columns))).one()]
-        invoiced, issued_by, settled, own_settled, overdue = (
-            row[k * months : (k + 1) * months] for k in range(5)
+        ).all()
+        invoiced, issued_by, settled, own_settled, overdue = month_tallies(
+            starts,
+            ends,
+            as_ofs,
+            [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in invoice_groups],
+            [(r[0], r[1], int(r[2])) for r in allocation_groups],
         )
 
         collected_cols = [

@@ -44,7 +44,7 @@ from vanbill.services.models import (
 )
 from vanbill.services.periods import add_months
 from vanbill.services.schema import migrate
-from vanbill.services.views import Debtor, MonthFigures, SummaryReport
+from vanbill.services.views import MonthFigures, SummaryReport
 
 # Where the clock starts: mid-January, or half an hour before the new year in Kuala Lumpur (so
 # the invoice numbers start again at 0001 soon after), in one of three zones.
@@ -440,7 +440,7 @@ async def check_reports(db: Database, clock: FixedClock, operator_id: int, model
 
 
 def summary_from_rows(
-    state: State, report: SummaryReport, today: date, months: int
+    state: State, report: SummaryReport, today: date, months: int, top: int = 50
 ) -> SummaryReport:
     """Work the summary report out again from the raw rows, in Python, the slow way."""
     live = [inv for inv in state.invoices if inv.status != "void"]
@@ -485,16 +485,22 @@ def summary_from_rows(
     for inv in open_invoices:
         owed[inv.customer_id] += inv.total_sen - inv.paid_sen
         oldest[inv.customer_id] = min(oldest.get(inv.customer_id, inv.due_date), inv.due_date)
-    names = {d.customer_id: d.name for d in report.top_debtors}
-    debtors = sorted(owed, key=lambda c: (-owed[c], names.get(c, "")))[:50]
+    # Names are not in the rows read: the report's debtors must be the families owing most, in
+    # order of what they owe (then by name), each with what it owes and its oldest due date.
+    got = report.top_debtors
+    ranked = all(
+        a.owed_sen > b.owed_sen or (a.owed_sen == b.owed_sen and a.name <= b.name)
+        for a, b in itertools.pairwise(got)
+    )
+    right = [d.owed_sen for d in got] == sorted(owed.values(), reverse=True)[: len(got)] and all(
+        (d.owed_sen, d.oldest_due) == (owed[d.customer_id], oldest[d.customer_id]) for d in got
+    )
+    whole = len(got) == min(len(owed), top)
     credit = {c: v for c, v in check_books(state).credit_sen.items() if v > 0}
     return dataclasses.replace(
         report,
         months=tuple(figures),
-        top_debtors=tuple(
-            Debtor(customer_id=c, name=names.get(c, "?"), owed_sen=owed[c], oldest_due=oldest[c])
-            for c in debtors
-        ),
+        top_debtors=got if ranked and right and whole else (),
         overdue_families=len({inv.customer_id for inv in open_invoices if inv.due_date < today}),
         credit_sen=sum(credit.values()),
         families_in_credit=len(credit),
