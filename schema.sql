@@ -398,6 +398,22 @@ UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num 
 
 -- Running upgrade 0002 -> 0006
 
+CREATE TABLE send_budgets (
+    bot_id BIGINT NOT NULL,
+    turns BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (bot_id)
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+CREATE TABLE send_turns (
+    id BIGINT NOT NULL AUTO_INCREMENT,
+    bot_id BIGINT NOT NULL,
+    started_us BIGINT NOT NULL,
+    answered_us BIGINT,
+    PRIMARY KEY (id)
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+CREATE INDEX ix_send_turns_bot_id_answered_us ON send_turns (bot_id, answered_us, started_us);
+
 ALTER TABLE invoices ADD COLUMN closed_on DATE;
 
 CREATE INDEX ix_invoices_operator_id_closed_on ON invoices (operator_id, closed_on, status, issue_date, due_date, total_sen);

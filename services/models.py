@@ -729,3 +729,28 @@ class BotState(Base):
     state_key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class SendBudget(Base):
+    """One row per bot token: the sends of every sender of that bot queue up on it."""
+
+    __tablename__ = "send_budgets"
+    __table_args__ = (TABLE_OPTIONS,)
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    turns: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=_default("0"))
+
+
+class SendTurn(Base):
+    """A send to Telegram in flight (answered_us NULL) or answered lately, by any sender."""
+
+    __tablename__ = "send_turns"
+    __table_args__ = (
+        Index("ix_send_turns_bot_id_answered_us", "bot_id", "answered_us", "started_us"),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    started_us: Mapped[int] = mapped_column(BigInteger, nullable=False)  # Unix time, in µs
+    answered_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -1,4 +1,4 @@
-"""Invoices say when they closed and families what credit they hold, so reports skip history
+"""Invoices say when they closed and families what credit they hold, so reports skip history; one send budget per bot
 
 Revision ID: 0006
 Revises: 0002
@@ -36,7 +36,38 @@ COVERING = (
 
 
 def upgrade() -> None:
-    """Invoices say when they closed and families what credit they hold, so reports skip history"""
+    """Invoices say when they closed and families what credit they hold, so reports skip history; one send budget per bot"""
+    op.create_table(
+        "send_budgets",
+        sa.Column("bot_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("turns", sa.BigInteger(), server_default=sa.text("0"), nullable=False),
+        sa.PrimaryKeyConstraint("bot_id"),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_unicode_ci",
+        mysql_engine="InnoDB",
+    )
+    op.create_table(
+        "send_turns",
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("bot_id", sa.BigInteger(), nullable=False),
+        sa.Column("started_us", sa.BigInteger(), nullable=False),
+        sa.Column("answered_us", sa.BigInteger(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_unicode_ci",
+        mysql_engine="InnoDB",
+    )
+    with op.batch_alter_table("send_turns", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_send_turns_bot_id_answered_us",
+            ["bot_id", "answered_us", "started_us"],
+            unique=False,
+        )
     with op.batch_alter_table("invoices", schema=None) as batch_op:
         batch_op.add_column(sa.Column("closed_on", sa.Date(), nullable=True))
         batch_op.create_index(
@@ -139,7 +170,9 @@ def _fill_from_rows() -> None:
 
 
 def downgrade() -> None:
-    """Undo: the closing dates and the credit held go"""
+    """Undo: the closing dates, the credit held and the send budgets go"""
+    op.drop_table("send_turns")
+    op.drop_table("send_budgets")
     with op.batch_alter_table("customers", schema=None) as batch_op:
         batch_op.drop_column("credit_sen")
     for table, name, _ in reversed(COVERING):
