@@ -435,3 +435,35 @@ ALTER TABLE customers ADD COLUMN language VARCHAR(10);
 ALTER TABLE customers ADD CONSTRAINT ck_customers_language CHECK (language IN ('en', 'ms', 'zh_Hans'));
 
 UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0003';
+
+-- Running upgrade 0009 -> 0006
+
+CREATE TABLE send_budgets (
+    bot_id BIGINT NOT NULL,
+    turns BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (bot_id)
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+CREATE TABLE send_turns (
+    id BIGINT NOT NULL AUTO_INCREMENT,
+    bot_id BIGINT NOT NULL,
+    started_us BIGINT NOT NULL,
+    answered_us BIGINT,
+    PRIMARY KEY (id)
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+CREATE INDEX ix_send_turns_bot_id_answered_us ON send_turns (bot_id, answered_us, started_us);
+
+ALTER TABLE invoices ADD COLUMN closed_on DATE;
+
+CREATE INDEX ix_invoices_operator_id_closed_on ON invoices (operator_id, closed_on, status, issue_date, due_date, total_sen);
+
+CREATE INDEX ix_invoices_operator_id_status_customer_id ON invoices (operator_id, status, customer_id, due_date, total_sen, paid_sen);
+
+CREATE INDEX ix_payments_operator_id_paid_on_amount ON payments (operator_id, paid_on, voided, amount_sen);
+
+CREATE INDEX ix_payment_allocations_invoice_amount ON payment_allocations (operator_id, invoice_id, payment_id, amount_sen);
+
+ALTER TABLE customers ADD COLUMN credit_sen BIGINT NOT NULL DEFAULT 0;
+
+UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0009';

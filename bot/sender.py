@@ -28,7 +28,7 @@ from telegram import Bot, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from vanbill.bot import texts
-from vanbill.services import customers, delivery, invoices, operators, payments
+from vanbill.services import budget, customers, delivery, invoices, operators, payments
 from vanbill.services.clock import Clock
 from vanbill.services.db import Database
 from vanbill.services.delivery import DeliveryJob
@@ -70,6 +70,11 @@ class Content:
     skip_reason: str | None = None
     operator_chat: int | None = None
     text: str | None = None
+
+
+def _now_us() -> int:
+    """Return Unix time in µs: the clock all senders of a bot share (NTP keeps machines close)."""
+    return time.time_ns() // 1000
 
 
 @dataclass
@@ -149,6 +154,7 @@ class OutboxSender:
         lease: timedelta = delivery.DEFAULT_LEASE,
         max_in_flight: int = 16,
         on_blocked: Callable[[int, int], Awaitable[None]] | None = None,
+        shared_budget: bool | None = None,
     ) -> None:
         self.bot = bot
         self.db = db
@@ -161,6 +167,12 @@ class OutboxSender:
         self.lease = lease
         self.stats = SendStats()
         self._pace = _Pace(rate, window_limit, window)
+        # Every sender of this bot token takes its turns from one budget in the database
+        # (services/budget.py), on MySQL by default: on SQLite only one process sends.
+        if shared_budget is None:
+            shared_budget = db.is_mysql
+        self._budget_bot = int(bot.token.split(":")[0]) if shared_budget else None
+        self._budget = (window_limit, int(window * 1_000_000))
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._wake = asyncio.Event()
         self._on_blocked = on_blocked
@@ -430,6 +442,7 @@ class OutboxSender:
         await self._in_flight.acquire()
         try:
             await self._pace.wait_turn(job.chat_id)
+            turn = await self._budget_turn()
             # A slow render or a long wait for a turn can outlast a good part of the lease, and
             # another sender may take a claim whose lease ran out: confirm it again first.
             if time.monotonic() - confirmed > self.lease.total_seconds() / 3:
@@ -438,12 +451,14 @@ class OutboxSender:
                     log.warning(
                         "delivery %s was taken over by another sender; not sending", job.id
                     )
+                    if turn is not None:
+                        await budget.give_back(self.db, turn, now_us=_now_us())
                     self._in_flight.release()
                     return None
         except BaseException:
             self._in_flight.release()
             raise
-        task = asyncio.create_task(self._send_one(job, content))
+        task = asyncio.create_task(self._send_one(job, content, turn))
         # Even a task cancelled before it ever ran gives back its places.
         task.add_done_callback(functools.partial(self._send_finished, job.id))
         return task
@@ -453,7 +468,28 @@ class OutboxSender:
         self._in_flight.release()
         self._active.discard(job_id)
 
-    async def _send_one(self, job: DeliveryJob, content: Content) -> None:
+    async def _budget_turn(self) -> int | None:
+        """Wait for a turn in the bot's shared budget (None when the budget is not shared)."""
+        if self._budget_bot is None:
+            return None
+        limit, window_us = self._budget
+        while True:
+            turn = await budget.take_turn(
+                self.db, self._budget_bot, limit=limit, window_us=window_us, now_us=_now_us()
+            )
+            if turn is not None:
+                return turn
+            await asyncio.sleep(window_us / 20_000_000)
+
+    async def _send_one(self, job: DeliveryJob, content: Content, turn: int | None) -> None:
+        try:
+            await self._deliver(job, content)
+        finally:
+            if turn is not None:
+                with contextlib.suppress(Exception):  # uncounted after STALE_US at worst
+                    await budget.give_back(self.db, turn, now_us=_now_us())
+
+    async def _deliver(self, job: DeliveryJob, content: Content) -> None:
         try:
             message = await self._call_telegram(job, content)
         except RetryAfter as exc:

@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import mysql, sqlite
 
 from vanbill.services.clock import Clock
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import InvalidInput
 from vanbill.services.models import BotState
 
@@ -47,6 +47,7 @@ async def load(db: Database, kind: str, name: str) -> dict[str, Any]:
         return {key: json.loads(value) for key, value in rows}
 
 
+@retried
 async def save(
     db: Database, kind: str, name: str, state_key: str, value: Any, clock: Clock
 ) -> None:
@@ -75,6 +76,7 @@ async def save(
         await session.execute(stmt)
 
 
+@retried
 async def forget(db: Database, kind: str, name: str, state_key: str) -> None:
     """Delete one value (nothing happens when it is not there)."""
     _check(kind, name, state_key)

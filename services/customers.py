@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vanbill.services import routes
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, local_today
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound, VanBillError
 from vanbill.services.models import (
     Child,
@@ -146,6 +146,7 @@ def _child_row(
     )
 
 
+@retried
 async def add_customer(
     db: Database,
     operator_id: int,
@@ -183,6 +184,7 @@ class FamilyAdded:
     routes: tuple[tuple[str, ...], ...]  # route names, a tuple per child in customer.children
 
 
+@retried
 async def add_family(
     db: Database,
     operator_id: int,
@@ -238,6 +240,7 @@ async def add_family(
         return FamilyAdded(_customer_view(customer, added), start, tuple(taken))
 
 
+@retried
 async def update_customer(
     db: Database,
     operator_id: int,
@@ -266,6 +269,7 @@ async def update_customer(
         return await load_customer(session, operator_id, customer_id)
 
 
+@retried
 async def _set_flag(
     db: Database, operator_id: int, customer_id: int, **flag: bool
 ) -> CustomerView:
@@ -433,6 +437,7 @@ async def list_customers(
     return Page(items=items, page=page, page_size=page_size, total=int(total))
 
 
+@retried
 async def add_child(
     db: Database,
     operator_id: int,
@@ -462,6 +467,7 @@ async def add_child(
         return _child_view(row)
 
 
+@retried
 async def update_child(
     db: Database,
     operator_id: int,
@@ -499,6 +505,7 @@ async def update_child(
         return _child_view(row)
 
 
+@retried
 async def remove_child(db: Database, operator_id: int, child_id: int) -> None:
     """Remove a child entered by mistake, with their routes; one already billed stays."""
     async with db.sessions.begin() as session:

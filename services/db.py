@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import logging
+import random
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Insert, Table, event, inspect
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 SCHEMA_SQL = Path(__file__).resolve().parent.parent / "schema.sql"
 
@@ -63,10 +76,63 @@ def insert_ignoring_duplicates(dialect: str, table: Table) -> Insert:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
+# MariaDB error codes after which the transaction is gone whole and nothing of it committed:
+# a deadlock or a Galera certification failure (1213), a lock wait timeout (1205; the session
+# rolls the rest back), a Galera node that is not ready to run statements (1047).
+ABORTED = frozenset({1213, 1205, 1047})
+CANNOT_CONNECT = frozenset({2002, 2003})  # nothing was sent
+LOST_CONNECTION = frozenset({2006, 2013})  # retried only when lost during a statement
+
+
+def error_code(exc: BaseException) -> int | None:
+    """Return the MySQL error number behind a SQLAlchemy error, if there is one."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    args = getattr(orig, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def retryable(exc: BaseException) -> bool:
+    """Return whether a use case that raised exc may run again whole: nothing of it committed.
+
+    A connection lost during a statement is retried (the server rolls back what it had not
+    committed); one lost with no statement may have been lost during COMMIT, whose outcome is
+    unknown, so it is not.
+    """
+    if not isinstance(exc, DBAPIError) or getattr(exc, "vanbill_gave_up", False):
+        return False
+    code = error_code(exc)
+    if code in ABORTED or code in CANNOT_CONNECT:
+        return True
+    return code in LOST_CONNECTION and exc.statement is not None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently an aborted transaction is run again."""
+
+    attempts: int = 5  # in all, the first one included
+    base_delay: float = 0.02  # seconds; doubles each time, with full jitter
+    max_delay: float = 1.0
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        """Return the pause before attempt number `attempt + 1` (full jitter)."""
+        return rng.uniform(0, min(self.max_delay, self.base_delay * 2 ** (attempt - 1)))
+
+
 class Database:
     """One engine and its session factory; built once, disposed at shutdown."""
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.retry = retry or RetryPolicy()
+        self.retries_taken = 0  # transactions run again since start (for monitoring, benches)
+        self._rng = random.Random()
         self.url = _normalise_url(url)
         backend = make_url(self.url).get_backend_name()
         self.is_mysql = backend in ("mysql", "mariadb")
@@ -94,6 +160,33 @@ class Database:
         """Return 'mysql' or 'sqlite'."""
         return "mysql" if self.is_mysql else self.engine.dialect.name
 
+    async def retrying(
+        self, use_case: Callable[P, Awaitable[R]], *args: P.args, **kwargs: P.kwargs
+    ) -> R:
+        """Await use_case(*args, **kwargs), running it again whole while retryable() says so."""
+        attempt = 1
+        while True:
+            try:
+                return await use_case(*args, **kwargs)
+            except DBAPIError as exc:
+                if not retryable(exc):
+                    raise
+                if attempt >= self.retry.attempts:
+                    exc.vanbill_gave_up = True  # type: ignore[attr-defined]  # outer: no retry
+                    raise
+                pause = self.retry.delay(attempt, self._rng)
+                log.info(
+                    "%s: transaction aborted (%s), attempt %d of %d in %.3f s",
+                    getattr(use_case, "__qualname__", use_case),
+                    error_code(exc),
+                    attempt + 1,
+                    self.retry.attempts,
+                    pause,
+                )
+                self.retries_taken += 1
+                attempt += 1
+                await asyncio.sleep(pause)
+
     async def table_names(self) -> list[str]:
         """Return the tables that exist now."""
         async with self.engine.connect() as conn:
@@ -102,3 +195,18 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+
+
+def retried(
+    use_case: Callable[Concatenate[Database, P], Awaitable[R]],
+) -> Callable[Concatenate[Database, P], Awaitable[R]]:
+    """Run a use case (db first, one transaction) again whole when the database aborted it."""
+
+    @functools.wraps(use_case)
+    async def run(db: Database, *args: P.args, **kwargs: P.kwargs) -> R:
+        if any(isinstance(a, AsyncSession) for a in (*args, *kwargs.values())):
+            # Inside a caller's transaction: the caller's own retry runs it again with the rest.
+            return await use_case(db, *args, **kwargs)
+        return await db.retrying(use_case, db, *args, **kwargs)
+
+    return run

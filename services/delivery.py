@@ -19,7 +19,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services.clock import Clock, zone
-from vanbill.services.db import Database, insert_ignoring_duplicates
+from vanbill.services.db import Database, insert_ignoring_duplicates, retried
 from vanbill.services.models import Customer, Delivery, Invoice
 
 MAX_ATTEMPTS = 8
@@ -226,6 +226,7 @@ async def enqueue_notice(
     )
 
 
+@retried
 async def send_invoice(db: Database, operator_id: int, invoice_id: int, clock: Clock) -> bool:
     """Queue an invoice for its family now; return False when it was queued already."""
     async with db.sessions.begin() as session:
@@ -244,6 +245,7 @@ async def _count_key(session: AsyncSession, operator_id: int, key: str) -> int:
     ).scalar_one()
 
 
+@retried
 async def claim_due(
     db: Database,
     worker: str,
@@ -321,6 +323,7 @@ async def claim_due(
         ]
 
 
+@retried
 async def confirm_claims(
     db: Database, delivery_ids: Iterable[int], worker: str, clock: Clock
 ) -> set[int]:
@@ -343,6 +346,7 @@ async def confirm_claims(
         return {r[0] for r in rows}
 
 
+@retried
 async def release_claims(
     db: Database, delivery_ids: Iterable[int], worker: str, clock: Clock
 ) -> int:
@@ -389,6 +393,7 @@ async def _invoice_file_ids(session: AsyncSession, invoice_ids: list[int]) -> di
     return {r[0]: r[1] for r in rows}
 
 
+@retried
 async def mark_sent(
     db: Database,
     delivery_id: int,
@@ -412,6 +417,7 @@ async def mark_sent(
         )
 
 
+@retried
 async def mark_skipped(db: Database, delivery_id: int, clock: Clock, *, reason: str) -> None:
     """Record that a delivery was not needed when its turn came (a reminder for a paid invoice)."""
     async with db.sessions.begin() as session:
@@ -422,6 +428,7 @@ async def mark_skipped(db: Database, delivery_id: int, clock: Clock, *, reason: 
         )
 
 
+@retried
 async def mark_failed(db: Database, delivery_id: int, clock: Clock, *, error: str) -> None:
     """Give up on a delivery Telegram refused for good (a bad request)."""
     async with db.sessions.begin() as session:
@@ -432,6 +439,7 @@ async def mark_failed(db: Database, delivery_id: int, clock: Clock, *, error: st
         )
 
 
+@retried
 async def mark_retry(
     db: Database,
     delivery_id: int,
@@ -458,6 +466,7 @@ async def mark_retry(
         return row.status
 
 
+@retried
 async def mark_blocked(db: Database, delivery_id: int, clock: Clock, *, error: str) -> bool:
     """Mark a delivery undeliverable because the parent blocked the bot.
 

@@ -20,7 +20,7 @@ from vanbill.services.billing import (
 )
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import load_customer, lock_customer
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import (
     Child,
@@ -258,6 +258,7 @@ async def create_invoice(
         ) from exc
 
 
+@retried
 async def _create(
     db: Database,
     operator_id: int,
@@ -372,6 +373,7 @@ async def draft_invoice_document(
         )
 
 
+@retried
 async def void_invoice(
     db: Database, operator_id: int, invoice_id: int, clock: Clock, *, reason: str = ""
 ) -> InvoiceView:

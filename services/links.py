@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import delivery
 from vanbill.services.clock import Clock
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import Customer, LinkToken, Operator
 from vanbill.services.phones import normalise_phone, phone_variants
@@ -52,6 +52,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+@retried
 async def create_parent_invite(
     db: Database, operator_id: int, customer_id: int, clock: Clock
 ) -> str:
@@ -73,6 +74,7 @@ async def create_parent_invite(
     return token
 
 
+@retried
 async def create_operator_invite(db: Database, operator_id: int, clock: Clock) -> str:
     """Make a one-time link token that gives its user their own operator account."""
     token = secrets.token_urlsafe(24)
@@ -97,6 +99,7 @@ def _token_row(
     )
 
 
+@retried
 async def redeem(
     db: Database, token: str, telegram_user_id: int, chat_id: int, clock: Clock
 ) -> Redeemed:
@@ -189,6 +192,7 @@ async def _link_parent(
     )
 
 
+@retried
 async def link_by_phone(
     db: Database, telegram_user_id: int, chat_id: int, phone_e164: str, clock: Clock
 ) -> list[LinkedFamily]:
@@ -228,6 +232,7 @@ async def link_by_phone(
         return linked
 
 
+@retried
 async def welcome_back(db: Database, telegram_user_id: int, clock: Clock) -> int:
     """A linked parent opened the bot again: release what was held (after a block, say).
 

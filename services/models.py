@@ -185,6 +185,11 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # The language the family's documents and messages are in (None: the parent's Telegram's).
     language: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # Money paid and not allocated to any invoice; set by payments.apply_credit only, which
+    # every change of a family's payments or allocations ends with.
+    credit_sen: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=_default("0")
+    )
 
 
 class Child(Base):
@@ -356,6 +361,26 @@ class Invoice(Base):
         Index("ix_invoices_operator_id_period", "operator_id", "period"),
         Index("ix_invoices_operator_id_due_date", "operator_id", "due_date"),
         Index("ix_invoices_operator_id_customer_id", "operator_id", "customer_id"),
+        # Covers the summary report's reads of the invoices not closed before its first month.
+        Index(
+            "ix_invoices_operator_id_closed_on",
+            "operator_id",
+            "closed_on",
+            "status",
+            "issue_date",
+            "due_date",
+            "total_sen",
+        ),
+        # Covers the families owing most: open invoices grouped by family.
+        Index(
+            "ix_invoices_operator_id_status_customer_id",
+            "operator_id",
+            "status",
+            "customer_id",
+            "due_date",
+            "total_sen",
+            "paid_sen",
+        ),
         CheckConstraint("kind IN ('monthly', 'adhoc')", name="ck_invoices_kind"),
         CheckConstraint(
             "status IN ('draft', 'open', 'partial', 'paid', 'void')", name="ck_invoices_status"
@@ -401,6 +426,10 @@ class Invoice(Base):
     void_reason: Mapped[str] = mapped_column(
         String(200), nullable=False, server_default=_default("''")
     )
+    # The day after which no report figure of this invoice changes: for a paid invoice the later
+    # of its issue date and its last payment's date, for a void one its issue date, NULL while
+    # anything is owed. Set by payments.refresh_invoices only, so reports skip closed history.
+    closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class InvoiceItem(Base):
@@ -451,6 +480,14 @@ class Payment(Base):
             "operator_id", "receipt_number", name="uq_payments_operator_id_receipt_number"
         ),
         Index("ix_payments_operator_id_paid_on", "operator_id", "paid_on"),
+        # Covers the money collected per month.
+        Index(
+            "ix_payments_operator_id_paid_on_amount",
+            "operator_id",
+            "paid_on",
+            "voided",
+            "amount_sen",
+        ),
         Index("ix_payments_operator_id_customer_id", "operator_id", "customer_id"),
         CheckConstraint("amount_sen > 0", name="ck_payments_amount_sen"),
         CheckConstraint(
@@ -491,6 +528,14 @@ class PaymentAllocation(Base):
         ),
         Index("ix_payment_allocations_operator_id_payment_id", "operator_id", "payment_id"),
         Index("ix_payment_allocations_operator_id_invoice_id", "operator_id", "invoice_id"),
+        # Covers what was paid to each invoice not closed before the report's first month.
+        Index(
+            "ix_payment_allocations_invoice_amount",
+            "operator_id",
+            "invoice_id",
+            "payment_id",
+            "amount_sen",
+        ),
         CheckConstraint("amount_sen > 0", name="ck_payment_allocations_amount_sen"),
         ForeignKeyConstraint(
             ["operator_id", "payment_id"],
@@ -717,3 +762,28 @@ class AuditEntry(Base):
     before: Mapped[str | None] = mapped_column(Text, nullable=True)
     after: Mapped[str | None] = mapped_column(Text, nullable=True)
     reason: Mapped[str] = mapped_column(String(500), nullable=False, server_default=_default("''"))
+
+
+class SendBudget(Base):
+    """One row per bot token: the sends of every sender of that bot queue up on it."""
+
+    __tablename__ = "send_budgets"
+    __table_args__ = (TABLE_OPTIONS,)
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    turns: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=_default("0"))
+
+
+class SendTurn(Base):
+    """A send to Telegram in flight (answered_us NULL) or answered lately, by any sender."""
+
+    __tablename__ = "send_turns"
+    __table_args__ = (
+        Index("ix_send_turns_bot_id_answered_us", "bot_id", "answered_us", "started_us"),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    bot_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    started_us: Mapped[int] = mapped_column(BigInteger, nullable=False)  # Unix time, in µs
+    answered_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -24,7 +24,7 @@ from vanbill.services.billing import (
 )
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import balances_query
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.invoices import item_rows, load_operator, take_numbers
 from vanbill.services.models import (
     Child,
@@ -246,6 +246,7 @@ async def _families_with_credit(
     return [row.customer_id for row in rows if row.customer_id in wanted]
 
 
+@retried
 async def generate_month(
     db: Database, operator_id: int, period: date, clock: Clock, *, deliver: bool = False
 ) -> MonthlyReport:

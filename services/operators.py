@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 
 from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, zone
-from vanbill.services.db import Database, insert_ignoring_duplicates
+from vanbill.services.db import Database, insert_ignoring_duplicates, retried
 from vanbill.services.errors import InvalidInput, NotFound
 from vanbill.services.models import HolidayMonth, Operator
 from vanbill.services.text import refuse_invisible, visible
@@ -131,6 +131,7 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+@retried
 async def ensure_operator(
     db: Database, telegram_user_id: int, clock: Clock, *, timezone: str = DEFAULT_TIMEZONE
 ) -> OperatorView:
@@ -177,6 +178,7 @@ async def list_operators(db: Database) -> list[OperatorView]:
         return [to_view(r) for r in rows]
 
 
+@retried
 async def update_profile(db: Database, operator_id: int, **changes: Any) -> OperatorView:
     """Change business profile fields and settings; return the updated profile."""
     values = _clean_changes(changes)
@@ -194,6 +196,7 @@ async def update_profile(db: Database, operator_id: int, **changes: Any) -> Oper
         return to_view(row)
 
 
+@retried
 async def set_holiday(
     db: Database, operator_id: int, month: date, *, holiday: bool = True, note: str = ""
 ) -> None:

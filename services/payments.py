@@ -5,16 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import delivery
 from vanbill.services.billing import OPEN_STATUSES, allocate
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import load_customer, lock_customer
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
-from vanbill.services.models import Invoice, Operator, Payment, PaymentAllocation, ReceiptCounter
+from vanbill.services.models import (
+    Customer,
+    Invoice,
+    Operator,
+    Payment,
+    PaymentAllocation,
+    ReceiptCounter,
+)
 from vanbill.services.money import check_amount, format_money
 from vanbill.services.numbering import RECEIPT_PREFIX, format_number, take_sequence
 from vanbill.services.operators import to_view as operator_view
@@ -57,6 +64,37 @@ async def refresh_invoices(
         )
         .execution_options(synchronize_session=False)
     )
+    last_paid = (
+        select(func.max(Payment.paid_on))
+        .join(
+            PaymentAllocation,
+            and_(
+                PaymentAllocation.operator_id == Payment.operator_id,
+                PaymentAllocation.payment_id == Payment.id,
+            ),
+        )
+        .where(
+            PaymentAllocation.operator_id == operator_id,
+            PaymentAllocation.invoice_id == Invoice.id,
+        )
+        .scalar_subquery()
+    )
+    # A third: closed_on reads the status just set (reports.summary_report skips closed rows).
+    await session.execute(
+        update(Invoice)
+        .where(Invoice.operator_id == operator_id, Invoice.id.in_(ids))
+        .values(
+            closed_on=case(
+                (Invoice.status == "void", Invoice.issue_date),
+                (
+                    Invoice.status == "paid",
+                    case((last_paid > Invoice.issue_date, last_paid), else_=Invoice.issue_date),
+                ),
+                else_=None,
+            )
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def unallocated_payments(
@@ -95,8 +133,35 @@ async def apply_credit(
     """Allocate a family's unallocated money to its unpaid invoices, oldest due first.
 
     The caller holds the customer's row lock. A chosen target invoice is settled first. Money
-    from a payment other than new_payment_id was already credit, and is marked so.
+    from a payment other than new_payment_id was already credit, and is marked so. Every change
+    of a family's payments or allocations ends here, so the family's credit_sen is set here.
     """
+    await _allocate_credit(
+        session,
+        operator_id,
+        customer_id,
+        clock,
+        new_payment_id=new_payment_id,
+        target_invoice_id=target_invoice_id,
+    )
+    left = await unallocated_payments(session, operator_id, customer_id)
+    await session.execute(
+        update(Customer)
+        .where(Customer.operator_id == operator_id, Customer.id == customer_id)
+        .values(credit_sen=sum(amount for _, amount in left))
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def _allocate_credit(
+    session: AsyncSession,
+    operator_id: int,
+    customer_id: int,
+    clock: Clock,
+    *,
+    new_payment_id: int | None,
+    target_invoice_id: int | None,
+) -> None:
     available = await unallocated_payments(session, operator_id, customer_id)
     if not available:
         return
@@ -291,6 +356,7 @@ async def new_payment(
     return payment.id
 
 
+@retried
 async def record_payment(
     db: Database,
     operator_id: int,
@@ -334,6 +400,7 @@ async def record_payment(
         return await load_payment(session, operator_id, payment_id)
 
 
+@retried
 async def void_payment(
     db: Database, operator_id: int, payment_id: int, clock: Clock
 ) -> PaymentView:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vanbill.services import delivery
 from vanbill.services.billing import OPEN_STATUSES, next_reminder_day, reminder_stage
 from vanbill.services.clock import Clock, local_today, zone
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.invoices import load_invoices, load_operator
 from vanbill.services.models import Customer, Delivery, Invoice, Operator, ReminderLog
 from vanbill.services.operators import parse_reminder_offsets
@@ -188,6 +188,7 @@ async def reminder_outlook(db: Database, operator_id: int, clock: Clock) -> Remi
         )
 
 
+@retried
 async def claim_reminders(
     db: Database, operator_id: int, clock: Clock, session: AsyncSession | None = None
 ) -> list[ReminderDue]:
@@ -222,6 +223,7 @@ async def claim_reminders(
     return due
 
 
+@retried
 async def queue_reminders(db: Database, operator_id: int, clock: Clock) -> list[ReminderDue]:
     """Choose today's reminders and queue them, in one transaction; return what was queued.
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import Clock, local_today
-from vanbill.services.customers import balances_query
 from vanbill.services.db import Database
 from vanbill.services.errors import InvalidInput
 from vanbill.services.invoices import load_operator
@@ -21,13 +20,48 @@ def _sum_when(condition, value):  # type: ignore[no-untyped-def]
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
+def month_tallies(
+    starts: list[date],
+    ends: list[date],
+    as_ofs: list[date],
+    invoices: list[tuple[date, date, date | None, int, int]],
+    allocations: list[tuple[date, date, int]],
+) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
+    """Return invoiced, issued by the end, settled by the end, own settled, overdue per month.
+
+    invoices: (issue date, due date, closed on, total, count) groups; allocations: (issue date
+    of the invoice, date paid, amount) groups. An invoice is overdue on day a when it fell due
+    before a and was not closed (paid whole) by a.
+    """
+    n = len(starts)
+    invoiced, issued_by, settled, own, overdue = ([0] * n for _ in range(5))
+    for issued, due, closed, total, count in invoices:
+        for i in range(n):
+            if issued < ends[i]:
+                issued_by[i] += total
+                if issued >= starts[i]:
+                    invoiced[i] += total
+            if due < as_ofs[i] and (closed is None or closed > as_ofs[i]):
+                overdue[i] += count
+    for issued, paid_on, amount in allocations:
+        for i in range(n):
+            if issued < ends[i] and paid_on < ends[i]:
+                settled[i] += amount
+                if issued >= starts[i]:
+                    own[i] += amount
+    return invoiced, issued_by, settled, own, overdue
+
+
 async def summary_report(
     db: Database, operator_id: int, clock: Clock, *, months: int = 12, top: int = 5
 ) -> SummaryReport:
     """Return the last `months` months (this one last) and the families owing most.
 
-    Every figure is an SQL aggregate: one query for invoiced, collected and outstanding across all
-    months, one per month for the overdue count, one for the debtors, one for the credit held.
+    Every figure comes from the rows: two GROUP BYs by date give invoiced, outstanding, settled
+    and overdue for every month, reading only invoices not closed before the first month
+    (closed_on, kept by payments.refresh_invoices); one query for collected; one for the debtors;
+    one for the families owing; one for the credit held (customers.credit_sen, kept by
+    payments.apply_credit).
     """
     if not 1 <= months <= 60:
         raise InvalidInput("A report covers 1 to 60 months.")
@@ -37,16 +71,58 @@ async def summary_report(
         first = add_months(today.replace(day=1), -(months - 1))
         starts = [add_months(first, i) for i in range(months)]
         ends = [add_months(m, 1) for m in starts]
-        live = and_(Invoice.operator_id == operator_id, Invoice.status != "void")
-
-        invoiced_cols = [
-            _sum_when(and_(Invoice.issue_date >= s, Invoice.issue_date < e), Invoice.total_sen)
-            for s, e in zip(starts, ends, strict=True)
-        ]
-        issued_by_cols = [_sum_when(Invoice.issue_date < e, Invoice.total_sen) for e in ends]
-        invoice_row = (
-            await session.execute(select(*invoiced_cols, *issued_by_cols).where(live))
-        ).one()
+        as_ofs = [min(e - timedelta(days=1), today) for e in ends]
+        # Only invoices open at the window's start or touched since weigh on any figure: one
+        # closed before it (paid by payments all dated before it) was issued before it, counts
+        # its total as issued and as settled alike, and is overdue in no month of the window.
+        weighing = and_(
+            Invoice.operator_id == operator_id,
+            Invoice.status != "void",
+            or_(Invoice.closed_on.is_(None), Invoice.closed_on >= first),
+        )
+        # Two GROUP BYs over those rows, by dates only; the months are tallied from the dates.
+        invoice_groups = (
+            await session.execute(
+                select(
+                    Invoice.issue_date,
+                    Invoice.due_date,
+                    Invoice.closed_on,
+                    func.sum(Invoice.total_sen),
+                    func.count(),
+                )
+                .where(weighing)
+                .group_by(Invoice.issue_date, Invoice.due_date, Invoice.closed_on)
+            )
+        ).all()
+        allocation_groups = (
+            await session.execute(
+                select(Invoice.issue_date, Payment.paid_on, func.sum(PaymentAllocation.amount_sen))
+                .select_from(Invoice)
+                .join(
+                    PaymentAllocation,
+                    and_(
+                        PaymentAllocation.operator_id == Invoice.operator_id,
+                        PaymentAllocation.invoice_id == Invoice.id,
+                    ),
+                )
+                .join(
+                    Payment,
+                    and_(
+                        Payment.operator_id == PaymentAllocation.operator_id,
+                        Payment.id == PaymentAllocation.payment_id,
+                    ),
+                )
+                .where(weighing)
+                .group_by(Invoice.issue_date, Payment.paid_on)
+            )
+        ).all()
+        invoiced, issued_by, settled, own_settled, overdue = month_tallies(
+            starts,
+            ends,
+            as_ofs,
+            [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in invoice_groups],
+            [(r[0], r[1], int(r[2])) for r in allocation_groups],
+        )
 
         collected_cols = [
             _sum_when(and_(Payment.paid_on >= s, Payment.paid_on < e), Payment.amount_sen)
@@ -55,84 +131,25 @@ async def summary_report(
         collected_row = (
             await session.execute(
                 select(*collected_cols).where(
-                    Payment.operator_id == operator_id, Payment.voided.is_(False)
+                    Payment.operator_id == operator_id,
+                    Payment.paid_on >= first,
+                    Payment.paid_on < ends[-1],
+                    Payment.voided.is_(False),
                 )
             )
         ).one()
 
-        settled_cols = [
-            _sum_when(
-                and_(Payment.paid_on < e, Invoice.issue_date < e), PaymentAllocation.amount_sen
+        figures = [
+            MonthFigures(
+                month=start,
+                invoiced_sen=invoiced[i],
+                collected_sen=int(collected_row[i]),
+                outstanding_sen=issued_by[i] - settled[i],
+                overdue_count=overdue[i],
+                settled_sen=own_settled[i],
             )
-            for e in ends
+            for i, start in enumerate(starts)
         ]
-        # What the month's own invoices were paid by its end, from credit held or money paid
-        # then: never more than they total, however much a family paid over.
-        own_settled_cols = [
-            _sum_when(
-                and_(Payment.paid_on < e, Invoice.issue_date >= s, Invoice.issue_date < e),
-                PaymentAllocation.amount_sen,
-            )
-            for s, e in zip(starts, ends, strict=True)
-        ]
-        settled_row = (
-            await session.execute(
-                select(*settled_cols, *own_settled_cols)
-                .select_from(PaymentAllocation)
-                .join(
-                    Payment,
-                    and_(
-                        Payment.operator_id == PaymentAllocation.operator_id,
-                        Payment.id == PaymentAllocation.payment_id,
-                    ),
-                )
-                .join(
-                    Invoice,
-                    and_(
-                        Invoice.operator_id == PaymentAllocation.operator_id,
-                        Invoice.id == PaymentAllocation.invoice_id,
-                    ),
-                )
-                .where(PaymentAllocation.operator_id == operator_id, Invoice.status != "void")
-            )
-        ).one()
-
-        figures = []
-        for i, (start, end) in enumerate(zip(starts, ends, strict=True)):
-            as_of = min(end - timedelta(days=1), today)
-            paid_by = (
-                select(func.coalesce(func.sum(PaymentAllocation.amount_sen), 0))
-                .join(
-                    Payment,
-                    and_(
-                        Payment.operator_id == PaymentAllocation.operator_id,
-                        Payment.id == PaymentAllocation.payment_id,
-                    ),
-                )
-                .where(
-                    PaymentAllocation.operator_id == operator_id,
-                    PaymentAllocation.invoice_id == Invoice.id,
-                    Payment.paid_on <= as_of,
-                )
-                .scalar_subquery()
-            )
-            overdue = (
-                await session.execute(
-                    select(func.count()).where(
-                        live, Invoice.due_date < as_of, Invoice.total_sen > paid_by
-                    )
-                )
-            ).scalar_one()
-            figures.append(
-                MonthFigures(
-                    month=start,
-                    invoiced_sen=int(invoice_row[i]),
-                    collected_sen=int(collected_row[i]),
-                    outstanding_sen=int(invoice_row[months + i]) - int(settled_row[i]),
-                    overdue_count=int(overdue),
-                    settled_sen=int(settled_row[months + i]),
-                )
-            )
 
         owed = func.sum(Invoice.total_sen - Invoice.paid_sen)
         debtors = await session.execute(
@@ -157,12 +174,10 @@ async def summary_report(
                 )
             )
         ).scalar_one()
-        _, credit_q, _ = balances_query(operator_id)
-        held = credit_q.subquery()
         credit_sen, in_credit = (
             await session.execute(
-                select(func.coalesce(func.sum(held.c.credit), 0), func.count()).where(
-                    held.c.credit > 0
+                select(func.coalesce(func.sum(Customer.credit_sen), 0), func.count()).where(
+                    Customer.operator_id == operator_id, Customer.credit_sen > 0
                 )
             )
         ).one()

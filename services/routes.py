@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services.clock import Clock
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import Child, Enrollment, Service, ServiceFee
 from vanbill.services.money import check_amount
@@ -37,6 +37,7 @@ def fee_in_force(base_fee_sen: int, changes: Sequence[tuple[date, int]], month: 
     return fee
 
 
+@retried
 async def add_service(
     db: Database,
     operator_id: int,
@@ -74,6 +75,7 @@ async def _service_row(session, operator_id: int, service_id: int) -> Service:  
     return row
 
 
+@retried
 async def update_service(
     db: Database,
     operator_id: int,
@@ -99,6 +101,7 @@ async def update_service(
         raise Conflict(f"You already have a route called {name!r}.") from exc
 
 
+@retried
 async def change_fee(
     db: Database,
     operator_id: int,
@@ -168,6 +171,7 @@ async def get_service(db: Database, operator_id: int, service_id: int) -> Servic
         return _service_view(await _service_row(session, operator_id, service_id))
 
 
+@retried
 async def enroll(
     db: Database,
     operator_id: int,
@@ -257,6 +261,7 @@ async def add_enrollment(
     )
 
 
+@retried
 async def end_enrollment(
     db: Database, operator_id: int, enrollment_id: int, *, last_month: date
 ) -> None:

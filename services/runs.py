@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import delivery
 from vanbill.services.clock import Clock, local_now
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, NotFound
 from vanbill.services.invoices import load_operator
 from vanbill.services.models import Delivery, Invoice, MonthlyRun, Operator
@@ -83,6 +83,7 @@ async def _lock_operator(session: AsyncSession, operator_id: int) -> Operator:
     return row
 
 
+@retried
 async def start_run(
     db: Database, operator_id: int, period: date, clock: Clock
 ) -> StartedRun | None:
@@ -146,6 +147,7 @@ async def _run_row(session: AsyncSession, operator_id: int, run_id: int) -> Mont
     return row
 
 
+@retried
 async def approve_run(db: Database, operator_id: int, run_id: int, clock: Clock) -> StartedRun:
     """Generate and queue a run the operator approved (a held one too)."""
     async with db.sessions.begin() as session:
@@ -167,6 +169,7 @@ async def approve_run(db: Database, operator_id: int, run_id: int, clock: Clock)
         return StartedRun(_view(row), report, None)
 
 
+@retried
 async def hold_run(db: Database, operator_id: int, run_id: int, clock: Clock) -> RunView:
     """Keep a run on hold: nothing is billed until it is approved."""
     async with db.sessions.begin() as session:
@@ -207,6 +210,7 @@ async def runs_ready_to_report(db: Database) -> list[RunView]:
         return [_view(r) for r in rows]
 
 
+@retried
 async def finish_run(
     db: Database, operator_id: int, run_id: int, clock: Clock
 ) -> delivery.RunDeliveries | None:

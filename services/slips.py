@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vanbill.services import delivery
 from vanbill.services.clock import Clock, zone
 from vanbill.services.customers import lock_customer
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, NotFound
 from vanbill.services.models import Operator, PaymentSlip
 from vanbill.services.payments import family_credit, family_owed, load_payment, new_payment
@@ -31,6 +31,7 @@ class SlipView:
     balance_sen: int
 
 
+@retried
 async def receive_slip(
     db: Database,
     operator_id: int,
@@ -100,6 +101,7 @@ async def get_pending_slip(db: Database, operator_id: int, slip_id: int) -> Slip
         return _view(slip, await _balance(session, operator_id, slip.customer_id))
 
 
+@retried
 async def record_from_slip(
     db: Database,
     operator_id: int,
@@ -149,6 +151,7 @@ class DismissedSlip:
 SLIP_DISMISSED = "slip_dismissed"  # the notice a parent gets (bot.texts.parent_notice)
 
 
+@retried
 async def dismiss_slip(
     db: Database, operator_id: int, slip_id: int, clock: Clock, *, reason: str = ""
 ) -> DismissedSlip:

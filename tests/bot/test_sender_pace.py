@@ -128,7 +128,9 @@ async def test_without_the_window_rule_the_same_journey_would_break_the_limit(
     # The control for the test above: the pace alone lets the held-up messages bunch.
     await a_month_queued(db, clock, FAMILIES)
     async with FakeTelegram(rate_window=WINDOW, arrival_delay=held_up_every_fourth()) as tg:
-        await send_all(db, clock, tg, PreRendered(invoice_pdf), window_limit=10_000)
+        await send_all(
+            db, clock, tg, PreRendered(invoice_pdf), window_limit=10_000, shared_budget=False
+        )
         assert most_in_any_window(tg.send_arrivals, WINDOW) > LIMIT
 
 
@@ -150,3 +152,60 @@ async def test_each_message_goes_as_soon_as_its_own_pdf_is_ready(
         assert await draining == 8
         sent = {chat: len(tg.calls_to(chat, "sendDocument")) for chat in chats}
         assert sent == dict.fromkeys(chats, 1)
+
+
+async def three_senders(
+    db: Database, clock: FixedClock, tg: FakeTelegram, renderer: object, shared: bool
+) -> list[OutboxSender]:
+    """Drain the outbox through three senders of one bot at once, each at the full pace."""
+    async with Bot(tg.token, base_url=f"{tg.api_url}/bot") as bot:
+        senders = [
+            OutboxSender(
+                bot,  # type: ignore[arg-type]
+                db,
+                clock,
+                renderer,  # type: ignore[arg-type]
+                worker=f"sender-{n}",
+                rate=RATE,
+                window=WINDOW,
+                window_limit=LIMIT,
+                batch=4,
+                first_batch=4,
+                shared_budget=shared,
+            )
+            for n in range(3)
+        ]
+
+        async def drain(sender: OutboxSender) -> None:
+            while await delivery.pending_count(db) > 0:
+                if await sender.drain() == 0:
+                    await asyncio.sleep(0.05)
+
+        await asyncio.gather(*(drain(s) for s in senders))
+        return senders
+
+
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+async def test_three_senders_of_one_bot_share_one_budget_and_never_pass_the_limit(
+    db: Database, clock: FixedClock, invoice_pdf: bytes
+) -> None:
+    chats = await a_month_queued(db, clock, 36)
+    async with FakeTelegram(max_per_second=LIMIT, rate_window=WINDOW) as tg:
+        senders = await three_senders(db, clock, tg, PreRendered(invoice_pdf), shared=True)
+        assert tg.too_many_requests == 0
+        assert most_in_any_window(tg.send_arrivals, WINDOW) <= LIMIT
+        for chat in chats:
+            assert [c.ok for c in tg.calls_to(chat, "sendDocument")] == [True]
+        assert sum(s.stats.sent for s in senders) == 36
+        assert all(s.stats.sent > 0 for s in senders)  # all three really sent
+
+
+@pytest.mark.parametrize("db", ["mysql"], indirect=True)
+async def test_three_senders_each_pacing_only_itself_pass_the_limit_together(
+    db: Database, clock: FixedClock, invoice_pdf: bytes
+) -> None:
+    # The control for the test above: each sender alone keeps the limit, the three do not.
+    await a_month_queued(db, clock, 36)
+    async with FakeTelegram(rate_window=WINDOW) as tg:
+        await three_senders(db, clock, tg, PreRendered(invoice_pdf), shared=False)
+        assert most_in_any_window(tg.send_arrivals, WINDOW) > LIMIT

@@ -73,10 +73,40 @@ def receipt_counters(payments: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def closed_on(invoice: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> Any:
+    """Return the day the invoice closed: issue date if void, last payment date if paid."""
+    if invoice["status"] == "void":
+        return invoice["issue_date"]
+    if invoice["status"] != "paid":
+        return None
+    paid_on = {p["id"]: p["paid_on"] for p in rows["payments"]}
+    dates = [
+        paid_on[a["payment_id"]]
+        for a in rows["payment_allocations"]
+        if a["invoice_id"] == invoice["id"]
+    ]
+    # Dates are compared as the rows encode them ({"date": "2026-01-07"}): ISO text sorts so.
+    return max([invoice["issue_date"], *dates], key=lambda d: d["date"] if d else "")
+
+
+def credit_sen(customer: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> int:
+    """Return what the family paid and no invoice took (void payments left out)."""
+    allocated: dict[int, int] = {}
+    for a in rows["payment_allocations"]:
+        allocated[a["payment_id"]] = allocated.get(a["payment_id"], 0) + a["amount_sen"]
+    return sum(
+        p["amount_sen"] - allocated.get(p["id"], 0)
+        for p in rows["payments"]
+        if p["customer_id"] == customer["id"] and not p["voided"]
+    )
+
+
 # (table, column) -> function(old row, old rows) -> the value expected after upgrading to the
 # latest; a column the old row lacks is one a revision added.
 EXPECTED_CHANGES: dict[tuple[str, str], Any] = {
     ("payments", "receipt_number"): lambda row, rows: receipt_numbers(rows["payments"])[row["id"]],
+    ("invoices", "closed_on"): closed_on,
+    ("customers", "credit_sen"): credit_sen,
 }
 # table -> function(old rows) -> the rows a revision adds to a table the old schema lacked;
 # a new table not named here must start empty.
