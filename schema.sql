@@ -395,3 +395,17 @@ ALTER TABLE payments MODIFY receipt_number VARCHAR(32) NOT NULL;
 ALTER TABLE payments ADD CONSTRAINT uq_payments_operator_id_receipt_number UNIQUE (operator_id, receipt_number);
 
 UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
+
+-- Running upgrade 0002 -> 0005
+
+ALTER TABLE operators ADD COLUMN account_holder VARCHAR(200) NOT NULL DEFAULT '';
+
+ALTER TABLE operators ADD COLUMN ssm_number VARCHAR(30) NOT NULL DEFAULT '';
+
+ALTER TABLE operators ADD COLUMN digest_hour SMALLINT;
+
+ALTER TABLE operators ADD COLUMN setup_step VARCHAR(20) NOT NULL DEFAULT '';
+
+ALTER TABLE operators ADD CONSTRAINT ck_operators_digest_hour CHECK (digest_hour IS NULL OR digest_hour BETWEEN 0 AND 23);
+
+UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0002';

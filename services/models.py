@@ -92,6 +92,9 @@ class Operator(Base):
         CheckConstraint(
             "sibling_discount_bp BETWEEN 0 AND 10000", name="ck_operators_sibling_discount_bp"
         ),
+        CheckConstraint(
+            "digest_hour IS NULL OR digest_hour BETWEEN 0 AND 23", name="ck_operators_digest_hour"
+        ),
         TABLE_OPTIONS,
     )
 
@@ -154,6 +157,19 @@ class Operator(Base):
         Boolean, nullable=False, server_default=_default("0")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Who the bank account belongs to, printed under the account number (a person, often).
+    account_holder: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default=_default("''")
+    )
+    ssm_number: Mapped[str] = mapped_column(
+        String(30), nullable=False, server_default=_default("''")
+    )
+    # The local hour of the daily digest to the operator; NULL: no digest.
+    digest_hour: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    # The guided set-up: '' not begun, a step's name while under way, 'done' after it.
+    setup_step: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default=_default("''")
+    )
 
 
 class Customer(Base):

@@ -29,6 +29,8 @@ TEXT_FIELDS = {
     "payment_note": 500,
     "payment_qr_payload": 500,
     "invoice_prefix": 10,
+    "account_holder": 200,
+    "ssm_number": 30,
 }
 
 
@@ -57,6 +59,10 @@ def to_view(row: Operator) -> OperatorView:
         reminders_enabled=row.reminders_enabled,
         sibling_discount_bp=row.sibling_discount_bp,
         approval_required=row.approval_required,
+        account_holder=row.account_holder,
+        ssm_number=row.ssm_number,
+        digest_hour=row.digest_hour,
+        setup_step=row.setup_step,
     )
 
 
@@ -119,6 +125,12 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
             if not 0 <= bp <= 10_000:
                 raise InvalidInput("A sibling discount lies between 0% and 100%.")
             values[key] = bp
+        elif key == "digest_hour":
+            if value is not None and not 0 <= int(value) <= 23:
+                raise InvalidInput("Pick an hour from 0 to 23 for the daily digest.")
+            values[key] = None if value is None else int(value)
+        elif key == "setup_step":
+            values[key] = str(value)[:20]
         elif key in ("reminders_enabled", "approval_required"):
             values[key] = bool(value)
         elif key == "logo":

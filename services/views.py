@@ -49,6 +49,10 @@ class OperatorView:
     reminders_enabled: bool
     sibling_discount_bp: int
     approval_required: bool
+    account_holder: str = ""
+    ssm_number: str = ""
+    digest_hour: int | None = None
+    setup_step: str = ""
 
     @property
     def display_name(self) -> str:
