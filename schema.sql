@@ -408,4 +408,17 @@ ALTER TABLE operators ADD COLUMN setup_step VARCHAR(20) NOT NULL DEFAULT '';
 
 ALTER TABLE operators ADD CONSTRAINT ck_operators_digest_hour CHECK (digest_hour IS NULL OR digest_hour BETWEEN 0 AND 23);
 
+CREATE TABLE family_imports (
+    id BIGINT NOT NULL AUTO_INCREMENT,
+    operator_id BIGINT NOT NULL,
+    file_sha256 CHAR(64) NOT NULL,
+    filename VARCHAR(200) NOT NULL DEFAULT '',
+    families INTEGER NOT NULL,
+    children INTEGER NOT NULL,
+    created_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_family_imports_operator_id FOREIGN KEY(operator_id) REFERENCES operators (id) ON DELETE CASCADE,
+    CONSTRAINT uq_family_imports_operator_id_file UNIQUE (operator_id, file_sha256)
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
 UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0002';

@@ -171,7 +171,9 @@ def _images_of_pdf(content: bytes) -> list[Image.Image]:
                 found.append(embedded.image)
         return found
     except (PdfReadError, OSError, ValueError, KeyError) as exc:
-        raise InvalidInput("I could not open that PDF. Send a photo or screenshot of the QR.") from exc
+        raise InvalidInput(
+            "I could not open that PDF. Send a photo or screenshot of the QR."
+        ) from exc
 
 
 def _images(content: bytes, is_pdf: bool) -> list[Image.Image]:
@@ -185,7 +187,9 @@ def _images(content: bytes, is_pdf: bool) -> list[Image.Image]:
             raise InvalidInput("That picture is too big; send a screenshot instead.")
         image.load()
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidInput("I could not open that picture. Send it as a photo (JPEG or PNG).") from exc
+        raise InvalidInput(
+            "I could not open that picture. Send it as a photo (JPEG or PNG)."
+        ) from exc
     return [ImageOps.exif_transpose(image) or image]
 
 

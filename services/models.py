@@ -691,6 +691,26 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
+class FamilyImport(Base):
+    """A file of families imported: one row per operator and file, so a file imports once."""
+
+    __tablename__ = "family_imports"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "file_sha256", name="uq_family_imports_operator_id_file"),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("family_imports")
+    file_sha256: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+    filename: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default=_default("''")
+    )
+    families: Mapped[int] = mapped_column(Integer, nullable=False)
+    children: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
 class BotState(Base):
     __tablename__ = "bot_state"
     __table_args__ = (TABLE_OPTIONS,)
