@@ -16,9 +16,8 @@ from vanbill.bot import commands, errors, texts
 from vanbill.bot.context import CONTEXT_TYPES, Services, VanBillApplication
 from vanbill.bot.conversations import business, flows, newcustomer, newinvoice, newservice, paid
 from vanbill.bot.handlers import customers as family_handlers
-from vanbill.bot.handlers import help as help_handlers
-from vanbill.bot.handlers import invoices as invoice_handlers
 from vanbill.bot.handlers import (
+    files,
     linking,
     parents,
     remind,
@@ -29,6 +28,8 @@ from vanbill.bot.handlers import (
     summary,
     switching,
 )
+from vanbill.bot.handlers import help as help_handlers
+from vanbill.bot.handlers import invoices as invoice_handlers
 from vanbill.bot.handlers import services as route_handlers
 from vanbill.bot.intake import PersonByPerson
 from vanbill.bot.pacing import ChatPacer
@@ -62,6 +63,7 @@ def register_handlers(
     application.add_handlers(linking.handlers())
     application.add_handlers(runs.handlers())
     application.add_handler(slips.conversation(conversation_timeout))
+    application.add_handlers(files.handlers())  # an operator's files; a parent's go on to slips
     application.add_handlers(slips.handlers())
     # /invoices: parents get their own list, operators go on to the operators' list.
     application.add_handlers(parents.handlers(invoice_handlers.list_invoices))

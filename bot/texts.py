@@ -8,6 +8,8 @@ from datetime import date, timedelta
 
 from vanbill.services.billing import NewLine
 from vanbill.services.delivery import RunDeliveries
+from vanbill.services.duitnow import DuitNowCode
+from vanbill.services.imports import ImportDone, ImportPlan
 from vanbill.services.links import LinkedFamily, Redeemed
 from vanbill.services.money import format_money
 from vanbill.services.monthly import MonthPlan
@@ -52,6 +54,7 @@ OPERATOR_COMMANDS: list[tuple[str, str]] = [
     ("summary", "Chart of invoiced, collected and outstanding"),
     ("remind", "Send today's payment reminders"),
     ("services", "Your routes: fees, switch off or on"),
+    ("import", "Add many families from a CSV or Excel file"),
     ("export", "Your families, invoices and payments as CSV"),
     ("help", "Every command"),
     ("cancel", "Stop what you are doing"),
@@ -1361,3 +1364,109 @@ def reminders_queued(queued: int, families: int, quiet_until: date | None) -> st
             f"{_day(quiet_until)}."
         )
     return text + " They are going out now."
+
+
+# Importing families from a file.
+
+IMPORT_HOW = (
+    "📥 <b>Add your families from a file</b>\n"
+    "Fill in this template in Excel or Google Sheets — one row per child, a family's children "
+    "on rows with the same phone number — and send it back to me as .xlsx or CSV.\n\n"
+    "<b>parent</b> and <b>child</b>: names. <b>phone</b>: e.g. 012-345 6789. "
+    "<b>category</b>: kindergarten, primary, secondary or other. <b>birth_year</b>: e.g. 2017. "
+    "<b>routes</b>: your route names, separated by ; . <b>fee</b>: leave it empty for the "
+    "route's fee, or a special monthly fee for that child (for a route you have not added yet, "
+    "its fee).\n\nI show you what I found before anything is saved."
+)
+IMPORT_CANCELLED = "Import cancelled. Nothing was saved."
+IMPORT_GONE = "That import is no longer waiting. Send the file again."
+IMPORT_CONFIRM_BUTTON = "✅ Import"
+IMPORT_CANCEL_BUTTON = "✖ Cancel"
+MAX_REFUSALS_SHOWN = 15
+
+
+def import_preview(plan: ImportPlan, currency: str) -> str:
+    """Show what a file would import, and each row refused with its number and reason."""
+    money = _currency(currency)
+    lines = [f"📄 <b>{esc(plan.filename or 'Your file')}</b>: {_plural(plan.rows, 'row')}."]
+    if plan.families:
+        lines.append(
+            f"Ready to import <b>{_plural(len(plan.families), 'family', 'families')}</b> with "
+            f"<b>{_plural(plan.children, 'child', 'children')}</b>; monthly total "
+            f"<b>{money(plan.monthly_total_sen)}</b> (before sibling discounts)."
+        )
+        archived = sum(1 for f in plan.families if f.archived)
+        if archived:
+            lines.append(f"{_plural(archived, 'family', 'families')} of them archived.")
+        for family in plan.families[:5]:
+            kids = ", ".join(esc(c.name) for c in family.children) or "no children"
+            lines.append(f"• {esc(family.parent)}: {kids}")
+        if len(plan.families) > 5:
+            lines.append(f"• … and {len(plan.families) - 5} more")
+    else:
+        lines.append("<b>No family in it can be imported.</b>")
+    if plan.new_routes:
+        new = ", ".join(f"{esc(name)} ({money(fee)})" for name, fee in plan.new_routes)
+        lines.append(f"New routes to create: {new}.")
+    if plan.refused:
+        lines.append(
+            f"\n⚠️ {_plural(len(plan.refused), 'row')} left out"
+            + (
+                " (fix them and send the file again, or import the rest):"
+                if plan.families
+                else ":"
+            )
+        )
+        for refusal in plan.refused[:MAX_REFUSALS_SHOWN]:
+            lines.append(f"Row {refusal.row}: {esc(refusal.reason)}.")
+        if len(plan.refused) > MAX_REFUSALS_SHOWN:
+            lines.append(f"… and {len(plan.refused) - MAX_REFUSALS_SHOWN} more.")
+    if plan.families:
+        lines.append("\nImport them? All of them are saved together, or none.")
+    return "\n".join(lines)
+
+
+def import_done(done: ImportDone) -> str:
+    """Confirm what an import wrote."""
+    routes = f" New routes: {esc(', '.join(done.new_routes))}." if done.new_routes else ""
+    return (
+        f"✅ Imported {_plural(done.families, 'family', 'families')} and "
+        f"{_plural(done.children, 'child', 'children')}, on their routes from "
+        f"{month_label(done.start_month)}.{routes}\n"
+        "See them with /customers; send each parent their invite link from a family's card."
+    )
+
+
+def import_button(families: int) -> str:
+    """Label the button that imports a previewed file."""
+    return f"{IMPORT_CONFIRM_BUTTON} {_plural(families, 'family', 'families')}"
+
+
+# The bank's DuitNow QR.
+
+DUITNOW_USE_BUTTON = "✅ Use it on my invoices"
+DUITNOW_NO_BUTTON = "✖ No"
+DUITNOW_NOT_SAVED = "All right, I did not save that QR code."
+DUITNOW_GONE = "That QR code is no longer waiting. Send the picture again."
+FILE_NOT_UNDERSTOOD = (
+    "I can take: a CSV or Excel .xlsx file of families (send /import for the template), or a "
+    "photo, screenshot or PDF of your bank's DuitNow QR. For a logo, use /business → Logo."
+)
+
+
+def duitnow_found(code: DuitNowCode) -> str:
+    """Show what the QR says, and ask to use it."""
+    where = ", ".join(esc(x) for x in (code.merchant_name, code.merchant_city) if x)
+    kind = "DuitNow QR" if code.is_duitnow else "Payment QR"
+    return (
+        f"🔎 {kind} for <b>{where or 'an unnamed account'}</b>. Use it on your invoices?\n"
+        "Each invoice with money to pay will carry it, with the amount to enter."
+    )
+
+
+def duitnow_saved(code_name: str) -> str:
+    """Confirm the QR is kept."""
+    return (
+        f"✅ Saved. Every invoice with money to pay now carries the DuitNow QR for "
+        f"<b>{esc(code_name or 'your account')}</b>."
+    )

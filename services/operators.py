@@ -10,6 +10,8 @@ from sqlalchemy import delete, select, update
 
 from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, zone
 from vanbill.services.db import Database, insert_ignoring_duplicates
+from vanbill.services.documents import shrink_logo
+from vanbill.services.duitnow import DuitNowCode, parse_payload
 from vanbill.services.errors import InvalidInput, NotFound
 from vanbill.services.models import HolidayMonth, Operator
 from vanbill.services.text import refuse_invisible, visible
@@ -203,6 +205,20 @@ async def update_profile(db: Database, operator_id: int, **changes: Any) -> Oper
             raise NotFound("No such operator.")
         await session.refresh(row)
         return to_view(row)
+
+
+async def set_payment_qr(db: Database, operator_id: int, payload: str) -> DuitNowCode:
+    """Keep a checked static DuitNow payload for the invoices ('' removes it); return it."""
+    code = parse_payload(payload) if payload else None
+    await update_profile(db, operator_id, payment_qr_payload=code.payload if code else "")
+    return code or DuitNowCode("", "", "", "", "", is_duitnow=False)
+
+
+async def set_logo(db: Database, operator_id: int, content: bytes | None) -> OperatorView:
+    """Keep the logo shrunk once to print size (None removes it); refuse what is no picture."""
+    return await update_profile(
+        db, operator_id, logo=shrink_logo(content) if content is not None else None
+    )
 
 
 async def set_holiday(
