@@ -14,7 +14,15 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defau
 
 from vanbill.bot import commands, errors, texts
 from vanbill.bot.context import CONTEXT_TYPES, Services, VanBillApplication
-from vanbill.bot.conversations import business, flows, newcustomer, newinvoice, newservice, paid
+from vanbill.bot.conversations import (
+    business,
+    flows,
+    newcustomer,
+    newinvoice,
+    newservice,
+    paid,
+    setup,
+)
 from vanbill.bot.handlers import customers as family_handlers
 from vanbill.bot.handlers import (
     files,
@@ -58,6 +66,8 @@ def register_handlers(
     for group, handler in sharing.handlers():
         application.add_handler(handler, group=group)
     application.add_handlers(switching.handlers(), group=switching.GROUP)
+    # The set-up's /start leads a new operator through it and hands anyone else to start.py.
+    application.add_handler(setup.conversation(conversation_timeout))
     application.add_handlers(start.handlers())
     application.add_handler(business.conversation(conversation_timeout))
     application.add_handlers(linking.handlers())

@@ -13,6 +13,7 @@ from vanbill.services.imports import ImportDone, ImportPlan
 from vanbill.services.links import LinkedFamily, Redeemed
 from vanbill.services.money import format_money
 from vanbill.services.monthly import MonthPlan
+from vanbill.services.operators import Readiness
 from vanbill.services.payments import describe_allocation
 from vanbill.services.periods import month_key, month_label
 from vanbill.services.reminders import ReminderOutlook
@@ -1469,4 +1470,117 @@ def duitnow_saved(code_name: str) -> str:
     return (
         f"✅ Saved. Every invoice with money to pay now carries the DuitNow QR for "
         f"<b>{esc(code_name or 'your account')}</b>."
+    )
+
+
+# The guided first set-up (bot/conversations/setup.py).
+
+SETUP_SKIP_BUTTON = "Skip ⏭"
+SETUP_ROUTES_DONE_BUTTON = "✅ That's all my routes"
+SETUP_TEMPLATE_BUTTON = "📄 Template to fill in"
+SETUP_FINISH_BUTTON = "Finish set-up"
+SETUP_STEPS = ("name", "phone", "bank", "account", "holder", "qr", "due", "routes", "families")
+SETUP_INTRO = (
+    "Welcome! Let's set up your van business: {count} short steps. Tap Skip for any of them; "
+    "stop whenever you like — /start brings you back to where you were."
+)
+_SETUP_QUESTIONS = {
+    "name": "Your business name, as parents should see it on invoices and receipts?",
+    "phone": "Your phone number for parents, e.g. 012-345 6789?",
+    "bank": "Your bank, e.g. Maybank?",
+    "account": "Your bank account number?",
+    "holder": (
+        "The account holder's name, exactly as your bank has it (parents see it before they pay)?"
+    ),
+    "qr": (
+        "Your DuitNow QR: send a photo or screenshot of the QR your bank gave you, or the PDF. "
+        "I print it on every invoice with the amount to enter."
+    ),
+    "due": "Which day of the month are invoices due? A day from 1 to 28, e.g. 7.",
+    "routes": (
+        "Your routes and their monthly fees, one per line, e.g.\n<code>Morning 150</code>\n"
+        "<code>Afternoon 120</code>"
+    ),
+    "families": (
+        "Now your families: send a CSV or Excel file with them all (tap Template for one to fill "
+        "in), or add them one by one afterwards with /newcustomer."
+    ),
+}
+
+
+def setup_question(step: str, *, intro: bool = False, done: str = "") -> str:
+    """Ask a set-up step's question, numbered, after what was just saved (and the welcome)."""
+    number = SETUP_STEPS.index(step) + 1
+    parts = []
+    if intro:
+        parts.append(SETUP_INTRO.format(count=len(SETUP_STEPS)))
+    if done:
+        parts.append(done)
+    parts.append(f"<b>{number}/{len(SETUP_STEPS)}</b> {_SETUP_QUESTIONS[step]}")
+    return "\n\n".join(parts)
+
+
+def setup_saved(label: str, value: str) -> str:
+    """Say what a step saved."""
+    return f"✅ {esc(label)}: <b>{esc(value)}</b>"
+
+
+def routes_added(added: Sequence[ServiceView], currency: str) -> str:
+    """Confirm the routes typed in the set-up, and ask for more."""
+    money = _currency(currency)
+    lines = "\n".join(f"✅ {esc(r.name)}: {money(r.monthly_fee_sen)} a month" for r in added)
+    return f"{lines}\nSend more, or tap the button when they are all there."
+
+
+def setup_finished(ready: Readiness) -> str:
+    """Say what is ready after the set-up and the next thing to do."""
+    operator = ready.operator
+    have, missing = [], []
+    checks = (
+        ("business name", bool(operator.business_name)),
+        ("phone", bool(operator.phone)),
+        ("bank account", bool(operator.bank_account)),
+        ("account holder", bool(operator.account_holder)),
+        ("DuitNow QR on invoices", bool(operator.payment_qr_payload)),
+    )
+    for label, ok in checks:
+        (have if ok else missing).append(label)
+    have.append(f"invoices due on day {operator.due_day}")
+    if ready.routes:
+        have.append(_plural(ready.routes, "route"))
+    else:
+        missing.append("routes")
+    if ready.families:
+        have.append(_plural(ready.families, "family", "families"))
+    else:
+        missing.append("families")
+    text = "🎉 <b>Set-up done.</b>\nReady: " + ", ".join(have) + "."
+    if missing:
+        text += "\nStill to add: " + ", ".join(missing) + " (any time in /business)."
+    if not ready.routes:
+        step = "add a route with /newservice"
+    elif not ready.families:
+        step = "add your families: send a file (/import for the template) or use /newcustomer"
+    else:
+        step = (
+            "invite each parent from their card in /customers (a link or a QR code to print); "
+            f"invoices go out on day {operator.billing_day} of each month, or bill now with "
+            "/newinvoice"
+        )
+    return f"{text}\n\nNext: {step}."
+
+
+SETUP_WANTS_PICTURE = "Send a photo, screenshot or PDF of your DuitNow QR here, or tap Skip."
+SETUP_WANTS_FILE = (
+    "Send your families as a CSV or Excel file here, tap Template for one to fill in, or tap "
+    "Finish set-up."
+)
+SETUP_CANCELLED = "Set-up paused. Everything you answered is saved; /start goes on from here."
+
+
+def setup_timed_out(after: timedelta) -> str:
+    """Say a quiet set-up was paused, and how to go on."""
+    return (
+        f"I paused the set-up after {duration(after)} without an answer. What you answered is "
+        "saved; send /start to go on where you were."
     )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, zone
 from vanbill.services.db import Database, insert_ignoring_duplicates
 from vanbill.services.documents import shrink_logo
 from vanbill.services.duitnow import DuitNowCode, parse_payload
 from vanbill.services.errors import InvalidInput, NotFound
-from vanbill.services.models import HolidayMonth, Operator
+from vanbill.services.models import Customer, HolidayMonth, Operator, Service
 from vanbill.services.text import refuse_invisible, visible
 from vanbill.services.views import OperatorView
 
@@ -219,6 +220,34 @@ async def set_logo(db: Database, operator_id: int, content: bytes | None) -> Ope
     return await update_profile(
         db, operator_id, logo=shrink_logo(content) if content is not None else None
     )
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """How far a business is set up: its profile, and how many routes and families it has."""
+
+    operator: OperatorView
+    routes: int
+    families: int
+
+
+async def readiness(db: Database, operator_id: int) -> Readiness:
+    """Return the operator with the number of active routes and families (the set-up's end)."""
+    async with db.sessions() as session:
+        row = await session.get(Operator, operator_id)
+        if row is None:
+            raise NotFound("No such operator.")
+        routes = await session.scalar(
+            select(func.count())
+            .select_from(Service)
+            .where(Service.operator_id == operator_id, Service.active.is_(True))
+        )
+        families = await session.scalar(
+            select(func.count())
+            .select_from(Customer)
+            .where(Customer.operator_id == operator_id, Customer.archived.is_(False))
+        )
+        return Readiness(to_view(row), int(routes or 0), int(families or 0))
 
 
 async def set_holiday(

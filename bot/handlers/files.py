@@ -230,4 +230,3 @@ def handlers() -> list[BaseHandler[Any, Any, Any]]:
         CallbackQueryHandler(import_pressed, pattern=rf"^{IMPORT_PREFIX}:"),
         MessageHandler(ANY_FILE, file_sent),
     ]
-
