@@ -52,6 +52,12 @@ def business_menu(operator_id: int, fields: Sequence[tuple[str, str]]) -> Inline
     return InlineKeyboardMarkup(rows)
 
 
+def business_back(operator_id: int) -> InlineKeyboardMarkup:
+    """Return the one button under a /business question: back to the menu."""
+    back = parsing.business_button_data(operator_id, "back")
+    return InlineKeyboardMarkup([[InlineKeyboardButton("⬅ Back", callback_data=back)]])
+
+
 def run_approval(operator_id: int, run_id: int) -> InlineKeyboardMarkup:
     """Return Approve / Hold for a monthly run waiting for the operator."""
     return InlineKeyboardMarkup(

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 from vanbill.services.billing import NewLine
 from vanbill.services.delivery import RunDeliveries
-from vanbill.services.duitnow import DuitNowCode
+from vanbill.services.duitnow import DuitNowCode, parse_payload
+from vanbill.services.errors import InvalidInput
 from vanbill.services.imports import ImportDone, ImportPlan
 from vanbill.services.links import LinkedFamily, Redeemed
 from vanbill.services.money import format_money
@@ -16,6 +17,7 @@ from vanbill.services.monthly import MonthPlan
 from vanbill.services.operators import Readiness
 from vanbill.services.payments import describe_allocation
 from vanbill.services.periods import month_key, month_label
+from vanbill.services.phones import national
 from vanbill.services.reminders import ReminderOutlook
 from vanbill.services.roles import Family, Sender
 from vanbill.services.runs import RunView
@@ -243,14 +245,29 @@ def business_menu(operator: OperatorView, holidays: Sequence[date]) -> str:
             "<b>Your business</b>",
             row("Business name", operator.business_name),
             row("Address", operator.address),
-            row("Phone", operator.phone),
+            row("Phone", national(operator.phone)),
             row("Bank", operator.bank_name),
             row("Bank account", operator.bank_account),
+            row("Account holder", operator.account_holder),
+            row("SSM no.", operator.ssm_number),
+            row("DuitNow QR", qr_name(operator.payment_qr_payload)),
+            row("Logo", "set" if operator.logo else ""),
             row("DuitNow ID", operator.duitnow_id),
             row("Payment note", operator.payment_note),
             row("Due day", f"day {operator.due_day} of each month"),
             row("Reminder days", f"{offsets} (days from the due date)"),
             row("Reminder hour", f"{operator.reminder_hour:02d}:00"),
+            row("Reminders", "on" if operator.reminders_enabled else "off"),
+            row(
+                "Approve each month",
+                "on: you see each month's invoices before they go out"
+                if operator.approval_required
+                else "off: invoices go out by themselves",
+            ),
+            row(
+                "Daily digest",
+                "off" if operator.digest_hour is None else f"at {operator.digest_hour:02d}:00",
+            ),
             row("Sibling discount", percent(operator.sibling_discount_bp)),
             row("Time zone", operator.timezone),
             row("Holiday months", holiday_list(holidays)),
@@ -258,6 +275,25 @@ def business_menu(operator: OperatorView, holidays: Sequence[date]) -> str:
             "Tap what you want to change.",
         ]
     )
+
+
+def qr_name(payload: str) -> str:
+    """Name the account a kept DuitNow payload pays ('' when none is kept)."""
+    if not payload:
+        return ""
+    try:
+        code = parse_payload(payload)
+    except InvalidInput:
+        return "set"
+    return ", ".join(x for x in (code.merchant_name, code.merchant_city) if x) or "set"
+
+
+CHECK_THE_QR = "🔎 Check the QR code I found (below) and tap Use to keep it."
+
+
+def send_a_picture(label: str) -> str:
+    """Ask for a picture where text came (a lone - clears the setting)."""
+    return f"Send the {esc(label)} as a photo (or - to clear it)."
 
 
 def business_prompt(label: str, current: str, hint: str) -> str:
