@@ -153,12 +153,49 @@ def unknown_command(sender: Sender) -> str:
 
 
 def parent_linked(redeemed: Redeemed) -> str:
-    """Confirm a parent invite."""
+    """Welcome a parent just linked: who the business is, what comes here, how to pay."""
     business = redeemed.business_name or "your van service"
-    return (
-        f"Thank you, {esc(redeemed.customer_name)}! You are now linked to "
-        f"<b>{esc(business)}</b>.\nYour invoices, reminders and receipts will arrive here."
+    operator = redeemed.operator
+    text = (
+        f"Thank you, {esc(redeemed.customer_name)}! You are now linked to <b>{esc(business)}</b>"
     )
+    if operator is None:
+        return text + ".\nYour invoices, reminders and receipts will arrive here."
+    if operator.phone:
+        text += f" ({esc(national(operator.phone))})"
+    text += (
+        ".\n\n<b>What you will get here</b>\n"
+        f"• Your invoice each month, around day {operator.billing_day}, as a PDF, due on day "
+        f"{operator.due_day}.\n"
+    )
+    if operator.reminders_enabled:
+        text += "• A reminder before it falls due, and after if it is still unpaid.\n"
+    text += "• A receipt for every payment.\n\n<b>How to pay</b>\n"
+    ways = []
+    if operator.bank_account:
+        bank = f"{esc(operator.bank_name)} " if operator.bank_name else ""
+        holder = operator.account_holder or operator.business_name
+        ways.append(
+            f"🏦 {bank}<code>{esc(operator.bank_account)}</code>"
+            + (f" ({esc(holder)})" if holder else "")
+        )
+    if operator.duitnow_id:
+        ways.append(f"📱 DuitNow <code>{esc(operator.duitnow_id)}</code>")
+    if operator.payment_qr_payload:
+        ways.append("🔳 Each invoice carries a DuitNow QR: scan it with your banking app.")
+    if not ways:
+        ways.append(f"As {esc(business)} tells you; the invoice says how.")
+    text += "\n".join(ways)
+    text += (
+        "\nPaid? Send a photo of the transfer slip here and you get the receipt once it is "
+        "recorded. /balance shows what you owe at any time."
+    )
+    return text
+
+
+INVITE_QR_NOTE = (
+    "Or let them scan this QR code with their phone's camera: print it, or forward the picture."
+)
 
 
 def operator_linked() -> str:

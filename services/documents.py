@@ -371,6 +371,13 @@ def qr_data_uri(payload: str) -> str | None:
     return code.png_data_uri(scale=4, border=2)
 
 
+def qr_png(text: str) -> bytes:
+    """Return a QR code of text as a PNG to send or print (an invite link, say)."""
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=10, border=4)
+    return buffer.getvalue()
+
+
 @functools.lru_cache(maxsize=8)
 def logo_data_uri(logo: bytes) -> str | None:
     """Return the operator's logo as a data URI at print size, or None when it is unreadable."""

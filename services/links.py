@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import delivery
+from vanbill.services import delivery, operators
 from vanbill.services.clock import Clock
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import Customer, LinkToken, Operator
 from vanbill.services.phones import normalise_phone, phone_variants
+from vanbill.services.views import OperatorView
 
 INVITE_LIFETIME = timedelta(days=7)
 PARENT = "parent"
@@ -35,6 +36,7 @@ class Redeemed:
     business_name: str
     customer_id: int | None = None
     customer_name: str | None = None
+    operator: OperatorView | None = None  # the business a parent is now linked to
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ async def redeem(
             redeemed = await _make_operator(session, inviter, telegram_user_id, now)
         else:
             redeemed = await _link_parent(session, row, inviter, telegram_user_id, chat_id, now)
+            redeemed = replace(redeemed, operator=operators.to_view(inviter))
         marked = await session.execute(
             update(LinkToken)
             .where(LinkToken.id == row.id, LinkToken.used_at.is_(None))

@@ -352,3 +352,29 @@ async def test_a_parents_photo_is_still_a_transfer_slip(harness: BotHarness) -> 
     await siti(harness, biz)
     answer = texts(await harness.deliver(harness.tg.send_photo(PARENT, b"\x89PNG"), PARENT.id))
     assert "passed it to Van Kak Ros" in answer
+
+
+async def test_the_invite_comes_as_a_qr_too_and_the_parent_is_told_how_it_works(
+    harness: BotHarness,
+) -> None:
+    from tests.bot.factories import business, siti
+
+    biz = await business(
+        harness,
+        phone="+60123456789",
+        bank_name="Maybank",
+        bank_account="514012345678",
+        account_holder="Rosnah binti Ismail",
+        payment_qr_payload=duitnow_payload(),
+    )
+    family = await siti(harness, biz, linked=False)
+    (invite,) = await harness.say(OPERATOR, f"/invite {family.customer.name}")
+    assert invite.method == "sendPhoto"
+    link = invite.seen.split("\n")[1].strip()
+    assert link.startswith(f"https://t.me/{harness.tg.bot_username}?start=")
+    assert duitnow.find_codes(invite.files["photo"].content) == [link]
+    welcome = texts(await harness.say(PARENT, "/start " + link.split("start=")[1]))
+    assert "You are now linked to Van Kak Ros (012-345 6789)" in welcome
+    assert "Your invoice each month" in welcome and "A receipt for every payment" in welcome
+    assert "Maybank 514012345678 (Rosnah binti Ismail)" in welcome
+    assert "DuitNow QR" in welcome and "photo of the transfer slip" in welcome
