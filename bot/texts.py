@@ -194,7 +194,8 @@ def parent_linked(redeemed: Redeemed) -> str:
 
 
 INVITE_QR_NOTE = (
-    "Or let them scan this QR code with their phone's camera: print it, or forward the picture."
+    "📷 The QR code holds the same link, for parents who find links awkward: they scan it with "
+    "their phone's camera. Print it or forward the picture."
 )
 
 

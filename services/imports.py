@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from vanbill.services.clock import Clock, local_today
@@ -578,6 +578,10 @@ async def import_families(
         raise Conflict("That file was imported already; nothing was written again.") from exc
 
 
+def _family_key(name: str, phone: str | None) -> str:
+    return phone or f"name:{name.lower()}"
+
+
 async def _write(  # type: ignore[no-untyped-def]
     session, operator_id: int, plan: ImportPlan, routes, today: date, now: datetime
 ) -> ImportDone:
@@ -593,47 +597,78 @@ async def _write(  # type: ignore[no-untyped-def]
         session.add(service)
         await session.flush()
         route_ids[name.lower()] = service.id
-    # Rows are inserted one family at a time so each child row gets its family's id; the
-    # enrollments go in one statement at the end.
-    enrollments = []
-    for family in plan.families:
-        customer = Customer(
-            operator_id=operator_id,
-            name=family.parent,
-            phone=family.phone,
-            notes=family.notes,
-            archived=family.archived,
-            created_at=now,
-        )
-        session.add(customer)
-        await session.flush()
-        children = [
-            Child(
-                operator_id=operator_id,
-                customer_id=customer.id,
-                name=c.name,
-                category=c.category,
-                birth_year=c.birth_year,
-                school=c.school,
-                created_at=now,
+    # Three bulk inserts (families, children, enrollments), each followed by reading back the
+    # ids of what it wrote: the rows this transaction added at `now`, above the largest id before.
+    before = await session.scalar(
+        select(func.coalesce(func.max(Customer.id), 0)).where(Customer.operator_id == operator_id)
+    )
+    await session.execute(
+        insert(Customer),
+        [
+            {
+                "operator_id": operator_id,
+                "name": f.parent,
+                "phone": f.phone,
+                "notes": f.notes,
+                "archived": f.archived,
+                "created_at": now,
+            }
+            for f in plan.families
+        ],
+    )
+    family_ids = {
+        _family_key(name, phone): customer_id
+        for customer_id, name, phone in await session.execute(
+            select(Customer.id, Customer.name, Customer.phone).where(
+                Customer.operator_id == operator_id,
+                Customer.id > before,
+                Customer.created_at == now,
             )
-            for c in family.children
-        ]
-        session.add_all(children)
-        await session.flush()
-        for row, wanted in zip(children, family.children, strict=True):
-            for name in wanted.routes:
-                enrollments.append(
-                    {
-                        "operator_id": operator_id,
-                        "child_id": row.id,
-                        "service_id": route_ids[name.lower()],
-                        "start_month": start,
-                        "end_month": None,
-                        "fee_override_sen": wanted.fee_sen,
-                        "created_at": now,
-                    }
-                )
+        )
+    }
+    wanted = [
+        (family_ids[_family_key(f.parent, f.phone)], child)
+        for f in plan.families
+        for child in f.children
+    ]
+    if wanted:
+        await session.execute(
+            insert(Child),
+            [
+                {
+                    "operator_id": operator_id,
+                    "customer_id": customer_id,
+                    "name": c.name,
+                    "category": c.category,
+                    "birth_year": c.birth_year,
+                    "school": c.school,
+                    "created_at": now,
+                }
+                for customer_id, c in wanted
+            ],
+        )
+    child_ids = {
+        (customer_id, name.lower()): child_id
+        for child_id, customer_id, name in await session.execute(
+            select(Child.id, Child.customer_id, Child.name).where(
+                Child.operator_id == operator_id,
+                Child.customer_id.in_(list(family_ids.values()) or [0]),
+            )
+        )
+    }
+    enrollments = [
+        {
+            "operator_id": operator_id,
+            "child_id": child_ids[(customer_id, child.name.lower())],
+            "service_id": route_ids[name.lower()],
+            "start_month": start,
+            "end_month": None,
+            "fee_override_sen": child.fee_sen,
+            "created_at": now,
+        }
+        for customer_id, child in wanted
+        for name in child.routes
+    ]
     if enrollments:
         await session.execute(insert(Enrollment), enrollments)
     return ImportDone(

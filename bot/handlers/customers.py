@@ -151,7 +151,7 @@ async def send_invite(
     # One message: the link to forward, and the same link as a QR code to print or scan.
     await update.effective_chat.send_photo(
         InputFile(qr_png(link), filename="invite.png"),
-        caption=f"{texts.parent_invite(family, link)}\n\n{texts.INVITE_QR_NOTE}",
+        caption=f"{texts.INVITE_QR_NOTE}\n\n{texts.parent_invite(family, link)}",
     )
 
 
