@@ -144,6 +144,10 @@ async def test_a_new_operator_goes_from_first_start_to_invoices_carrying_her_dui
     assert "Set-up done" in finished and "2 routes" in finished and "12 families" in finished
     # The guided set-up for a business with two routes, its families from a file.
     assert (op.messages, op.taps) == (10, 3)
+    bot_sent = [
+        c for c in harness.tg.calls_to(OPERATOR.id) if c.method in ("sendMessage", "sendDocument")
+    ]
+    assert len(bot_sent) == 15  # a question, or what was saved with the next question
 
     operator = await operators.find_operator(harness.db, OPERATOR.id)
     assert operator is not None and operator.setup_step == "done"
