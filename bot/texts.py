@@ -41,7 +41,8 @@ from vanbill.services.views import (
 
 # The menus Telegram shows next to the text box (setMyCommands): operators, then parents.
 OPERATOR_COMMANDS: list[tuple[str, str]] = [
-    ("start", "What this bot does for you"),
+    ("start", "What this bot does for you (the set-up, the first time)"),
+    ("setup", "The guided set-up again"),
     ("business", "Your business details and billing settings"),
     ("invite_operator", "A one-time link for a second operator account"),
     ("newcustomer", "Add a family, its children and their routes"),
