@@ -42,11 +42,15 @@ def _csv(header: list[str], rows: list[list[object]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-async def _open_routes(session, operator_id: int) -> dict[int, tuple[list[str], set[int | None]]]:  # type: ignore[no-untyped-def]
-    """Return each child's routes with no last month, and the special fees they carry."""
-    taken: dict[int, tuple[list[str], set[int | None]]] = {}
+async def _open_routes(
+    session, operator_id: int
+) -> dict[int, tuple[list[str], list[int], set[int | None]]]:  # type: ignore[no-untyped-def]
+    """Return each child's routes with no last month, their fees and the special fees."""
+    taken: dict[int, tuple[list[str], list[int], set[int | None]]] = {}
     rows = await session.execute(
-        select(Enrollment.child_id, Service.name, Enrollment.fee_override_sen)
+        select(
+            Enrollment.child_id, Service.name, Service.monthly_fee_sen, Enrollment.fee_override_sen
+        )
         .join(
             Service,
             and_(
@@ -56,12 +60,16 @@ async def _open_routes(session, operator_id: int) -> dict[int, tuple[list[str], 
         .where(Enrollment.operator_id == operator_id, Enrollment.end_month.is_(None))
         .order_by(Enrollment.child_id, Enrollment.id)
     )
-    for child_id, name, fee in rows:
-        names, fees = taken.setdefault(child_id, ([], set()))
+    for child_id, name, route_fee, fee in rows:
+        names, route_fees, fees = taken.setdefault(child_id, ([], [], set()))
         if name not in names:
             names.append(name)
+            route_fees.append(route_fee)
         fees.add(fee)
     return taken
+
+
+NONE: tuple[list[str], list[int], set[int | None]] = ([], [], set())
 
 
 def _special_fee(fees: set[int | None]) -> str:
@@ -94,8 +102,9 @@ async def export_customers(db: Database, operator_id: int) -> bytes:
                 ch.category if ch else "",
                 ch.birth_year if ch and ch.birth_year else "",
                 ch.school if ch else "",
-                "; ".join(taken.get(ch.id, ([], set()))[0]) if ch else "",
-                _special_fee(taken.get(ch.id, ([], set()))[1]) if ch else "",
+                "; ".join(taken.get(ch.id, NONE)[0]) if ch else "",
+                "; ".join(_ringgit(fee) for fee in taken.get(ch.id, NONE)[1]) if ch else "",
+                _special_fee(taken.get(ch.id, NONE)[2]) if ch else "",
                 c.notes,
             ]
             for c, ch in rows
@@ -112,6 +121,7 @@ async def export_customers(db: Database, operator_id: int) -> bytes:
             "birth_year",
             "school",
             "routes",
+            "route_fees",
             "fee",
             "notes",
         ],

@@ -68,6 +68,8 @@ HEADER_NAMES = {
     "routes": "routes",
     "laluan": "routes",
     "fee": "fee",
+    "route fees": "route_fees",
+    "route_fees": "route_fees",
     "monthly fee": "fee",
     "yuran": "fee",
     "notes": "notes",
@@ -421,21 +423,30 @@ def _read_row(
     if not child_name:
         return key, draft, None
     fee = _fee(_value(row, columns, "fee"))
+    # /export names each route's own fee, so a file imports into a business without the routes.
+    route_fees = [
+        _fee(" ".join(text.split())) for text in _value(row, columns, "route_fees").split(";")
+    ]
     names = []
-    for wanted in ROUTE_SEPARATORS.split(_value(row, columns, "routes")):
-        wanted = " ".join(wanted.split())
-        if not wanted:
-            continue
+    wanted_routes = [
+        " ".join(w.split()) for w in ROUTE_SEPARATORS.split(_value(row, columns, "routes"))
+    ]
+    for position, wanted in enumerate(w for w in wanted_routes if w):
         known = routes.get(wanted.lower()) or new_routes.get(wanted.lower())
+        own = route_fees[position] if position < len(route_fees) else None
         if known is None:
-            if fee is None:
+            if own is not None:
+                name = clean_text(wanted, "route name", limit=100)
+                known = new_routes[wanted.lower()] = (name, own)
+            elif fee is None:
                 yours = ", ".join(name for name, _ in routes.values()) or "none yet"
                 raise InvalidInput(
                     f"the route {wanted[:40]!r} is not one of yours ({yours}); give its fee in "
                     "the fee column to create it, or add it with /newservice"
                 )
-            name = clean_text(wanted, "route name", limit=100)
-            known = new_routes[wanted.lower()] = (name, fee)
+            else:
+                name = clean_text(wanted, "route name", limit=100)
+                known = new_routes[wanted.lower()] = (name, fee)
         if known[0] not in names:
             names.append(known[0])
     own_fee = None

@@ -382,3 +382,32 @@ async def test_the_invite_comes_as_a_qr_too_and_the_parent_is_told_how_it_works(
     assert "Your invoice each month" in welcome and "A receipt for every payment" in welcome
     assert "Maybank 514012345678 (Rosnah binti Ismail)" in welcome
     assert "DuitNow QR" in welcome and "photo of the transfer slip" in welcome
+
+
+async def test_export_then_import_into_a_new_operator_gives_the_same_families(
+    harness: BotHarness,
+) -> None:
+    from tests.bot.factories import business
+    from tests.data.factories import make_family
+    from tests.data.test_imports import _families
+
+    biz = await business(harness)
+    await make_family(harness.db, harness.clock, biz, "陈美玲", ("Mei", "Lin"), phone="0123456789")
+    await make_family(harness.db, harness.clock, biz, "Siti", ("Aisyah",), both_routes=True)
+    await make_family(harness.db, harness.clock, biz, "Kumar", (), phone="0171234567")
+    exported = sent(await harness.say(OPERATOR, "/export"), "sendDocument")
+    (people,) = [c for c in exported if c.files["document"].filename == "customers.csv"]
+    ravi = await operators.ensure_operator(harness.db, SECOND_OPERATOR.id, harness.clock)
+    await operators.update_profile(harness.db, ravi.id, business_name="Ravi", setup_step="done")
+    update = harness.tg.send_document(
+        SECOND_OPERATOR,
+        people.files["document"].content,
+        filename="customers.csv",
+        mime_type="text/csv",
+    )
+    preview = texts(await harness.deliver(update, SECOND_OPERATOR.id))
+    assert "3 families" in preview and "New routes to create" in preview
+    call = next(c for c in reversed(harness.tg.seen_by(SECOND_OPERATOR.id)) if c.buttons)
+    done = texts(await harness.press_button(SECOND_OPERATOR, call, "Import"))
+    assert "Imported 3 families and 3 children" in done
+    assert await _families(harness.db, ravi.id) == await _families(harness.db, biz.id)

@@ -246,10 +246,11 @@ async def test_an_export_imports_back_into_an_empty_business_as_the_same_familie
         row = (await session.execute(select(Enrollment).order_by(Enrollment.id))).scalars().first()
         assert row is not None
         row.fee_override_sen = 9950
-    second = await make_business(db, clock, telegram_user_id=6006)
+    second = await operators.ensure_operator(db, 6006, clock)  # no routes, no families
     exported = await exports.export_customers(db, first.id)
     done = await imports.import_families(db, second.id, clock, exported, "customers.csv")
     assert (done.families, done.children, done.refused) == (3, 3, 0)
+    assert sorted(done.new_routes) == sorted([first.morning.name, first.afternoon.name])
     assert await _families(db, second.id) == await _families(db, first.id)
 
 

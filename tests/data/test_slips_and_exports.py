@@ -166,6 +166,7 @@ async def test_an_empty_cell_stays_empty_while_a_formula_is_still_defused(
         "birth_year": "",
         "school": "",
         "routes": "",
+        "route_fees": "",
         "fee": "",
         "notes": "",
     }
