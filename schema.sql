@@ -395,3 +395,15 @@ ALTER TABLE payments MODIFY receipt_number VARCHAR(32) NOT NULL;
 ALTER TABLE payments ADD CONSTRAINT uq_payments_operator_id_receipt_number UNIQUE (operator_id, receipt_number);
 
 UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
+
+-- Running upgrade 0002 -> 0004
+
+ALTER TABLE deliveries DROP CONSTRAINT ck_deliveries_kind;
+
+ALTER TABLE deliveries MODIFY customer_id BIGINT NULL;
+
+ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_kind CHECK (kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'operator_notice'));
+
+ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_recipient CHECK ((kind = 'operator_notice' AND customer_id IS NULL) OR (kind <> 'operator_notice' AND customer_id IS NOT NULL));
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0002';
