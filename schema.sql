@@ -396,7 +396,19 @@ ALTER TABLE payments ADD CONSTRAINT uq_payments_operator_id_receipt_number UNIQU
 
 UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001';
 
--- Running upgrade 0002 -> 0005
+-- Running upgrade 0002 -> 0004
+
+ALTER TABLE deliveries DROP CONSTRAINT ck_deliveries_kind;
+
+ALTER TABLE deliveries MODIFY customer_id BIGINT NULL;
+
+ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_kind CHECK (kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'operator_notice'));
+
+ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_recipient CHECK ((kind = 'operator_notice' AND customer_id IS NULL) OR (kind <> 'operator_notice' AND customer_id IS NOT NULL));
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0002';
+
+-- Running upgrade 0004 -> 0005
 
 ALTER TABLE operators ADD COLUMN account_holder VARCHAR(200) NOT NULL DEFAULT '';
 
@@ -421,4 +433,4 @@ CREATE TABLE family_imports (
     CONSTRAINT uq_family_imports_operator_id_file UNIQUE (operator_id, file_sha256)
 )CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
 
-UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0002';
+UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0004';

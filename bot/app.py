@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from datetime import timedelta
 from typing import Any
 
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
-from vanbill.bot import commands, errors, texts
+from vanbill.bot import commands, errors
 from vanbill.bot.context import CONTEXT_TYPES, Services, VanBillApplication
 from vanbill.bot.conversations import (
     business,
@@ -44,7 +42,7 @@ from vanbill.bot.pacing import ChatPacer
 from vanbill.bot.persistence import DatabasePersistence
 from vanbill.bot.schedule import TICK, Scheduler
 from vanbill.bot.sender import OutboxSender
-from vanbill.services import customers, operators
+from vanbill.services import operators
 from vanbill.services.clock import Clock, SystemClock, zone
 from vanbill.services.config import Settings
 from vanbill.services.db import Database
@@ -91,18 +89,6 @@ def register_handlers(
     application.add_error_handler(errors.handle_error)
 
 
-async def tell_operator_blocked(
-    bot: Any, db: Database, operator_id: int, customer_id: int
-) -> None:
-    """Tell the operator, once, that a family blocked the bot and messages to it are on hold."""
-    operator = await operators.get_operator(db, operator_id)
-    family = await customers.get_customer(db, operator_id, customer_id)
-    try:
-        await bot.send_message(operator.telegram_user_id, texts.family_blocked(family.name))
-    except TelegramError:
-        log.warning("could not tell operator %s that a family blocked the bot", operator_id)
-
-
 def build_application(
     settings: Settings,
     db: Database | None = None,
@@ -138,7 +124,6 @@ def build_application(
                 database,
                 the_clock,
                 documents,
-                on_blocked=functools.partial(tell_operator_blocked, application.bot, database),
                 **(sender_options or {}),
             )
             stop = asyncio.Event()

@@ -5,15 +5,14 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Any
 
 from vanbill.services.billing import NewLine
-from vanbill.services.delivery import RunDeliveries
 from vanbill.services.duitnow import DuitNowCode, parse_payload
 from vanbill.services.errors import InvalidInput
 from vanbill.services.imports import ImportDone, ImportPlan
 from vanbill.services.links import LinkedFamily, Redeemed
 from vanbill.services.money import format_money
-from vanbill.services.monthly import MonthPlan
 from vanbill.services.operators import Readiness
 from vanbill.services.payments import describe_allocation
 from vanbill.services.periods import month_key, month_label
@@ -482,19 +481,25 @@ def _money(operator: OperatorView):  # type: ignore[no-untyped-def]
 # Monthly runs: the approval preview and the report the operator gets (bot/schedule.py).
 
 
-def run_preview(plan: MonthPlan) -> str:
-    """Ask the operator to approve a month before anything is billed."""
-    label = month_label(plan.period)
+def _listed(params: Mapping[str, object], key: str) -> list[Any]:
+    value = params.get(key)
+    return list(value) if isinstance(value, list) else []
+
+
+def run_preview(params: Mapping[str, object]) -> str:
+    """Ask the operator to approve a month before anything is billed (a run_preview notice)."""
+    label = month_label(date.fromisoformat(str(params["period"])))
+    families = int(str(params["families"]))
+    new_families = [str(n) for n in _listed(params, "new_families")]
+    skipped = [(str(n), str(r)) for n, r in _listed(params, "skipped")]
     lines = [
-        f"📅 <b>{label}</b>: {len(plan.families)} famil{'y' if len(plan.families) == 1 else 'ies'}"
-        f", {esc(format_money(plan.total_sen))} in all."
+        f"📅 <b>{label}</b>: {families} famil{'y' if families == 1 else 'ies'}"
+        f", {esc(format_money(int(str(params['total_sen']))))} in all."
     ]
-    if plan.new_families:
-        lines.append(f"New this month: {esc(', '.join(plan.new_families))}.")
-    if plan.skipped:
-        lines.append(
-            "Not billed: " + esc(", ".join(f"{s.name} ({s.reason})" for s in plan.skipped)) + "."
-        )
+    if new_families:
+        lines.append(f"New this month: {esc(', '.join(new_families))}.")
+    if skipped:
+        lines.append("Not billed: " + esc(", ".join(f"{n} ({r})" for n, r in skipped)) + ".")
     lines.append("Approve to create the invoices and send them to the parents, or hold.")
     return "\n".join(lines)
 
@@ -515,23 +520,36 @@ def run_decided(run: RunView, approved: bool) -> str:
     )
 
 
-def run_report(run: RunView, figures: RunDeliveries) -> str:
-    """Report a finished monthly run to the operator."""
+def run_report(params: Mapping[str, object]) -> str:
+    """Report a finished monthly run to the operator (a run_report notice)."""
+    waiting = [str(n) for n in _listed(params, "waiting_for_link")]
+    failed = [(str(n), str(w)) for n, w in _listed(params, "failed")]
     lines = [
-        f"📬 <b>{month_label(run.period)}</b> billing done: {run.created_count} invoice(s), "
-        f"{esc(format_money(run.total_sen))}.",
-        f"Delivered in Telegram: {figures.delivered}.",
+        f"📬 <b>{month_label(date.fromisoformat(str(params['period'])))}</b> billing done: "
+        f"{params['created']} invoice(s), {esc(format_money(int(str(params['total_sen']))))}.",
+        f"Delivered in Telegram: {params['delivered']}.",
     ]
-    if figures.waiting_for_link:
+    if waiting:
         lines.append(
-            f"Waiting for the parent to link ({len(figures.waiting_for_link)}): "
-            + esc(", ".join(figures.waiting_for_link))
+            f"Waiting for the parent to link ({len(waiting)}): " + esc(", ".join(waiting))
         )
-    if figures.failed:
-        lines.append(
-            "Could not deliver: " + esc("; ".join(f"{n}: {why}" for n, why in figures.failed))
-        )
+    if failed:
+        lines.append("Could not deliver: " + esc("; ".join(f"{n}: {why}" for n, why in failed)))
     return "\n".join(lines)
+
+
+def operator_notice(meta: Mapping[str, object]) -> str:
+    """Word a notice queued for the operator (delivery.notify_operator), by its name."""
+    notice = meta.get("notice")
+    if notice == "family_blocked":
+        return family_blocked(str(meta.get("name", "")))
+    if notice == "run_preview":
+        return run_preview(meta)
+    if notice == "run_holiday":
+        return run_holiday(date.fromisoformat(str(meta["period"])))
+    if notice == "run_report":
+        return run_report(meta)
+    raise ValueError(f"no wording for the operator notice {notice!r}")
 
 
 # -- Parents: /balance, /invoices and transfer slips -----------------------------------------

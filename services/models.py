@@ -649,8 +649,14 @@ class Delivery(Base):
         Index("ix_deliveries_operator_id_customer_id", "operator_id", "customer_id"),
         Index("ix_deliveries_operator_id_invoice_id", "operator_id", "invoice_id"),
         CheckConstraint(
-            "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice')",
+            "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'operator_notice')",
             name="ck_deliveries_kind",
+        ),
+        # An operator notice goes to the operator's own chat, every other kind to a family.
+        CheckConstraint(
+            "(kind = 'operator_notice' AND customer_id IS NULL)"
+            " OR (kind <> 'operator_notice' AND customer_id IS NOT NULL)",
+            name="ck_deliveries_recipient",
         ),
         CheckConstraint(
             "status IN ('pending', 'waiting_link', 'sending', 'sent', 'skipped', 'failed',"
@@ -668,7 +674,7 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     operator_id: Mapped[int] = _operator_fk("deliveries")
-    customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    customer_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     dedupe_key: Mapped[str] = mapped_column(String(100), nullable=False)
     invoice_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
