@@ -15,7 +15,7 @@ from typing import Any
 
 from telegram import Bot
 
-from vanbill.services import operators, reminders, runs
+from vanbill.services import digests, operators, reminders, runs
 from vanbill.services.clock import Clock, local_now
 from vanbill.services.db import Database
 
@@ -31,6 +31,7 @@ class TickReport:
     started: list[runs.StartedRun] = field(default_factory=list)
     reminders_queued: int = 0
     reported: list[runs.RunView] = field(default_factory=list)
+    digests: int = 0
 
 
 class Scheduler:
@@ -60,10 +61,15 @@ class Scheduler:
                 report.reminders_queued += len(
                     await reminders.queue_reminders(self.db, operator.id, self.clock)
                 )
+            if digests.digest_due(operator.digest_hour, hour):
+                # Once a day: the outbox's key is the local date, so every tick of the hour
+                # after the first changes nothing.
+                await digests.queue_digest(self.db, operator.id, self.clock)
+                report.digests += 1
         for run in await runs.runs_ready_to_report(self.db):
             if await runs.finish_run(self.db, run.operator_id, run.id, self.clock) is not None:
                 report.reported.append(run)
-        if report.started or report.reminders_queued or report.reported:
+        if report.started or report.reminders_queued or report.reported or report.digests:
             self._wake()
         return report
 

@@ -549,6 +549,10 @@ def operator_notice(meta: Mapping[str, object]) -> str:
         return run_holiday(date.fromisoformat(str(meta["period"])))
     if notice == "run_report":
         return run_report(meta)
+    if notice == "parent_linked":
+        return parent_now_linked(str(meta.get("name", "")))
+    if notice == "digest":
+        return daily_digest(meta)
     raise ValueError(f"no wording for the operator notice {notice!r}")
 
 
@@ -1677,3 +1681,40 @@ def setup_timed_out(after: timedelta) -> str:
         f"I paused the set-up after {duration(after)} without an answer. What you answered is "
         "saved; send /start to go on where you were."
     )
+
+
+# Operator notices of the onboarding (services/links.py, services/digests.py).
+
+
+def parent_now_linked(name: str) -> str:
+    """Tell the operator a parent linked their Telegram."""
+    return (
+        f"🔗 <b>{esc(name)}</b> is now linked — their invoices, reminders and receipts will go "
+        "to them here in Telegram."
+    )
+
+
+def daily_digest(meta: Mapping[str, Any]) -> str:
+    """Word the operator's daily digest."""
+    money = _currency("MYR")
+
+    def count(key: str) -> int:
+        value = meta.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    day = date.fromisoformat(str(meta["day"]))
+    lines = [f"🗓 <b>Your day, {_day(day)}</b>"]
+    lines.append(
+        f"• Payments recorded: {count('payments')}"
+        + (f" ({money(count('collected_sen'))})" if count("payments") else "")
+    )
+    lines.append(f"• Slips waiting for you: {count('slips_waiting')}")
+    lines.append(
+        f"• Invoices falling due in the next 3 days: {count('falling_due')}"
+        + (f" ({money(count('falling_due_sen'))} to collect)" if count("falling_due") else "")
+    )
+    lines.append(f"• Families overdue: {count('families_overdue')}")
+    if count("deliveries_failed"):
+        lines.append(f"• ⚠️ Messages that could not be delivered: {count('deliveries_failed')}")
+    lines.append("\n/invoices overdue lists who owes; switch this off in /business.")
+    return "\n".join(lines)

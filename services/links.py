@@ -27,6 +27,9 @@ OPERATOR = "operator"
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+PARENT_LINKED = "parent_linked"  # the operator notice (delivery.notify_operator)
+
+
 @dataclass(frozen=True)
 class Redeemed:
     """What an invite did: linked a parent to a family, or made a new operator account."""
@@ -131,7 +134,9 @@ async def redeem(
         if row.purpose == OPERATOR:
             redeemed = await _make_operator(session, inviter, telegram_user_id, now)
         else:
-            redeemed = await _link_parent(session, row, inviter, telegram_user_id, chat_id, now)
+            redeemed = await _link_parent(
+                session, db.dialect, row, inviter, telegram_user_id, chat_id, now
+            )
             redeemed = replace(redeemed, operator=operators.to_view(inviter))
         marked = await session.execute(
             update(LinkToken)
@@ -161,8 +166,24 @@ async def _make_operator(
     return Redeemed(purpose=OPERATOR, operator_id=operator.id, business_name="")
 
 
+async def _tell_operator_linked(
+    session: AsyncSession, dialect: str, customer: Customer, user_id: int, now: datetime
+) -> None:
+    """Queue 'Siti is now linked' for the operator, once per family and Telegram account."""
+    await delivery.notify_operator(
+        session,
+        dialect,
+        customer.operator_id,
+        PARENT_LINKED,
+        f"{customer.id}:{user_id}",
+        now,
+        {"name": customer.name},
+    )
+
+
 async def _link_parent(
     session: AsyncSession,
+    dialect: str,
     row: LinkToken,
     inviter: Operator,
     user_id: int,
@@ -183,6 +204,7 @@ async def _link_parent(
     await session.flush()
     # What waited for this family (invoices, receipts) goes out now.
     await delivery.release_waiting(session, customer.operator_id, customer.id, now)
+    await _tell_operator_linked(session, dialect, customer, user_id, now)
     return Redeemed(
         purpose=PARENT,
         operator_id=inviter.id,
@@ -220,6 +242,7 @@ async def link_by_phone(
             customer.telegram_chat_id = chat_id
             await session.flush()
             await delivery.release_waiting(session, customer.operator_id, customer.id, now)
+            await _tell_operator_linked(session, db.dialect, customer, telegram_user_id, now)
             linked.append(
                 LinkedFamily(
                     operator_id=customer.operator_id,

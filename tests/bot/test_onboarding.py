@@ -411,3 +411,55 @@ async def test_export_then_import_into_a_new_operator_gives_the_same_families(
     done = texts(await harness.press_button(SECOND_OPERATOR, call, "Import"))
     assert "Imported 3 families and 3 children" in done
     assert await _families(harness.db, ravi.id) == await _families(harness.db, biz.id)
+
+
+async def test_the_operator_is_told_once_when_a_parent_links(harness: BotHarness) -> None:
+    from tests.bot.factories import SITI_PHONE, business, siti
+
+    biz = await business(harness)
+    family = await siti(harness, biz, linked=False)
+    (invite,) = await harness.say(OPERATOR, f"/invite {family.customer.name}")
+    await harness.say(PARENT, "/start " + invite.seen.split()[-1].split("start=")[1])
+    await harness.share_contact(PARENT, SITI_PHONE)  # the same family and account again
+    told = "Siti Nurhaliza is now linked — their invoices, reminders and receipts"
+    await harness.tg.wait_for(
+        lambda: any(told in c.seen for c in harness.tg.seen_by(OPERATOR.id)), timeout=10
+    )
+    await harness.restart()  # what the outbox sent is not sent again
+    assert sum(told in c.seen for c in harness.tg.seen_by(OPERATOR.id)) == 1
+
+
+async def test_the_daily_digest_comes_once_at_the_operators_hour(harness: BotHarness) -> None:
+    from tests.bot.factories import business, invoice, siti
+    from vanbill.services import payments
+
+    biz = await business(harness, digest_hour=10)  # 10:00 in Kuala Lumpur, as the clock says
+    family = await siti(harness, biz)
+    bill = await invoice(harness, biz.id, family.id, 20550, due_date=date(2026, 1, 17))
+    await payments.record_payment(
+        harness.db, biz.id, family.id, harness.clock, amount_sen=5000, method="cash"
+    )
+    assert bill.total_sen == 20550
+    app = harness.application
+    assert app is not None
+    scheduler = app.bot_data.services.scheduler
+    await scheduler.tick()
+    await scheduler.tick()  # the next minute of the same hour
+    heading = "Your day, 15 Jan 2026"
+    await harness.tg.wait_for(
+        lambda: any(heading in c.seen for c in harness.tg.seen_by(OPERATOR.id)), timeout=10
+    )
+    (digest,) = [c for c in harness.tg.seen_by(OPERATOR.id) if heading in c.seen]
+    assert "Payments recorded: 1 (RM 50.00)" in digest.seen
+    assert "Invoices falling due in the next 3 days: 1 (RM 155.50 to collect)" in digest.seen
+    assert "Families overdue: 0" in digest.seen
+
+
+async def test_no_digest_when_switched_off_or_at_another_hour(harness: BotHarness) -> None:
+    from tests.bot.factories import business
+
+    await business(harness, digest_hour=18)
+    app = harness.application
+    assert app is not None
+    report = await app.bot_data.services.scheduler.tick()
+    assert report.digests == 0
