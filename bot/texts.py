@@ -900,7 +900,7 @@ def _child_line(child: ChildView, routes: Sequence[str]) -> str:
 
 def family_saved(family: CustomerView, routes: Sequence[Sequence[str]], start: date) -> str:
     """Sum up the family /newcustomer saved: each child with their routes (in that order)."""
-    phone = f" ({esc(family.phone)})" if family.phone else ""
+    phone = f" ({esc(national(family.phone))})" if family.phone else ""
     lines = [f"✅ Saved the family of <b>{esc(family.name)}</b>{phone}."]
     children = list(zip(family.children, routes, strict=True))
     lines += [_child_line(child, taken) for child, taken in children] or ["No children."]
@@ -965,7 +965,7 @@ def family_card(
     lines = [f"👪 <b>{esc(family.name)}</b>"]
     if family.archived:
         lines.append("🗄 <i>Archived: not billed any more.</i>")
-    lines.append(f"📱 {esc(family.phone) if family.phone else '<i>no phone</i>'}")
+    lines.append(f"📱 {esc(national(family.phone)) if family.phone else '<i>no phone</i>'}")
     linked = "linked ✅" if family.linked else "not linked yet (send an invite link)"
     lines.append(f"Telegram: {linked}")
     lines.append("<b>Children</b>" if family.children else "<i>No children yet.</i>")
