@@ -467,3 +467,42 @@ CREATE INDEX ix_payment_allocations_invoice_amount ON payment_allocations (opera
 ALTER TABLE customers ADD COLUMN credit_sen BIGINT NOT NULL DEFAULT 0;
 
 UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0009';
+
+-- Running upgrade 0006 -> 0004
+
+ALTER TABLE deliveries DROP CONSTRAINT ck_deliveries_kind;
+
+ALTER TABLE deliveries MODIFY customer_id BIGINT NULL;
+
+ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_kind CHECK (kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'operator_notice'));
+
+ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_recipient CHECK ((kind = 'operator_notice' AND customer_id IS NULL) OR (kind <> 'operator_notice' AND customer_id IS NOT NULL));
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0006';
+
+-- Running upgrade 0004 -> 0005
+
+ALTER TABLE operators ADD COLUMN account_holder VARCHAR(200) NOT NULL DEFAULT '';
+
+ALTER TABLE operators ADD COLUMN ssm_number VARCHAR(30) NOT NULL DEFAULT '';
+
+ALTER TABLE operators ADD COLUMN digest_hour SMALLINT;
+
+ALTER TABLE operators ADD COLUMN setup_step VARCHAR(20) NOT NULL DEFAULT '';
+
+ALTER TABLE operators ADD CONSTRAINT ck_operators_digest_hour CHECK (digest_hour IS NULL OR digest_hour BETWEEN 0 AND 23);
+
+CREATE TABLE family_imports (
+    id BIGINT NOT NULL AUTO_INCREMENT,
+    operator_id BIGINT NOT NULL,
+    file_sha256 CHAR(64) NOT NULL,
+    filename VARCHAR(200) NOT NULL DEFAULT '',
+    families INTEGER NOT NULL,
+    children INTEGER NOT NULL,
+    created_at DATETIME(6) NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT fk_family_imports_operator_id FOREIGN KEY(operator_id) REFERENCES operators (id) ON DELETE CASCADE,
+    CONSTRAINT uq_family_imports_operator_id_file UNIQUE (operator_id, file_sha256)
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0004';

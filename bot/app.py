@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from datetime import timedelta
 from typing import Any
 
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defaults
 
-from vanbill.bot import commands, errors, texts
+from vanbill.bot import commands, errors
 from vanbill.bot.context import CONTEXT_TYPES, Services, VanBillApplication
-from vanbill.bot.conversations import business, flows, newcustomer, newinvoice, newservice, paid
+from vanbill.bot.conversations import (
+    business,
+    flows,
+    newcustomer,
+    newinvoice,
+    newservice,
+    paid,
+    setup,
+)
 from vanbill.bot.handlers import customers as family_handlers
-from vanbill.bot.handlers import help as help_handlers
-from vanbill.bot.handlers import invoices as invoice_handlers
 from vanbill.bot.handlers import (
+    files,
     language,
     linking,
     parents,
@@ -30,13 +35,15 @@ from vanbill.bot.handlers import (
     summary,
     switching,
 )
+from vanbill.bot.handlers import help as help_handlers
+from vanbill.bot.handlers import invoices as invoice_handlers
 from vanbill.bot.handlers import services as route_handlers
 from vanbill.bot.intake import PersonByPerson
 from vanbill.bot.pacing import ChatPacer
 from vanbill.bot.persistence import DatabasePersistence
 from vanbill.bot.schedule import TICK, Scheduler
 from vanbill.bot.sender import OutboxSender
-from vanbill.services import customers, operators
+from vanbill.services import operators
 from vanbill.services.clock import Clock, SystemClock, zone
 from vanbill.services.config import Settings
 from vanbill.services.db import Database
@@ -58,12 +65,15 @@ def register_handlers(
     for group, handler in sharing.handlers():
         application.add_handler(handler, group=group)
     application.add_handlers(switching.handlers(), group=switching.GROUP)
+    # The set-up's /start leads a new operator through it and hands anyone else to start.py.
+    application.add_handler(setup.conversation(conversation_timeout))
     application.add_handlers(start.handlers())
     application.add_handlers(language.handlers())
     application.add_handler(business.conversation(conversation_timeout))
     application.add_handlers(linking.handlers())
     application.add_handlers(runs.handlers())
     application.add_handler(slips.conversation(conversation_timeout))
+    application.add_handlers(files.handlers())  # an operator's files; a parent's go on to slips
     application.add_handlers(slips.handlers())
     # /invoices: parents get their own list, operators go on to the operators' list.
     application.add_handlers(parents.handlers(invoice_handlers.list_invoices))
@@ -79,18 +89,6 @@ def register_handlers(
     # New areas go here, before the catch-alls.
     application.add_handlers(help_handlers.handlers())
     application.add_error_handler(errors.handle_error)
-
-
-async def tell_operator_blocked(
-    bot: Any, db: Database, operator_id: int, customer_id: int
-) -> None:
-    """Tell the operator, once, that a family blocked the bot and messages to it are on hold."""
-    operator = await operators.get_operator(db, operator_id)
-    family = await customers.get_customer(db, operator_id, customer_id)
-    try:
-        await bot.send_message(operator.telegram_user_id, texts.family_blocked(family.name))
-    except TelegramError:
-        log.warning("could not tell operator %s that a family blocked the bot", operator_id)
 
 
 def build_application(
@@ -128,7 +126,6 @@ def build_application(
                 database,
                 the_clock,
                 documents,
-                on_blocked=functools.partial(tell_operator_blocked, application.bot, database),
                 **(sender_options or {}),
             )
             stop = asyncio.Event()

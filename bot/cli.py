@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import signal
 import unicodedata
@@ -12,7 +11,6 @@ from pathlib import Path
 
 from telegram.ext import AIORateLimiter, ExtBot
 
-from vanbill.bot.app import tell_operator_blocked
 from vanbill.bot.sender import OutboxSender
 from vanbill.services import (
     accounts,
@@ -175,7 +173,6 @@ async def send(
                 renderer,
                 lease=timedelta(seconds=lease),
                 batch=batch,
-                on_blocked=functools.partial(tell_operator_blocked, bot, db),
             )
             senders.append(sender)
             if not until_empty:

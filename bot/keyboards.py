@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from telegram import (
     CallbackQuery,
@@ -68,6 +68,12 @@ def business_menu(operator_id: int, fields: Sequence[tuple[str, str]]) -> Inline
     return InlineKeyboardMarkup(rows)
 
 
+def business_back(operator_id: int) -> InlineKeyboardMarkup:
+    """Return the one button under a /business question: back to the menu."""
+    back = parsing.business_button_data(operator_id, "back")
+    return InlineKeyboardMarkup([[InlineKeyboardButton("⬅ Back", callback_data=back)]])
+
+
 def run_approval(operator_id: int, run_id: int) -> InlineKeyboardMarkup:
     """Return Approve / Hold for a monthly run waiting for the operator."""
     return InlineKeyboardMarkup(
@@ -82,6 +88,15 @@ def run_approval(operator_id: int, run_id: int) -> InlineKeyboardMarkup:
             ]
         ]
     )
+
+
+def operator_notice_buttons(
+    operator_id: int, meta: Mapping[str, object]
+) -> InlineKeyboardMarkup | None:
+    """Return the buttons a queued operator notice carries (a run preview's Approve / Hold)."""
+    if meta.get("notice") == "run_preview":
+        return run_approval(operator_id, int(str(meta["run_id"])))
+    return None
 
 
 def parent_invoices(customer_id: int, invoices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:

@@ -13,6 +13,7 @@ from datetime import date
 
 from vanbill.services.billing import MAX_QUANTITY
 from vanbill.services.errors import InvalidInput, PermissionDenied
+from vanbill.services.money import parse_amount
 from vanbill.services.periods import parse_month
 from vanbill.services.phones import normalise_phone
 
@@ -73,6 +74,30 @@ def percent_as_basis_points(text: str) -> int:
         raise InvalidInput("Send a percentage such as 10 or 12.5 (0 for none).")
     whole, fraction = match.group(1), (match.group(2) or "").ljust(2, "0")
     return int(whole) * 100 + int(fraction)
+
+
+_ROUTE_AND_FEE = re.compile(
+    r"^(?P<name>.+?)[\s:=]+(?P<fee>-?\s*(?:rm|myr)?\s*[0-9][0-9,]*(?:\.[0-9]{1,2})?)$", re.I
+)
+
+
+def routes_and_fees(text: str) -> list[tuple[str, int]]:
+    """Parse lines such as 'Morning 150' or 'Taman Melati → SK Setapak RM 120.50'."""
+    found = []
+    for line in (text or "").splitlines():
+        line = " ".join(line.split())
+        if not line:
+            continue
+        match = _ROUTE_AND_FEE.match(line)
+        if match is None:
+            raise InvalidInput(
+                f"I could not read {line[:40]!r}: send a route's name and its monthly fee, "
+                "e.g. Morning 150."
+            )
+        found.append((match.group("name").strip(), parse_amount(match.group("fee"))))
+    if not found:
+        raise InvalidInput("Send a route's name and its monthly fee, e.g. Morning 150.")
+    return found
 
 
 def setting_text(text: str) -> str:

@@ -14,10 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import TelegramError
 
-from vanbill.bot import keyboards, texts
-from vanbill.services import operators, reminders, runs
+from vanbill.services import digests, operators, reminders, runs
 from vanbill.services.clock import Clock, local_now
 from vanbill.services.db import Database
 
@@ -33,10 +31,12 @@ class TickReport:
     started: list[runs.StartedRun] = field(default_factory=list)
     reminders_queued: int = 0
     reported: list[runs.RunView] = field(default_factory=list)
+    digests: int = 0
 
 
 class Scheduler:
-    """Starts due monthly runs, queues today's reminders, reports finished runs."""
+    """Starts due monthly runs, queues today's reminders, reports finished runs (all through
+    the outbox)."""
 
     def __init__(self, bot: Bot, db: Database, clock: Clock, wake_outbox: Any = None) -> None:
         self.bot = bot
@@ -45,26 +45,32 @@ class Scheduler:
         self._wake = wake_outbox or (lambda: None)
 
     async def tick(self) -> TickReport:
-        """Do whatever has come due since the last tick."""
+        """Do whatever has come due since the last tick.
+
+        What the operator is told (a preview to approve, a holiday, a run's report) is queued
+        in the outbox by the service that decides it, in the same transaction.
+        """
         report = TickReport()
         for operator_id, period in await runs.due_runs(self.db, self.clock):
             started = await runs.start_run(self.db, operator_id, period, self.clock)
             if started is not None:
                 report.started.append(started)
-                await self._announce(started)
         for operator in await operators.list_operators(self.db):
             hour = local_now(self.clock, operator.timezone).hour
             if operator.reminders_enabled and operator.reminder_hour <= hour < 21:
                 report.reminders_queued += len(
                     await reminders.queue_reminders(self.db, operator.id, self.clock)
                 )
-        if report.started or report.reminders_queued:
-            self._wake()
+            if digests.digest_due(operator.digest_hour, hour):
+                # Once a day: the outbox's key is the local date, so every tick of the hour
+                # after the first changes nothing.
+                await digests.queue_digest(self.db, operator.id, self.clock)
+                report.digests += 1
         for run in await runs.runs_ready_to_report(self.db):
-            figures = await runs.finish_run(self.db, run.operator_id, run.id, self.clock)
-            if figures is not None:
+            if await runs.finish_run(self.db, run.operator_id, run.id, self.clock) is not None:
                 report.reported.append(run)
-                await self._tell(run.operator_id, texts.run_report(run, figures))
+        if report.started or report.reminders_queued or report.reported or report.digests:
+            self._wake()
         return report
 
     async def job(self, _context: Any) -> None:
@@ -73,21 +79,3 @@ class Scheduler:
             await self.tick()
         except Exception:
             log.exception("a schedule tick failed; the next one tries again")
-
-    async def _announce(self, started: runs.StartedRun) -> None:
-        run = started.run
-        if run.status == "awaiting_approval" and started.plan is not None:
-            await self._tell(
-                run.operator_id,
-                texts.run_preview(started.plan),
-                keyboards.run_approval(run.operator_id, run.id),
-            )
-        elif started.report is not None and started.report.holiday:
-            await self._tell(run.operator_id, texts.run_holiday(run.period))
-
-    async def _tell(self, operator_id: int, text: str, markup: Any = None) -> None:
-        operator = await operators.get_operator(self.db, operator_id)
-        try:
-            await self.bot.send_message(operator.telegram_user_id, text, reply_markup=markup)
-        except TelegramError:
-            log.warning("could not reach operator %s", operator_id, exc_info=True)

@@ -6,7 +6,8 @@ most `rate` per second overall and one per second per chat, several in flight at
 (Telegram's latency does not slow the pace), and never more than Telegram's 30 in any second
 as Telegram counts them (see _Pace). On 429 the sender waits
 what Telegram asks and the delivery goes back to the outbox; a 403 marks the family blocked and
-tells the operator once; a network error retries with backoff.
+queues the operator's notice once (in the outbox, like every message); a network error
+retries with backoff.
 """
 
 from __future__ import annotations
@@ -19,15 +20,15 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InputFile, Message
+from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from vanbill.bot import texts
+from vanbill.bot import keyboards, texts
 from vanbill.services import budget, customers, delivery, invoices, operators, payments
 from vanbill.services.clock import Clock
 from vanbill.services.db import Database
@@ -68,8 +69,8 @@ class Content:
     filename: str = "document.pdf"
     file_id: str | None = None
     skip_reason: str | None = None
-    operator_chat: int | None = None
     text: str | None = None
+    buttons: InlineKeyboardMarkup | None = None
 
 
 def _now_us() -> int:
@@ -153,7 +154,6 @@ class OutboxSender:
         depth: int = 3,
         lease: timedelta = delivery.DEFAULT_LEASE,
         max_in_flight: int = 16,
-        on_blocked: Callable[[int, int], Awaitable[None]] | None = None,
         shared_budget: bool | None = None,
     ) -> None:
         self.bot = bot
@@ -175,7 +175,6 @@ class OutboxSender:
         self._budget = (window_limit, int(window * 1_000_000))
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._wake = asyncio.Event()
-        self._on_blocked = on_blocked
         self._active: set[int] = set()
         self._stopping = False
         self._unsent: list[int] = []
@@ -359,6 +358,12 @@ class OutboxSender:
             )
         if job.kind == "notice":
             return Content(caption="", text=texts.parent_notice(operator, job.meta))
+        if job.kind == delivery.OPERATOR_NOTICE:
+            return Content(
+                caption="",
+                text=texts.operator_notice(job.meta),
+                buttons=keyboards.operator_notice_buttons(job.operator_id, job.meta),
+            )
         document = documents.get(job.invoice_id) if job.invoice_id else None
         if document is None:
             return Content(caption="", skip_reason="the invoice no longer exists")
@@ -506,10 +511,9 @@ class OutboxSender:
             )
             self.stats.retried += 1
         except Forbidden as exc:
-            first = await delivery.mark_blocked(self.db, job.id, self.clock, error=str(exc))
+            if await delivery.mark_blocked(self.db, job.id, self.clock, error=str(exc)):
+                self.wake()  # the operator's notice was just queued
             self.stats.blocked += 1
-            if first and self._on_blocked is not None:
-                await self._on_blocked(job.operator_id, job.customer_id)
         except BadRequest as exc:
             await delivery.mark_failed(self.db, job.id, self.clock, error=str(exc))
             self.stats.failed += 1
@@ -525,7 +529,9 @@ class OutboxSender:
 
     async def _call_telegram(self, job: DeliveryJob, content: Content) -> Message:
         if content.text is not None:
-            return await self.bot.send_message(chat_id=job.chat_id, text=content.text)
+            return await self.bot.send_message(
+                chat_id=job.chat_id, text=content.text, reply_markup=content.buttons
+            )
         document: str | InputFile
         if content.file_id:
             document = content.file_id

@@ -9,12 +9,15 @@ from typing import Any
 
 from vanbill.services import i18n
 from vanbill.services.billing import NewLine
-from vanbill.services.delivery import RunDeliveries
+from vanbill.services.duitnow import DuitNowCode, parse_payload
+from vanbill.services.errors import InvalidInput
+from vanbill.services.imports import ImportDone, ImportPlan
 from vanbill.services.links import LinkedFamily, Redeemed
 from vanbill.services.money import format_money
-from vanbill.services.monthly import MonthPlan
+from vanbill.services.operators import Readiness
 from vanbill.services.payments import describe_allocation
 from vanbill.services.periods import month_key, month_label
+from vanbill.services.phones import national
 from vanbill.services.reminders import ReminderOutlook
 from vanbill.services.roles import Family, Sender
 from vanbill.services.runs import RunView
@@ -46,7 +49,8 @@ _ = i18n.gettext
 def operator_commands() -> list[tuple[str, str]]:
     """Return the menu Telegram shows operators next to the text box (setMyCommands)."""
     return [
-        ("start", _("What this bot does for you")),
+        ("start", _("What this bot does for you (the set-up, the first time)")),
+        ("setup", _("The guided set-up again")),
         ("business", _("Your business details and billing settings")),
         ("invite_operator", _("A one-time link for a second operator account")),
         ("newcustomer", _("Add a family, its children and their routes")),
@@ -62,6 +66,7 @@ def operator_commands() -> list[tuple[str, str]]:
         ("summary", _("Chart of invoiced, collected and outstanding")),
         ("remind", _("Send today's payment reminders")),
         ("services", _("Your routes: fees, switch off or on")),
+        ("import", _("Add many families from a CSV or Excel file")),
         ("export", _("Your families, invoices and payments as CSV")),
         ("language", _("The language I write to you in")),
         ("help", _("Every command")),
@@ -203,14 +208,50 @@ def unknown_command(sender: Sender) -> str:
 
 
 def parent_linked(redeemed: Redeemed) -> str:
-    """Confirm a parent invite."""
-    return _(
-        "Thank you, {name}! You are now linked to <b>{business}</b>.\n"
-        "Your invoices, reminders and receipts will arrive here."
-    ).format(
-        name=esc(redeemed.customer_name),
-        business=esc(redeemed.business_name or _your_van_service()),
+    """Welcome a parent just linked: who the business is, what comes here, how to pay."""
+    business = redeemed.business_name or "your van service"
+    operator = redeemed.operator
+    text = (
+        f"Thank you, {esc(redeemed.customer_name)}! You are now linked to <b>{esc(business)}</b>"
     )
+    if operator is None:
+        return text + ".\nYour invoices, reminders and receipts will arrive here."
+    if operator.phone:
+        text += f" ({esc(national(operator.phone))})"
+    text += (
+        ".\n\n<b>What you will get here</b>\n"
+        f"• Your invoice each month, around day {operator.billing_day}, as a PDF, due on day "
+        f"{operator.due_day}.\n"
+    )
+    if operator.reminders_enabled:
+        text += "• A reminder before it falls due, and after if it is still unpaid.\n"
+    text += "• A receipt for every payment.\n\n<b>How to pay</b>\n"
+    ways = []
+    if operator.bank_account:
+        bank = f"{esc(operator.bank_name)} " if operator.bank_name else ""
+        holder = operator.account_holder or operator.business_name
+        ways.append(
+            f"🏦 {bank}<code>{esc(operator.bank_account)}</code>"
+            + (f" ({esc(holder)})" if holder else "")
+        )
+    if operator.duitnow_id:
+        ways.append(f"📱 DuitNow <code>{esc(operator.duitnow_id)}</code>")
+    if operator.payment_qr_payload:
+        ways.append("🔳 Each invoice carries a DuitNow QR: scan it with your banking app.")
+    if not ways:
+        ways.append(f"As {esc(business)} tells you; the invoice says how.")
+    text += "\n".join(ways)
+    text += (
+        "\nPaid? Send a photo of the transfer slip here and you get the receipt once it is "
+        "recorded. /balance shows what you owe at any time."
+    )
+    return text
+
+
+INVITE_QR_NOTE = (
+    "📷 The QR code holds the same link, for parents who find links awkward: they scan it with "
+    "their phone's camera. Print it or forward the picture."
+)
 
 
 def operator_linked() -> str:
@@ -299,14 +340,29 @@ def business_menu(operator: OperatorView, holidays: Sequence[date]) -> str:
             "<b>Your business</b>",
             row("Business name", operator.business_name),
             row("Address", operator.address),
-            row("Phone", operator.phone),
+            row("Phone", national(operator.phone)),
             row("Bank", operator.bank_name),
             row("Bank account", operator.bank_account),
+            row("Account holder", operator.account_holder),
+            row("SSM no.", operator.ssm_number),
+            row("DuitNow QR", qr_name(operator.payment_qr_payload)),
+            row("Logo", "set" if operator.logo else ""),
             row("DuitNow ID", operator.duitnow_id),
             row("Payment note", operator.payment_note),
             row("Due day", f"day {operator.due_day} of each month"),
             row("Reminder days", f"{offsets} (days from the due date)"),
             row("Reminder hour", f"{operator.reminder_hour:02d}:00"),
+            row("Reminders", "on" if operator.reminders_enabled else "off"),
+            row(
+                "Approve each month",
+                "on: you see each month's invoices before they go out"
+                if operator.approval_required
+                else "off: invoices go out by themselves",
+            ),
+            row(
+                "Daily digest",
+                "off" if operator.digest_hour is None else f"at {operator.digest_hour:02d}:00",
+            ),
             row("Sibling discount", percent(operator.sibling_discount_bp)),
             row("Time zone", operator.timezone),
             row("Holiday months", holiday_list(holidays)),
@@ -314,6 +370,25 @@ def business_menu(operator: OperatorView, holidays: Sequence[date]) -> str:
             "Tap what you want to change.",
         ]
     )
+
+
+def qr_name(payload: str) -> str:
+    """Name the account a kept DuitNow payload pays ('' when none is kept)."""
+    if not payload:
+        return ""
+    try:
+        code = parse_payload(payload)
+    except InvalidInput:
+        return "set"
+    return ", ".join(x for x in (code.merchant_name, code.merchant_city) if x) or "set"
+
+
+CHECK_THE_QR = "🔎 Check the QR code I found (below) and tap Use to keep it."
+
+
+def send_a_picture(label: str) -> str:
+    """Ask for a picture where text came (a lone - clears the setting)."""
+    return f"Send the {esc(label)} as a photo (or - to clear it)."
 
 
 def business_prompt(label: str, current: str, hint: str) -> str:
@@ -463,19 +538,25 @@ def _money(operator: OperatorView):  # type: ignore[no-untyped-def]
 # Monthly runs: the approval preview and the report the operator gets (bot/schedule.py).
 
 
-def run_preview(plan: MonthPlan) -> str:
-    """Ask the operator to approve a month before anything is billed."""
-    label = month_label(plan.period)
+def _listed(params: Mapping[str, object], key: str) -> list[Any]:
+    value = params.get(key)
+    return list(value) if isinstance(value, list) else []
+
+
+def run_preview(params: Mapping[str, object]) -> str:
+    """Ask the operator to approve a month before anything is billed (a run_preview notice)."""
+    label = month_label(date.fromisoformat(str(params["period"])))
+    families = int(str(params["families"]))
+    new_families = [str(n) for n in _listed(params, "new_families")]
+    skipped = [(str(n), str(r)) for n, r in _listed(params, "skipped")]
     lines = [
-        f"📅 <b>{label}</b>: {len(plan.families)} famil{'y' if len(plan.families) == 1 else 'ies'}"
-        f", {esc(format_money(plan.total_sen))} in all."
+        f"📅 <b>{label}</b>: {families} famil{'y' if families == 1 else 'ies'}"
+        f", {esc(format_money(int(str(params['total_sen']))))} in all."
     ]
-    if plan.new_families:
-        lines.append(f"New this month: {esc(', '.join(plan.new_families))}.")
-    if plan.skipped:
-        lines.append(
-            "Not billed: " + esc(", ".join(f"{s.name} ({s.reason})" for s in plan.skipped)) + "."
-        )
+    if new_families:
+        lines.append(f"New this month: {esc(', '.join(new_families))}.")
+    if skipped:
+        lines.append("Not billed: " + esc(", ".join(f"{n} ({r})" for n, r in skipped)) + ".")
     lines.append("Approve to create the invoices and send them to the parents, or hold.")
     return "\n".join(lines)
 
@@ -496,23 +577,40 @@ def run_decided(run: RunView, approved: bool) -> str:
     )
 
 
-def run_report(run: RunView, figures: RunDeliveries) -> str:
-    """Report a finished monthly run to the operator."""
+def run_report(params: Mapping[str, object]) -> str:
+    """Report a finished monthly run to the operator (a run_report notice)."""
+    waiting = [str(n) for n in _listed(params, "waiting_for_link")]
+    failed = [(str(n), str(w)) for n, w in _listed(params, "failed")]
     lines = [
-        f"📬 <b>{month_label(run.period)}</b> billing done: {run.created_count} invoice(s), "
-        f"{esc(format_money(run.total_sen))}.",
-        f"Delivered in Telegram: {figures.delivered}.",
+        f"📬 <b>{month_label(date.fromisoformat(str(params['period'])))}</b> billing done: "
+        f"{params['created']} invoice(s), {esc(format_money(int(str(params['total_sen']))))}.",
+        f"Delivered in Telegram: {params['delivered']}.",
     ]
-    if figures.waiting_for_link:
+    if waiting:
         lines.append(
-            f"Waiting for the parent to link ({len(figures.waiting_for_link)}): "
-            + esc(", ".join(figures.waiting_for_link))
+            f"Waiting for the parent to link ({len(waiting)}): " + esc(", ".join(waiting))
         )
-    if figures.failed:
-        lines.append(
-            "Could not deliver: " + esc("; ".join(f"{n}: {why}" for n, why in figures.failed))
-        )
+    if failed:
+        lines.append("Could not deliver: " + esc("; ".join(f"{n}: {why}" for n, why in failed)))
     return "\n".join(lines)
+
+
+def operator_notice(meta: Mapping[str, object]) -> str:
+    """Word a notice queued for the operator (delivery.notify_operator), by its name."""
+    notice = meta.get("notice")
+    if notice == "family_blocked":
+        return family_blocked(str(meta.get("name", "")))
+    if notice == "run_preview":
+        return run_preview(meta)
+    if notice == "run_holiday":
+        return run_holiday(date.fromisoformat(str(meta["period"])))
+    if notice == "run_report":
+        return run_report(meta)
+    if notice == "parent_linked":
+        return parent_now_linked(str(meta.get("name", "")))
+    if notice == "digest":
+        return daily_digest(meta)
+    raise ValueError(f"no wording for the operator notice {notice!r}")
 
 
 # -- Parents: /balance, /invoices and transfer slips -----------------------------------------
@@ -859,7 +957,7 @@ def _child_line(child: ChildView, routes: Sequence[str]) -> str:
 
 def family_saved(family: CustomerView, routes: Sequence[Sequence[str]], start: date) -> str:
     """Sum up the family /newcustomer saved: each child with their routes (in that order)."""
-    phone = f" ({esc(family.phone)})" if family.phone else ""
+    phone = f" ({esc(national(family.phone))})" if family.phone else ""
     lines = [f"✅ Saved the family of <b>{esc(family.name)}</b>{phone}."]
     children = list(zip(family.children, routes, strict=True))
     lines += [_child_line(child, taken) for child, taken in children] or ["No children."]
@@ -924,7 +1022,7 @@ def family_card(
     lines = [f"👪 <b>{esc(family.name)}</b>"]
     if family.archived:
         lines.append("🗄 <i>Archived: not billed any more.</i>")
-    lines.append(f"📱 {esc(family.phone) if family.phone else '<i>no phone</i>'}")
+    lines.append(f"📱 {esc(national(family.phone)) if family.phone else '<i>no phone</i>'}")
     linked = "linked ✅" if family.linked else "not linked yet (send an invite link)"
     lines.append(f"Telegram: {linked}")
     lines.append("<b>Children</b>" if family.children else "<i>No children yet.</i>")
@@ -1421,3 +1519,259 @@ def reminders_queued(queued: int, families: int, quiet_until: date | None) -> st
             f"{_day(quiet_until)}."
         )
     return text + " They are going out now."
+
+
+# Importing families from a file.
+
+IMPORT_HOW = (
+    "📥 <b>Add your families from a file</b>\n"
+    "Fill in this template in Excel or Google Sheets — one row per child, a family's children "
+    "on rows with the same phone number — and send it back to me as .xlsx or CSV.\n\n"
+    "<b>parent</b> and <b>child</b>: names. <b>phone</b>: e.g. 012-345 6789. "
+    "<b>category</b>: kindergarten, primary, secondary or other. <b>birth_year</b>: e.g. 2017. "
+    "<b>routes</b>: your route names, separated by ; . <b>fee</b>: leave it empty for the "
+    "route's fee, or a special monthly fee for that child (for a route you have not added yet, "
+    "its fee).\n\nI show you what I found before anything is saved."
+)
+IMPORT_CANCELLED = "Import cancelled. Nothing was saved."
+IMPORT_GONE = "That import is no longer waiting. Send the file again."
+IMPORT_CONFIRM_BUTTON = "✅ Import"
+IMPORT_CANCEL_BUTTON = "✖ Cancel"
+MAX_REFUSALS_SHOWN = 15
+
+
+def import_preview(plan: ImportPlan, currency: str) -> str:
+    """Show what a file would import, and each row refused with its number and reason."""
+    money = _currency(currency)
+    lines = [f"📄 <b>{esc(plan.filename or 'Your file')}</b>: {_plural(plan.rows, 'row')}."]
+    if plan.families:
+        lines.append(
+            f"Ready to import <b>{_plural(len(plan.families), 'family', 'families')}</b> with "
+            f"<b>{_plural(plan.children, 'child', 'children')}</b>; monthly total "
+            f"<b>{money(plan.monthly_total_sen)}</b> (before sibling discounts)."
+        )
+        archived = sum(1 for f in plan.families if f.archived)
+        if archived:
+            lines.append(f"{_plural(archived, 'family', 'families')} of them archived.")
+        for family in plan.families[:5]:
+            kids = ", ".join(esc(c.name) for c in family.children) or "no children"
+            lines.append(f"• {esc(family.parent)}: {kids}")
+        if len(plan.families) > 5:
+            lines.append(f"• … and {len(plan.families) - 5} more")
+    else:
+        lines.append("<b>No family in it can be imported.</b>")
+    if plan.new_routes:
+        new = ", ".join(f"{esc(name)} ({money(fee)})" for name, fee in plan.new_routes)
+        lines.append(f"New routes to create: {new}.")
+    if plan.refused:
+        lines.append(
+            f"\n⚠️ {_plural(len(plan.refused), 'row')} left out"
+            + (
+                " (fix them and send the file again, or import the rest):"
+                if plan.families
+                else ":"
+            )
+        )
+        for refusal in plan.refused[:MAX_REFUSALS_SHOWN]:
+            lines.append(f"Row {refusal.row}: {esc(refusal.reason)}.")
+        if len(plan.refused) > MAX_REFUSALS_SHOWN:
+            lines.append(f"… and {len(plan.refused) - MAX_REFUSALS_SHOWN} more.")
+    if plan.families:
+        lines.append("\nImport them? All of them are saved together, or none.")
+    return "\n".join(lines)
+
+
+def import_done(done: ImportDone) -> str:
+    """Confirm what an import wrote."""
+    routes = f" New routes: {esc(', '.join(done.new_routes))}." if done.new_routes else ""
+    return (
+        f"✅ Imported {_plural(done.families, 'family', 'families')} and "
+        f"{_plural(done.children, 'child', 'children')}, on their routes from "
+        f"{month_label(done.start_month)}.{routes}\n"
+        "See them with /customers; send each parent their invite link from a family's card."
+    )
+
+
+def import_button(families: int) -> str:
+    """Label the button that imports a previewed file."""
+    return f"{IMPORT_CONFIRM_BUTTON} {_plural(families, 'family', 'families')}"
+
+
+# The bank's DuitNow QR.
+
+DUITNOW_USE_BUTTON = "✅ Use it on my invoices"
+DUITNOW_NO_BUTTON = "✖ No"
+DUITNOW_NOT_SAVED = "All right, I did not save that QR code."
+DUITNOW_GONE = "That QR code is no longer waiting. Send the picture again."
+FILE_NOT_UNDERSTOOD = (
+    "I can take: a CSV or Excel .xlsx file of families (send /import for the template), or a "
+    "photo, screenshot or PDF of your bank's DuitNow QR. For a logo, use /business → Logo."
+)
+
+
+def duitnow_found(code: DuitNowCode) -> str:
+    """Show what the QR says, and ask to use it."""
+    where = ", ".join(esc(x) for x in (code.merchant_name, code.merchant_city) if x)
+    kind = "DuitNow QR" if code.is_duitnow else "Payment QR"
+    return (
+        f"🔎 {kind} for <b>{where or 'an unnamed account'}</b>. Use it on your invoices?\n"
+        "Each invoice with money to pay will carry it, with the amount to enter."
+    )
+
+
+def duitnow_saved(code_name: str) -> str:
+    """Confirm the QR is kept."""
+    return (
+        f"✅ Saved. Every invoice with money to pay now carries the DuitNow QR for "
+        f"<b>{esc(code_name or 'your account')}</b>."
+    )
+
+
+# The guided first set-up (bot/conversations/setup.py).
+
+SETUP_SKIP_BUTTON = "Skip ⏭"
+SETUP_ROUTES_DONE_BUTTON = "✅ That's all my routes"
+SETUP_TEMPLATE_BUTTON = "📄 Template to fill in"
+SETUP_FINISH_BUTTON = "Finish set-up"
+SETUP_STEPS = ("name", "phone", "bank", "account", "holder", "qr", "due", "routes", "families")
+SETUP_INTRO = (
+    "Welcome! Let's set up your van business: {count} short steps. Tap Skip for any of them; "
+    "stop whenever you like — /start brings you back to where you were."
+)
+_SETUP_QUESTIONS = {
+    "name": "Your business name, as parents should see it on invoices and receipts?",
+    "phone": "Your phone number for parents, e.g. 012-345 6789?",
+    "bank": "Your bank, e.g. Maybank?",
+    "account": "Your bank account number?",
+    "holder": (
+        "The account holder's name, exactly as your bank has it (parents see it before they pay)?"
+    ),
+    "qr": (
+        "Your DuitNow QR: send a photo or screenshot of the QR your bank gave you, or the PDF. "
+        "I print it on every invoice with the amount to enter."
+    ),
+    "due": "Which day of the month are invoices due? A day from 1 to 28, e.g. 7.",
+    "routes": (
+        "Your routes and their monthly fees, one per line, e.g.\n<code>Morning 150</code>\n"
+        "<code>Afternoon 120</code>"
+    ),
+    "families": (
+        "Now your families: send a CSV or Excel file with them all (tap Template for one to fill "
+        "in), or add them one by one afterwards with /newcustomer."
+    ),
+}
+
+
+def setup_question(step: str, *, intro: bool = False, done: str = "") -> str:
+    """Ask a set-up step's question, numbered, after what was just saved (and the welcome)."""
+    number = SETUP_STEPS.index(step) + 1
+    parts = []
+    if intro:
+        parts.append(SETUP_INTRO.format(count=len(SETUP_STEPS)))
+    if done:
+        parts.append(done)
+    parts.append(f"<b>{number}/{len(SETUP_STEPS)}</b> {_SETUP_QUESTIONS[step]}")
+    return "\n\n".join(parts)
+
+
+def setup_saved(label: str, value: str) -> str:
+    """Say what a step saved."""
+    return f"✅ {esc(label)}: <b>{esc(value)}</b>"
+
+
+def routes_added(added: Sequence[ServiceView], currency: str) -> str:
+    """Confirm the routes typed in the set-up, and ask for more."""
+    money = _currency(currency)
+    lines = "\n".join(f"✅ {esc(r.name)}: {money(r.monthly_fee_sen)} a month" for r in added)
+    return f"{lines}\nSend more, or tap the button when they are all there."
+
+
+def setup_finished(ready: Readiness) -> str:
+    """Say what is ready after the set-up and the next thing to do."""
+    operator = ready.operator
+    have, missing = [], []
+    checks = (
+        ("business name", bool(operator.business_name)),
+        ("phone", bool(operator.phone)),
+        ("bank account", bool(operator.bank_account)),
+        ("account holder", bool(operator.account_holder)),
+        ("DuitNow QR on invoices", bool(operator.payment_qr_payload)),
+    )
+    for label, ok in checks:
+        (have if ok else missing).append(label)
+    have.append(f"invoices due on day {operator.due_day}")
+    if ready.routes:
+        have.append(_plural(ready.routes, "route"))
+    else:
+        missing.append("routes")
+    if ready.families:
+        have.append(_plural(ready.families, "family", "families"))
+    else:
+        missing.append("families")
+    text = "🎉 <b>Set-up done.</b>\nReady: " + ", ".join(have) + "."
+    if missing:
+        text += "\nStill to add: " + ", ".join(missing) + " (any time in /business)."
+    if not ready.routes:
+        step = "add a route with /newservice"
+    elif not ready.families:
+        step = "add your families: send a file (/import for the template) or use /newcustomer"
+    else:
+        step = (
+            "invite each parent from their card in /customers (a link or a QR code to print); "
+            f"invoices go out on day {operator.billing_day} of each month, or bill now with "
+            "/newinvoice"
+        )
+    return f"{text}\n\nNext: {step}."
+
+
+SETUP_WANTS_PICTURE = "Send a photo, screenshot or PDF of your DuitNow QR here, or tap Skip."
+SETUP_WANTS_FILE = (
+    "Send your families as a CSV or Excel file here, tap Template for one to fill in, or tap "
+    "Finish set-up."
+)
+SETUP_CANCELLED = "Set-up paused. Everything you answered is saved; /start goes on from here."
+
+
+def setup_timed_out(after: timedelta) -> str:
+    """Say a quiet set-up was paused, and how to go on."""
+    return (
+        f"I paused the set-up after {duration(after)} without an answer. What you answered is "
+        "saved; send /start to go on where you were."
+    )
+
+
+# Operator notices of the onboarding (services/links.py, services/digests.py).
+
+
+def parent_now_linked(name: str) -> str:
+    """Tell the operator a parent linked their Telegram."""
+    return (
+        f"🔗 <b>{esc(name)}</b> is now linked — their invoices, reminders and receipts will go "
+        "to them here in Telegram."
+    )
+
+
+def daily_digest(meta: Mapping[str, Any]) -> str:
+    """Word the operator's daily digest."""
+    money = _currency("MYR")
+
+    def count(key: str) -> int:
+        value = meta.get(key, 0)
+        return value if isinstance(value, int) else 0
+
+    day = date.fromisoformat(str(meta["day"]))
+    lines = [f"🗓 <b>Your day, {_day(day)}</b>"]
+    lines.append(
+        f"• Payments recorded: {count('payments')}"
+        + (f" ({money(count('collected_sen'))})" if count("payments") else "")
+    )
+    lines.append(f"• Slips waiting for you: {count('slips_waiting')}")
+    lines.append(
+        f"• Invoices falling due in the next 3 days: {count('falling_due')}"
+        + (f" ({money(count('falling_due_sen'))} to collect)" if count("falling_due") else "")
+    )
+    lines.append(f"• Families overdue: {count('families_overdue')}")
+    if count("deliveries_failed"):
+        lines.append(f"• ⚠️ Messages that could not be delivered: {count('deliveries_failed')}")
+    lines.append("\n/invoices overdue lists who owes; switch this off in /business.")
+    return "\n".join(lines)

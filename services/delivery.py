@@ -1,4 +1,5 @@
-"""The delivery outbox: every message to a parent is a row first, then a send, then a record.
+"""The delivery outbox: every message to a parent or an operator is a row first, then a send,
+then a record.
 
 A row is written in the same transaction as what caused it (an invoice generated, a payment
 recorded, a reminder chosen), keyed by (operator_id, dedupe_key) so it exists at most once. A
@@ -6,12 +7,31 @@ sender claims due rows (`FOR UPDATE SKIP LOCKED` on MySQL, so two senders never 
 row; SQLite has one writer at a time anyway), sends them, and records Telegram's message id and
 file id. A row claimed by a sender that died is taken again once its lease runs out: at most the
 one message in flight at the moment of a crash can go out twice.
+
+Telling the operator something (a family blocked the bot, a month's run report, a run waiting
+for approval) goes the same way: a service calls `notify_operator` inside its own transaction,
+so the notice commits with the change it reports (or not at all), exists once per
+(operator, notice, key) and is retried on 429 and network errors like any delivery::
+
+    async with db.sessions.begin() as session:
+        ...  # the change itself
+        await delivery.notify_operator(
+            session, db.dialect, operator_id, "family_blocked", f"{customer_id}:{stamp}",
+            clock.now(), {"name": family.name},
+        )
+
+The row has kind 'operator_notice' and no customer; the sender sends it to the operator's own
+chat as text worded by `bot.texts.operator_notice(meta)` (meta is {"notice": notice, **params};
+params must be JSON values), with buttons from `bot.keyboards.operator_notice_buttons` when the
+notice has any. A new notice needs a name, its wording there, and a key that is the same every
+time the same event is reported (a run id, a customer id and the time it happened), never a
+fresh random one. Wake the sender afterwards (`Services.outbox.wake()`) to send it at once.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -20,12 +40,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services.clock import Clock, zone
 from vanbill.services.db import Database, insert_ignoring_duplicates, retried
-from vanbill.services.models import Customer, Delivery, Invoice
+from vanbill.services.models import Customer, Delivery, Invoice, Operator
 
 MAX_ATTEMPTS = 8
 DEFAULT_LEASE = timedelta(seconds=60)
 QUIET_FROM = time(21, 0)
 QUIET_UNTIL = time(8, 0)
+OPERATOR_NOTICE = "operator_notice"
 
 
 @dataclass(frozen=True)
@@ -34,7 +55,7 @@ class DeliveryJob:
 
     id: int
     operator_id: int
-    customer_id: int
+    customer_id: int | None  # None for an operator notice
     kind: str
     invoice_id: int | None
     payment_id: int | None
@@ -70,7 +91,7 @@ def backoff(attempts: int) -> timedelta:
 
 def delivery_row(
     operator_id: int,
-    customer_id: int,
+    customer_id: int | None,
     kind: str,
     dedupe_key: str,
     now: datetime,
@@ -226,6 +247,35 @@ async def enqueue_notice(
     )
 
 
+async def notify_operator(
+    session: AsyncSession,
+    dialect: str,
+    operator_id: int,
+    notice: str,
+    key: str,
+    now: datetime,
+    params: Mapping[str, object] | None = None,
+) -> None:
+    """Queue a notice for the operator in the caller's transaction, once per (notice, key).
+
+    The sender words it with bot.texts.operator_notice({"notice": notice, **params}) and sends
+    it to the operator's own chat; queuing the same notice and key again changes nothing.
+    """
+    dedupe_key = f"op:{notice}:{key}"
+    if len(dedupe_key) > 100 or not notice or not key:
+        raise ValueError(f"an operator notice needs a short name and key, not {dedupe_key!r}")
+    meta: dict[str, object] = {**(params or {}), "notice": notice}
+    await insert_rows(
+        session,
+        dialect,
+        [
+            delivery_row(
+                operator_id, None, OPERATOR_NOTICE, dedupe_key, now, linked=True, meta=meta
+            )
+        ],
+    )
+
+
 @retried
 async def send_invoice(db: Database, operator_id: int, invoice_id: int, clock: Clock) -> bool:
     """Queue an invoice for its family now; return False when it was queued already."""
@@ -278,8 +328,14 @@ async def claim_due(
             return []
         rows = (
             await session.execute(
-                select(Delivery, Customer.telegram_chat_id, Customer.telegram_blocked_at)
-                .join(
+                select(
+                    Delivery,
+                    Customer.telegram_chat_id,
+                    Customer.telegram_blocked_at,
+                    Operator.telegram_user_id,
+                )
+                .join(Operator, Operator.id == Delivery.operator_id)
+                .outerjoin(
                     Customer,
                     and_(
                         Customer.operator_id == Delivery.operator_id,
@@ -291,7 +347,9 @@ async def claim_due(
             )
         ).all()
         jobs = []
-        for delivery, chat_id, blocked_at in rows:
+        for delivery, family_chat, blocked_at, operator_chat in rows:
+            # An operator notice goes to the operator's private chat (its id is the user's).
+            chat_id = operator_chat if delivery.customer_id is None else family_chat
             if chat_id is None:
                 delivery.status = "waiting_link"
                 continue
@@ -470,14 +528,19 @@ async def mark_retry(
 async def mark_blocked(db: Database, delivery_id: int, clock: Clock, *, error: str) -> bool:
     """Mark a delivery undeliverable because the parent blocked the bot.
 
-    Returns True only the first time the family is found blocked, so the operator is told once.
+    The first time the family is found blocked, the operator's notice is queued in the same
+    transaction (once per blocking) and True is returned. An operator who blocked the bot
+    gets nothing queued.
     """
+    now = clock.now()
     async with db.sessions.begin() as session:
         row = (
             await session.execute(select(Delivery).where(Delivery.id == delivery_id))
         ).scalar_one()
         row.status = "undeliverable"
         row.last_error = error[:500]
+        if row.customer_id is None:
+            return False
         result = await session.execute(
             update(Customer)
             .where(
@@ -485,9 +548,27 @@ async def mark_blocked(db: Database, delivery_id: int, clock: Clock, *, error: s
                 Customer.id == row.customer_id,
                 Customer.telegram_blocked_at.is_(None),
             )
-            .values(telegram_blocked_at=clock.now())
+            .values(telegram_blocked_at=now)
         )
-        return result.rowcount == 1
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            return False
+        name = (
+            await session.execute(
+                select(Customer.name).where(
+                    Customer.operator_id == row.operator_id, Customer.id == row.customer_id
+                )
+            )
+        ).scalar_one()
+        await notify_operator(
+            session,
+            db.dialect,
+            row.operator_id,
+            "family_blocked",
+            f"{row.customer_id}:{now:%Y%m%dT%H%M%S}",
+            now,
+            {"customer_id": row.customer_id, "name": name},
+        )
+        return True
 
 
 async def release_waiting(
@@ -523,31 +604,38 @@ async def pending_count(db: Database, operator_id: int | None = None) -> int:
 async def run_deliveries(db: Database, operator_id: int, period: date) -> RunDeliveries:
     """Return how the invoice deliveries of one month stand (for the run report)."""
     async with db.sessions() as session:
-        rows = (
-            await session.execute(
-                select(Delivery.status, Customer.name, Delivery.last_error)
-                .join(
-                    Invoice,
-                    and_(
-                        Invoice.operator_id == Delivery.operator_id,
-                        Invoice.id == Delivery.invoice_id,
-                    ),
-                )
-                .join(
-                    Customer,
-                    and_(
-                        Customer.operator_id == Delivery.operator_id,
-                        Customer.id == Delivery.customer_id,
-                    ),
-                )
-                .where(
-                    Delivery.operator_id == operator_id,
-                    Delivery.kind == "invoice",
-                    Invoice.period == period.replace(day=1),
-                )
-                .order_by(Customer.name)
+        return await run_deliveries_in(session, operator_id, period)
+
+
+async def run_deliveries_in(
+    session: AsyncSession, operator_id: int, period: date
+) -> RunDeliveries:
+    """Return how the invoice deliveries of one month stand, inside the caller's transaction."""
+    rows = (
+        await session.execute(
+            select(Delivery.status, Customer.name, Delivery.last_error)
+            .join(
+                Invoice,
+                and_(
+                    Invoice.operator_id == Delivery.operator_id,
+                    Invoice.id == Delivery.invoice_id,
+                ),
             )
-        ).all()
+            .join(
+                Customer,
+                and_(
+                    Customer.operator_id == Delivery.operator_id,
+                    Customer.id == Delivery.customer_id,
+                ),
+            )
+            .where(
+                Delivery.operator_id == operator_id,
+                Delivery.kind == "invoice",
+                Invoice.period == period.replace(day=1),
+            )
+            .order_by(Customer.name)
+        )
+    ).all()
     return RunDeliveries(
         queued=len(rows),
         delivered=sum(1 for r in rows if r[0] == "sent"),

@@ -34,14 +34,16 @@ from typing import Any, Self
 
 import jinja2
 import segno
-from PIL import Image
+from PIL import Image, ImageOps
 from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from vanbill.services.errors import InvalidInput
 from vanbill.services.money import format_money
 from vanbill.services.periods import MONTH_NAMES, month_label
+from vanbill.services.phones import national
 from vanbill.services.views import (
     InvoiceDocument,
     InvoiceView,
@@ -369,6 +371,13 @@ def qr_data_uri(payload: str) -> str | None:
     return code.png_data_uri(scale=4, border=2)
 
 
+def qr_png(text: str) -> bytes:
+    """Return a QR code of text as a PNG to send or print (an invite link, say)."""
+    buffer = io.BytesIO()
+    segno.make_qr(text, error="m").save(buffer, kind="png", scale=10, border=4)
+    return buffer.getvalue()
+
+
 @functools.lru_cache(maxsize=8)
 def logo_data_uri(logo: bytes) -> str | None:
     """Return the operator's logo as a data URI at print size, or None when it is unreadable."""
@@ -390,6 +399,26 @@ def logo_data_uri(logo: bytes) -> str | None:
             return _data_uri("image/jpeg", out.getvalue())
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
+
+
+def shrink_logo(content: bytes) -> bytes:
+    """Return a logo photo as a PNG or JPEG at most LOGO_MAX_PX on its long side (done once,
+    when the operator sends it); refuse what is no picture."""
+    if len(content) > 20_000_000:
+        raise InvalidInput("That picture is too large; send one under 20 MB.")
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.load()
+            image = ImageOps.exif_transpose(image) or image
+            image.thumbnail((LOGO_MAX_PX, LOGO_MAX_PX))
+            out = io.BytesIO()
+            if image.mode in ("RGBA", "LA", "P", "PA"):
+                image.convert("RGBA").save(out, format="PNG", optimize=True)
+            else:
+                image.convert("RGB").save(out, format="JPEG", quality=88)
+            return out.getvalue()
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise InvalidInput("I could not read that picture; send the logo as a photo.") from exc
 
 
 def _data_uri(mime: str, data: bytes) -> str:
@@ -426,6 +455,7 @@ class DocumentRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        env.filters["phone"] = national  # 012-345 6789 on every document
         self._invoice = env.get_template("invoice.html")
         self._receipt = env.get_template("receipt.html")
         self._statement = env.get_template("statement.html")
@@ -466,6 +496,7 @@ class DocumentRenderer:
             stamp=STAMPS.get(invoice.display_status),
             payable=payable,
             qr_uri=qr_data_uri(payload) if payable and payload else None,
+            qr_amount=invoice.balance_sen if invoice.balance_sen > 0 else doc.previous_unpaid_sen,
         )
 
     def receipt_html(self, doc: ReceiptDocument) -> str:

@@ -9,7 +9,7 @@ import re
 from sqlalchemy import and_, select
 
 from vanbill.services.db import Database
-from vanbill.services.models import Child, Customer, Invoice, Payment
+from vanbill.services.models import Child, Customer, Enrollment, Invoice, Payment, Service
 from vanbill.services.views import METHOD_LABELS
 
 _NUMBER = re.compile(r"^[+-]?\d[\d .-]*$")
@@ -42,9 +42,46 @@ def _csv(header: list[str], rows: list[list[object]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+async def _open_routes(
+    session, operator_id: int
+) -> dict[int, tuple[list[str], list[int], set[int | None]]]:  # type: ignore[no-untyped-def]
+    """Return each child's routes with no last month, their fees and the special fees."""
+    taken: dict[int, tuple[list[str], list[int], set[int | None]]] = {}
+    rows = await session.execute(
+        select(
+            Enrollment.child_id, Service.name, Service.monthly_fee_sen, Enrollment.fee_override_sen
+        )
+        .join(
+            Service,
+            and_(
+                Service.operator_id == Enrollment.operator_id, Service.id == Enrollment.service_id
+            ),
+        )
+        .where(Enrollment.operator_id == operator_id, Enrollment.end_month.is_(None))
+        .order_by(Enrollment.child_id, Enrollment.id)
+    )
+    for child_id, name, route_fee, fee in rows:
+        names, route_fees, fees = taken.setdefault(child_id, ([], [], set()))
+        if name not in names:
+            names.append(name)
+            route_fees.append(route_fee)
+        fees.add(fee)
+    return taken
+
+
+NONE: tuple[list[str], list[int], set[int | None]] = ([], [], set())
+
+
+def _special_fee(fees: set[int | None]) -> str:
+    """Return the one special fee a child's routes share, as the import's fee column reads it."""
+    (fee,) = fees if len(fees) == 1 else (None,)
+    return "" if fee is None else _ringgit(fee)
+
+
 async def export_customers(db: Database, operator_id: int) -> bytes:
-    """Return the operator's families and children as CSV."""
+    """Return the operator's families, children and their routes as CSV (/import reads it)."""
     async with db.sessions() as session:
+        taken = await _open_routes(session, operator_id)
         rows = await session.execute(
             select(Customer, Child)
             .outerjoin(
@@ -65,6 +102,9 @@ async def export_customers(db: Database, operator_id: int) -> bytes:
                 ch.category if ch else "",
                 ch.birth_year if ch and ch.birth_year else "",
                 ch.school if ch else "",
+                "; ".join(taken.get(ch.id, NONE)[0]) if ch else "",
+                "; ".join(_ringgit(fee) for fee in taken.get(ch.id, NONE)[1]) if ch else "",
+                _special_fee(taken.get(ch.id, NONE)[2]) if ch else "",
                 c.notes,
             ]
             for c, ch in rows
@@ -80,6 +120,9 @@ async def export_customers(db: Database, operator_id: int) -> bytes:
             "category",
             "birth_year",
             "school",
+            "routes",
+            "route_fees",
+            "fee",
             "notes",
         ],
         out,

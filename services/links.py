@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import delivery
+from vanbill.services import delivery, operators
 from vanbill.services.clock import Clock
 from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import Customer, LinkToken, Operator
 from vanbill.services.phones import normalise_phone, phone_variants
+from vanbill.services.views import OperatorView
 
 INVITE_LIFETIME = timedelta(days=7)
 PARENT = "parent"
@@ -24,6 +25,9 @@ OPERATOR = "operator"
 
 # Telegram deep-link payloads may hold up to 64 characters of [A-Za-z0-9_-].
 _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+
+
+PARENT_LINKED = "parent_linked"  # the operator notice (delivery.notify_operator)
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class Redeemed:
     business_name: str
     customer_id: int | None = None
     customer_name: str | None = None
+    operator: OperatorView | None = None  # the business a parent is now linked to
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,10 @@ async def redeem(
         if row.purpose == OPERATOR:
             redeemed = await _make_operator(session, inviter, telegram_user_id, now)
         else:
-            redeemed = await _link_parent(session, row, inviter, telegram_user_id, chat_id, now)
+            redeemed = await _link_parent(
+                session, db.dialect, row, inviter, telegram_user_id, chat_id, now
+            )
+            redeemed = replace(redeemed, operator=operators.to_view(inviter))
         marked = await session.execute(
             update(LinkToken)
             .where(LinkToken.id == row.id, LinkToken.used_at.is_(None))
@@ -161,8 +169,24 @@ async def _make_operator(
     return Redeemed(purpose=OPERATOR, operator_id=operator.id, business_name="")
 
 
+async def _tell_operator_linked(
+    session: AsyncSession, dialect: str, customer: Customer, user_id: int, now: datetime
+) -> None:
+    """Queue 'Siti is now linked' for the operator, once per family and Telegram account."""
+    await delivery.notify_operator(
+        session,
+        dialect,
+        customer.operator_id,
+        PARENT_LINKED,
+        f"{customer.id}:{user_id}",
+        now,
+        {"name": customer.name},
+    )
+
+
 async def _link_parent(
     session: AsyncSession,
+    dialect: str,
     row: LinkToken,
     inviter: Operator,
     user_id: int,
@@ -183,6 +207,7 @@ async def _link_parent(
     await session.flush()
     # What waited for this family (invoices, receipts) goes out now.
     await delivery.release_waiting(session, customer.operator_id, customer.id, now)
+    await _tell_operator_linked(session, dialect, customer, user_id, now)
     return Redeemed(
         purpose=PARENT,
         operator_id=inviter.id,
@@ -221,6 +246,7 @@ async def link_by_phone(
             customer.telegram_chat_id = chat_id
             await session.flush()
             await delivery.release_waiting(session, customer.operator_id, customer.id, now)
+            await _tell_operator_linked(session, db.dialect, customer, telegram_user_id, now)
             linked.append(
                 LinkedFamily(
                     operator_id=customer.operator_id,

@@ -93,6 +93,9 @@ class Operator(Base):
             "sibling_discount_bp BETWEEN 0 AND 10000", name="ck_operators_sibling_discount_bp"
         ),
         CheckConstraint("language IN ('en', 'ms', 'zh_Hans')", name="ck_operators_language"),
+        CheckConstraint(
+            "digest_hour IS NULL OR digest_hour BETWEEN 0 AND 23", name="ck_operators_digest_hour"
+        ),
         TABLE_OPTIONS,
     )
 
@@ -157,6 +160,19 @@ class Operator(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # The language the operator reads (None: the one her Telegram reports).
     language: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # Who the bank account belongs to, printed under the account number (a person, often).
+    account_holder: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default=_default("''")
+    )
+    ssm_number: Mapped[str] = mapped_column(
+        String(30), nullable=False, server_default=_default("''")
+    )
+    # The local hour of the daily digest to the operator; NULL: no digest.
+    digest_hour: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
+    # The guided set-up: '' not begun, a step's name while under way, 'done' after it.
+    setup_step: Mapped[str] = mapped_column(
+        String(20), nullable=False, server_default=_default("''")
+    )
 
 
 class Customer(Base):
@@ -684,8 +700,14 @@ class Delivery(Base):
         Index("ix_deliveries_operator_id_customer_id", "operator_id", "customer_id"),
         Index("ix_deliveries_operator_id_invoice_id", "operator_id", "invoice_id"),
         CheckConstraint(
-            "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice')",
+            "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'operator_notice')",
             name="ck_deliveries_kind",
+        ),
+        # An operator notice goes to the operator's own chat, every other kind to a family.
+        CheckConstraint(
+            "(kind = 'operator_notice' AND customer_id IS NULL)"
+            " OR (kind <> 'operator_notice' AND customer_id IS NOT NULL)",
+            name="ck_deliveries_recipient",
         ),
         CheckConstraint(
             "status IN ('pending', 'waiting_link', 'sending', 'sent', 'skipped', 'failed',"
@@ -703,7 +725,7 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     operator_id: Mapped[int] = _operator_fk("deliveries")
-    customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    customer_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     kind: Mapped[str] = mapped_column(String(20), nullable=False)
     dedupe_key: Mapped[str] = mapped_column(String(100), nullable=False)
     invoice_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
@@ -724,6 +746,26 @@ class Delivery(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class FamilyImport(Base):
+    """A file of families imported: one row per operator and file, so a file imports once."""
+
+    __tablename__ = "family_imports"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "file_sha256", name="uq_family_imports_operator_id_file"),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("family_imports")
+    file_sha256: Mapped[str] = mapped_column(CHAR(64), nullable=False)
+    filename: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default=_default("''")
+    )
+    families: Mapped[int] = mapped_column(Integer, nullable=False)
+    children: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class BotState(Base):

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from vanbill.services.clock import DEFAULT_TIMEZONE, Clock, zone
 from vanbill.services.db import Database, insert_ignoring_duplicates, retried
+from vanbill.services.documents import shrink_logo
+from vanbill.services.duitnow import DuitNowCode, parse_payload
 from vanbill.services.errors import InvalidInput, NotFound
-from vanbill.services.models import HolidayMonth, Operator
+from vanbill.services.models import Customer, HolidayMonth, Operator, Service
 from vanbill.services.text import refuse_invisible, visible
 from vanbill.services.views import OperatorView
 
@@ -29,6 +32,8 @@ TEXT_FIELDS = {
     "payment_note": 500,
     "payment_qr_payload": 500,
     "invoice_prefix": 10,
+    "account_holder": 200,
+    "ssm_number": 30,
 }
 
 
@@ -58,6 +63,10 @@ def to_view(row: Operator) -> OperatorView:
         sibling_discount_bp=row.sibling_discount_bp,
         approval_required=row.approval_required,
         language=row.language,
+        account_holder=row.account_holder,
+        ssm_number=row.ssm_number,
+        digest_hour=row.digest_hour,
+        setup_step=row.setup_step,
     )
 
 
@@ -120,6 +129,12 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
             if not 0 <= bp <= 10_000:
                 raise InvalidInput("A sibling discount lies between 0% and 100%.")
             values[key] = bp
+        elif key == "digest_hour":
+            if value is not None and not 0 <= int(value) <= 23:
+                raise InvalidInput("Pick an hour from 0 to 23 for the daily digest.")
+            values[key] = None if value is None else int(value)
+        elif key == "setup_step":
+            values[key] = str(value)[:20]
         elif key in ("reminders_enabled", "approval_required"):
             values[key] = bool(value)
         elif key == "logo":
@@ -194,6 +209,48 @@ async def update_profile(db: Database, operator_id: int, **changes: Any) -> Oper
             raise NotFound("No such operator.")
         await session.refresh(row)
         return to_view(row)
+
+
+async def set_payment_qr(db: Database, operator_id: int, payload: str) -> DuitNowCode:
+    """Keep a checked static DuitNow payload for the invoices ('' removes it); return it."""
+    code = parse_payload(payload) if payload else None
+    await update_profile(db, operator_id, payment_qr_payload=code.payload if code else "")
+    return code or DuitNowCode("", "", "", "", "", is_duitnow=False)
+
+
+async def set_logo(db: Database, operator_id: int, content: bytes | None) -> OperatorView:
+    """Keep the logo shrunk once to print size (None removes it); refuse what is no picture."""
+    return await update_profile(
+        db, operator_id, logo=shrink_logo(content) if content is not None else None
+    )
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """How far a business is set up: its profile, and how many routes and families it has."""
+
+    operator: OperatorView
+    routes: int
+    families: int
+
+
+async def readiness(db: Database, operator_id: int) -> Readiness:
+    """Return the operator with the number of active routes and families (the set-up's end)."""
+    async with db.sessions() as session:
+        row = await session.get(Operator, operator_id)
+        if row is None:
+            raise NotFound("No such operator.")
+        routes = await session.scalar(
+            select(func.count())
+            .select_from(Service)
+            .where(Service.operator_id == operator_id, Service.active.is_(True))
+        )
+        families = await session.scalar(
+            select(func.count())
+            .select_from(Customer)
+            .where(Customer.operator_id == operator_id, Customer.archived.is_(False))
+        )
+        return Readiness(to_view(row), int(routes or 0), int(families or 0))
 
 
 @retried

@@ -41,3 +41,25 @@ def phone_variants(e164: str) -> tuple[str, ...]:
     if e164.startswith("+60"):
         variants.append("0" + e164[3:])
     return tuple(variants)
+
+
+def national(phone: str) -> str:
+    """Return a phone as Malaysians write it: 012-345 6789, 011-2345 6789, 03-1234 5678.
+
+    A number from elsewhere keeps its international form; text that is no phone stays as it is.
+    """
+    try:
+        e164 = normalise_phone(phone)
+    except InvalidInput:
+        return (phone or "").strip()
+    if not e164.startswith("+60"):
+        return e164
+    digits = "0" + e164[3:]
+    if digits.startswith("01"):  # mobiles: 01X-XXX XXXX, or 011-XXXX XXXX with 11 digits
+        head, rest = digits[:3], digits[3:]
+    elif digits.startswith(("03", "04", "05", "06", "07", "09")):  # a one-digit area code
+        head, rest = digits[:2], digits[2:]
+    else:  # East Malaysia: 08X
+        head, rest = digits[:3], digits[3:]
+    split = 3 if len(rest) == 6 else len(rest) - 4  # 088-123 456
+    return f"{head}-{rest[:split]} {rest[split:]}" if split > 0 else f"{head}-{rest}"

@@ -64,6 +64,31 @@ async def add_service(
         raise Conflict(f"You already have a route called {row.name!r}.") from exc
 
 
+async def add_services(
+    db: Database, operator_id: int, clock: Clock, wanted: Sequence[tuple[str, int]]
+) -> list[ServiceView]:
+    """Add several routes with their monthly fees at once: all of them, or none."""
+    rows = [
+        Service(
+            operator_id=operator_id,
+            name=clean_text(name, "route name", limit=100),
+            monthly_fee_sen=check_amount(fee, what="The monthly fee", allow_zero=True),
+            created_at=clock.now(),
+        )
+        for name, fee in wanted
+    ]
+    names = [row.name.lower() for row in rows]
+    if len(set(names)) != len(names):
+        raise Conflict("Two of those routes have the same name.")
+    try:
+        async with db.sessions.begin() as session:
+            session.add_all(rows)
+            await session.flush()
+            return [_service_view(row) for row in rows]
+    except IntegrityError as exc:
+        raise Conflict("You already have a route with one of those names.") from exc
+
+
 async def _service_row(session, operator_id: int, service_id: int) -> Service:  # type: ignore[no-untyped-def]
     row = (
         await session.execute(

@@ -4,6 +4,9 @@ Whether a month has run is decided from the monthly_runs table, never from an in
 store, so a bot that was down on billing day catches up when it starts, and a run never happens
 twice for one operator and period: starting one inserts its row in the same transaction that
 generates the invoices and queues them, under the unique key (operator_id, period).
+
+What the operator is told (the preview to approve, a holiday month, the report of a finished
+run) is queued in the outbox in the same transactions, once per run (delivery.notify_operator).
 """
 
 from __future__ import annotations
@@ -47,6 +50,45 @@ class StartedRun:
 def billing_due(local: datetime, billing_day: int, billing_hour: int) -> bool:
     """Say whether this month's billing time (day and hour, local) has come."""
     return (local.day, local.hour) >= (billing_day, billing_hour)
+
+
+def preview_params(run_id: int, plan: MonthPlan) -> dict[str, object]:
+    """Return what the approval preview of a run says, as the notice's JSON parameters."""
+    return {
+        "run_id": run_id,
+        "period": plan.period.isoformat(),
+        "families": len(plan.families),
+        "total_sen": plan.total_sen,
+        "new_families": list(plan.new_families),
+        "skipped": [[s.name, s.reason] for s in plan.skipped],
+    }
+
+
+def report_params(row: MonthlyRun, figures: delivery.RunDeliveries) -> dict[str, object]:
+    """Return what the report of a finished run says, as the notice's JSON parameters."""
+    return {
+        "run_id": row.id,
+        "period": row.period.isoformat(),
+        "created": row.created_count,
+        "total_sen": row.total_sen,
+        "delivered": figures.delivered,
+        "waiting_for_link": list(figures.waiting_for_link),
+        "failed": [list(f) for f in figures.failed],
+    }
+
+
+async def _notify(
+    session: AsyncSession,
+    db: Database,
+    row: MonthlyRun,
+    notice: str,
+    now: datetime,
+    **params: object,
+) -> None:
+    params.setdefault("period", row.period.isoformat())
+    await delivery.notify_operator(
+        session, db.dialect, row.operator_id, notice, str(row.id), now, params
+    )
 
 
 def _view(row: MonthlyRun) -> RunView:
@@ -117,6 +159,10 @@ async def start_run(
             )
             session.add(row)
             await session.flush()
+            if plan.holiday:
+                await _notify(session, db, row, "run_holiday", now)
+            elif plan.families:
+                await _notify(session, db, row, "run_preview", now, **preview_params(row.id, plan))
             return StartedRun(_view(row), None, plan)
         report = await generate_in(session, db.dialect, operator_id, period, clock, deliver=True)
         row = MonthlyRun(
@@ -131,6 +177,8 @@ async def start_run(
         )
         session.add(row)
         await session.flush()
+        if report.holiday:
+            await _notify(session, db, row, "run_holiday", now)
         return StartedRun(_view(row), report, None)
 
 
@@ -214,15 +262,16 @@ async def runs_ready_to_report(db: Database) -> list[RunView]:
 async def finish_run(
     db: Database, operator_id: int, run_id: int, clock: Clock
 ) -> delivery.RunDeliveries | None:
-    """Mark a delivering run done and return its delivery figures (None if finished already)."""
+    """Mark a delivering run done and queue its report (None if finished already)."""
     async with db.sessions.begin() as session:
         row = await _run_row(session, operator_id, run_id)
         if row.status != "delivering":
             return None
         row.status = "done"
         row.finished_at = clock.now()
-        period = row.period
-    return await delivery.run_deliveries(db, operator_id, period)
+        figures = await delivery.run_deliveries_in(session, operator_id, row.period)
+        await _notify(session, db, row, "run_report", clock.now(), **report_params(row, figures))
+        return figures
 
 
 async def get_run(db: Database, operator_id: int, run_id: int) -> RunView:

@@ -50,6 +50,10 @@ class OperatorView:
     sibling_discount_bp: int
     approval_required: bool
     language: str | None = None
+    account_holder: str = ""
+    ssm_number: str = ""
+    digest_hour: int | None = None
+    setup_step: str = ""
 
     @property
     def display_name(self) -> str:

@@ -1,19 +1,20 @@
-"""/business: the operator's profile and billing settings, one setting at a time."""
+"""/business: the operator's profile and billing settings, one setting at a time, in one
+message that each step edits (the menu, a question, the menu again with what was saved)."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
     MessageHandler,
+    filters,
 )
 
 from vanbill.bot import keyboards, parsing, texts
@@ -21,9 +22,10 @@ from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import allow, sender_of
+from vanbill.bot.handlers import files
 from vanbill.services import operators
 from vanbill.services.periods import parse_month
-from vanbill.services.phones import normalise_phone
+from vanbill.services.phones import national, normalise_phone
 from vanbill.services.roles import OPERATOR
 from vanbill.services.views import OperatorView
 
@@ -31,6 +33,9 @@ NAME = "business"
 MENU, ASKING = "menu", "asking"
 FIELD = "business_field"  # user_data key: which setting the operator is typing
 HOLIDAY = "holiday"
+MENU_MESSAGE = "business_menu"  # user_data key: the id of the message edited in place
+TEXT, TOGGLE, PICTURE = "text", "toggle", "picture"
+BACK = "back"
 
 
 def _text(column: str) -> Callable[[OperatorView], str]:
@@ -40,6 +45,17 @@ def _text(column: str) -> Callable[[OperatorView], str]:
 def _phone(text: str) -> str:
     value = parsing.setting_text(text)
     return normalise_phone(value) if value else ""
+
+
+def _digest_hour(text: str) -> int | None:
+    value = parsing.setting_text(text)
+    if value.lower() in ("", "off", "no"):
+        return None
+    return parsing.whole_number(value, "hour", 18)
+
+
+def _on_off(column: str) -> Callable[[OperatorView], str]:
+    return lambda operator: "on" if getattr(operator, column) else "off"
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,7 @@ class Setting:
     parse: Callable[[str], object]
     show: Callable[[OperatorView], str]
     hint: str
+    kind: str = TEXT  # TEXT typed, TOGGLE flipped by the tap, PICTURE sent as a photo
 
 
 CLEAR_HINT = "Send - to clear it."
@@ -65,7 +82,14 @@ SETTINGS: tuple[Setting, ...] = (
         "As it should appear on invoices and receipts.",
     ),
     Setting("addr", "Address", "address", parsing.setting_text, _text("address"), CLEAR_HINT),
-    Setting("phone", "Phone", "phone", _phone, _text("phone"), f"E.g. 012-345 6789. {CLEAR_HINT}"),
+    Setting(
+        "phone",
+        "Phone",
+        "phone",
+        _phone,
+        lambda operator: national(operator.phone),
+        f"E.g. 012-345 6789. {CLEAR_HINT}",
+    ),
     Setting("bank", "Bank", "bank_name", parsing.setting_text, _text("bank_name"), CLEAR_HINT),
     Setting(
         "acct",
@@ -74,6 +98,40 @@ SETTINGS: tuple[Setting, ...] = (
         parsing.setting_text,
         _text("bank_account"),
         CLEAR_HINT,
+    ),
+    Setting(
+        "holder",
+        "Account holder",
+        "account_holder",
+        parsing.setting_text,
+        _text("account_holder"),
+        f"The name on the bank account, as the bank has it. {CLEAR_HINT}",
+    ),
+    Setting(
+        "ssm",
+        "SSM no.",
+        "ssm_number",
+        parsing.setting_text,
+        _text("ssm_number"),
+        f"Your SSM registration number, printed on every document. {CLEAR_HINT}",
+    ),
+    Setting(
+        "qr",
+        "DuitNow QR",
+        "payment_qr_payload",
+        parsing.setting_text,
+        lambda operator: texts.qr_name(operator.payment_qr_payload),
+        f"Send a photo, screenshot or PDF of your bank's DuitNow QR. {CLEAR_HINT}",
+        PICTURE,
+    ),
+    Setting(
+        "logo",
+        "Logo",
+        "logo",
+        parsing.setting_text,
+        lambda operator: "set" if operator.logo else "",
+        f"Send your logo as a photo; I shrink it to print size. {CLEAR_HINT}",
+        PICTURE,
     ),
     Setting(
         "duitnow",
@@ -117,6 +175,34 @@ SETTINGS: tuple[Setting, ...] = (
         "An hour from 8 to 20: reminders go out then.",
     ),
     Setting(
+        "remon",
+        "Reminders",
+        "reminders_enabled",
+        str.strip,
+        _on_off("reminders_enabled"),
+        "",
+        TOGGLE,
+    ),
+    Setting(
+        "approve",
+        "Approve each month",
+        "approval_required",
+        str.strip,
+        _on_off("approval_required"),
+        "",
+        TOGGLE,
+    ),
+    Setting(
+        "digest",
+        "Daily digest",
+        "digest_hour",
+        _digest_hour,
+        lambda operator: (
+            "off" if operator.digest_hour is None else f"{operator.digest_hour:02d}:00"
+        ),
+        "An hour from 0 to 23 for a short summary of your day each day; off to stop it.",
+    ),
+    Setting(
         "sibling",
         "Sibling discount",
         "sibling_discount_bp",
@@ -145,13 +231,39 @@ BY_KEY = {setting.key: setting for setting in SETTINGS}
 MENU_BUTTONS: Sequence[tuple[str, str]] = [(s.key, s.label) for s in SETTINGS]
 
 
-async def _show_menu(update: Update, context: VanBillContext, operator: OperatorView) -> None:
-    assert update.effective_chat is not None
+async def _show(
+    update: Update, context: VanBillContext, operator: OperatorView, header: str = ""
+) -> None:
+    """Show the menu in the message it already lives in (a new one when that cannot be)."""
     holidays = await operators.list_holidays(context.services.db, operator.id)
-    await update.effective_chat.send_message(
-        texts.business_menu(operator, holidays),
-        reply_markup=keyboards.business_menu(operator.id, MENU_BUTTONS),
+    text = texts.business_menu(operator, holidays)
+    await _put(
+        update,
+        context,
+        f"{header}\n\n{text}" if header else text,
+        keyboards.business_menu(operator.id, MENU_BUTTONS),
     )
+
+
+async def _put(
+    update: Update, context: VanBillContext, text: str, markup: InlineKeyboardMarkup | None
+) -> None:
+    """Edit the /business message to text and markup, or send it anew."""
+    chat = update.effective_chat
+    assert chat is not None
+    message_id = context.user_data.get(MENU_MESSAGE)
+    if isinstance(message_id, int):
+        try:
+            await context.bot.edit_message_text(
+                text, chat_id=chat.id, message_id=message_id, reply_markup=markup
+            )
+            return
+        except BadRequest as error:
+            if "not modified" in str(error).lower():
+                return
+            # Deleted, or too old to edit: send it again below.
+    sent = await chat.send_message(text, reply_markup=markup)
+    context.user_data[MENU_MESSAGE] = sent.message_id
 
 
 async def _operator(update: Update, context: VanBillContext) -> OperatorView:
@@ -162,28 +274,50 @@ async def _operator(update: Update, context: VanBillContext) -> OperatorView:
 
 @allow(OPERATOR)
 async def open_menu(update: Update, context: VanBillContext) -> str:
-    """Show the settings and what they are now."""
+    """Show the settings and what they are now, in a new message that edits stay in."""
     context.user_data.pop(FIELD, None)
-    await _show_menu(update, context, await _operator(update, context))
+    context.user_data.pop(MENU_MESSAGE, None)
+    await _show(update, context, await _operator(update, context))
     return MENU
 
 
 @allow(OPERATOR)
 @replies_on_error(ConversationHandler.END)
 async def choose(update: Update, context: VanBillContext) -> str | int:
-    """Ask for the setting the pressed button names (checked: it must be this operator's)."""
-    query, chat = update.callback_query, update.effective_chat
-    assert query is not None and chat is not None
+    """Ask for the setting the pressed button names (checked: it must be this operator's);
+    a switch is flipped at once. The question takes the menu's place in the same message."""
+    query = update.callback_query
+    assert query is not None
     operator = await _operator(update, context)
-    key = parsing.business_button(query.data, operator.id, BY_KEY)
+    key = parsing.business_button(query.data, operator.id, (*BY_KEY, BACK))
     await query.answer()
+    if isinstance(query.message, Message):
+        context.user_data[MENU_MESSAGE] = query.message.message_id
     if key == parsing.BUSINESS_DONE:
         context.user_data.pop(FIELD, None)
-        with contextlib.suppress(BadRequest):  # already without buttons
-            await query.edit_message_reply_markup(None)
-        await chat.send_message(texts.BUSINESS_DONE)
+        holidays = await operators.list_holidays(context.services.db, operator.id)
+        await _put(
+            update,
+            context,
+            f"{texts.BUSINESS_DONE}\n\n{texts.business_menu(operator, holidays)}",
+            None,
+        )
+        context.user_data.pop(MENU_MESSAGE, None)
         return ConversationHandler.END
+    if key == BACK:
+        context.user_data.pop(FIELD, None)
+        await _show(update, context, operator)
+        return MENU
     setting = BY_KEY[key]
+    if setting.kind == TOGGLE:
+        value = not getattr(operator, setting.column)
+        operator = await operators.update_profile(
+            context.services.db, operator.id, **{setting.column: value}
+        )
+        await _show(
+            update, context, operator, texts.business_saved(setting.label, setting.show(operator))
+        )
+        return MENU
     context.user_data[FIELD] = key
     if key == HOLIDAY:
         current = texts.holiday_list(
@@ -191,32 +325,76 @@ async def choose(update: Update, context: VanBillContext) -> str | int:
         )
     else:
         current = setting.show(operator)
-    await chat.send_message(texts.business_prompt(setting.label, current, setting.hint))
+    await _put(
+        update,
+        context,
+        texts.business_prompt(setting.label, current, setting.hint),
+        keyboards.business_back(operator.id),
+    )
     return ASKING
 
 
 @allow(OPERATOR)
 @replies_on_error(ASKING, hint=texts.TRY_AGAIN)
 async def receive(update: Update, context: VanBillContext) -> str:
-    """Save the value typed for the setting asked, then show the menu again."""
+    """Save the value typed for the setting asked, then show the menu again in its message."""
     message = update.effective_message
     assert message is not None and message.text is not None
     operator = await _operator(update, context)
     setting = BY_KEY.get(str(context.user_data.get(FIELD)))
     if setting is None:  # e.g. state restored without the field: start from the menu
-        await _show_menu(update, context, operator)
+        await _show(update, context, operator)
         return MENU
     if setting.key == HOLIDAY:
         month = parse_month(message.text)
         made_holiday = await _toggle_holiday(context, operator.id, month)
-        await message.reply_text(texts.holiday_saved(month, made_holiday))
+        header = texts.holiday_saved(month, made_holiday)
+    elif setting.kind == PICTURE and parsing.setting_text(message.text):
+        await message.reply_text(texts.send_a_picture(setting.label))
+        return ASKING
     else:
-        operator = await operators.update_profile(
-            context.services.db, operator.id, **{setting.column: setting.parse(message.text)}
-        )
-        await message.reply_text(texts.business_saved(setting.label, setting.show(operator)))
+        value = setting.parse(message.text)
+        if setting.key == "logo":
+            operator = await operators.set_logo(context.services.db, operator.id, None)
+        elif setting.key == "qr":
+            await operators.set_payment_qr(context.services.db, operator.id, "")
+            operator = await operators.get_operator(context.services.db, operator.id)
+        else:
+            operator = await operators.update_profile(
+                context.services.db, operator.id, **{setting.column: value}
+            )
+        header = texts.business_saved(setting.label, setting.show(operator))
     context.user_data.pop(FIELD, None)
-    await _show_menu(update, context, operator)
+    await _show(update, context, operator, header)
+    return MENU
+
+
+@allow(OPERATOR)
+@replies_on_error(ASKING, hint=texts.TRY_AGAIN)
+async def receive_picture(update: Update, context: VanBillContext) -> str:
+    """Keep the logo sent, or read the DuitNow QR in it (its Use / No buttons follow)."""
+    message = update.effective_message
+    assert message is not None
+    operator = await _operator(update, context)
+    setting = BY_KEY.get(str(context.user_data.get(FIELD)))
+    if setting is None or setting.kind != PICTURE:
+        await message.reply_text(texts.USE_THE_BUTTONS)
+        return ASKING if setting is not None else MENU
+    if setting.key == "qr":
+        await files.qr_received(update, context)
+        context.user_data.pop(FIELD, None)
+        await _show(update, context, operator, texts.CHECK_THE_QR)
+        return MENU
+    if message.photo:
+        file_id = message.photo[-1].file_id
+    else:
+        assert message.document is not None
+        file_id = message.document.file_id
+    telegram_file = await context.bot.get_file(file_id)
+    content = bytes(await telegram_file.download_as_bytearray())
+    operator = await operators.set_logo(context.services.db, operator.id, content)
+    context.user_data.pop(FIELD, None)
+    await _show(update, context, operator, texts.business_saved(setting.label, "set"))
     return MENU
 
 
@@ -235,6 +413,9 @@ async def use_the_buttons(update: Update, context: VanBillContext) -> str:
     return MENU
 
 
+PICTURES = filters.PHOTO | filters.Document.IMAGE | filters.Document.PDF
+
+
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent /business conversation."""
     pressed = CallbackQueryHandler(choose, pattern=rf"^{parsing.BUSINESS_PREFIX}:")
@@ -243,9 +424,9 @@ def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHan
         entry_points=[CommandHandler("business", open_menu), pressed],
         states={
             MENU: [MessageHandler(TYPED, use_the_buttons)],
-            ASKING: [MessageHandler(TYPED, receive)],
+            ASKING: [MessageHandler(TYPED, receive), MessageHandler(PICTURES, receive_picture)],
         },
-        draft_key=FIELD,
+        draft_key=FIELD,  # the message edited in place is kept: /business sends a new one
         cancelled=texts.CANCELLED,
         timed_out=texts.business_timed_out,
         timeout=timeout,

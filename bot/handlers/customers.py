@@ -13,7 +13,7 @@ from vanbill.bot.context import VanBillContext
 from vanbill.bot.guards import allow, sender_of
 from vanbill.services import accounts, customers, exports, links, routes
 from vanbill.services.clock import local_today
-from vanbill.services.documents import statement_filename
+from vanbill.services.documents import qr_png, statement_filename
 from vanbill.services.periods import add_months, month_start
 from vanbill.services.roles import OPERATOR
 from vanbill.services.views import CustomerBalance, OperatorView, Page
@@ -146,7 +146,13 @@ async def send_invite(
     services = context.services
     family = await customers.get_customer(services.db, operator.id, customer_id)
     token = await links.create_parent_invite(services.db, operator.id, customer_id, services.clock)
-    await _reply(update, texts.parent_invite(family, texts.deep_link(context.bot.username, token)))
+    link = texts.deep_link(context.bot.username, token)
+    assert update.effective_chat is not None
+    # One message: the link to forward, and the same link as a QR code to print or scan.
+    await update.effective_chat.send_photo(
+        InputFile(qr_png(link), filename="invite.png"),
+        caption=f"{texts.INVITE_QR_NOTE}\n\n{texts.parent_invite(family, link)}",
+    )
 
 
 def _archiver(archived: bool) -> Action:

@@ -42,10 +42,11 @@ async def test_an_operator_sets_a_name_with_markup_and_chinese_and_sees_it_exact
     assert "Send the new Business name" in prompt
     name = "Van <b>Kak</b> Ros & 陈美玲"
     replies = await harness.say(OPERATOR, name)
-    saved, menu = replies
-    assert saved.seen == f"Saved. Business name: {name}"
+    (menu,) = replies
+    assert menu.method == "editMessageText"  # the same message, not a new one
+    assert menu.seen.startswith(f"Saved. Business name: {name}\n")
     assert f"Business name: {name}" in menu.seen
-    assert "&lt;b&gt;Kak&lt;/b&gt;" in saved.text  # escaped on the wire, shown literally
+    assert "&lt;b&gt;Kak&lt;/b&gt;" in menu.text  # escaped on the wire, shown literally
     assert (await _profile(harness)).business_name == name
 
 
@@ -58,7 +59,7 @@ async def test_an_operator_changes_several_settings_and_finishes(harness: BotHar
     await _choose(harness, "Reminder days")
     assert "Saved. Reminder days: -3, 0, 7" in texts(await harness.say(OPERATOR, "7, 0, -3"))
     await _choose(harness, "Phone")
-    assert "Saved. Phone: +60123456789" in texts(await harness.say(OPERATOR, "012-345 6789"))
+    assert "Saved. Phone: 012-345 6789" in texts(await harness.say(OPERATOR, "0123456789"))
     await _choose(harness, "Bank account")
     await harness.say(OPERATOR, "-")
     done = await _choose(harness, "Done")
@@ -164,7 +165,7 @@ async def test_a_restart_in_the_middle_of_business_resumes_where_the_operator_wa
     await _choose(harness, "Due day")
     await harness.restart()
     replies = await harness.say(OPERATOR, "12")
-    assert replies[0].seen == "Saved. Due day: 12"
+    assert replies[0].seen.startswith("Saved. Due day: 12\n")
     assert (await _profile(harness)).due_day == 12
 
 
@@ -193,3 +194,81 @@ async def test_two_operators_edit_their_own_business_at_the_same_time(
     second = await operators.find_operator(harness.db, SECOND_OPERATOR.id)
     assert first is not None and second is not None
     assert (first.due_day, second.due_day) == (3, 21)
+
+
+async def test_every_step_edits_the_one_menu_message_and_sends_nothing_new(
+    harness: BotHarness,
+) -> None:
+    await _menu(harness)
+    menu_id = harness.tg.last_to(OPERATOR.id).message_id
+    before = len(harness.tg.calls_to(OPERATOR.id, "sendMessage"))
+    for label, value in (
+        ("Due day", "9"),
+        ("Account holder", "Rosnah binti Ismail"),
+        ("SSM no.", "202301012345"),
+        ("Daily digest", "18"),
+    ):
+        asked = await _choose(harness, label)
+        assert "Send the new" in asked
+        await harness.say(OPERATOR, value)
+    await _choose(harness, "Approve each month")
+    await _choose(harness, "Reminders")
+    assert len(harness.tg.calls_to(OPERATOR.id, "sendMessage")) == before
+    edits = {c.params["message_id"] for c in harness.tg.calls_to(OPERATOR.id, "editMessageText")}
+    assert edits == {menu_id}
+    profile = await _profile(harness)
+    assert (profile.account_holder, profile.ssm_number, profile.digest_hour) == (
+        "Rosnah binti Ismail",
+        "202301012345",
+        18,
+    )
+    assert profile.approval_required is True and profile.reminders_enabled is False
+    shown = harness.tg.message(OPERATOR.id, menu_id)["text"]
+    assert "Approve each month:</b> on" in shown and "Reminders:</b> off" in shown
+
+
+async def test_back_returns_to_the_menu_and_a_digest_is_switched_off(harness: BotHarness) -> None:
+    await _menu(harness)
+    await _choose(harness, "Daily digest")
+    assert "Your business" in await _choose(harness, "Back")
+    assert "What you can do" not in texts(await harness.say(OPERATOR, "7"))  # the menu asks taps
+    await _choose(harness, "Daily digest")
+    await harness.say(OPERATOR, "7")
+    assert (await _profile(harness)).digest_hour == 7
+    await _choose(harness, "Daily digest")
+    assert "Daily digest: off" in texts(await harness.say(OPERATOR, "off"))
+    assert (await _profile(harness)).digest_hour is None
+    await _choose(harness, "Daily digest")
+    assert "0 to 23" in texts(await harness.say(OPERATOR, "25"))
+
+
+async def test_a_logo_photo_is_kept_shrunk_and_the_qr_is_read_from_business(
+    harness: BotHarness,
+) -> None:
+    import io
+
+    from PIL import Image
+
+    from tests.qr_pictures import duitnow_payload, photo_of_qr
+
+    big = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (200, 30, 30)).save(big, format="JPEG")
+    await _menu(harness)
+    await _choose(harness, "Logo")
+    assert "as a photo" in texts(await harness.say(OPERATOR, "my logo"))
+    update = harness.tg.send_photo(OPERATOR, big.getvalue())
+    assert "Saved. Logo: set" in texts(await harness.deliver(update, OPERATOR.id))
+    logo = (await _profile(harness)).logo
+    assert logo is not None and max(Image.open(io.BytesIO(logo)).size) == 480
+    await _choose(harness, "DuitNow QR")
+    update = harness.tg.send_photo(OPERATOR, photo_of_qr(duitnow_payload()))
+    assert "KAK ROS ENTERPRISE" in texts(await harness.deliver(update, OPERATOR.id))
+    use = [
+        c for c in harness.tg.seen_by(OPERATOR.id) if any("Use it" in b["text"] for b in c.buttons)
+    ][-1]
+    await harness.press_button(OPERATOR, use, "Use it")
+    assert (await _profile(harness)).payment_qr_payload == duitnow_payload()
+    await harness.say(OPERATOR, "/business")
+    assert (
+        "DuitNow QR:</b> KAK ROS ENTERPRISE, Kuala Lumpur" in harness.tg.last_to(OPERATOR.id).text
+    )

@@ -72,7 +72,7 @@ async def test_an_operator_adds_a_family_with_two_children_and_their_routes(
     await harness.say(OPERATOR, "-")
     assert "Mei: no route for now" in await _tap(harness, "No route")
     summary = await _tap(harness, "No, save")
-    assert "Saved the family of <b>Ali</b> 陈美玲 (+60123456789)" in summary
+    assert "Saved the family of <b>Ali</b> 陈美玲 (012-345 6789)" in summary
     assert f"குமார் (Primary school, born 2018, SK Setapak) — {biz.morning.name}" in summary
     assert "Mei (Kindergarten, born 2021) — no route" in summary
     assert "Send /newinvoice and pick <b>Ali</b> 陈美玲." in await _tap(harness, "New invoice")
@@ -246,7 +246,7 @@ async def test_a_family_card_shows_children_routes_link_and_balance(harness: Bot
     )
     await monthly.generate_month(harness.db, biz.id, date(2026, 1, 1), harness.clock)
     (card,) = await harness.say(OPERATOR, "/customer siti")
-    assert "Siti" in card.seen and "+60123456789" in card.seen and "not linked" in card.seen
+    assert "Siti" in card.seen and "012-345 6789" in card.seen and "not linked" in card.seen
     assert f"Aisyah (Primary school, SK Setapak) — {biz.morning.name}" in card.seen
     assert "Balance: owes RM 300.00 (1 unpaid invoice)" in card.seen
     unpaid = await _tap(harness, "Invoices")

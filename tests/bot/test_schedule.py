@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import update
 
 from tests.bot.conftest import OPERATOR, BotHarness
-from tests.bot.fake_telegram import FakeTelegram
+from tests.bot.fake_telegram import Call, FakeTelegram
 from vanbill.bot.schedule import Scheduler
 from vanbill.services import customers, delivery, operators, payments, routes
 from vanbill.services.db import Database
@@ -67,6 +67,15 @@ async def _outbox_empty(db: Database, timeout: float = 20.0) -> None:  # noqa: A
         await asyncio.sleep(0.05)
 
 
+async def _told(tg: FakeTelegram, words: str, timeout: float = 20.0) -> Call:  # noqa: ASYNC109
+    """Wait until the operator was sent a message holding words (through the outbox)."""
+    await tg.wait_for(
+        lambda: any(words in c.text for c in tg.calls_to(OPERATOR.id, "sendMessage") if c.ok),
+        timeout=timeout,
+    )
+    return next(c for c in tg.calls_to(OPERATOR.id, "sendMessage") if c.ok and words in c.text)
+
+
 def _documents(tg: FakeTelegram, chat_id: int) -> list[str]:
     return [c.text for c in tg.calls_to(chat_id, "sendDocument") if c.ok]
 
@@ -87,7 +96,7 @@ async def test_the_month_goes_out_at_eight_in_the_morning_local_time(harness: Bo
     await _outbox_empty(harness.db)
     again = await _scheduler(harness).tick()
     assert again.started == [] and len(again.reported) == 1
-    report = harness.tg.last_to(OPERATOR.id).seen
+    report = (await _told(harness.tg, "billing done")).seen
     assert (
         "March 2026 billing done: 3 invoice(s)" in report and "Delivered in Telegram: 3" in report
     )
@@ -113,7 +122,7 @@ async def test_with_approval_the_operator_sees_a_preview_and_nothing_goes_out_be
     await operators.update_profile(harness.db, operator_id, approval_required=True)
     harness.clock.set(_kl(date(2026, 3, 1), 9))
     await _scheduler(harness).tick()
-    preview = harness.tg.last_to(OPERATOR.id)
+    preview = await _told(harness.tg, "in all")
     assert "March 2026</b>: 2 families, RM 300.00 in all" in preview.text
     assert "New this month: Parent 00, Parent 01" in preview.seen
     assert not any(_documents(harness.tg, c) for c in chats)
@@ -128,6 +137,7 @@ async def test_another_operators_approve_button_is_refused(harness: BotHarness) 
     await operators.update_profile(harness.db, operator_id, approval_required=True)
     harness.clock.set(_kl(date(2026, 3, 1), 9))
     await _scheduler(harness).tick()
+    await _told(harness.tg, "in all")
     forged = f"run:{operator_id + 1}:1:ok"
     seen = await harness.press(OPERATOR, forged)
     assert any("not yours" in c.seen or "not valid" in c.seen for c in seen)
@@ -198,6 +208,32 @@ async def test_a_parent_who_blocked_the_bot_is_reported_to_the_operator_once(
         if "has blocked this bot" in c.text
     ]
     assert len(warnings) == 1 and "Parent 00" in warnings[0].seen
+
+
+async def test_the_blocked_notice_survives_telegram_refusing_the_operator_many_times(
+    harness: BotHarness,
+) -> None:
+    harness.clock.set(_kl(date(2026, 2, 20), 10))
+    _, chats = await _families(harness, 2, start=date(2026, 3, 1))
+    harness.tg.block(chats[0])
+    # Four 429s outlast the bot's own retries (three); the notice goes back to the outbox.
+    harness.tg.fail("sendMessage", chat_id=OPERATOR.id, status=429, retry_after=1, times=5)
+    harness.clock.set(_kl(date(2026, 3, 1), 8))
+    await _scheduler(harness).tick()
+    await harness.tg.wait_for(lambda: bool(_documents(harness.tg, chats[1])), timeout=20)
+
+    def refused() -> int:
+        return len([c for c in harness.tg.calls_to(OPERATOR.id, "sendMessage") if c.status == 429])
+
+    await harness.tg.wait_for(lambda: refused() >= 4, timeout=30)
+    await asyncio.sleep(0.5)  # the sender records the retry
+    harness.clock.advance(timedelta(seconds=2))  # the flood wait passes on the pinned clock
+    _scheduler(harness)._wake()
+    warning = await _told(harness.tg, "has blocked this bot", timeout=30)
+    assert "Parent 00" in warning.seen and refused() == 5
+    await asyncio.sleep(0.5)
+    sent = [c for c in harness.tg.calls_to(OPERATOR.id, "sendMessage") if c.ok]
+    assert len([c for c in sent if "has blocked this bot" in c.text]) == 1
 
 
 async def test_reminders_follow_the_schedule_over_simulated_days_and_reuse_the_pdf(

@@ -14,13 +14,13 @@ from tests.bot.conftest import (
 from vanbill.services import operators
 
 
-async def test_an_operator_is_welcomed_with_what_the_bot_does_and_gets_the_menu(
+async def test_a_new_operator_is_led_into_the_set_up_and_gets_the_menu(
     harness: BotHarness,
 ) -> None:
     harness.tg.commands.clear()  # as if Telegram had refused the menu at start-up
     replies = await harness.say(OPERATOR, "/start")
     assert len(replies) == 1
-    assert "Welcome" in replies[0].seen and "/business" in replies[0].seen
+    assert "Let's set up your van business" in replies[0].seen and "1/9" in replies[0].seen
     assert "business" in [c["command"] for c in harness.tg.commands[f"chat:{OPERATOR.id}"]]
 
 

@@ -158,7 +158,10 @@ async def test_a_blocked_parent_is_reported_once_and_released_when_they_come_bac
     paid = await payments.record_payment(
         db, biz.id, family.id, clock, amount_sen=100, method="cash", notify_parent=True
     )
-    assert await delivery.claim_due(db, "w", clock) == []  # the receipt is parked, not sent
+    # The receipt is parked, not sent; what goes out is the operator's notice, to their chat.
+    (notice,) = await delivery.claim_due(db, "w", clock)
+    assert (notice.kind, notice.chat_id, notice.customer_id) == ("operator_notice", 1001, None)
+    assert notice.meta == {"notice": "family_blocked", "customer_id": family.id, "name": "Aminah"}
     assert (await _statuses(db))[f"receipt:{paid.id}"] == "undeliverable"
     async with db.sessions.begin() as session:
         released = await delivery.release_waiting(session, biz.id, family.id, clock.now())
@@ -198,3 +201,96 @@ def test_quiet_hours_run_from_nine_at_night_to_eight_in_the_morning() -> None:
         2026, 3, 8, 0, 0, tzinfo=UTC
     )
     assert delivery.quiet_until(datetime(2026, 3, 8, 0, 0, tzinfo=UTC), kl) is None
+
+
+async def test_an_operator_notice_is_queued_once_per_key_and_goes_to_the_operators_chat(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    for _ in range(2):
+        async with db.sessions.begin() as session:
+            await delivery.notify_operator(
+                session, db.dialect, biz.operator.id, "run_report", "7", clock.now(), {"n": 1}
+            )
+    async with db.sessions.begin() as session:
+        await delivery.notify_operator(
+            session, db.dialect, biz.operator.id, "run_report", "8", clock.now(), {"n": 2}
+        )
+    assert await _statuses(db) == {"op:run_report:7": "pending", "op:run_report:8": "pending"}
+    jobs = await delivery.claim_due(db, "w", clock)
+    assert [(j.kind, j.chat_id, j.customer_id, j.meta) for j in jobs] == [
+        ("operator_notice", 1001, None, {"notice": "run_report", "n": 1}),
+        ("operator_notice", 1001, None, {"notice": "run_report", "n": 2}),
+    ]
+
+
+async def test_an_operator_notice_is_kept_only_with_the_change_it_reports(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    family = await make_family(db, clock, biz, "Aminah")
+
+    class Refused(Exception):
+        pass
+
+    try:
+        async with db.sessions.begin() as session:
+            await session.execute(
+                update(Customer).where(Customer.id == family.id).values(name="Changed")
+            )
+            await delivery.notify_operator(
+                session, db.dialect, biz.operator.id, "family_blocked", "x", clock.now()
+            )
+            raise Refused
+    except Refused:
+        pass
+    assert await _statuses(db) == {}
+
+
+async def test_an_operator_notice_waits_and_is_retried_after_a_flood_wait(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    async with db.sessions.begin() as session:
+        await delivery.notify_operator(
+            session, db.dialect, biz.operator.id, "run_holiday", "3", clock.now(), {}
+        )
+    (job,) = await delivery.claim_due(db, "w", clock)
+    await delivery.mark_retry(db, job.id, clock, error="flood", retry_after=timedelta(seconds=30))
+    assert await delivery.claim_due(db, "w", clock) == []
+    clock.advance(timedelta(seconds=31))
+    (again,) = await delivery.claim_due(db, "w", clock)
+    assert again.id == job.id and again.chat_id == 1001
+
+
+async def test_an_operator_who_blocked_the_bot_has_their_notice_set_aside_quietly(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    async with db.sessions.begin() as session:
+        await delivery.notify_operator(
+            session, db.dialect, biz.operator.id, "run_holiday", "3", clock.now(), {}
+        )
+    (job,) = await delivery.claim_due(db, "w", clock)
+    assert not await delivery.mark_blocked(db, job.id, clock, error="Forbidden")
+    assert await _statuses(db) == {"op:run_holiday:3": "undeliverable"}
+
+
+async def test_a_family_blocking_twice_is_reported_each_time_but_once_per_blocking(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    family = await make_family(db, clock, biz, "Aminah")
+    await _link(db, family.id, 555)
+    await monthly.generate_month(db, biz.id, date(2026, 1, 1), clock, deliver=True)
+    (job,) = await delivery.claim_due(db, "w", clock)
+    assert await delivery.mark_blocked(db, job.id, clock, error="Forbidden")
+    assert not await delivery.mark_blocked(db, job.id, clock, error="Forbidden")
+    clock.advance(timedelta(days=3))
+    async with db.sessions.begin() as session:
+        await delivery.release_waiting(session, biz.operator.id, family.id, clock.now())
+    jobs = await delivery.claim_due(db, "w", clock)
+    invoice = next(j for j in jobs if j.kind == "invoice")
+    assert await delivery.mark_blocked(db, invoice.id, clock, error="Forbidden")
+    notices = [k for k in await _statuses(db) if k.startswith("op:family_blocked:")]
+    assert len(notices) == 2

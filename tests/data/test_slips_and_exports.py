@@ -165,6 +165,9 @@ async def test_an_empty_cell_stays_empty_while_a_formula_is_still_defused(
         "category": "",
         "birth_year": "",
         "school": "",
+        "routes": "",
+        "route_fees": "",
+        "fee": "",
         "notes": "",
     }
     assert (tan["phone"], tan["child"], tan["notes"]) == ("+60123456789", "'@Mei", "")

@@ -24,6 +24,7 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 from pypdf import PdfReader
 
+from vanbill.services import duitnow
 from vanbill.services.documents import (
     LOGO_MAX_PX,
     PDF_WORKER_NICENESS,
@@ -263,7 +264,7 @@ def test_invoice_shows_number_parent_lines_totals_and_balance_to_the_sen(
     invoice = make_invoice()
     assert "INV-2026-0001" in text
     assert "Ahmad bin Abdullah" in text
-    assert "+60 13-222 3344" in text
+    assert "013-222 3344" in text  # one national format
     assert "March 2026" in text
     assert "7 Mar 2026" in text
     for line in invoice.lines:
@@ -411,8 +412,55 @@ def test_payment_qr_code_appears_only_when_a_payload_is_set(
     doc = make_invoice_document()
     without = replace(doc, operator=make_operator(payment_qr_payload=""))
     assert image_count(invoice_pdf) == 1
-    assert "Scan to pay" in pdf_text(invoice_pdf)
+    assert "Scan with your banking app and enter RM 416.95" in flat(pdf_text(invoice_pdf))
     assert image_count(renderer.invoice_pdf(without)) == 0
+
+
+def test_the_qr_printed_on_the_invoice_reads_back_as_the_payload(
+    renderer: DocumentRenderer,
+) -> None:
+    payload = duitnow_payload("KAK ROS ENTERPRISE")
+    doc = replace(make_invoice_document(), operator=make_operator(payment_qr_payload=payload))
+    pdf = renderer.invoice_pdf(doc)
+    (image,) = [i.image for page in PdfReader(io.BytesIO(pdf)).pages for i in page.images]
+    assert duitnow.find_codes(png(image)) == [payload]
+
+
+def test_account_holder_ssm_number_and_national_phone_are_printed(
+    renderer: DocumentRenderer,
+) -> None:
+    operator = make_operator(
+        account_holder="Rosnah binti Ismail",
+        ssm_number="202301012345 (1234567-A)",
+        phone="+60123456789",
+    )
+    text = flat(
+        pdf_text(renderer.invoice_pdf(replace(make_invoice_document(), operator=operator)))
+    )
+    assert "Account name Rosnah binti Ismail" in text
+    assert "SSM 202301012345 (1234567-A)" in text
+    assert "Tel: 012-345 6789" in text
+
+
+def png(image: object) -> bytes:
+    """Return a PIL image as PNG bytes."""
+    out = io.BytesIO()
+    image.save(out, format="PNG")  # type: ignore[attr-defined]
+    return out.getvalue()
+
+
+def duitnow_payload(name: str) -> str:
+    """Return a static DuitNow payload for a merchant, with its CRC."""
+    account = duitnow.tlv("00", "A000000615000101") + duitnow.tlv("02", "0000001234567890")
+    return duitnow.with_crc(
+        duitnow.tlv("00", "01")
+        + duitnow.tlv("01", "11")
+        + duitnow.tlv("26", account)
+        + duitnow.tlv("53", "458")
+        + duitnow.tlv("58", "MY")
+        + duitnow.tlv("59", name)
+        + duitnow.tlv("60", "Kuala Lumpur")
+    )
 
 
 def test_a_short_qr_payload_still_makes_a_full_qr_code_that_banking_apps_read() -> None:
