@@ -55,7 +55,9 @@ async def summary_report(
         collected_row = (
             await session.execute(
                 select(*collected_cols).where(
-                    Payment.operator_id == operator_id, Payment.voided.is_(False)
+                    Payment.operator_id == operator_id,
+                    Payment.voided.is_(False),
+                    Payment.method != "credit",  # a credit note is not money received
                 )
             )
         ).one()

@@ -19,6 +19,7 @@ METHOD_LABELS = {
     "duitnow": "DuitNow",
     "cheque": "Cheque",
     "other": "Other",
+    "credit": "Credit note",
 }
 CHILD_CATEGORIES = ("kindergarten", "primary", "secondary", "other")
 
@@ -175,6 +176,7 @@ class InvoiceView:
     status: str
     overdue: bool
     lines: tuple[InvoiceLineView, ...] = ()
+    late_fee_sen: int = 0  # a late fee on it, not waived (services/latefees.py)
 
     @property
     def balance_sen(self) -> int:

@@ -103,7 +103,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["operator_id"], ["operators.id"], name="fk_adjustments_operator_id", ondelete="CASCADE"
+            ["operator_id"],
+            ["operators.id"],
+            name="fk_adjustments_operator_id",
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("operator_id", "id", name="uq_adjustments_operator_id_id"),
