@@ -72,7 +72,9 @@ months = st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 12, 1)).map(
 fees = st.integers(min_value=0, max_value=10**11)
 
 
-@given(fee=fees, month=months, a=st.integers(0, 30), b=st.integers(0, 30), rule=st.sampled_from(RULES))
+@given(
+    fee=fees, month=months, a=st.integers(0, 30), b=st.integers(0, 30), rule=st.sampled_from(RULES)
+)
 def test_a_part_of_a_month_never_costs_more_than_the_full_fee(
     fee: int, month: date, a: int, b: int, rule: str
 ) -> None:
