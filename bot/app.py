@@ -14,7 +14,15 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defau
 
 from vanbill.bot import commands, errors, texts
 from vanbill.bot.context import CONTEXT_TYPES, Services, VanBillApplication
-from vanbill.bot.conversations import business, flows, newcustomer, newinvoice, newservice, paid
+from vanbill.bot.conversations import (
+    business,
+    family,
+    flows,
+    newcustomer,
+    newinvoice,
+    newservice,
+    paid,
+)
 from vanbill.bot.handlers import customers as family_handlers
 from vanbill.bot.handlers import help as help_handlers
 from vanbill.bot.handlers import invoices as invoice_handlers
@@ -68,6 +76,7 @@ def register_handlers(
     application.add_handler(newservice.conversation(conversation_timeout))
     application.add_handler(newcustomer.conversation(conversation_timeout))
     application.add_handlers(route_handlers.handlers(conversation_timeout))
+    application.add_handler(family.conversation(conversation_timeout))
     application.add_handlers(family_handlers.handlers())
     application.add_handler(newinvoice.conversation(conversation_timeout))
     application.add_handler(paid.conversation(conversation_timeout))

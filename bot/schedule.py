@@ -17,7 +17,7 @@ from telegram import Bot
 from telegram.error import TelegramError
 
 from vanbill.bot import keyboards, texts
-from vanbill.services import operators, reminders, runs
+from vanbill.services import customers, latefees, operators, reminders, runs
 from vanbill.services.clock import Clock, local_now
 from vanbill.services.db import Database
 
@@ -33,6 +33,7 @@ class TickReport:
     started: list[runs.StartedRun] = field(default_factory=list)
     reminders_queued: int = 0
     reported: list[runs.RunView] = field(default_factory=list)
+    late_fees: list[latefees.LateFeeAdded] = field(default_factory=list)
 
 
 class Scheduler:
@@ -53,6 +54,12 @@ class Scheduler:
                 report.started.append(started)
                 await self._announce(started)
         for operator in await operators.list_operators(self.db):
+            if operator.late_fee_kind != latefees.NONE:
+                # Before the reminders, so a reminder names the late fee it adds to.
+                added = await latefees.add_late_fees(self.db, operator.id, self.clock)
+                report.late_fees.extend(added)
+                for fee in added:
+                    await self._tell_late_fee(operator, fee)
             hour = local_now(self.clock, operator.timezone).hour
             if operator.reminders_enabled and operator.reminder_hour <= hour < 21:
                 report.reminders_queued += len(
@@ -84,6 +91,16 @@ class Scheduler:
             )
         elif started.report is not None and started.report.holiday:
             await self._tell(run.operator_id, texts.run_holiday(run.period))
+
+    async def _tell_late_fee(self, operator: Any, fee: latefees.LateFeeAdded) -> None:
+        family = await customers.get_customer(self.db, operator.id, fee.customer_id)
+        await self._tell(
+            operator.id,
+            texts.late_fee_added(
+                family.name, fee.invoice_number, fee.amount_sen, operator.currency
+            ),
+            keyboards.waive_late_fees(operator.id, [(fee.invoice_id, fee.invoice_number)]),
+        )
 
     async def _tell(self, operator_id: int, text: str, markup: Any = None) -> None:
         operator = await operators.get_operator(self.db, operator_id)

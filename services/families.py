@@ -775,3 +775,57 @@ async def bill_month_now(
             after={"period": period, "rule": rule, "invoice_id": invoice_id, "total_sen": total},
         )
         return BilledNow(period, rule, invoice_id, total)
+
+
+async def leave_figures(
+    db: Database, operator_id: int, child_id: int, clock: Clock
+) -> dict[str, int]:
+    """Return what this month costs for a child leaving today, under each rule (a preview)."""
+    async with db.sessions() as session:
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        month = month_start(today)
+        child = await _child(session, operator_id, child_id)
+        rows = (
+            await session.execute(
+                select(Enrollment).where(
+                    Enrollment.operator_id == operator_id,
+                    Enrollment.child_id == child.id,
+                    Enrollment.start_month <= month,
+                    or_(Enrollment.end_month.is_(None), Enrollment.end_month >= month),
+                )
+            )
+        ).scalars()
+        taken = [(row, await _fee(session, operator_id, row, month)) for row in rows]
+        return {
+            rule: sum(
+                part_month_fee(
+                    fee,
+                    month,
+                    row.start_month,
+                    month,
+                    row.joined_on,
+                    row.join_billing,
+                    today,
+                    rule,
+                )[0]
+                for row, fee in taken
+            )
+            for rule in proration.RULES
+        }
+
+
+async def find_child(
+    db: Database, operator_id: int, child_id: int
+) -> tuple[CustomerView, ChildView] | None:
+    """Return (family, child) of one of the operator's children, or None."""
+    async with db.sessions() as session:
+        row = (
+            await session.execute(
+                select(Child).where(Child.operator_id == operator_id, Child.id == child_id)
+            )
+        ).scalar_one_or_none()
+        if row is None:
+            return None
+        family = await load_customer(session, operator_id, row.customer_id)
+        return family, next(c for c in family.children if c.id == child_id)

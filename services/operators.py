@@ -57,6 +57,10 @@ def to_view(row: Operator) -> OperatorView:
         reminders_enabled=row.reminders_enabled,
         sibling_discount_bp=row.sibling_discount_bp,
         approval_required=row.approval_required,
+        late_fee_kind=row.late_fee_kind,
+        late_fee_sen=row.late_fee_sen,
+        late_fee_bp=row.late_fee_bp,
+        late_fee_days=row.late_fee_days,
     )
 
 

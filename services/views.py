@@ -50,6 +50,10 @@ class OperatorView:
     reminders_enabled: bool
     sibling_discount_bp: int
     approval_required: bool
+    late_fee_kind: str = "none"  # none, fixed or percent (services/latefees.py)
+    late_fee_sen: int = 0
+    late_fee_bp: int = 0
+    late_fee_days: int = 7
 
     @property
     def display_name(self) -> str:

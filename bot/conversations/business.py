@@ -20,8 +20,8 @@ from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
-from vanbill.bot.guards import allow, sender_of
-from vanbill.services import operators
+from vanbill.bot.guards import actor_of, allow, sender_of
+from vanbill.services import latefees, operators
 from vanbill.services.periods import parse_month
 from vanbill.services.phones import normalise_phone
 from vanbill.services.roles import OPERATOR
@@ -140,7 +140,10 @@ SETTINGS: tuple[Setting, ...] = (
         lambda operator: "",
         "A month as YYYY-MM, e.g. 2026-12. Send a holiday month again to bill it normally.",
     ),
+    # Late fees (services/latefees.py): one setting, kind, amount and days typed at once.
+    Setting("late", "Late fee", "", parsing.late_fee, texts.late_fee_setting, texts.LATE_FEE_HINT),
 )
+LATE_FEE = "late"
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 MENU_BUTTONS: Sequence[tuple[str, str]] = [(s.key, s.label) for s in SETTINGS]
 
@@ -210,6 +213,9 @@ async def receive(update: Update, context: VanBillContext) -> str:
         month = parse_month(message.text)
         made_holiday = await _toggle_holiday(context, operator.id, month)
         await message.reply_text(texts.holiday_saved(month, made_holiday))
+    elif setting.key == LATE_FEE:
+        operator = await _save_late_fee(update, context, operator, message.text)
+        await message.reply_text(texts.business_saved(setting.label, setting.show(operator)))
     else:
         operator = await operators.update_profile(
             context.services.db, operator.id, **{setting.column: setting.parse(message.text)}
@@ -218,6 +224,25 @@ async def receive(update: Update, context: VanBillContext) -> str:
     context.user_data.pop(FIELD, None)
     await _show_menu(update, context, operator)
     return MENU
+
+
+async def _save_late_fee(
+    update: Update, context: VanBillContext, operator: OperatorView, text: str
+) -> OperatorView:
+    """Save the late-fee rule typed (with its audit entry); return the operator as it is now."""
+    kind, amount_sen, basis_points, days = parsing.late_fee(text)
+    services = context.services
+    await latefees.set_settings(
+        services.db,
+        operator.id,
+        services.clock,
+        await actor_of(update, context),
+        kind=kind,
+        amount_sen=amount_sen,
+        basis_points=basis_points,
+        days=days,
+    )
+    return await operators.get_operator(services.db, operator.id)
 
 
 async def _toggle_holiday(context: VanBillContext, operator_id: int, month: date) -> bool:
