@@ -369,7 +369,7 @@ def invoice_numbers_in(text: str | None) -> list[str]:
 FAMILY_EDIT_PREFIX = "fe"
 LATE_FEE_PREFIX = "lf"
 _LATE_FEE = re.compile(
-    r"^\s*(?:rm\s*)?([0-9][0-9,]*(?:\.[0-9]{1,2})?)\s*(%?)\s*(?:after\s+)?([0-9]{1,3})\s*"
+    r"^\s*(?:rm\s*)?([0-9][0-9,]*(?:\.[0-9]{1,2})?)\s*(%?)(?:\s+after\s+|\s+)([0-9]{1,3})\s*"
     r"(?:days?)?\s*$",
     re.ASCII | re.IGNORECASE,
 )
