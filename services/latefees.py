@@ -24,6 +24,7 @@ from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.invoices import load_operator
 from vanbill.services.models import (
     Customer,
+    Delivery,
     Invoice,
     InvoiceItem,
     LateFee,
@@ -213,6 +214,7 @@ async def add_late_fees(
         invoice.total_sen += fee
         invoice.status = invoice_status(invoice.total_sen, invoice.paid_sen)
         await session.flush()
+        await forget_uploaded_pdf(session, operator_id, invoice.id)
         audit.record(
             session,
             clock,
@@ -284,6 +286,7 @@ async def waive_late_fee(
         await session.flush()
         await refresh_invoices(session, operator_id, [invoice_id])
         await apply_credit(session, operator_id, invoice.customer_id, clock)
+        await forget_uploaded_pdf(session, operator_id, invoice_id)
         audit.record(
             session,
             clock,
@@ -299,6 +302,21 @@ async def waive_late_fee(
         return LateFeeWaived(
             invoice_id, invoice.number, invoice.customer_id, fee.amount_sen, invoice.total_sen
         )
+
+
+async def forget_uploaded_pdf(session: AsyncSession, operator_id: int, invoice_id: int) -> None:
+    """Stop the sender reusing the PDF uploaded before the invoice changed: render it again."""
+    await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.operator_id == operator_id,
+            Delivery.invoice_id == invoice_id,
+            Delivery.kind == "invoice",
+            Delivery.file_id.is_not(None),
+        )
+        .values(file_id=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def _give_back(

@@ -7,7 +7,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from tests.bot.conftest import OPERATOR, PARENT, SECOND_OPERATOR, BotHarness, texts
-from tests.bot.factories import business, press, siti, wait_for_document, with_buttons
+from tests.bot.factories import (
+    business,
+    pdf_text,
+    press,
+    siti,
+    wait_for_document,
+    with_buttons,
+)
 from vanbill.services import (
     accounts,
     adjustments,
@@ -315,6 +322,7 @@ async def test_a_late_fee_set_in_business_is_added_named_in_the_reminder_and_wai
     reminder = await wait_for_document(harness, PARENT.id, 2)
     assert "including a late fee of RM 10.00" in reminder.seen
     assert "Left to pay: RM 160.00" in reminder.seen
+    assert "Late fee" in pdf_text(reminder)  # the PDF rendered again, not the first upload
     assert "waived on INV-2026-0001" in texts(await press(harness, "Waive late fee"))
     (again,) = await harness.press_button(OPERATOR, with_buttons(harness, OPERATOR.id), "Waive")
     assert again.method == "answerCallbackQuery"  # a stale button: nothing more happens
