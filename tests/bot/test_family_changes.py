@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 from tests.bot.conftest import OPERATOR, PARENT, SECOND_OPERATOR, BotHarness, texts
 from tests.bot.factories import (
     business,
+    documents_to,
     pdf_text,
     press,
     siti,
@@ -319,7 +320,8 @@ async def test_a_late_fee_set_in_business_is_added_named_in_the_reminder_and_wai
     assert (await scheduler.tick()).late_fees == []  # never twice
     told = harness.tg.seen_by(OPERATOR.id)[before:]
     assert any("Late fee RM 10.00 added to INV-2026-0001" in c.seen for c in told)
-    reminder = await wait_for_document(harness, PARENT.id, 2)
+    await harness.tg.wait_for(lambda: len(documents_to(harness, PARENT.id)) >= 2, timeout=30)
+    reminder = documents_to(harness, PARENT.id)[1]
     assert "including a late fee of RM 10.00" in reminder.seen
     assert "Left to pay: RM 160.00" in reminder.seen
     assert "Late fee" in pdf_text(reminder)  # the PDF rendered again, not the first upload
