@@ -873,6 +873,8 @@ def family_card(
     lines = [f"👪 <b>{esc(family.name)}</b>"]
     if family.archived:
         lines.append("🗄 <i>Archived: not billed any more.</i>")
+    elif family.reminders_paused:
+        lines.append("🔕 <i>Reminders paused.</i>")
     lines.append(f"📱 {esc(family.phone) if family.phone else '<i>no phone</i>'}")
     linked = "linked ✅" if family.linked else "not linked yet (send an invite link)"
     lines.append(f"Telegram: {linked}")

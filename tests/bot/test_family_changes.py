@@ -233,6 +233,7 @@ async def test_reminders_are_paused_and_resumed_from_the_card(harness: BotHarnes
     await _card(harness)
     assert "Reminders paused" in texts(await press(harness, "Pause reminders"))
     assert (await customers.get_customer(harness.db, biz.id, family.id)).reminders_paused
+    assert "Reminders paused." in await _card(harness)
     assert "Reminders resumed" in texts(await press(harness, "Resume reminders"))
 
 
