@@ -506,3 +506,80 @@ CREATE TABLE family_imports (
 )CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
 
 UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0004';
+
+-- Running upgrade 0005 -> 0007
+
+ALTER TABLE operators ADD COLUMN late_fee_kind VARCHAR(10) NOT NULL DEFAULT 'none';
+
+ALTER TABLE operators ADD COLUMN late_fee_sen BIGINT NOT NULL DEFAULT 0;
+
+ALTER TABLE operators ADD COLUMN late_fee_bp INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE operators ADD COLUMN late_fee_days SMALLINT NOT NULL DEFAULT 7;
+
+ALTER TABLE operators ADD CONSTRAINT ck_operators_late_fee CHECK (late_fee_kind IN ('none', 'fixed', 'percent') AND late_fee_sen >= 0 AND late_fee_bp BETWEEN 0 AND 10000 AND late_fee_days BETWEEN 1 AND 365);
+
+ALTER TABLE enrollments ADD COLUMN joined_on DATE;
+
+ALTER TABLE enrollments ADD COLUMN join_billing VARCHAR(12);
+
+ALTER TABLE enrollments ADD COLUMN left_on DATE;
+
+ALTER TABLE enrollments ADD COLUMN leave_billing VARCHAR(12);
+
+ALTER TABLE enrollments ADD CONSTRAINT ck_enrollments_part_months CHECK ((join_billing IS NULL OR join_billing IN ('full', 'half', 'none', 'days', 'school_days')) AND (leave_billing IS NULL OR leave_billing IN ('full', 'half', 'none', 'days', 'school_days')));
+
+ALTER TABLE payments DROP CONSTRAINT ck_payments_method;
+
+ALTER TABLE payments ADD CONSTRAINT ck_payments_method CHECK (method IN ('cash', 'bank_transfer', 'duitnow', 'cheque', 'other', 'credit'));
+
+CREATE TABLE credit_note_counters (
+    operator_id BIGINT NOT NULL,
+    year SMALLINT NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (operator_id, year),
+    CONSTRAINT fk_credit_note_counters_operator_id FOREIGN KEY(operator_id) REFERENCES operators (id) ON DELETE CASCADE
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+CREATE TABLE adjustments (
+    id BIGINT NOT NULL AUTO_INCREMENT,
+    operator_id BIGINT NOT NULL,
+    customer_id BIGINT NOT NULL,
+    kind VARCHAR(10) NOT NULL,
+    description VARCHAR(300) NOT NULL,
+    amount_sen BIGINT NOT NULL,
+    timing VARCHAR(10) NOT NULL,
+    invoice_id BIGINT,
+    payment_id BIGINT,
+    created_at DATETIME(6) NOT NULL,
+    applied_at DATETIME(6),
+    PRIMARY KEY (id),
+    CONSTRAINT ck_adjustments_amount_sen CHECK (amount_sen > 0),
+    CONSTRAINT ck_adjustments_kind CHECK (kind IN ('charge', 'credit')),
+    CONSTRAINT ck_adjustments_timing CHECK (timing IN ('next', 'now')),
+    CONSTRAINT fk_adjustments_customer FOREIGN KEY(operator_id, customer_id) REFERENCES customers (operator_id, id) ON DELETE CASCADE,
+    CONSTRAINT fk_adjustments_operator_id FOREIGN KEY(operator_id) REFERENCES operators (id) ON DELETE CASCADE,
+    CONSTRAINT uq_adjustments_operator_id_id UNIQUE (operator_id, id)
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+CREATE INDEX ix_adjustments_operator_id_customer_id ON adjustments (operator_id, customer_id);
+
+CREATE TABLE late_fees (
+    id BIGINT NOT NULL AUTO_INCREMENT,
+    operator_id BIGINT NOT NULL,
+    invoice_id BIGINT NOT NULL,
+    item_id BIGINT,
+    amount_sen BIGINT NOT NULL,
+    added_on DATE NOT NULL,
+    created_at DATETIME(6) NOT NULL,
+    waived_at DATETIME(6),
+    PRIMARY KEY (id),
+    CONSTRAINT ck_late_fees_amount_sen CHECK (amount_sen > 0),
+    CONSTRAINT fk_late_fees_invoice FOREIGN KEY(operator_id, invoice_id) REFERENCES invoices (operator_id, id) ON DELETE CASCADE,
+    CONSTRAINT fk_late_fees_operator_id FOREIGN KEY(operator_id) REFERENCES operators (id) ON DELETE CASCADE,
+    CONSTRAINT uq_late_fees_invoice_id UNIQUE (invoice_id)
+)CHARSET=utf8mb4 ENGINE=InnoDB COLLATE utf8mb4_unicode_ci;
+
+CREATE INDEX ix_late_fees_operator_id_invoice_id ON late_fees (operator_id, invoice_id);
+
+UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0005';

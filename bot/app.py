@@ -14,6 +14,7 @@ from vanbill.bot import commands, errors
 from vanbill.bot.context import CONTEXT_TYPES, Services, VanBillApplication
 from vanbill.bot.conversations import (
     business,
+    family,
     flows,
     newcustomer,
     newinvoice,
@@ -80,6 +81,7 @@ def register_handlers(
     application.add_handler(newservice.conversation(conversation_timeout))
     application.add_handler(newcustomer.conversation(conversation_timeout))
     application.add_handlers(route_handlers.handlers(conversation_timeout))
+    application.add_handler(family.conversation(conversation_timeout))
     application.add_handlers(family_handlers.handlers())
     application.add_handler(newinvoice.conversation(conversation_timeout))
     application.add_handler(paid.conversation(conversation_timeout))

@@ -294,9 +294,14 @@ def family_created(operator_id: int, customer_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def family_card(operator_id: int, family: CustomerView) -> InlineKeyboardMarkup:
-    """Return a family card's buttons (no invite link for an archived family)."""
-    prefix, fid = parsing.FAMILY_PREFIX, family.id
+def family_card(
+    operator_id: int, family: CustomerView, bill_month: str | None = None
+) -> InlineKeyboardMarkup:
+    """Return a family card's buttons (an archived family can only be unarchived or looked at).
+
+    bill_month labels the "bill this month now" button of a family added after the month's run.
+    """
+    prefix, fid, edit = parsing.FAMILY_PREFIX, family.id, parsing.FAMILY_EDIT_PREFIX
     rows = [
         [
             _owned("🧾 Invoices", prefix, operator_id, "unpaid", fid),
@@ -306,10 +311,159 @@ def family_card(operator_id: int, family: CustomerView) -> InlineKeyboardMarkup:
     ]
     if family.archived:
         rows[1].append(_owned("♻️ Unarchive", prefix, operator_id, "unarch", fid))
-    else:
-        rows[1].insert(0, _owned("🔗 Invite link", prefix, operator_id, "inv", fid))
-        rows[1].append(_owned("🗄 Archive", prefix, operator_id, "arch", fid))
+        return InlineKeyboardMarkup(rows)
+    rows[1].insert(0, _owned("🔗 Invite link", prefix, operator_id, "inv", fid))
+    rows.append(
+        [
+            _owned(texts.EDIT_DETAILS_BUTTON, edit, operator_id, "edit", fid),
+            _owned(texts.CHILDREN_BUTTON, edit, operator_id, "kids", fid),
+        ]
+    )
+    paused = family.reminders_paused
+    rows.append(
+        [
+            _owned(texts.ADJUST_BUTTON, edit, operator_id, "adj", fid),
+            _owned(
+                texts.RESUME_BUTTON if paused else texts.PAUSE_BUTTON,
+                edit,
+                operator_id,
+                "resume" if paused else "pause",
+                fid,
+            ),
+        ]
+    )
+    if bill_month:
+        rows.append([_owned(bill_month, edit, operator_id, "offer", fid)])
+    rows.append([_owned("🗄 Archive", prefix, operator_id, "arch", fid)])
     return InlineKeyboardMarkup(rows)
+
+
+def _pairs(buttons: list[InlineKeyboardButton]) -> list[list[InlineKeyboardButton]]:
+    return [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+
+
+def _edit(label: str, operator_id: int, action: str, argument: object) -> InlineKeyboardButton:
+    return _owned(label, parsing.FAMILY_EDIT_PREFIX, operator_id, action, str(argument))
+
+
+def family_edit_menu(operator_id: int, customer_id: int) -> InlineKeyboardMarkup:
+    """Return one button per parent detail."""
+    return InlineKeyboardMarkup(
+        _pairs(
+            [
+                _edit(label.capitalize(), operator_id, "pf", f"{customer_id}-{field}")
+                for field, label in texts.PARENT_FIELD_LABELS.items()
+            ]
+        )
+    )
+
+
+def children_menu(operator_id: int, family: CustomerView) -> InlineKeyboardMarkup:
+    """Return one button per child, then Add a child."""
+    rows = _pairs([_edit(c.name[:40], operator_id, "kid", c.id) for c in family.children])
+    rows.append([_edit(texts.ADD_CHILD_BUTTON, operator_id, "add", family.id)])
+    return InlineKeyboardMarkup(rows)
+
+
+def child_menu(operator_id: int, child_id: int) -> InlineKeyboardMarkup:
+    """Return a child's details to change, Leaves and Change route."""
+    rows = _pairs(
+        [
+            _edit(label.capitalize(), operator_id, "cf", f"{child_id}-{field}")
+            for field, label in texts.CHILD_FIELD_LABELS.items()
+        ]
+    )
+    rows.append(
+        [
+            _edit(texts.MOVE_BUTTON, operator_id, "move", child_id),
+            _edit(texts.LEAVES_BUTTON, operator_id, "leave", child_id),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def categories(operator_id: int, action: str, owner: int | None = None) -> InlineKeyboardMarkup:
+    """Return one button per child category (for a child being edited, or a new one)."""
+    return InlineKeyboardMarkup(
+        _pairs(
+            [
+                _edit(
+                    texts.CATEGORY_LABELS.get(c, c),
+                    operator_id,
+                    action,
+                    f"{owner}-{c}" if owner is not None else c,
+                )
+                for c in texts.CATEGORY_LABELS
+            ]
+        )
+    )
+
+
+def new_child_routes(
+    operator_id: int, routes: Sequence[ServiceView], chosen: Collection[int]
+) -> InlineKeyboardMarkup:
+    """Return the active routes to tick for a new child, then Done."""
+    rows = [[_edit(_ticked(r, chosen), operator_id, "nrt", r.id)] for r in routes]
+    rows.append([_edit("Done", operator_id, "ndone", "1")])
+    return InlineKeyboardMarkup(rows)
+
+
+def months(
+    operator_id: int, action: str, prefix: str, choices: Sequence[tuple[str, str]]
+) -> InlineKeyboardMarkup:
+    """Return one button per (key, label), each carrying prefix-key."""
+    return InlineKeyboardMarkup(
+        [
+            [_edit(label, operator_id, action, f"{prefix}-{key}" if prefix else key)]
+            for key, label in choices
+        ]
+    )
+
+
+def bill_offer(
+    operator_id: int, customer_id: int, choices: Sequence[tuple[str, str]]
+) -> InlineKeyboardMarkup:
+    """Return one button per (rule, label) for billing this month now."""
+    return months(operator_id, "bill", str(customer_id), choices)
+
+
+def adjustment_kind(operator_id: int, customer_id: int) -> InlineKeyboardMarkup:
+    """Return Charge / Credit."""
+    return InlineKeyboardMarkup(
+        [
+            [_edit(texts.CHARGE_BUTTON, operator_id, "akind", f"{customer_id}-charge")],
+            [_edit(texts.CREDIT_BUTTON, operator_id, "akind", f"{customer_id}-credit")],
+        ]
+    )
+
+
+def adjustment_timing(operator_id: int, kind: str) -> InlineKeyboardMarkup:
+    """Return On the next invoice / now (an invoice of its own, or a credit note)."""
+    now = texts.OWN_INVOICE_BUTTON if kind == "charge" else texts.CREDIT_NOW_BUTTON
+    return InlineKeyboardMarkup(
+        [
+            [_edit(texts.NEXT_INVOICE_BUTTON, operator_id, "atime", "next")],
+            [_edit(now, operator_id, "atime", "now")],
+        ]
+    )
+
+
+def waive_late_fees(operator_id: int, invoices: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """Return a one-tap Waive button per (invoice id, number) with a late fee."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _owned(
+                    f"{texts.WAIVE_BUTTON}: {number}",
+                    parsing.LATE_FEE_PREFIX,
+                    operator_id,
+                    "waive",
+                    invoice_id,
+                )
+            ]
+            for invoice_id, number in invoices
+        ]
+    )
 
 
 def family_page(operator_id: int, page: Page[CustomerBalance]) -> InlineKeyboardMarkup:

@@ -400,3 +400,39 @@ def invoice_numbers_in(text: str | None) -> list[str]:
     for match in _INVOICE_NUMBER.finditer(text or ""):
         found.setdefault(match.group(1).upper(), None)
     return list(found)
+
+
+# -- Families change (bot/conversations/family.py) and late fees -----------------------------
+
+FAMILY_EDIT_PREFIX = "fe"
+LATE_FEE_PREFIX = "lf"
+_LATE_FEE = re.compile(
+    r"^\s*(?:rm\s*)?([0-9][0-9,]*(?:\.[0-9]{1,2})?)\s*(%?)(?:\s+after\s+|\s+)([0-9]{1,3})\s*"
+    r"(?:days?)?\s*$",
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def parts(argument: str, count: int) -> list[str]:
+    """Split a button argument such as 12-name into count parts, or refuse it as stale."""
+    found = argument.split("-")
+    if len(found) != count or not all(found):
+        raise InvalidInput(STALE_BUTTON)
+    return found
+
+
+def late_fee(text: str) -> tuple[str, int, int, int]:
+    """Read 'RM 10 after 7', '5% after 14' or '-' into (kind, sen, basis points, days)."""
+    value = setting_text(text)
+    if not value or value.lower() == "none":
+        return "none", 0, 0, 7
+    match = _LATE_FEE.match(value)
+    if match is None:
+        raise InvalidInput(
+            "Send the late fee and the days after the due date, e.g. RM 10 after 7 or "
+            "5% after 14 (- for none)."
+        )
+    amount, is_percent, days = match.group(1), match.group(2), int(match.group(3))
+    if is_percent:
+        return "percent", 0, percent_as_basis_points(amount), days
+    return "fixed", parse_amount(amount), 0, days

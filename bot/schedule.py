@@ -14,8 +14,10 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
+from telegram.error import TelegramError
 
-from vanbill.services import digests, operators, reminders, runs
+from vanbill.bot import keyboards, texts
+from vanbill.services import customers, digests, latefees, operators, reminders, runs
 from vanbill.services.clock import Clock, local_now
 from vanbill.services.db import Database
 
@@ -32,6 +34,7 @@ class TickReport:
     reminders_queued: int = 0
     reported: list[runs.RunView] = field(default_factory=list)
     digests: int = 0
+    late_fees: list[latefees.LateFeeAdded] = field(default_factory=list)
 
 
 class Scheduler:
@@ -56,6 +59,12 @@ class Scheduler:
             if started is not None:
                 report.started.append(started)
         for operator in await operators.list_operators(self.db):
+            if operator.late_fee_kind != latefees.NONE:
+                # Before the reminders, so a reminder names the late fee it adds to.
+                added = await latefees.add_late_fees(self.db, operator.id, self.clock)
+                report.late_fees.extend(added)
+                for fee in added:
+                    await self._tell_late_fee(operator, fee)
             hour = local_now(self.clock, operator.timezone).hour
             if operator.reminders_enabled and operator.reminder_hour <= hour < 21:
                 report.reminders_queued += len(
@@ -79,3 +88,20 @@ class Scheduler:
             await self.tick()
         except Exception:
             log.exception("a schedule tick failed; the next one tries again")
+
+    async def _tell_late_fee(self, operator: Any, fee: latefees.LateFeeAdded) -> None:
+        family = await customers.get_customer(self.db, operator.id, fee.customer_id)
+        await self._tell(
+            operator.id,
+            texts.late_fee_added(
+                family.name, fee.invoice_number, fee.amount_sen, operator.currency
+            ),
+            keyboards.waive_late_fees(operator.id, [(fee.invoice_id, fee.invoice_number)]),
+        )
+
+    async def _tell(self, operator_id: int, text: str, markup: Any = None) -> None:
+        operator = await operators.get_operator(self.db, operator_id)
+        try:
+            await self.bot.send_message(operator.telegram_user_id, text, reply_markup=markup)
+        except TelegramError:
+            log.warning("could not reach operator %s", operator_id, exc_info=True)

@@ -366,6 +366,7 @@ def business_menu(operator: OperatorView, holidays: Sequence[date]) -> str:
             row("Sibling discount", percent(operator.sibling_discount_bp)),
             row("Time zone", operator.timezone),
             row("Holiday months", holiday_list(holidays)),
+            row("Late fee", late_fee_setting(operator)),
             "",
             "Tap what you want to change.",
         ]
@@ -496,7 +497,13 @@ def reminder_caption(document: InvoiceDocument, stage: int) -> str:
     return (
         f"🔔 Reminder from <b>{esc(operator.display_name)}</b>\n"
         f"Invoice <b>{esc(invoice.number)}</b> for {esc(invoice.customer_name)} {when}.\n"
-        f"Left to pay: <b>{money(invoice.balance_sen)}</b>.\n\n"
+        f"Left to pay: <b>{money(invoice.balance_sen)}</b>"
+        + (
+            f", including a late fee of {money(invoice.late_fee_sen)}"
+            if invoice.late_fee_sen
+            else ""
+        )
+        + ".\n\n"
         + how_to_pay(operator, invoice.number)
         + "\n\nPaid already? Send a photo of the transfer slip here and ignore this message."
     )
@@ -788,6 +795,8 @@ def parent_notice(operator: OperatorView, meta: Mapping[str, object]) -> str:
             f"🧾 <b>{esc(operator.display_name)}</b> could not record the transfer slip{when}"
             f"{why}. Please get in touch with them if anything is unclear."
         )
+    if meta.get("notice") == "credit_note":
+        return credit_note_notice(operator, meta)
     raise ValueError(f"unknown notice {meta.get('notice')!r}")
 
 
@@ -1022,6 +1031,8 @@ def family_card(
     lines = [f"👪 <b>{esc(family.name)}</b>"]
     if family.archived:
         lines.append("🗄 <i>Archived: not billed any more.</i>")
+    elif family.reminders_paused:
+        lines.append("🔕 <i>Reminders paused.</i>")
     lines.append(f"📱 {esc(national(family.phone)) if family.phone else '<i>no phone</i>'}")
     linked = "linked ✅" if family.linked else "not linked yet (send an invite link)"
     lines.append(f"Telegram: {linked}")
@@ -1775,3 +1786,314 @@ def daily_digest(meta: Mapping[str, Any]) -> str:
         lines.append(f"• ⚠️ Messages that could not be delivered: {count('deliveries_failed')}")
     lines.append("\n/invoices overdue lists who owes; switch this off in /business.")
     return "\n".join(lines)
+
+
+# -- Families change: the family card's edit buttons, children joining, leaving and moving, ----
+# -- a month billed now, charges and credits, late fees (bot/conversations/family.py) ---------
+
+EDIT_DETAILS_BUTTON = "✏️ Edit details"
+CHILDREN_BUTTON = "👧 Children"
+ADJUST_BUTTON = "➕ Charge or credit"
+PAUSE_BUTTON = "🔕 Pause reminders"
+RESUME_BUTTON = "🔔 Resume reminders"
+ADD_CHILD_BUTTON = "➕ Add a child"
+LEAVES_BUTTON = "👋 Leaves"
+MOVE_BUTTON = "🔀 Change route"
+CHARGE_BUTTON = "➕ Charge (trip, replacement…)"
+CREDIT_BUTTON = "➖ Credit (goodwill, van off…)"
+NEXT_INVOICE_BUTTON = "On the next invoice"
+OWN_INVOICE_BUTTON = "An invoice of its own now"
+CREDIT_NOW_BUTTON = "A credit note now"
+WAIVE_BUTTON = "🙅 Waive late fee"
+FAMILY_EXPIRED = "That button has expired. Send /customer and the family's name again."
+PARENT_FIELD_LABELS = {"name": "parent's name", "phone": "phone number", "notes": "notes"}
+CHILD_FIELD_LABELS = {
+    "name": "name",
+    "school": "school",
+    "category": "category",
+    "birth_year": "birth year",
+}
+RULE_WORDS = {
+    "full": "full",
+    "half": "half",
+    "none": "nothing",
+    "days": "by days",
+    "school_days": "by school days",
+}
+
+
+def family_edit_menu(family: CustomerView) -> str:
+    """Ask which of the parent's details to change."""
+    notes = esc(family.notes) if family.notes else "<i>none</i>"
+    phone = esc(family.phone) if family.phone else "<i>none</i>"
+    return (
+        f"✏️ <b>{esc(family.name)}</b>\nPhone: {phone}\nNotes: {notes}\n\nWhat do you want to "
+        "change?"
+    )
+
+
+def ask_parent_field(field: str, family_name: str) -> str:
+    """Ask for a new value of one of the parent's details."""
+    hint = {
+        "name": "Send the parent's name as it should appear on invoices.",
+        "phone": "Send the phone number, e.g. 012-345 6789, or - to remove it.",
+        "notes": "Send the notes (only you see them), or - to clear them.",
+    }[field]
+    return f"The new {PARENT_FIELD_LABELS[field]} of <b>{esc(family_name)}</b>? {hint}"
+
+
+def parent_field_saved(field: str, family: CustomerView) -> str:
+    """Confirm a changed detail of the parent."""
+    value = getattr(family, field)
+    shown = esc(value) if value else "<i>none</i>"
+    return f"✅ Saved. The {PARENT_FIELD_LABELS[field]} is now {shown}."
+
+
+def children_menu(family: CustomerView, taken: Sequence[EnrollmentView]) -> str:
+    """List a family's children and their routes, and ask which to change."""
+    if not family.children:
+        return f"<b>{esc(family.name)}</b> has no children yet."
+    lines = [f"Children of <b>{esc(family.name)}</b>:"]
+    for child in family.children:
+        names = [e.service_name for e in taken if e.child_id == child.id]
+        lines.append(_child_line(child, names))
+    return "\n".join([*lines, "", "Tap a child to change them, or add one."])
+
+
+def child_menu(child: ChildView, taken: Sequence[EnrollmentView]) -> str:
+    """Show one child and what can change."""
+    names = [e.service_name for e in taken if e.child_id == child.id]
+    return _child_line(child, names) + "\n\nWhat do you want to change?"
+
+
+def ask_child_field(field: str, child_name: str) -> str:
+    """Ask for a new value of one of a child's details."""
+    hint = {
+        "name": "Send the child's name.",
+        "school": "Send the school, or - to clear it.",
+        "birth_year": "Send the birth year (e.g. 2017) or the age (e.g. 8), or - to clear it.",
+        "category": "Tap one:",
+    }[field]
+    return f"The new {CHILD_FIELD_LABELS[field]} of {esc(child_name)}? {hint}"
+
+
+def child_saved(child: ChildView) -> str:
+    """Confirm a changed child."""
+    return f"✅ Saved: {_child_line(child, [])}".replace(" — no route", "")
+
+
+ASK_NEW_CHILD = "The new child's name? (/cancel to stop)"
+
+
+def ask_new_child_start(child: str, routes: int, this_month: date) -> str:
+    """Ask from which month the new child's routes run."""
+    if not routes:
+        return f"{esc(child)} takes no route for now. Save them?"
+    return f"From which month does {esc(child)} ride? {month_label(this_month)} is this month."
+
+
+def child_added(added: object, family_name: str) -> str:
+    """Confirm a child added to a family."""
+    child = added.child  # type: ignore[attr-defined]
+    routes = added.routes  # type: ignore[attr-defined]
+    start = added.start_month  # type: ignore[attr-defined]
+    taken = f"{', '.join(esc(r) for r in routes)} from {month_label(start)}" if routes else ""
+    return f"✅ Added {esc(child.name)} to <b>{esc(family_name)}</b>" + (
+        f": {taken}." if taken else " (no route)."
+    )
+
+
+def bill_month_offer(family_name: str, period: date, own_invoice: bool) -> str:
+    """Offer to bill a month whose run was made before these routes were added."""
+    whom = "these new routes" if own_invoice else f"<b>{esc(family_name)}</b>"
+    return (
+        f"{month_label(period)}'s invoices went out before {whom} were added. "
+        f"Bill {month_label(period)[:-5]} now? Each button shows what it bills."
+    )
+
+
+def bill_now_button(period: date) -> str:
+    """Label the card's button of a month not billed yet for routes added after its run."""
+    return f"🧾 Bill {month_label(period)[:-5]} now…"
+
+
+def bill_button(rule: str, amount_sen: int, currency: str) -> str:
+    """Label a 'bill this month now' choice with its figure."""
+    return f"{format_money(amount_sen, currency)} ({RULE_WORDS[rule]})"
+
+
+def from_next_month_button(month: date) -> str:
+    """Label the choice of not billing this month."""
+    return f"From {month_label(month)[:-5]}"
+
+
+def month_billed(billed: object, currency: str) -> str:
+    """Say what billing a month now did."""
+    period, rule = billed.period, billed.rule  # type: ignore[attr-defined]
+    total, invoice_id = billed.total_sen, billed.invoice_id  # type: ignore[attr-defined]
+    if rule == "next":
+        return f"✅ {month_label(period)} is not billed; the routes start next month."
+    if invoice_id is None:
+        return f"✅ Nothing billed for {month_label(period)} ({RULE_WORDS[rule]})."
+    return (
+        f"✅ Billed {month_label(period)}: {format_money(total, currency)} "
+        f"({RULE_WORDS[rule]}). The invoice goes to the parent."
+    )
+
+
+def ask_leave_when(child: str, today: date, this_month: date, next_month: date) -> str:
+    """Ask when a child stops riding."""
+    return (
+        f"When does {esc(child)} stop riding? Their routes end then; their history stays.\n"
+        f"Today is {_day(today)}."
+    )
+
+
+def leave_today_button(today: date) -> str:
+    """Label 'leaves today'."""
+    return f"Today, {_day(today)}"
+
+
+def leave_end_button(month: date) -> str:
+    """Label 'after a month'."""
+    return f"After {month_label(month)}"
+
+
+def ask_leave_billing(child: str, today: date) -> str:
+    """Ask how the month a child leaves in is billed (each button has its figure)."""
+    return (
+        f"{esc(child)} rides until {_day(today)}. How is {month_label(today)} billed for them? "
+        "A month invoiced already gives the family a credit note for the difference."
+    )
+
+
+def child_left(left: object, currency: str) -> str:
+    """Confirm a child's routes ended."""
+    name, last = left.child_name, left.last_day  # type: ignore[attr-defined]
+    credit, note = left.credit_sen, left.credit_note  # type: ignore[attr-defined]
+    text = f"✅ {esc(name)} rides until {_day(last)}; their routes end then."
+    if credit:
+        text += f" Credit note {esc(note)}: {format_money(credit, currency)} for the family."
+    return text
+
+
+def ask_move_from(child: str) -> str:
+    """Ask which of a child's routes changes."""
+    return f"Which of {esc(child)}'s routes changes?"
+
+
+def ask_move_to(child: str, old_route: str) -> str:
+    """Ask for the new route."""
+    return f"{esc(child)} leaves {esc(old_route)} for which route?"
+
+
+def ask_move_month(child: str, new_route: str) -> str:
+    """Ask from which month the new route runs."""
+    return f"From which month does {esc(child)} take {esc(new_route)}?"
+
+
+def month_button(month: date) -> str:
+    """Label a month."""
+    return f"From {month_label(month)}"
+
+
+def child_moved(moved: object) -> str:
+    """Confirm a change of route."""
+    name, old, new = moved.child_name, moved.old_route, moved.new_route  # type: ignore[attr-defined]
+    start = moved.from_month  # type: ignore[attr-defined]
+    return (
+        f"✅ {esc(name)} takes {esc(new)} from {month_label(start)} instead of {esc(old)}. "
+        "Months billed already stay as they were."
+    )
+
+
+def no_route_to_change(child: str) -> str:
+    """Say a child has no route to change or end."""
+    return f"{esc(child)} takes no route now."
+
+
+def reminders_paused(family: CustomerView) -> str:
+    """Confirm reminders paused or resumed."""
+    if family.reminders_paused:
+        return f"🔕 Reminders paused for <b>{esc(family.name)}</b>. Invoices still go out."
+    return f"🔔 Reminders resumed for <b>{esc(family.name)}</b>."
+
+
+def ask_adjustment_kind(family_name: str) -> str:
+    """Ask whether it is a charge or a credit."""
+    return f"A one-off charge or a credit for <b>{esc(family_name)}</b>?"
+
+
+def ask_adjustment_text(kind: str) -> str:
+    """Ask for the description."""
+    example = "School trip to Zoo Negara" if kind == "charge" else "Van off 3 days in March"
+    return f"What is it for? It is printed on the invoice, e.g. <i>{example}</i>."
+
+
+def ask_adjustment_amount(description: str) -> str:
+    """Ask for the amount."""
+    return f"How much for {esc(description)}? E.g. 35 or RM 35.50."
+
+
+def ask_adjustment_timing(kind: str, description: str, amount_sen: int, currency: str) -> str:
+    """Ask when it takes effect."""
+    what = "Charge" if kind == "charge" else "Credit"
+    return (
+        f"{what}: {esc(description)}, <b>{format_money(amount_sen, currency)}</b>.\n"
+        "On the family's next monthly invoice, or now?"
+    )
+
+
+def adjustment_saved(adjustment: object, currency: str) -> str:
+    """Confirm an adjustment recorded."""
+    kind, text = adjustment.kind, adjustment.description  # type: ignore[attr-defined]
+    amount = format_money(adjustment.amount_sen, currency)  # type: ignore[attr-defined]
+    what = "Charge" if kind == "charge" else "Credit"
+    if adjustment.invoice_number:  # type: ignore[attr-defined]
+        where = f"on invoice {esc(adjustment.invoice_number)}, sent to the parent"  # type: ignore[attr-defined]
+    elif adjustment.credit_note:  # type: ignore[attr-defined]
+        where = f"as credit note {esc(adjustment.credit_note)}: it settles what is owed first"  # type: ignore[attr-defined]
+    else:
+        where = "on the family's next monthly invoice"
+    return f"✅ {what} recorded: {esc(text)}, {amount}, {where}."
+
+
+def late_fee_setting(operator: OperatorView) -> str:
+    """Show the late-fee rule in /business."""
+    days = f"after {operator.late_fee_days} days"
+    if operator.late_fee_kind == "fixed":
+        return f"{format_money(operator.late_fee_sen, operator.currency)} {days}"
+    if operator.late_fee_kind == "percent":
+        return f"{percent(operator.late_fee_bp)} of what is unpaid {days}"
+    return "none"
+
+
+LATE_FEE_HINT = (
+    "A fixed amount or a percentage of what is unpaid, and the days after the due date, "
+    "e.g. RM 10 after 7, or 5% after 14. Send - for no late fee."
+)
+
+
+def late_fee_added(family_name: str, invoice_number: str, amount_sen: int, currency: str) -> str:
+    """Tell the operator a late fee was added (with a button to waive it)."""
+    return (
+        f"⏰ Late fee {format_money(amount_sen, currency)} added to {esc(invoice_number)} "
+        f"({esc(family_name)}). Tap to waive it."
+    )
+
+
+def late_fee_waived(waived: object, currency: str) -> str:
+    """Confirm a waived late fee."""
+    number = waived.invoice_number  # type: ignore[attr-defined]
+    amount = format_money(waived.amount_sen, currency)  # type: ignore[attr-defined]
+    total = format_money(waived.total_sen, currency)  # type: ignore[attr-defined]
+    return f"✅ Late fee {amount} waived on {esc(number)}; it now totals {total}."
+
+
+def credit_note_notice(operator: OperatorView, meta: Mapping[str, object]) -> str:
+    """Tell a parent about a credit note on their account."""
+    amount = format_money(int(str(meta.get("amount_sen") or 0)), operator.currency)
+    return (
+        f"💚 <b>{esc(operator.display_name)}</b> has credited your account with "
+        f"<b>{amount}</b>: {esc(meta.get('description'))}. It goes towards what you owe."
+    )

@@ -125,7 +125,7 @@ async def statement(
                     pay.id,
                     "payment",
                     pay.receipt_number,
-                    f"Payment — {label}",
+                    label if pay.method == "credit" else f"Payment — {label}",
                     0,
                     pay.amount_sen,
                 )

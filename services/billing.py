@@ -43,6 +43,7 @@ class ChildFee:
     service_id: int
     service_name: str
     fee_sen: int
+    note: str = ""  # a month ridden in part: "from 16 Mar, by days"
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,8 @@ def monthly_bill(
         for fee in child_fees:
             lines.append(
                 NewLine(
-                    description=f"{fee.service_name} — {month_label}",
+                    description=f"{fee.service_name} — {month_label}"
+                    + (f" ({fee.note})" if fee.note else ""),
                     unit_price_sen=fee.fee_sen,
                     child_id=fee.child_id,
                     service_id=fee.service_id,

@@ -28,6 +28,7 @@ from vanbill.services.models import (
     Invoice,
     InvoiceCounter,
     InvoiceItem,
+    LateFee,
     Operator,
     PaymentAllocation,
     Service,
@@ -121,6 +122,17 @@ async def load_invoices(
             )
         ).all()
     )
+    late = dict(
+        (
+            await session.execute(
+                select(LateFee.invoice_id, LateFee.amount_sen).where(
+                    LateFee.operator_id == operator_id,
+                    LateFee.invoice_id.in_(ids),
+                    LateFee.waived_at.is_(None),
+                )
+            )
+        ).all()
+    )
     views = []
     for inv, _tz in rows:
         customer = customers[inv.customer_id]
@@ -144,6 +156,7 @@ async def load_invoices(
                 status=inv.status,
                 overdue=is_overdue(inv.status, inv.due_date, today),
                 lines=tuple(lines[inv.id]),
+                late_fee_sen=int(late.get(inv.id, 0)),
             )
         )
     return views

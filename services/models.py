@@ -96,6 +96,11 @@ class Operator(Base):
         CheckConstraint(
             "digest_hour IS NULL OR digest_hour BETWEEN 0 AND 23", name="ck_operators_digest_hour"
         ),
+        CheckConstraint(
+            "late_fee_kind IN ('none', 'fixed', 'percent') AND late_fee_sen >= 0"
+            " AND late_fee_bp BETWEEN 0 AND 10000 AND late_fee_days BETWEEN 1 AND 365",
+            name="ck_operators_late_fee",
+        ),
         TABLE_OPTIONS,
     )
 
@@ -172,6 +177,18 @@ class Operator(Base):
     # The guided set-up: '' not begun, a step's name while under way, 'done' after it.
     setup_step: Mapped[str] = mapped_column(
         String(20), nullable=False, server_default=_default("''")
+    )
+    # Late fees (services/latefees.py): none, a fixed amount or a percentage of what is unpaid,
+    # added once per invoice late_fee_days after its due date.
+    late_fee_kind: Mapped[str] = mapped_column(
+        String(10), nullable=False, server_default=_default("'none'")
+    )
+    late_fee_sen: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=_default("0")
+    )
+    late_fee_bp: Mapped[int] = mapped_column(Integer, nullable=False, server_default=_default("0"))
+    late_fee_days: Mapped[int] = mapped_column(
+        SmallInteger, nullable=False, server_default=_default("7")
     )
 
 
@@ -302,6 +319,13 @@ class Enrollment(Base):
         CheckConstraint(
             "end_month IS NULL OR end_month >= start_month", name="ck_enrollments_months"
         ),
+        CheckConstraint(
+            "(join_billing IS NULL OR join_billing IN"
+            " ('full', 'half', 'none', 'days', 'school_days'))"
+            " AND (leave_billing IS NULL OR leave_billing IN"
+            " ('full', 'half', 'none', 'days', 'school_days'))",
+            name="ck_enrollments_part_months",
+        ),
         ForeignKeyConstraint(
             ["operator_id", "child_id"],
             ["children.operator_id", "children.id"],
@@ -325,6 +349,11 @@ class Enrollment(Base):
     end_month: Mapped[date | None] = mapped_column(Date, nullable=True)
     fee_override_sen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # A first or last month ridden in part (services/proration.py): the day, and how it is billed.
+    joined_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    join_billing: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    left_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    leave_billing: Mapped[str | None] = mapped_column(String(12), nullable=True)
 
 
 class HolidayMonth(Base):
@@ -365,6 +394,10 @@ class InvoiceCounter(Base):
 
 class ReceiptCounter(Base):
     __table__ = _year_counter("receipt_counters")
+
+
+class CreditNoteCounter(Base):
+    __table__ = _year_counter("credit_note_counters")
 
 
 class Invoice(Base):
@@ -507,7 +540,7 @@ class Payment(Base):
         Index("ix_payments_operator_id_customer_id", "operator_id", "customer_id"),
         CheckConstraint("amount_sen > 0", name="ck_payments_amount_sen"),
         CheckConstraint(
-            "method IN ('cash', 'bank_transfer', 'duitnow', 'cheque', 'other')",
+            "method IN ('cash', 'bank_transfer', 'duitnow', 'cheque', 'other', 'credit')",
             name="ck_payments_method",
         ),
         ForeignKeyConstraint(
@@ -829,3 +862,63 @@ class SendTurn(Base):
     bot_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
     started_us: Mapped[int] = mapped_column(BigInteger, nullable=False)  # Unix time, in µs
     answered_us: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Adjustment(Base):
+    """A one-off charge or credit on a family's account: on its next invoice, or billed now."""
+
+    __tablename__ = "adjustments"
+    __table_args__ = (
+        UniqueConstraint("operator_id", "id", name="uq_adjustments_operator_id_id"),
+        Index("ix_adjustments_operator_id_customer_id", "operator_id", "customer_id"),
+        CheckConstraint("kind IN ('charge', 'credit')", name="ck_adjustments_kind"),
+        CheckConstraint("amount_sen > 0", name="ck_adjustments_amount_sen"),
+        CheckConstraint("timing IN ('next', 'now')", name="ck_adjustments_timing"),
+        ForeignKeyConstraint(
+            ["operator_id", "customer_id"],
+            ["customers.operator_id", "customers.id"],
+            ondelete="CASCADE",
+            name="fk_adjustments_customer",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("adjustments")
+    customer_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    description: Mapped[str] = mapped_column(String(300), nullable=False)
+    amount_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    timing: Mapped[str] = mapped_column(String(10), nullable=False)
+    # Where it went: the invoice that bills a charge, the credit note (a payment) of a credit.
+    invoice_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    payment_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LateFee(Base):
+    """The late fee of one invoice: at most one ever (unique), kept when waived."""
+
+    __tablename__ = "late_fees"
+    __table_args__ = (
+        UniqueConstraint("invoice_id", name="uq_late_fees_invoice_id"),
+        Index("ix_late_fees_operator_id_invoice_id", "operator_id", "invoice_id"),
+        CheckConstraint("amount_sen > 0", name="ck_late_fees_amount_sen"),
+        ForeignKeyConstraint(
+            ["operator_id", "invoice_id"],
+            ["invoices.operator_id", "invoices.id"],
+            ondelete="CASCADE",
+            name="fk_late_fees_invoice",
+        ),
+        TABLE_OPTIONS,
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    operator_id: Mapped[int] = _operator_fk("late_fees")
+    invoice_id: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    item_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    amount_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    added_on: Mapped[date] = mapped_column(Date, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    waived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

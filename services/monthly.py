@@ -8,16 +8,18 @@ lack an invoice, and the unique key (customer_id, period) is the database's back
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import delivery
+from vanbill.services import adjustments, delivery, proration
 from vanbill.services.billing import (
     ChildFee,
     MonthlyBill,
+    NewLine,
     due_date_for,
     invoice_status,
     monthly_bill,
@@ -58,6 +60,7 @@ class FamilyPlan:
     customer_id: int
     name: str
     bill: MonthlyBill
+    charges: tuple[int, ...] = ()  # adjustments billed on this invoice as lines
 
 
 @dataclass(frozen=True)
@@ -113,9 +116,17 @@ async def _is_holiday(session: AsyncSession, operator_id: int, period: date) -> 
 
 
 async def plan_in(
-    session: AsyncSession, operator: Operator, period: date, customer_id: int | None = None
+    session: AsyncSession,
+    operator: Operator,
+    period: date,
+    customer_id: int | None = None,
+    joins: Mapping[int, tuple[date, str]] | None = None,
 ) -> MonthPlan:
-    """Work out, with a handful of set-based queries, which families to bill and for what."""
+    """Work out, with a handful of set-based queries, which families to bill and for what.
+
+    joins gives enrollments (by id) a first day and billing rule other than recorded: what a
+    preview of "bill this month now" shows before anything is saved.
+    """
     period = period.replace(day=1)
     if await _is_holiday(session, operator.id, period):
         return MonthPlan(period, True, (), 0, (), ())
@@ -145,6 +156,13 @@ async def plan_in(
                 Service.active,
                 Service.monthly_fee_sen,
                 Enrollment.fee_override_sen,
+                Enrollment.start_month,
+                Enrollment.end_month,
+                Enrollment.joined_on,
+                Enrollment.join_billing,
+                Enrollment.left_on,
+                Enrollment.leave_billing,
+                Enrollment.id,
             )
             .join(
                 Child,
@@ -169,7 +187,22 @@ async def plan_in(
     fees: dict[int, list[ChildFee]] = defaultdict(list)
     names: dict[int, str] = {}
     skipped: dict[int, SkippedFamily] = {}
-    for cid, cname, archived, child_id, child_name, sid, sname, active, base, override in rows:
+    for (
+        cid,
+        cname,
+        archived,
+        child_id,
+        child_name,
+        sid,
+        sname,
+        active,
+        base,
+        override,
+        *part,
+    ) in rows:
+        enrollment_id = part.pop()
+        if joins and enrollment_id in joins:
+            part[2], part[3] = joins[enrollment_id]
         names[cid] = cname
         if archived:
             skipped[cid] = SkippedFamily(cid, cname, "archived")
@@ -177,7 +210,14 @@ async def plan_in(
         if not active:
             continue
         fee = override if override is not None else fee_in_force(base, changes[sid], period)
-        fees[cid].append(ChildFee(child_id, child_name, sid, sname, fee))
+        fee, note = part_month_fee(fee, period, *part)
+        if fee == 0 and note:
+            continue  # a part month the operator chose not to bill
+        fees[cid].append(ChildFee(child_id, child_name, sid, sname, fee, note))
+    charges: dict[int, list[adjustments.Adjustment]] = defaultdict(list)
+    for row in await adjustments.pending_for(session, operator.id, list(names)):
+        if row.kind == adjustments.CHARGE:
+            charges[row.customer_id].append(row)
     label = month_label(period)
     families = []
     for cid, name in names.items():
@@ -187,10 +227,17 @@ async def plan_in(
             skipped[cid] = SkippedFamily(cid, name, "its routes are no longer active")
             continue
         bill = monthly_bill(fees[cid], operator.sibling_discount_bp, label)
+        extra = tuple(NewLine(c.description, c.amount_sen) for c in charges[cid])
+        if extra:
+            bill = MonthlyBill(
+                bill.lines + extra,
+                bill.subtotal_sen + sum(line.amount_sen for line in extra),
+                bill.discount_sen,
+            )
         if bill.total_sen == 0:
             skipped[cid] = SkippedFamily(cid, name, "nothing to bill (the fees are zero)")
             continue
-        families.append(FamilyPlan(cid, name, bill))
+        families.append(FamilyPlan(cid, name, bill, tuple(c.id for c in charges[cid])))
     existing = (
         await session.execute(
             select(func.count()).where(
@@ -218,6 +265,32 @@ async def plan_in(
         skipped=tuple(skipped.values()),
         new_families=new_families,
     )
+
+
+def part_month_fee(
+    fee_sen: int,
+    period: date,
+    start_month: date,
+    end_month: date | None,
+    joined_on: date | None,
+    join_billing: str | None,
+    left_on: date | None,
+    leave_billing: str | None,
+) -> tuple[int, str]:
+    """Return an enrollment's fee for period, and the note of a month ridden in part."""
+    first = joined_on if start_month == period and joined_on and join_billing else None
+    last = left_on if end_month == period and left_on and leave_billing else None
+    if first is None and last is None:
+        return fee_sen, ""
+    rule = (join_billing if first is not None else leave_billing) or proration.FULL
+    part = proration.PartMonth(period, first or period, last or proration.month_end(period), rule)
+    days = []
+    if first is not None:
+        days.append(f"from {first.day} {month_label(period)[:3]}")
+    if last is not None:
+        days.append(f"to {last.day} {month_label(period)[:3]}")
+    note = f"{' '.join(days)}, {proration.rule_label(rule)}"
+    return proration.part_of_fee(fee_sen, part), note
 
 
 async def preview_month(db: Database, operator_id: int, period: date) -> MonthPlan:
@@ -266,15 +339,16 @@ async def generate_in(
     clock: Clock,
     *,
     deliver: bool = False,
+    customer_id: int | None = None,
 ) -> MonthlyReport:
-    """Do generate_month's work inside the caller's transaction."""
+    """Do generate_month's work inside the caller's transaction (for one family when given)."""
     period = period.replace(day=1)
     operator = await load_operator(session, operator_id)
     issue = local_today(clock, operator.timezone)
     # Take the counter's row lock before deciding who still needs an invoice, so a second
     # run waits here and then finds every invoice already made.
     await take_numbers(session, dialect, operator, issue.year, 0)
-    plan = await plan_in(session, operator, period)
+    plan = await plan_in(session, operator, period, customer_id)
     if plan.holiday or not plan.families:
         return MonthlyReport(
             period, plan.holiday, 0, plan.existing, plan.skipped, 0, invoice_ids=()
@@ -309,7 +383,9 @@ async def generate_in(
         (
             await session.execute(
                 select(Invoice.number, Invoice.id).where(
-                    Invoice.operator_id == operator_id, Invoice.period == period
+                    Invoice.operator_id == operator_id,
+                    Invoice.period == period,
+                    Invoice.number.in_(numbers),
                 )
             )
         ).all()
@@ -319,13 +395,24 @@ async def generate_in(
         items.extend(item_rows(operator_id, ids[number], family.bill.lines))
     await session.execute(InvoiceItem.__table__.insert(), items)
     created_customers = [f.customer_id for f in plan.families]
-    for customer_id in await _families_with_credit(session, operator_id, created_customers):
+    new_invoices = {
+        f.customer_id: ids[number] for f, number in zip(plan.families, numbers, strict=True)
+    }
+    waiting = await adjustments.pending_for(session, operator_id, created_customers)
+    for family_id in sorted({row.customer_id for row in waiting}):
         await session.execute(
             select(Customer.id)
-            .where(Customer.operator_id == operator_id, Customer.id == customer_id)
+            .where(Customer.operator_id == operator_id, Customer.id == family_id)
             .with_for_update()
         )
-        await apply_credit(session, operator_id, customer_id, clock)
+    await adjustments.settle_on_invoice(session, dialect, operator, clock, new_invoices, waiting)
+    for family_id in await _families_with_credit(session, operator_id, created_customers):
+        await session.execute(
+            select(Customer.id)
+            .where(Customer.operator_id == operator_id, Customer.id == family_id)
+            .with_for_update()
+        )
+        await apply_credit(session, operator_id, family_id, clock)
     if deliver:
         await delivery.enqueue_invoices(session, dialect, operator_id, ids.values(), now)
     return MonthlyReport(

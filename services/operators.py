@@ -67,6 +67,10 @@ def to_view(row: Operator) -> OperatorView:
         ssm_number=row.ssm_number,
         digest_hour=row.digest_hour,
         setup_step=row.setup_step,
+        late_fee_kind=row.late_fee_kind,
+        late_fee_sen=row.late_fee_sen,
+        late_fee_bp=row.late_fee_bp,
+        late_fee_days=row.late_fee_days,
     )
 
 

@@ -135,6 +135,7 @@ async def summary_report(
                     Payment.paid_on >= first,
                     Payment.paid_on < ends[-1],
                     Payment.voided.is_(False),
+                    Payment.method != "credit",  # a credit note is not money received
                 )
             )
         ).one()

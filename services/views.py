@@ -19,6 +19,7 @@ METHOD_LABELS = {
     "duitnow": "DuitNow",
     "cheque": "Cheque",
     "other": "Other",
+    "credit": "Credit note",
 }
 CHILD_CATEGORIES = ("kindergarten", "primary", "secondary", "other")
 
@@ -54,6 +55,10 @@ class OperatorView:
     ssm_number: str = ""
     digest_hour: int | None = None
     setup_step: str = ""
+    late_fee_kind: str = "none"  # none, fixed or percent (services/latefees.py)
+    late_fee_sen: int = 0
+    late_fee_bp: int = 0
+    late_fee_days: int = 7
 
     @property
     def display_name(self) -> str:
@@ -180,6 +185,7 @@ class InvoiceView:
     status: str
     overdue: bool
     lines: tuple[InvoiceLineView, ...] = ()
+    late_fee_sen: int = 0  # a late fee on it, not waived (services/latefees.py)
 
     @property
     def balance_sen(self) -> int:

@@ -21,9 +21,9 @@ from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
-from vanbill.bot.guards import allow, sender_of
+from vanbill.bot.guards import actor_of, allow, sender_of
 from vanbill.bot.handlers import files
-from vanbill.services import operators
+from vanbill.services import latefees, operators
 from vanbill.services.periods import parse_month
 from vanbill.services.phones import national, normalise_phone
 from vanbill.services.roles import OPERATOR
@@ -226,7 +226,10 @@ SETTINGS: tuple[Setting, ...] = (
         lambda operator: "",
         "A month as YYYY-MM, e.g. 2026-12. Send a holiday month again to bill it normally.",
     ),
+    # Late fees (services/latefees.py): one setting, kind, amount and days typed at once.
+    Setting("late", "Late fee", "", parsing.late_fee, texts.late_fee_setting, texts.LATE_FEE_HINT),
 )
+LATE_FEE = "late"
 BY_KEY = {setting.key: setting for setting in SETTINGS}
 MENU_BUTTONS: Sequence[tuple[str, str]] = [(s.key, s.label) for s in SETTINGS]
 
@@ -352,6 +355,9 @@ async def receive(update: Update, context: VanBillContext) -> str:
     elif setting.kind == PICTURE and parsing.setting_text(message.text):
         await message.reply_text(texts.send_a_picture(setting.label))
         return ASKING
+    elif setting.key == LATE_FEE:
+        operator = await _save_late_fee(update, context, operator, message.text)
+        header = texts.business_saved(setting.label, setting.show(operator))
     else:
         value = setting.parse(message.text)
         if setting.key == "logo":
@@ -396,6 +402,25 @@ async def receive_picture(update: Update, context: VanBillContext) -> str:
     context.user_data.pop(FIELD, None)
     await _show(update, context, operator, texts.business_saved(setting.label, "set"))
     return MENU
+
+
+async def _save_late_fee(
+    update: Update, context: VanBillContext, operator: OperatorView, text: str
+) -> OperatorView:
+    """Save the late-fee rule typed (with its audit entry); return the operator as it is now."""
+    kind, amount_sen, basis_points, days = parsing.late_fee(text)
+    services = context.services
+    await latefees.set_settings(
+        services.db,
+        operator.id,
+        services.clock,
+        await actor_of(update, context),
+        kind=kind,
+        amount_sen=amount_sen,
+        basis_points=basis_points,
+        days=days,
+    )
+    return await operators.get_operator(services.db, operator.id)
 
 
 async def _toggle_holiday(context: VanBillContext, operator_id: int, month: date) -> bool:

@@ -22,6 +22,7 @@ from telegram.ext import (
 
 from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
+from vanbill.bot.conversations.family import offer_month
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import allow, sender_of
@@ -234,6 +235,8 @@ async def receive_more(update: Update, context: VanBillContext) -> str | int:
         texts.family_saved(family, added.routes, added.start_month),
         reply_markup=keyboards.family_created(operator.id, family.id),
     )
+    # Added after this month's run: offer to bill the month now (bot/conversations/family.py).
+    await offer_month(update, context, operator, family.id)
     return ConversationHandler.END
 
 

@@ -10,8 +10,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
-from vanbill.bot.guards import allow, sender_of
-from vanbill.services import accounts, customers, exports, links, routes
+from vanbill.bot.guards import actor_of, allow, for_operator, sender_of
+from vanbill.services import accounts, customers, exports, families, latefees, links, routes
 from vanbill.services.clock import local_today
 from vanbill.services.documents import qr_png, statement_filename
 from vanbill.services.periods import add_months, month_start
@@ -89,10 +89,17 @@ async def show_card(
     balance = await accounts.family_balance(db, operator.id, customer_id, clock)
     month = month_start(local_today(clock, operator.timezone))
     taken = await routes.list_enrollments(db, operator.id, customer_id, month=month)
+    offer = (
+        None
+        if family.archived
+        else await families.unbilled_month(db, operator.id, family.id, clock)
+    )
     await _reply(
         update,
         texts.family_card(family, taken, balance, operator.currency),
-        reply_markup=keyboards.family_card(operator.id, family),
+        reply_markup=keyboards.family_card(
+            operator.id, family, texts.bill_now_button(offer.period) if offer else None
+        ),
     )
 
 
@@ -102,7 +109,9 @@ async def show_unpaid(
     """List the family's unpaid invoices."""
     services = context.services
     balance = await accounts.family_balance(services.db, operator.id, customer_id, services.clock)
-    await _reply(update, texts.unpaid_invoices(balance, operator.currency))
+    late = [(i.id, i.number) for i in balance.unpaid if i.late_fee_sen]
+    markup = keyboards.waive_late_fees(operator.id, late) if late else None
+    await _reply(update, texts.unpaid_invoices(balance, operator.currency), reply_markup=markup)
 
 
 async def point_to_paid(
@@ -160,8 +169,14 @@ def _archiver(archived: bool) -> Action:
         update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
     ) -> None:
         """Archive the family (or bring it back), then show its card again."""
-        family = await customers.set_archived(
-            context.services.db, operator.id, customer_id, archived
+        services = context.services
+        family = await families.set_archived(
+            services.db,
+            operator.id,
+            customer_id,
+            services.clock,
+            await actor_of(update, context),
+            archived,
         )
         await _reply(update, texts.family_archived(family))
         await show_card(update, context, operator, customer_id)
@@ -238,9 +253,31 @@ async def export(update: Update, context: VanBillContext) -> None:
         )
 
 
+@for_operator
+async def waive_button(update: Update, context: VanBillContext, operator: OperatorView) -> None:
+    """Waive an invoice's late fee with one tap."""
+    query = update.callback_query
+    assert query is not None
+    _, argument = parsing.owned_button(
+        query.data, parsing.LATE_FEE_PREFIX, operator.id, ("waive",)
+    )
+    services = context.services
+    waived = await latefees.waive_late_fee(
+        services.db,
+        operator.id,
+        parsing.button_number(argument),
+        services.clock,
+        await actor_of(update, context),
+    )
+    await keyboards.drop_buttons(query)
+    await _reply(update, texts.late_fee_waived(waived, operator.currency))
+    await query.answer()
+
+
 def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     """Return this area's handlers."""
     return [
+        CallbackQueryHandler(waive_button, pattern=rf"^{parsing.LATE_FEE_PREFIX}:"),
         CommandHandler("customers", list_families),
         CommandHandler("customer", _finder(CARD, include_archived=True)),
         CommandHandler("invite", _finder(INVITE, include_archived=False)),
