@@ -423,3 +423,21 @@ CREATE INDEX ix_audit_log_operator_id_at ON audit_log (operator_id, at);
 CREATE TRIGGER trg_audit_log_append_only BEFORE UPDATE ON audit_log FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit_log is append-only';
 
 UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0002';
+
+-- Running upgrade 0003 -> 0008
+
+ALTER TABLE invoices ADD COLUMN live_period DATE;
+
+ALTER TABLE invoices DROP INDEX uq_invoices_customer_id_period;
+
+ALTER TABLE invoices ADD CONSTRAINT uq_invoices_customer_id_live_period UNIQUE (customer_id, live_period);
+
+ALTER TABLE invoices ADD CONSTRAINT ck_invoices_live_period CHECK ((status = 'void' AND live_period IS NULL) OR (status <> 'void' AND ((period IS NULL AND live_period IS NULL) OR live_period = period)));
+
+ALTER TABLE payments ADD COLUMN void_reason VARCHAR(200) NOT NULL DEFAULT '';
+
+ALTER TABLE deliveries DROP CONSTRAINT ck_deliveries_kind;
+
+ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_kind CHECK (kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'void_invoice', 'void_receipt'));
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0003';

@@ -14,11 +14,17 @@ from telegram.ext import Application, ApplicationBuilder, BaseRateLimiter, Defau
 
 from vanbill.bot import commands, errors, texts
 from vanbill.bot.context import CONTEXT_TYPES, Services, VanBillApplication
-from vanbill.bot.conversations import business, flows, newcustomer, newinvoice, newservice, paid
-from vanbill.bot.handlers import customers as family_handlers
-from vanbill.bot.handlers import help as help_handlers
-from vanbill.bot.handlers import invoices as invoice_handlers
+from vanbill.bot.conversations import (
+    business,
+    flows,
+    newcustomer,
+    newinvoice,
+    newservice,
+    paid,
+    voiding,
+)
 from vanbill.bot.handlers import (
+    corrections,
     linking,
     parents,
     remind,
@@ -29,6 +35,9 @@ from vanbill.bot.handlers import (
     summary,
     switching,
 )
+from vanbill.bot.handlers import customers as family_handlers
+from vanbill.bot.handlers import help as help_handlers
+from vanbill.bot.handlers import invoices as invoice_handlers
 from vanbill.bot.handlers import services as route_handlers
 from vanbill.bot.intake import PersonByPerson
 from vanbill.bot.pacing import ChatPacer
@@ -72,6 +81,8 @@ def register_handlers(
     application.add_handler(newinvoice.conversation(conversation_timeout))
     application.add_handler(paid.conversation(conversation_timeout))
     application.add_handlers(invoice_handlers.handlers())
+    application.add_handler(voiding.conversation(conversation_timeout))
+    application.add_handlers(corrections.handlers())
     application.add_handlers(summary.handlers())
     application.add_handlers(remind.handlers())
     # New areas go here, before the catch-alls.

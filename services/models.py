@@ -345,7 +345,8 @@ class Invoice(Base):
     __table_args__ = (
         UniqueConstraint("operator_id", "id", name="uq_invoices_operator_id_id"),
         UniqueConstraint("operator_id", "number", name="uq_invoices_operator_id_number"),
-        UniqueConstraint("customer_id", "period", name="uq_invoices_customer_id_period"),
+        # One live monthly invoice per family and month: a void one lets go of its month.
+        UniqueConstraint("customer_id", "live_period", name="uq_invoices_customer_id_live_period"),
         Index("ix_invoices_operator_id_status", "operator_id", "status"),
         Index("ix_invoices_operator_id_period", "operator_id", "period"),
         Index("ix_invoices_operator_id_due_date", "operator_id", "due_date"),
@@ -359,6 +360,11 @@ class Invoice(Base):
             " AND total_sen = subtotal_sen - discount_sen AND paid_sen >= 0"
             " AND paid_sen <= total_sen",
             name="ck_invoices_amounts",
+        ),
+        CheckConstraint(
+            "(status = 'void' AND live_period IS NULL) OR (status <> 'void' AND"
+            " ((period IS NULL AND live_period IS NULL) OR live_period = period))",
+            name="ck_invoices_live_period",
         ),
         ForeignKeyConstraint(
             ["operator_id", "customer_id"],
@@ -395,6 +401,8 @@ class Invoice(Base):
     void_reason: Mapped[str] = mapped_column(
         String(200), nullable=False, server_default=_default("''")
     )
+    # The period while the invoice is not void (NULL once voided): the unique live key.
+    live_period: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class InvoiceItem(Base):
@@ -475,6 +483,9 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # RCPT-2026-0003: gap-free per operator and year of paid_on (receipt_counters); kept on void.
     receipt_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    void_reason: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default=_default("''")
+    )
 
 
 class PaymentAllocation(Base):
@@ -633,7 +644,8 @@ class Delivery(Base):
         Index("ix_deliveries_operator_id_customer_id", "operator_id", "customer_id"),
         Index("ix_deliveries_operator_id_invoice_id", "operator_id", "invoice_id"),
         CheckConstraint(
-            "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice')",
+            "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'void_invoice',"
+            " 'void_receipt')",
             name="ck_deliveries_kind",
         ),
         CheckConstraint(

@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import delivery
+from vanbill.services import audit, delivery
 from vanbill.services.billing import (
     ChildFee,
     MonthlyBill,
@@ -25,7 +25,7 @@ from vanbill.services.billing import (
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import balances_query
 from vanbill.services.db import Database
-from vanbill.services.invoices import item_rows, load_operator, take_numbers
+from vanbill.services.invoices import INVOICE_ISSUED, item_rows, load_operator, take_numbers
 from vanbill.services.models import (
     Child,
     Customer,
@@ -127,7 +127,7 @@ async def plan_in(
     billed = exists().where(
         Invoice.operator_id == operator.id,
         Invoice.customer_id == Customer.id,
-        Invoice.period == period,
+        Invoice.live_period == period,
     )
     scope = [Customer.operator_id == operator.id]
     if customer_id is not None:
@@ -195,7 +195,7 @@ async def plan_in(
         await session.execute(
             select(func.count()).where(
                 Invoice.operator_id == operator.id,
-                Invoice.period == period,
+                Invoice.live_period == period,
                 *([Invoice.customer_id == customer_id] if customer_id is not None else []),
             )
         )
@@ -205,7 +205,7 @@ async def plan_in(
         r[0]
         for r in await session.execute(
             select(Invoice.customer_id).where(
-                Invoice.operator_id == operator.id, Invoice.period == previous
+                Invoice.operator_id == operator.id, Invoice.live_period == previous
             )
         )
     }
@@ -265,6 +265,7 @@ async def generate_in(
     clock: Clock,
     *,
     deliver: bool = False,
+    actor: audit.Actor = audit.BOT,
 ) -> MonthlyReport:
     """Do generate_month's work inside the caller's transaction."""
     period = period.replace(day=1)
@@ -291,6 +292,7 @@ async def generate_in(
                 "number": number,
                 "kind": "monthly",
                 "period": period,
+                "live_period": period,
                 "issue_date": issue,
                 "due_date": due,
                 "description": f"School transport — {label}",
@@ -325,6 +327,23 @@ async def generate_in(
             .with_for_update()
         )
         await apply_credit(session, operator_id, customer_id, clock)
+    for family, number in zip(plan.families, numbers, strict=True):
+        audit.record(
+            session,
+            clock,
+            operator_id=operator_id,
+            actor=actor,
+            action=INVOICE_ISSUED,
+            entity="invoice",
+            entity_id=ids[number],
+            customer_id=family.customer_id,
+            after={
+                "number": number,
+                "period": period,
+                "total_sen": family.bill.total_sen,
+                "status": invoice_status(family.bill.total_sen, 0),
+            },
+        )
     if deliver:
         await delivery.enqueue_invoices(session, dialect, operator_id, ids.values(), now)
     return MonthlyReport(

@@ -175,6 +175,7 @@ class InvoiceView:
     status: str
     overdue: bool
     lines: tuple[InvoiceLineView, ...] = ()
+    void_reason: str = ""
 
     @property
     def balance_sen(self) -> int:
@@ -225,6 +226,7 @@ class PaymentView:
     voided: bool
     created_at: datetime
     allocations: tuple[AllocationView, ...] = ()
+    void_reason: str = ""
 
     @property
     def allocated_sen(self) -> int:

@@ -22,7 +22,7 @@ from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations import flows
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, button_flow
 from vanbill.bot.errors import replies_on_error, show_error
-from vanbill.bot.guards import allow
+from vanbill.bot.guards import actor_of, allow
 from vanbill.services import customers, delivery, invoices, monthly
 from vanbill.services.billing import NewLine, due_date_for
 from vanbill.services.documents import invoice_filename
@@ -250,6 +250,7 @@ async def _confirm(update: Update, context: VanBillContext, operator: OperatorVi
         due_date=_due(draft),
         discount_sen=int(draft.get("discount", 0)),
         period=_period(draft),
+        actor=await actor_of(update, context),
     )
     context.user_data.pop(DRAFT, None)
     await query.answer()  # only now: a refusal above is shown as the button's alert

@@ -225,7 +225,8 @@ async def _record(update: Update, context: VanBillContext, operator: OperatorVie
     )
     family = await customers.get_customer(services.db, operator.id, payment.customer_id)
     await chat.send_message(
-        texts.payment_recorded(payment, balance, family.linked, operator.currency)
+        texts.payment_recorded(payment, balance, family.linked, operator.currency),
+        reply_markup=keyboards.undo_payment(operator.id, payment.id),
     )
     return ConversationHandler.END
 

@@ -77,6 +77,11 @@ def receipt_counters(payments: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # latest; a column the old row lacks is one a revision added.
 EXPECTED_CHANGES: dict[tuple[str, str], Any] = {
     ("payments", "receipt_number"): lambda row, rows: receipt_numbers(rows["payments"])[row["id"]],
+    # 0008: the live key of a monthly invoice is its month while it is not void.
+    ("invoices", "live_period"): lambda row, rows: (
+        None if row["status"] == "void" else row["period"]
+    ),
+    ("payments", "void_reason"): lambda row, rows: "",
 }
 # table -> function(old rows) -> the rows a revision adds to a table the old schema lacked;
 # a new table not named here must start empty.
