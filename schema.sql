@@ -432,7 +432,7 @@ ALTER TABLE invoices DROP INDEX uq_invoices_customer_id_period;
 
 ALTER TABLE invoices ADD CONSTRAINT uq_invoices_customer_id_live_period UNIQUE (customer_id, live_period);
 
-ALTER TABLE invoices ADD CONSTRAINT ck_invoices_live_period CHECK ((status = 'void' AND live_period IS NULL) OR (status <> 'void' AND ((period IS NULL AND live_period IS NULL) OR live_period = period)));
+ALTER TABLE invoices ADD CONSTRAINT ck_invoices_live_period CHECK ((status = 'void' AND live_period IS NULL) OR (status <> 'void' AND ((period IS NULL AND live_period IS NULL) OR (period IS NOT NULL AND live_period IS NOT NULL AND live_period = period))));
 
 ALTER TABLE payments ADD COLUMN void_reason VARCHAR(200) NOT NULL DEFAULT '';
 

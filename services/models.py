@@ -362,8 +362,10 @@ class Invoice(Base):
             name="ck_invoices_amounts",
         ),
         CheckConstraint(
+            # Written so no part is NULL: a CHECK that comes out NULL lets the row in.
             "(status = 'void' AND live_period IS NULL) OR (status <> 'void' AND"
-            " ((period IS NULL AND live_period IS NULL) OR live_period = period))",
+            " ((period IS NULL AND live_period IS NULL) OR (period IS NOT NULL AND"
+            " live_period IS NOT NULL AND live_period = period)))",
             name="ck_invoices_live_period",
         ),
         ForeignKeyConstraint(

@@ -19,7 +19,8 @@ LIVE_UNIQUE = "uq_invoices_customer_id_live_period"
 LIVE_CHECK = "ck_invoices_live_period"
 LIVE_RULE = (
     "(status = 'void' AND live_period IS NULL) OR (status <> 'void' AND"
-    " ((period IS NULL AND live_period IS NULL) OR live_period = period))"
+    " ((period IS NULL AND live_period IS NULL) OR (period IS NOT NULL AND"
+    " live_period IS NOT NULL AND live_period = period)))"
 )
 KINDS = "ck_deliveries_kind"
 OLD_KINDS = "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice')"
