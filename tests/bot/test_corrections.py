@@ -16,6 +16,7 @@ from tests.bot.factories import (
     siti,
     wait_for_document,
 )
+from tests.bot.test_slips import _family_owing, _slip_at_operator, send_photo
 from vanbill.services import accounts, audit, invoices, monthly, payments
 from vanbill.services.billing import NewLine
 
@@ -254,3 +255,20 @@ async def test_a_voided_monthly_invoice_can_be_billed_again_with_newinvoice(
         period=date(2026, 1, 1),
     )
     assert replacement.number == "INV-2026-0002" and replacement.period == date(2026, 1, 1)
+
+
+async def test_a_recorded_slip_offers_undo_and_undoing_it_owes_the_invoice_again(
+    harness: BotHarness,
+) -> None:
+    op, family = await _family_owing(harness)
+    await send_photo(harness, PARENT)
+    slip = _slip_at_operator(harness)
+    _, methods = await harness.press_button(OPERATOR, slip, "Record RM")
+    _, edited = await harness.press_button(OPERATOR, methods, "DuitNow")
+    assert [b["text"] for b in edited.buttons] == ["↩️ Undo"]
+    assert await _balance(harness, op, family) == 0
+    undone = texts(await harness.press_button(OPERATOR, edited, "Undo"))
+    assert "Payment RCPT-2026-0001 of RM 150.00 from Siti Nurhaliza is void" in undone
+    assert await _balance(harness, op, family) == 15000
+    actions = [e.action for e in await audit.family_history(harness.db, op, family)]
+    assert actions[:2] == [payments.PAYMENT_UNDONE, payments.SLIP_RECORDED]
