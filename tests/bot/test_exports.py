@@ -1,10 +1,10 @@
-"""/statement and /export: the operator gets a family's statement PDF and three CSV files."""
+"""/statement and /export: the operator gets a family's statement PDF and four CSV files."""
 
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from datetime import date
 
 from pypdf import PdfReader
