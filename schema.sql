@@ -583,3 +583,21 @@ CREATE TABLE late_fees (
 CREATE INDEX ix_late_fees_operator_id_invoice_id ON late_fees (operator_id, invoice_id);
 
 UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0005';
+
+-- Running upgrade 0007 -> 0008
+
+ALTER TABLE invoices ADD COLUMN live_period DATE;
+
+ALTER TABLE invoices DROP INDEX uq_invoices_customer_id_period;
+
+ALTER TABLE invoices ADD CONSTRAINT uq_invoices_customer_id_live_period UNIQUE (customer_id, live_period);
+
+ALTER TABLE invoices ADD CONSTRAINT ck_invoices_live_period CHECK ((status = 'void' AND live_period IS NULL) OR (status <> 'void' AND ((period IS NULL AND live_period IS NULL) OR (period IS NOT NULL AND live_period IS NOT NULL AND live_period = period))));
+
+ALTER TABLE payments ADD COLUMN void_reason VARCHAR(200) NOT NULL DEFAULT '';
+
+ALTER TABLE deliveries DROP CONSTRAINT ck_deliveries_kind;
+
+ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_kind CHECK (kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'operator_notice', 'void_invoice', 'void_receipt'));
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';

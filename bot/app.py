@@ -21,9 +21,10 @@ from vanbill.bot.conversations import (
     newservice,
     paid,
     setup,
+    voiding,
 )
-from vanbill.bot.handlers import customers as family_handlers
 from vanbill.bot.handlers import (
+    corrections,
     files,
     language,
     linking,
@@ -36,6 +37,7 @@ from vanbill.bot.handlers import (
     summary,
     switching,
 )
+from vanbill.bot.handlers import customers as family_handlers
 from vanbill.bot.handlers import help as help_handlers
 from vanbill.bot.handlers import invoices as invoice_handlers
 from vanbill.bot.handlers import services as route_handlers
@@ -86,6 +88,8 @@ def register_handlers(
     application.add_handler(newinvoice.conversation(conversation_timeout))
     application.add_handler(paid.conversation(conversation_timeout))
     application.add_handlers(invoice_handlers.handlers())
+    application.add_handler(voiding.conversation(conversation_timeout))
+    application.add_handlers(corrections.handlers())
     application.add_handlers(summary.handlers())
     application.add_handlers(remind.handlers())
     # New areas go here, before the catch-alls.

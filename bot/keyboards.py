@@ -17,12 +17,15 @@ from telegram.error import BadRequest
 
 from vanbill.bot import parsing, texts
 from vanbill.services import i18n
+from vanbill.services.corrections import Correctable
 from vanbill.services.views import (
     METHOD_LABELS,
     PAYMENT_METHODS,
     CustomerBalance,
     CustomerView,
+    InvoiceView,
     Page,
+    PaymentView,
     ServiceView,
 )
 
@@ -308,6 +311,10 @@ def family_card(
             _owned("💵 Record payment", prefix, operator_id, "pay", fid),
         ],
         [_owned("📄 Statement", prefix, operator_id, "stmt", fid)],
+        [
+            _owned(texts.HISTORY_BUTTON, prefix, operator_id, "hist", fid),
+            _owned(texts.FIX_BUTTON, prefix, operator_id, "fix", fid),
+        ],
     ]
     if family.archived:
         rows[1].append(_owned("♻️ Unarchive", prefix, operator_id, "unarch", fid))
@@ -543,7 +550,14 @@ def send_to_parent(operator_id: int, invoice_id: int) -> InlineKeyboardMarkup:
     """Return the button that queues an invoice for the family's parent."""
     p = parsing.INVOICE_PREFIX
     return InlineKeyboardMarkup(
-        [[_owned(texts.SEND_TO_PARENT_BUTTON, p, operator_id, "send", invoice_id)]]
+        [
+            [_owned(texts.SEND_TO_PARENT_BUTTON, p, operator_id, "send", invoice_id)],
+            [
+                _owned(
+                    texts.VOID_INVOICE_BUTTON, parsing.FIX_PREFIX, operator_id, "vinv", invoice_id
+                )
+            ],
+        ]
     )
 
 
@@ -585,4 +599,67 @@ def remind_confirm(operator_id: int) -> InlineKeyboardMarkup:
                 _owned(texts.CANCEL_BUTTON, p, operator_id, "cancel"),
             ]
         ]
+    )
+
+
+# -- corrections: void an invoice or a payment, Undo ---------------------------------------
+
+
+def fix_menu(operator_id: int, found: Correctable, currency: str) -> InlineKeyboardMarkup | None:
+    """Return one Void button per invoice and payment of the family that is not void yet."""
+    p = parsing.FIX_PREFIX
+    rows = [
+        [
+            _owned(
+                texts.void_invoice_button(i, currency), p, operator_id, parsing.VOID_INVOICE, i.id
+            )
+        ]
+        for i in found.invoices
+    ] + [
+        [
+            _owned(
+                texts.void_payment_button(pay, currency),
+                p,
+                operator_id,
+                parsing.VOID_PAYMENT,
+                pay.id,
+            )
+        ]
+        for pay in found.payments
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def void_invoice(operator_id: int, invoice: InvoiceView, currency: str) -> InlineKeyboardMarkup:
+    """Return the one button that starts voiding this invoice."""
+    label = texts.void_invoice_button(invoice, currency)
+    p, action = parsing.FIX_PREFIX, parsing.VOID_INVOICE
+    return InlineKeyboardMarkup([[_owned(label, p, operator_id, action, invoice.id)]])
+
+
+def void_payment(operator_id: int, payment: PaymentView, currency: str) -> InlineKeyboardMarkup:
+    """Return the one button that starts voiding this payment."""
+    label = texts.void_payment_button(payment, currency)
+    p, action = parsing.FIX_PREFIX, parsing.VOID_PAYMENT
+    return InlineKeyboardMarkup([[_owned(label, p, operator_id, action, payment.id)]])
+
+
+def void_confirm(operator_id: int) -> InlineKeyboardMarkup:
+    """Return Void it / Keep it."""
+    p = parsing.FIX_PREFIX
+    return InlineKeyboardMarkup(
+        [
+            [
+                _owned(texts.VOID_IT_BUTTON, p, operator_id, parsing.VOID_YES),
+                _owned(texts.KEEP_IT_BUTTON, p, operator_id, parsing.VOID_NO),
+            ]
+        ]
+    )
+
+
+def undo_payment(operator_id: int, payment_id: int) -> InlineKeyboardMarkup:
+    """Return the Undo button of a payment's confirmation (it works for ten minutes)."""
+    p = parsing.FIX_PREFIX
+    return InlineKeyboardMarkup(
+        [[_owned(texts.UNDO_BUTTON, p, operator_id, parsing.UNDO_PAYMENT, payment_id)]]
     )

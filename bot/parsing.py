@@ -230,6 +230,9 @@ def slip_button(
 # -- Families, routes, /newcustomer and /newservice buttons --------------------------------
 
 FAMILY_PREFIX = "fam"
+# Corrections (bot/conversations/voiding.py, bot/handlers/corrections.py).
+FIX_PREFIX = "fix"
+VOID_INVOICE, VOID_PAYMENT, VOID_YES, VOID_NO, UNDO_PAYMENT = "vinv", "vpay", "yes", "no", "undo"
 ROUTE_PREFIX = "rt"
 NEW_CUSTOMER_PREFIX = "nc"
 NEW_SERVICE_PREFIX = "ns"

@@ -348,8 +348,13 @@ class OutboxSender:
         documents: dict[int, Any],
         pdf: Awaitable[bytes] | None,
     ) -> Content:
+        if job.kind in (delivery.VOID_INVOICE, delivery.VOID_RECEIPT):
+            return await self._void_content(job, operator, documents)
         if job.kind == "receipt":
             assert job.payment_id is not None
+            found = await payments.get_payment(self.db, operator.id, job.payment_id)
+            if found.voided:
+                return Content(caption="", skip_reason=f"{found.receipt_number} was voided")
             doc = await payments.receipt_document(self.db, operator.id, job.payment_id, self.clock)
             return Content(
                 caption=texts.receipt_caption(doc),
@@ -389,6 +394,29 @@ class OutboxSender:
             assert pdf is not None
             return Content(caption=caption, pdf=await pdf, filename=invoice_filename(invoice))
         return Content(caption="", skip_reason=f"unknown delivery kind {job.kind!r}")
+
+    async def _void_content(
+        self, job: DeliveryJob, operator: Any, documents: dict[int, Any]
+    ) -> Content:
+        """Return a voided invoice or receipt, stamped VOID, with a line saying why."""
+        if job.kind == delivery.VOID_RECEIPT:
+            assert job.payment_id is not None
+            doc = await payments.receipt_document(
+                self.db, operator.id, job.payment_id, self.clock, voided=True
+            )
+            return Content(
+                caption=texts.void_receipt_caption(doc),
+                pdf=await self.renderer.render_receipt(doc),
+                filename=receipt_filename(doc.payment),
+            )
+        document = documents.get(job.invoice_id) if job.invoice_id else None
+        if document is None:
+            return Content(caption="", skip_reason="the invoice no longer exists")
+        return Content(
+            caption=texts.void_invoice_caption(document),
+            pdf=await self.renderer.render_invoice(document),
+            filename=invoice_filename(document.invoice),
+        )
 
     # Sending.
 

@@ -8,7 +8,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from vanbill.services import i18n
+from vanbill.services.audit import AuditEvent
 from vanbill.services.billing import NewLine
+from vanbill.services.clock import zone
 from vanbill.services.duitnow import DuitNowCode, parse_payload
 from vanbill.services.errors import InvalidInput
 from vanbill.services.imports import ImportDone, ImportPlan
@@ -1121,6 +1123,7 @@ EXPORT_CAPTIONS = {
     "customers.csv": "Your families and their children.",
     "invoices.csv": "Every invoice, with what is paid and what is left.",
     "payments.csv": "Every payment received.",
+    "history.csv": "The history: every invoice, payment and correction, who and when.",
 }
 
 
@@ -2097,3 +2100,210 @@ def credit_note_notice(operator: OperatorView, meta: Mapping[str, object]) -> st
         f"💚 <b>{esc(operator.display_name)}</b> has credited your account with "
         f"<b>{amount}</b>: {esc(meta.get('description'))}. It goes towards what you owe."
     )
+
+
+# -- Corrections and history: void an invoice or a payment, Undo, a family's history --------
+# -- (bot/conversations/voiding.py, bot/handlers/corrections.py) ----------------------------
+
+UNDO_BUTTON = "↩️ Undo"
+VOID_INVOICE_BUTTON = "🚫 Void invoice"
+VOID_IT_BUTTON = "🚫 Void it"
+KEEP_IT_BUTTON = "Keep it"
+HISTORY_BUTTON = "📜 History"
+FIX_BUTTON = "🛠 Fix a mistake"
+VOID_KEPT = "Kept: nothing was voided."
+VOID_EXPIRED = "That button has expired. Open the family card again (/customer) to void something."
+VOID_USE_BUTTONS = f"Tap {VOID_IT_BUTTON} or {KEEP_IT_BUTTON} above (or /cancel)."
+
+
+def void_invoice_button(invoice: InvoiceView, currency: str) -> str:
+    """Label the button that starts voiding an invoice (plain text)."""
+    return f"🚫 {invoice.number} · {format_money(invoice.total_sen, currency)}"
+
+
+def void_payment_button(payment: PaymentView, currency: str) -> str:
+    """Label the button that starts voiding a payment (plain text)."""
+    return f"🚫 {payment.receipt_number} · {format_money(payment.amount_sen, currency)}"
+
+
+def fix_menu(name: str, invoices: int, payments: int) -> str:
+    """Ask which of a family's invoices or payments was a mistake."""
+    if not invoices and not payments:
+        return f"<b>{esc(name)}</b> has no invoices or payments that could be voided."
+    return (
+        f"Which of <b>{esc(name)}</b>'s invoices or payments was a mistake? Voiding asks for a "
+        "reason, keeps it on record, and tells the parent if they received it."
+    )
+
+
+def ask_void_invoice_reason(invoice: InvoiceView, currency: str) -> str:
+    """Ask why an invoice is voided."""
+    money = _currency(currency)
+    paid = (
+        f"\n{money(invoice.paid_sen)} paid on it becomes the family's credit."
+        if invoice.paid_sen
+        else ""
+    )
+    return (
+        f"Void <b>{esc(invoice.number)}</b> ({money(invoice.total_sen)}, "
+        f"{esc(invoice.customer_name)})?{paid}\n"
+        "Why? Send the reason in a few words (e.g. <i>billed twice</i>). /cancel keeps it."
+    )
+
+
+def ask_void_payment_reason(payment: PaymentView, currency: str) -> str:
+    """Ask why a payment is voided."""
+    money = _currency(currency)
+    return (
+        f"Void payment <b>{esc(payment.receipt_number)}</b> ({money(payment.amount_sen)} "
+        f"{esc(payment.method_label)}, {esc(payment.customer_name)}, {_day(payment.paid_on)})?\n"
+        "The invoices it paid are owed again.\n"
+        "Why? Send the reason in a few words (e.g. <i>typed the wrong amount</i>). "
+        "/cancel keeps it."
+    )
+
+
+def confirm_void(label: str, reason: str) -> str:
+    """Ask to confirm a void, quoting the reason."""
+    return f"Void <b>{esc(label)}</b>?\nReason: {esc(reason)}"
+
+
+def invoice_voided(invoice: InvoiceView, balance: FamilyBalance, currency: str) -> str:
+    """Confirm an invoice was voided, with what the family owes or holds now."""
+    name = esc(invoice.customer_name)
+    rows = [
+        f"🚫 <b>{esc(invoice.number)}</b> is void ({esc(invoice.void_reason)}).",
+        f"{name}: {_balance_words(balance.balance_sen, currency)}.",
+    ]
+    if invoice.period is not None:
+        rows.append(
+            f"You can bill {esc(month_label(invoice.period))} again with /newinvoice "
+            "(it includes the month's routes)."
+        )
+    return "\n".join(rows)
+
+
+def payment_voided(payment: PaymentView, balance: FamilyBalance, currency: str) -> str:
+    """Confirm a payment was voided (or undone), with what the family owes or holds now."""
+    money = _currency(currency)
+    name = esc(payment.customer_name)
+    why = f" ({esc(payment.void_reason)})" if payment.void_reason else ""
+    return (
+        f"🚫 Payment <b>{esc(payment.receipt_number)}</b> of {money(payment.amount_sen)} from "
+        f"{name} is void{why}: it no longer counts.\n"
+        f"{name}: {_balance_words(balance.balance_sen, currency)}."
+    )
+
+
+UNDONE_REASON = "Undone right after recording"
+
+
+def undo_too_late(message: str) -> str:
+    """Say the Undo window has closed and point to the void button below."""
+    return f"⏱ {esc(message)}"
+
+
+def void_invoice_caption(document: InvoiceDocument) -> str:
+    """Caption the VOID-stamped invoice a parent receives when it is withdrawn."""
+    invoice, operator = document.invoice, document.operator
+    why = f": {esc(invoice.void_reason)}" if invoice.void_reason else ""
+    return (
+        f"🚫 <b>{esc(operator.display_name)}</b>\n"
+        f"Invoice <b>{esc(invoice.number)}</b> for {esc(invoice.customer_name)} is "
+        f"cancelled{why}. You do not need to pay it; anything paid on it counts as your credit."
+    )
+
+
+def void_receipt_caption(document: ReceiptDocument) -> str:
+    """Caption the VOID-stamped receipt a parent receives when a payment is withdrawn."""
+    payment, operator = document.payment, document.operator
+    money = _money(operator)
+    why = f" ({esc(payment.void_reason)})" if payment.void_reason else ""
+    text = (
+        f"🚫 <b>{esc(operator.display_name)}</b>\n"
+        f"Receipt <b>{esc(payment.receipt_number)}</b> for {money(payment.amount_sen)} was "
+        f"recorded by mistake and is cancelled{why}."
+    )
+    if document.balance_after_sen > 0:
+        text += f"\nStill to pay: <b>{money(document.balance_after_sen)}</b>."
+    elif document.balance_after_sen < 0:
+        text += f"\nYour credit: <b>{money(-document.balance_after_sen)}</b>."
+    return text + "\nPlease get in touch with them if anything is unclear."
+
+
+# What each audit log action is called in a family's history.
+HISTORY_ACTIONS: dict[str, str] = {
+    "invoice_issued": "issued invoice",
+    "invoice_voided": "voided invoice",
+    "payment_recorded": "recorded payment",
+    "payment_voided": "voided payment",
+    "payment_undone": "undid payment",
+    "slip_recorded": "recorded a slip as payment",
+    "slip_dismissed": "dismissed slip",
+}
+HISTORY_FIELDS: dict[str, str] = {
+    "total_sen": "total",
+    "paid_sen": "paid",
+    "amount_sen": "amount",
+    "credit_sen": "credit",
+    "paid_on": "paid on",
+}
+
+
+def _actor_words(event: AuditEvent, operator: OperatorView) -> str:
+    if event.actor.kind == "operator":
+        if event.actor.telegram_user_id in (None, operator.telegram_user_id):
+            return "You"
+        return f"Staff {event.actor.telegram_user_id}"
+    if event.actor.kind == "parent":
+        return "The parent"
+    return "VanBill"
+
+
+def _history_value(field: str, value: object, currency: str) -> str:
+    if value is None or value == "":
+        return "—"
+    if field.endswith("_sen") and isinstance(value, int):
+        return format_money(value, currency)
+    if field in ("paid_on", "period") and isinstance(value, str):
+        day = date.fromisoformat(value)
+        return month_label(day) if field == "period" else _day(day)
+    return str(value)
+
+
+def _history_subject(event: AuditEvent, currency: str) -> str:
+    values = event.after or event.before or {}
+    name = values.get("number") or values.get("receipt") or ""
+    if not name and "slip" in values:
+        name = f"slip #{values['slip']}"
+    amount = values.get("total_sen", values.get("amount_sen"))
+    money = f" {format_money(amount, currency)}" if isinstance(amount, int) else ""
+    return f"{name}{money}".strip()
+
+
+def history_entry(event: AuditEvent, operator: OperatorView) -> str:
+    """Say one audit entry in plain words: when (local), who, what, before → after, why."""
+    local = event.at.astimezone(zone(operator.timezone))
+    action = HISTORY_ACTIONS.get(event.action, event.action.replace("_", " "))
+    head = (
+        f"<b>{local.day} {local:%b %Y %H:%M}</b> · {esc(_actor_words(event, operator))} "
+        f"{esc(action)} {esc(_history_subject(event, operator.currency))}"
+    ).rstrip()
+    rows = [head]
+    if event.before is not None and event.after is not None:
+        for field, old, new in event.changes():
+            label = HISTORY_FIELDS.get(field, field.replace("_", " "))
+            old_text = _history_value(field, old, operator.currency)
+            new_text = _history_value(field, new, operator.currency)
+            rows.append(f"   {esc(label)}: {esc(old_text)} → {esc(new_text)}")
+    if event.reason:
+        rows.append(f"   Reason: {esc(event.reason)}")
+    return "\n".join(rows)
+
+
+def family_history(name: str, events: Sequence[AuditEvent], operator: OperatorView) -> str:
+    """Show a family's latest history entries, newest first."""
+    if not events:
+        return f"Nothing recorded yet in <b>{esc(name)}</b>'s history."
+    head = f"📜 History of <b>{esc(name)}</b> (latest {_plural(len(events), 'entry', 'entries')}):"
+    return "\n\n".join([head, *(history_entry(e, operator) for e in events)])

@@ -642,3 +642,76 @@ async def run_deliveries_in(
         waiting_for_link=tuple(r[1] for r in rows if r[0] == "waiting_link"),
         failed=tuple((r[1], r[2]) for r in rows if r[0] in ("failed", "undeliverable")),
     )
+
+
+# -- corrections: a voided invoice or payment is sent again, stamped VOID ------------------
+
+VOID_INVOICE, VOID_RECEIPT = "void_invoice", "void_receipt"
+
+
+async def reached_parent(
+    session: AsyncSession,
+    operator_id: int,
+    *,
+    invoice_id: int | None = None,
+    payment_id: int | None = None,
+) -> bool:
+    """Return whether the invoice (or its reminder), or the payment's receipt, reached the parent.
+
+    A delivery still waiting is skipped once its invoice or payment is void, so only a parent
+    who has (or may have, while it is being sent) the document is told of the void.
+    """
+    if invoice_id is not None:
+        which = and_(Delivery.invoice_id == invoice_id, Delivery.kind.in_(("invoice", "reminder")))
+    else:
+        which = and_(Delivery.payment_id == payment_id, Delivery.kind == "receipt")
+    found = await session.execute(
+        select(func.count()).where(
+            Delivery.operator_id == operator_id,
+            which,
+            Delivery.status.in_(("sent", "sending")),
+        )
+    )
+    return found.scalar_one() > 0
+
+
+async def enqueue_void_invoice(
+    session: AsyncSession,
+    dialect: str,
+    operator_id: int,
+    customer_id: int,
+    invoice_id: int,
+    now: datetime,
+) -> None:
+    """Queue a voided invoice, stamped VOID, for its family (once per invoice)."""
+    await _enqueue_one(
+        session,
+        dialect,
+        operator_id,
+        customer_id,
+        VOID_INVOICE,
+        f"void-invoice:{invoice_id}",
+        now,
+        invoice_id=invoice_id,
+    )
+
+
+async def enqueue_void_receipt(
+    session: AsyncSession,
+    dialect: str,
+    operator_id: int,
+    customer_id: int,
+    payment_id: int,
+    now: datetime,
+) -> None:
+    """Queue a voided payment's receipt, stamped VOID, for its family (once per payment)."""
+    await _enqueue_one(
+        session,
+        dialect,
+        operator_id,
+        customer_id,
+        VOID_RECEIPT,
+        f"void-receipt:{payment_id}",
+        now,
+        payment_id=payment_id,
+    )

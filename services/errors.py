@@ -23,3 +23,7 @@ class Conflict(VanBillError):
 
 class PermissionDenied(VanBillError):
     """The sender may not do this."""
+
+
+class TooLate(Conflict):
+    """A correction's window has closed (an Undo button after its ten minutes)."""

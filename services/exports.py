@@ -1,15 +1,26 @@
-"""CSV exports of an operator's customers, invoices and payments (amounts exact, 2 decimals)."""
+"""CSV exports: customers, invoices, payments (amounts exact, 2 decimals) and the history."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 from sqlalchemy import and_, select
 
+from vanbill.services import audit
+from vanbill.services.clock import zone
 from vanbill.services.db import Database
-from vanbill.services.models import Child, Customer, Enrollment, Invoice, Payment, Service
+from vanbill.services.models import (
+    Child,
+    Customer,
+    Enrollment,
+    Invoice,
+    Operator,
+    Payment,
+    Service,
+)
 from vanbill.services.views import METHOD_LABELS
 
 _NUMBER = re.compile(r"^[+-]?\d[\d .-]*$")
@@ -204,3 +215,37 @@ async def export_payments(db: Database, operator_id: int) -> bytes:
             for p, name in rows
         ]
     return _csv(["receipt", "parent", "paid_on", "amount", "method", "reference", "void"], out)
+
+
+async def export_history(db: Database, operator_id: int) -> bytes:
+    """Return the operator's audit log as CSV, oldest first (times in UTC and local)."""
+    async with db.sessions() as session:
+        tz = (
+            await session.execute(select(Operator.timezone).where(Operator.id == operator_id))
+        ).scalar_one()
+        names = dict(
+            (
+                await session.execute(
+                    select(Customer.id, Customer.name).where(Customer.operator_id == operator_id)
+                )
+            ).all()
+        )
+    out = [
+        [
+            e.at.isoformat(),
+            e.at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M"),
+            e.actor.kind,
+            e.actor.telegram_user_id if e.actor.telegram_user_id is not None else "",
+            e.action,
+            e.entity,
+            e.entity_id if e.entity_id is not None else "",
+            names.get(e.customer_id, "") if e.customer_id is not None else "",
+            json.dumps(e.before, ensure_ascii=False) if e.before is not None else "",
+            json.dumps(e.after, ensure_ascii=False) if e.after is not None else "",
+            e.reason,
+        ]
+        for e in await audit.operator_log(db, operator_id)
+    ]
+    header = ["at_utc", "at_local", "actor", "actor_telegram_id", "action", "entity"]
+    header += ["entity_id", "parent", "before", "after", "reason"]
+    return _csv(header, out)

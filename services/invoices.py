@@ -10,6 +10,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vanbill.services import audit, delivery
 from vanbill.services.billing import (
     OPEN_STATUSES,
     NewLine,
@@ -157,6 +158,7 @@ async def load_invoices(
                 overdue=is_overdue(inv.status, inv.due_date, today),
                 lines=tuple(lines[inv.id]),
                 late_fee_sen=int(late.get(inv.id, 0)),
+                void_reason=inv.void_reason,
             )
         )
     return views
@@ -241,6 +243,7 @@ async def create_invoice(
     description: str = "",
     discount_sen: int = 0,
     period: date | None = None,
+    actor: audit.Actor = audit.BOT,
 ) -> InvoiceView:
     """Create an invoice for a family; any credit the family holds is applied to it.
 
@@ -261,6 +264,7 @@ async def create_invoice(
             description,
             discount_sen,
             month,
+            actor,
         )
     except IntegrityError as exc:
         if month is None:
@@ -283,6 +287,7 @@ async def _create(
     description: str,
     discount_sen: int,
     period: date | None,
+    actor: audit.Actor,
 ) -> InvoiceView:
     async with db.sessions.begin() as session:
         operator = await load_operator(session, operator_id)
@@ -302,6 +307,7 @@ async def _create(
             number=number,
             kind="monthly" if period is not None else "adhoc",
             period=period,
+            live_period=period,
             issue_date=issue,
             due_date=due,
             description=description,
@@ -318,6 +324,18 @@ async def _create(
             InvoiceItem.__table__.insert(), item_rows(operator_id, invoice.id, lines)
         )
         await apply_credit(session, operator_id, customer_id, clock)
+        await session.refresh(invoice)
+        audit.record(
+            session,
+            clock,
+            operator_id=operator_id,
+            actor=actor,
+            action=INVOICE_ISSUED,
+            entity="invoice",
+            entity_id=invoice.id,
+            customer_id=customer_id,
+            after=invoice_values(invoice),
+        )
         (view,) = await load_invoices(session, operator_id, [Invoice.id == invoice.id], today)
         return view
 
@@ -386,11 +404,37 @@ async def draft_invoice_document(
         )
 
 
+INVOICE_ISSUED, INVOICE_VOIDED = "invoice_issued", "invoice_voided"  # audit log actions
+
+
+def invoice_values(invoice: Invoice) -> dict[str, object]:
+    """Return what the audit log keeps of an invoice."""
+    values: dict[str, object] = {
+        "number": invoice.number,
+        "total_sen": invoice.total_sen,
+        "paid_sen": invoice.paid_sen,
+        "status": invoice.status,
+    }
+    if invoice.period is not None:
+        values["period"] = invoice.period
+    return values
+
+
 @retried
 async def void_invoice(
-    db: Database, operator_id: int, invoice_id: int, clock: Clock, *, reason: str = ""
+    db: Database,
+    operator_id: int,
+    invoice_id: int,
+    clock: Clock,
+    *,
+    reason: str = "",
+    actor: audit.Actor = audit.BOT,
 ) -> InvoiceView:
-    """Void an invoice: it stays on record, owes nothing, and what was paid on it is credit."""
+    """Void an invoice: it stays on record, owes nothing, and what was paid on it is credit.
+
+    Its month is free again for a replacement; a parent who received it gets it stamped VOID
+    (queued in this transaction), and the audit log records who voided it and why.
+    """
     reason = clean_text(reason, "reason", limit=200, required=False)
     async with db.sessions.begin() as session:
         operator = await load_operator(session, operator_id)
@@ -406,11 +450,15 @@ async def void_invoice(
         await lock_customer(session, operator_id, customer_id)
         invoice = (
             await session.execute(
-                select(Invoice).where(Invoice.operator_id == operator_id, Invoice.id == invoice_id)
+                select(Invoice)
+                .where(Invoice.operator_id == operator_id, Invoice.id == invoice_id)
+                .execution_options(populate_existing=True)
             )
         ).scalar_one()
         if invoice.status == "void":
-            raise Conflict(f"{invoice.number} is void already.")
+            why = f" ({invoice.void_reason})" if invoice.void_reason else ""
+            raise Conflict(f"{invoice.number} is void already{why}.")
+        before = invoice_values(invoice)
         await session.execute(
             delete(PaymentAllocation).where(
                 PaymentAllocation.operator_id == operator_id,
@@ -418,12 +466,30 @@ async def void_invoice(
             )
         )
         invoice.status = "void"
+        invoice.live_period = None
         invoice.paid_sen = 0
         invoice.voided_at = clock.now()
         invoice.void_reason = reason
         await session.flush()
         await refresh_invoices(session, operator_id, [invoice_id])
         await apply_credit(session, operator_id, customer_id, clock)
+        audit.record(
+            session,
+            clock,
+            operator_id=operator_id,
+            actor=actor,
+            action=INVOICE_VOIDED,
+            entity="invoice",
+            entity_id=invoice_id,
+            customer_id=customer_id,
+            before=before,
+            after=invoice_values(invoice),
+            reason=reason,
+        )
+        if await delivery.reached_parent(session, operator_id, invoice_id=invoice_id):
+            await delivery.enqueue_void_invoice(
+                session, db.dialect, operator_id, customer_id, invoice_id, clock.now()
+            )
         today = local_today(clock, operator.timezone)
         (view,) = await load_invoices(session, operator_id, [Invoice.id == invoice_id], today)
         return view

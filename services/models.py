@@ -405,7 +405,8 @@ class Invoice(Base):
     __table_args__ = (
         UniqueConstraint("operator_id", "id", name="uq_invoices_operator_id_id"),
         UniqueConstraint("operator_id", "number", name="uq_invoices_operator_id_number"),
-        UniqueConstraint("customer_id", "period", name="uq_invoices_customer_id_period"),
+        # One live monthly invoice per family and month: a void one lets go of its month.
+        UniqueConstraint("customer_id", "live_period", name="uq_invoices_customer_id_live_period"),
         Index("ix_invoices_operator_id_status", "operator_id", "status"),
         Index("ix_invoices_operator_id_period", "operator_id", "period"),
         Index("ix_invoices_operator_id_due_date", "operator_id", "due_date"),
@@ -439,6 +440,13 @@ class Invoice(Base):
             " AND total_sen = subtotal_sen - discount_sen AND paid_sen >= 0"
             " AND paid_sen <= total_sen",
             name="ck_invoices_amounts",
+        ),
+        CheckConstraint(
+            # Written so no part is NULL: a CHECK that comes out NULL lets the row in.
+            "(status = 'void' AND live_period IS NULL) OR (status <> 'void' AND"
+            " ((period IS NULL AND live_period IS NULL) OR (period IS NOT NULL AND"
+            " live_period IS NOT NULL AND live_period = period)))",
+            name="ck_invoices_live_period",
         ),
         ForeignKeyConstraint(
             ["operator_id", "customer_id"],
@@ -479,6 +487,8 @@ class Invoice(Base):
     # of its issue date and its last payment's date, for a void one its issue date, NULL while
     # anything is owed. Set by payments.refresh_invoices only, so reports skip closed history.
     closed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The period while the invoice is not void (NULL once voided): the unique live key.
+    live_period: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class InvoiceItem(Base):
@@ -567,6 +577,9 @@ class Payment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # RCPT-2026-0003: gap-free per operator and year of paid_on (receipt_counters); kept on void.
     receipt_number: Mapped[str] = mapped_column(String(32), nullable=False)
+    void_reason: Mapped[str] = mapped_column(
+        String(200), nullable=False, server_default=_default("''")
+    )
 
 
 class PaymentAllocation(Base):
@@ -733,7 +746,8 @@ class Delivery(Base):
         Index("ix_deliveries_operator_id_customer_id", "operator_id", "customer_id"),
         Index("ix_deliveries_operator_id_invoice_id", "operator_id", "invoice_id"),
         CheckConstraint(
-            "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'operator_notice')",
+            "kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'operator_notice',"
+            " 'void_invoice', 'void_receipt')",
             name="ck_deliveries_kind",
         ),
         # An operator notice goes to the operator's own chat, every other kind to a family.

@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import adjustments, delivery, proration
+from vanbill.services import adjustments, audit, delivery, proration
 from vanbill.services.billing import (
     ChildFee,
     MonthlyBill,
@@ -27,7 +27,7 @@ from vanbill.services.billing import (
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import balances_query
 from vanbill.services.db import Database, retried
-from vanbill.services.invoices import item_rows, load_operator, take_numbers
+from vanbill.services.invoices import INVOICE_ISSUED, item_rows, load_operator, take_numbers
 from vanbill.services.models import (
     Child,
     Customer,
@@ -138,7 +138,7 @@ async def plan_in(
     billed = exists().where(
         Invoice.operator_id == operator.id,
         Invoice.customer_id == Customer.id,
-        Invoice.period == period,
+        Invoice.live_period == period,
     )
     scope = [Customer.operator_id == operator.id]
     if customer_id is not None:
@@ -242,7 +242,7 @@ async def plan_in(
         await session.execute(
             select(func.count()).where(
                 Invoice.operator_id == operator.id,
-                Invoice.period == period,
+                Invoice.live_period == period,
                 *([Invoice.customer_id == customer_id] if customer_id is not None else []),
             )
         )
@@ -252,7 +252,7 @@ async def plan_in(
         r[0]
         for r in await session.execute(
             select(Invoice.customer_id).where(
-                Invoice.operator_id == operator.id, Invoice.period == previous
+                Invoice.operator_id == operator.id, Invoice.live_period == previous
             )
         )
     }
@@ -340,6 +340,7 @@ async def generate_in(
     *,
     deliver: bool = False,
     customer_id: int | None = None,
+    actor: audit.Actor = audit.BOT,
 ) -> MonthlyReport:
     """Do generate_month's work inside the caller's transaction (for one family when given)."""
     period = period.replace(day=1)
@@ -366,6 +367,7 @@ async def generate_in(
                 "number": number,
                 "kind": "monthly",
                 "period": period,
+                "live_period": period,
                 "issue_date": issue,
                 "due_date": due,
                 "description": f"School transport — {label}",
@@ -413,6 +415,23 @@ async def generate_in(
             .with_for_update()
         )
         await apply_credit(session, operator_id, family_id, clock)
+    for family, number in zip(plan.families, numbers, strict=True):
+        audit.record(
+            session,
+            clock,
+            operator_id=operator_id,
+            actor=actor,
+            action=INVOICE_ISSUED,
+            entity="invoice",
+            entity_id=ids[number],
+            customer_id=family.customer_id,
+            after={
+                "number": number,
+                "period": period,
+                "total_sen": family.bill.total_sen,
+                "status": invoice_status(family.bill.total_sen, 0),
+            },
+        )
     if deliver:
         await delivery.enqueue_invoices(session, dialect, operator_id, ids.values(), now)
     return MonthlyReport(

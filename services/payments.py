@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, case, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import delivery
+from vanbill.services import audit, delivery
 from vanbill.services.billing import OPEN_STATUSES, allocate
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import load_customer, lock_customer
 from vanbill.services.db import Database, retried
-from vanbill.services.errors import Conflict, InvalidInput, NotFound
+from vanbill.services.errors import Conflict, InvalidInput, NotFound, TooLate
 from vanbill.services.models import (
     Customer,
     Invoice,
@@ -27,6 +27,26 @@ from vanbill.services.numbering import RECEIPT_PREFIX, format_number, take_seque
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.text import clean_text
 from vanbill.services.views import PAYMENT_METHODS, AllocationView, PaymentView, ReceiptDocument
+
+# Audit log actions.
+PAYMENT_RECORDED, PAYMENT_VOIDED = "payment_recorded", "payment_voided"
+PAYMENT_UNDONE = "payment_undone"
+SLIP_RECORDED = "slip_recorded"
+# How long after recording a payment its confirmation's Undo button works.
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+def payment_values(payment: PaymentView) -> dict[str, object]:
+    """Return what the audit log keeps of a payment."""
+    return {
+        "receipt": payment.receipt_number,
+        "amount_sen": payment.amount_sen,
+        "method": payment.method,
+        "paid_on": payment.paid_on,
+        "status": "void" if payment.voided else "recorded",
+        "settled": ", ".join(a.invoice_number for a in payment.allocations),
+        "credit_sen": payment.unallocated_sen,
+    }
 
 
 async def refresh_invoices(
@@ -271,6 +291,7 @@ async def load_payment(session: AsyncSession, operator_id: int, payment_id: int)
             AllocationView(invoice_id=a[0], invoice_number=a[1], amount_sen=int(a[2]))
             for a in allocations
         ),
+        void_reason=row.void_reason,
     )
 
 
@@ -371,6 +392,7 @@ async def record_payment(
     recorded_by: int | None = None,
     note: str = "",
     notify_parent: bool = False,
+    actor: audit.Actor | None = None,
 ) -> PaymentView:
     """Record money received from a family and settle invoices with it; the rest is credit.
 
@@ -397,14 +419,39 @@ async def record_payment(
             await delivery.enqueue_receipt(
                 session, db.dialect, operator_id, customer_id, payment_id, clock.now()
             )
-        return await load_payment(session, operator_id, payment_id)
+        recorded = await load_payment(session, operator_id, payment_id)
+        audit.record(
+            session,
+            clock,
+            operator_id=operator_id,
+            actor=actor if actor is not None else audit.Actor.operator(recorded_by),
+            action=PAYMENT_RECORDED,
+            entity="payment",
+            entity_id=payment_id,
+            customer_id=customer_id,
+            after=payment_values(recorded),
+        )
+        return recorded
 
 
 @retried
 async def void_payment(
-    db: Database, operator_id: int, payment_id: int, clock: Clock
+    db: Database,
+    operator_id: int,
+    payment_id: int,
+    clock: Clock,
+    *,
+    reason: str = "",
+    actor: audit.Actor = audit.BOT,
+    within: timedelta | None = None,
 ) -> PaymentView:
-    """Void a payment recorded by mistake: its allocations are undone, statuses recomputed."""
+    """Void a payment recorded by mistake: its allocations are undone, statuses recomputed.
+
+    The parent, if their receipt reached them, gets it again stamped VOID; the audit log
+    records who voided it and why. With `within`, only a payment recorded that recently (by
+    the service clock) is voided: the Undo button of a confirmation.
+    """
+    reason = clean_text(reason, "reason", limit=200, required=False)
     async with db.sessions.begin() as session:
         customer_id = (
             await session.execute(
@@ -418,11 +465,21 @@ async def void_payment(
         await lock_customer(session, operator_id, customer_id)
         payment = (
             await session.execute(
-                select(Payment).where(Payment.operator_id == operator_id, Payment.id == payment_id)
+                select(Payment)
+                .where(Payment.operator_id == operator_id, Payment.id == payment_id)
+                .execution_options(populate_existing=True)
             )
         ).scalar_one()
         if payment.voided:
-            raise Conflict("That payment is void already.")
+            why = f" ({payment.void_reason})" if payment.void_reason else ""
+            raise Conflict(f"{payment.receipt_number} is void already{why}.")
+        if within is not None and clock.now() - payment.created_at > within:
+            raise TooLate(
+                f"It is more than {int(within.total_seconds() // 60)} minutes since "
+                f"{payment.receipt_number} was recorded, so it can no longer be undone here. "
+                "Void it instead (it asks for a reason)."
+            )
+        before = payment_values(await load_payment(session, operator_id, payment_id))
         touched = [
             r[0]
             for r in await session.execute(
@@ -440,10 +497,29 @@ async def void_payment(
         )
         payment.voided = True
         payment.voided_at = clock.now()
+        payment.void_reason = reason
         await session.flush()
         await refresh_invoices(session, operator_id, touched)
         await apply_credit(session, operator_id, customer_id, clock)
-        return await load_payment(session, operator_id, payment_id)
+        voided = await load_payment(session, operator_id, payment_id)
+        audit.record(
+            session,
+            clock,
+            operator_id=operator_id,
+            actor=actor,
+            action=PAYMENT_UNDONE if within is not None else PAYMENT_VOIDED,
+            entity="payment",
+            entity_id=payment_id,
+            customer_id=customer_id,
+            before=before,
+            after=payment_values(voided),
+            reason=reason,
+        )
+        if await delivery.reached_parent(session, operator_id, payment_id=payment_id):
+            await delivery.enqueue_void_receipt(
+                session, db.dialect, operator_id, customer_id, payment_id, clock.now()
+            )
+        return voided
 
 
 async def get_payment(db: Database, operator_id: int, payment_id: int) -> PaymentView:
@@ -472,12 +548,12 @@ async def list_payments(
 
 
 async def receipt_document(
-    db: Database, operator_id: int, payment_id: int, clock: Clock
+    db: Database, operator_id: int, payment_id: int, clock: Clock, *, voided: bool = False
 ) -> ReceiptDocument:
-    """Return what the receipt PDF of a payment shows."""
+    """Return what the receipt PDF of a payment shows (with voided, of a void one: stamped)."""
     async with db.sessions() as session:
         payment = await load_payment(session, operator_id, payment_id)
-        if payment.voided:
+        if payment.voided and not voided:
             raise Conflict("That payment was voided; there is no receipt for it.")
         operator = await session.get(Operator, operator_id)
         assert operator is not None

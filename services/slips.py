@@ -7,13 +7,20 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import delivery
+from vanbill.services import audit, delivery
 from vanbill.services.clock import Clock, zone
 from vanbill.services.customers import lock_customer
 from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, NotFound
 from vanbill.services.models import Operator, PaymentSlip
-from vanbill.services.payments import family_credit, family_owed, load_payment, new_payment
+from vanbill.services.payments import (
+    SLIP_RECORDED,
+    family_credit,
+    family_owed,
+    load_payment,
+    new_payment,
+    payment_values,
+)
 from vanbill.services.text import clean_text
 from vanbill.services.views import PaymentView
 
@@ -134,7 +141,19 @@ async def record_from_slip(
         slip.status = "recorded"
         slip.payment_id = payment_id
         slip.decided_at = clock.now()
-        return await load_payment(session, operator_id, payment_id)
+        recorded = await load_payment(session, operator_id, payment_id)
+        audit.record(
+            session,
+            clock,
+            operator_id=operator_id,
+            actor=audit.Actor.operator(recorded_by),
+            action=SLIP_RECORDED,
+            entity="payment",
+            entity_id=payment_id,
+            customer_id=slip.customer_id,
+            after={**payment_values(recorded), "slip": slip.id},
+        )
+        return recorded
 
 
 @dataclass(frozen=True)
@@ -153,7 +172,13 @@ SLIP_DISMISSED = "slip_dismissed"  # the notice a parent gets (bot.texts.parent_
 
 @retried
 async def dismiss_slip(
-    db: Database, operator_id: int, slip_id: int, clock: Clock, *, reason: str = ""
+    db: Database,
+    operator_id: int,
+    slip_id: int,
+    clock: Clock,
+    *,
+    reason: str = "",
+    actor: audit.Actor = audit.BOT,
 ) -> DismissedSlip:
     """Close a slip without recording anything, and queue a line telling the parent (with the
     operator's reason, if one is given), in one go."""
@@ -179,6 +204,19 @@ async def dismiss_slip(
                 "reason": reason,
             },
             clock.now(),
+        )
+        audit.record(
+            session,
+            clock,
+            operator_id=operator_id,
+            actor=actor,
+            action=SLIP_DISMISSED,
+            entity="slip",
+            entity_id=slip.id,
+            customer_id=slip.customer_id,
+            before={"slip": slip.id, "status": "pending"},
+            after={"slip": slip.id, "status": "dismissed"},
+            reason=reason,
         )
         return DismissedSlip(
             id=slip.id,

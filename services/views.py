@@ -186,6 +186,7 @@ class InvoiceView:
     overdue: bool
     lines: tuple[InvoiceLineView, ...] = ()
     late_fee_sen: int = 0  # a late fee on it, not waived (services/latefees.py)
+    void_reason: str = ""
 
     @property
     def balance_sen(self) -> int:
@@ -236,6 +237,7 @@ class PaymentView:
     voided: bool
     created_at: datetime
     allocations: tuple[AllocationView, ...] = ()
+    void_reason: str = ""
 
     @property
     def allocated_sen(self) -> int:

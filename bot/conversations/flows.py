@@ -2,8 +2,8 @@
 /newinvoice, /paid, a route's fee change, a slip's other amount).
 
 Each is a persistent ConversationHandler: /cancel leaves it and a quiet one times out with a
-note, both forgetting its draft. The button-driven flows (/newinvoice, /paid) also share their
-shape: a command and the flow's buttons enter it, every state takes typed text or the buttons.
+note, both forgetting its draft. The button-driven flows (/newinvoice, /paid, a void) list one
+CallbackQueryHandler per button, each with its pattern, and every handler returns the next state.
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import (
     BaseHandler,
-    CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
-    MessageHandler,
     TypeHandler,
     filters,
 )
@@ -46,14 +44,6 @@ async def operator_of(update: Update, context: VanBillContext) -> OperatorView:
 def operator_today(context: VanBillContext, operator: OperatorView) -> date:
     """Return today in the operator's time zone."""
     return local_today(context.services.clock, operator.timezone)
-
-
-def go_to(context: VanBillContext, draft_key: str, state: str) -> str:
-    """Remember the step in the flow's draft (a refused button press returns to it); go there."""
-    draft = context.user_data.get(draft_key)
-    if isinstance(draft, dict):
-        draft["step"] = state
-    return state
 
 
 def cancel_command(draft_key: str, message: str) -> Callable[..., Awaitable[int]]:
@@ -115,31 +105,3 @@ def operator_conversation(
             allow_reentry=True,
             conversation_timeout=timeout,
         )
-
-
-def button_flow(
-    *,
-    name: str,
-    command: str,
-    start: Callable[..., Any],
-    pressed: Callable[..., Any],
-    prefix: str,
-    typed: Mapping[str, Callable[..., Any]],
-    draft_key: str,
-    cancelled: str,
-    timed_out: Callable[[timedelta], str],
-    timeout: timedelta | None,
-) -> ConversationHandler[Any]:
-    """Build a persistent flow: `typed` maps each state to the callback for text typed in it."""
-    buttons = CallbackQueryHandler(pressed, pattern=rf"^{prefix}:")
-    return operator_conversation(
-        name=name,
-        entry_points=[CommandHandler(command, start), buttons],
-        states={
-            state: [MessageHandler(TYPED, callback), buttons] for state, callback in typed.items()
-        },
-        draft_key=draft_key,
-        cancelled=cancelled,
-        timed_out=timed_out,
-        timeout=timeout,
-    )

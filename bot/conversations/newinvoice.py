@@ -1,34 +1,38 @@
 """/newinvoice: an invoice made by hand for one family, line by line, previewed, then created.
 
-The draft lives in user_data as plain JSON (ids and sen, never objects), so the database
-persistence keeps it across a restart and the operator carries on where they were.
+In python-telegram-bot's example shape: one handler per button (each with its pattern) or typed
+answer, returning the next state (None stays). The draft is a small dataclass kept in user_data
+as plain JSON (ids and sen, never objects), so the database persistence keeps it across a
+restart and the operator carries on where they were.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
 from telegram import InputFile, Update
 from telegram.error import BadRequest
-from telegram.ext import (
-    ConversationHandler,
-)
+from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler, MessageHandler
 
 from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
-from vanbill.bot.conversations import flows
-from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, button_flow
-from vanbill.bot.errors import replies_on_error, show_error
-from vanbill.bot.guards import allow
+from vanbill.bot.conversations.flows import (
+    DEFAULT_TIMEOUT,
+    TYPED,
+    operator_conversation,
+    operator_today,
+)
+from vanbill.bot.errors import replies_on_error
+from vanbill.bot.guards import actor_of, for_operator
 from vanbill.services import customers, delivery, invoices, monthly
 from vanbill.services.billing import NewLine, due_date_for
 from vanbill.services.documents import invoice_filename
-from vanbill.services.errors import Conflict, InvalidInput, VanBillError
+from vanbill.services.errors import Conflict, InvalidInput
 from vanbill.services.money import parse_amount
-from vanbill.services.roles import OPERATOR
 from vanbill.services.views import OperatorView
 
 NAME = "newinvoice"
@@ -52,78 +56,181 @@ PICK, ADD, UNDO, SET_DUE, PREVIEW, CONFIRM, CANCEL, ONE = (
     "cancel",
     "one",
 )
-ACTIONS = (PICK, ADD, UNDO, SET_DUE, PREVIEW, CONFIRM, CANCEL, ONE)
 SEARCH_LIMIT = 8
-
-Draft = dict[str, Any]
-
-
-_operator = flows.operator_of
-_today = flows.operator_today
+EARLIER_STEP = "That button belongs to an earlier step. Answer the last question."
 
 
-def _to(context: VanBillContext, state: str) -> str:
-    return flows.go_to(context, DRAFT, state)
+@dataclass(frozen=True)
+class DraftLine:
+    """One line of the draft (JSON keys kept short: d, p, q, c, s)."""
 
+    description: str
+    unit_price_sen: int
+    quantity: int = 1
+    child_id: int | None = None
+    service_id: int | None = None
 
-def _lines(draft: Draft) -> list[NewLine]:
-    return [
-        NewLine(
-            description=line["d"],
-            unit_price_sen=line["p"],
-            quantity=line["q"],
-            child_id=line.get("c"),
-            service_id=line.get("s"),
+    def new_line(self) -> NewLine:
+        """Return the line as the invoice service takes it."""
+        return NewLine(
+            description=self.description,
+            unit_price_sen=self.unit_price_sen,
+            quantity=self.quantity,
+            child_id=self.child_id,
+            service_id=self.service_id,
         )
-        for line in draft.get("lines", [])
-    ]
+
+    @classmethod
+    def of(cls, line: NewLine) -> DraftLine:
+        """Return a service line as a draft line."""
+        return cls(
+            line.description, line.unit_price_sen, line.quantity, line.child_id, line.service_id
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the line as JSON."""
+        return {
+            "d": self.description,
+            "p": self.unit_price_sen,
+            "q": self.quantity,
+            "c": self.child_id,
+            "s": self.service_id,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DraftLine:
+        """Return the line kept as JSON."""
+        return cls(data["d"], int(data["p"]), int(data["q"]), data.get("c"), data.get("s"))
 
 
-def _line_json(line: NewLine) -> dict[str, Any]:
-    return {
-        "d": line.description,
-        "p": line.unit_price_sen,
-        "q": line.quantity,
-        "c": line.child_id,
-        "s": line.service_id,
-    }
+@dataclass(frozen=True)
+class PendingLine:
+    """The line being added: its description, then its price (the quantity comes last)."""
+
+    description: str
+    unit_price_sen: int | None = None
 
 
-def _due(draft: Draft) -> date | None:
-    return date.fromisoformat(draft["due"]) if draft.get("due") else None
+@dataclass(frozen=True)
+class InvoiceDraft:
+    """The invoice being made: the family, its lines, discount, due date and month."""
+
+    customer_id: int
+    name: str
+    children: dict[int, str]
+    lines: tuple[DraftLine, ...] = ()
+    discount: int = 0
+    due: str | None = None  # ISO date, or None for the business's due day
+    # Routes billed by hand make this the month's invoice: the monthly run then skips it.
+    period: str | None = None
+    pending: PendingLine | None = None
+
+    def save(self, context: VanBillContext) -> None:
+        """Keep the draft in user_data as JSON (persisted with the conversation)."""
+        context.user_data[DRAFT] = {
+            "customer_id": self.customer_id,
+            "name": self.name,
+            "children": {str(k): v for k, v in self.children.items()},
+            "lines": [line.to_json() for line in self.lines],
+            "discount": self.discount,
+            "due": self.due,
+            "period": self.period,
+            "pending": None
+            if self.pending is None
+            else {"d": self.pending.description, "p": self.pending.unit_price_sen},
+        }
+
+    @classmethod
+    def load(cls, context: VanBillContext) -> InvoiceDraft | None:
+        """Return the draft kept in user_data, or None when there is none (or it is damaged)."""
+        kept = context.user_data.get(DRAFT)
+        if not isinstance(kept, dict) or "customer_id" not in kept:
+            return None
+        try:
+            pending = kept.get("pending") or None
+            return cls(
+                customer_id=int(kept["customer_id"]),
+                name=str(kept["name"]),
+                children={int(k): str(v) for k, v in (kept.get("children") or {}).items()},
+                lines=tuple(DraftLine.from_json(line) for line in kept.get("lines") or []),
+                discount=int(kept.get("discount") or 0),
+                due=kept.get("due"),
+                period=kept.get("period"),
+                pending=None
+                if pending is None
+                else PendingLine(str(pending["d"]), pending.get("p")),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def new_lines(self) -> list[NewLine]:
+        """Return the lines as the invoice service takes them."""
+        return [line.new_line() for line in self.lines]
+
+    def due_date(self) -> date | None:
+        """Return the due date chosen (None: the business's due day)."""
+        return date.fromisoformat(self.due) if self.due else None
+
+    def total_sen(self) -> int:
+        """Return what the invoice adds up to."""
+        return sum(line.new_line().amount_sen for line in self.lines) - self.discount
+
+    def month(self) -> date | None:
+        """Return the month the draft bills, when any of the month's route lines is on it."""
+        if not self.period or not any(line.service_id is not None for line in self.lines):
+            return None
+        return date.fromisoformat(self.period)
 
 
-def _total(draft: Draft) -> int:
-    return sum(line.amount_sen for line in _lines(draft)) - int(draft.get("discount", 0))
+def _button(action: str) -> str:
+    """Return the pattern of one action's buttons (the handler checks the rest strictly)."""
+    return rf"^{PREFIX}:[^:]*:{action}(:|$)"
+
+
+async def _draft_for(
+    update: Update, context: VanBillContext, operator: OperatorView, action: str
+) -> tuple[InvoiceDraft | None, str]:
+    """Check the button is this operator's; return the draft (None: expired) and the argument."""
+    query = update.callback_query
+    assert query is not None
+    _, argument = parsing.owned_button(query.data, PREFIX, operator.id, (action,))
+    draft = InvoiceDraft.load(context)
+    if draft is None:
+        await query.answer(texts.NEWINVOICE_EXPIRED, show_alert=True)
+    return draft, argument
 
 
 async def _show_draft(
-    update: Update, context: VanBillContext, operator: OperatorView, intro: str = ""
+    update: Update,
+    context: VanBillContext,
+    operator: OperatorView,
+    draft: InvoiceDraft,
+    intro: str = "",
 ) -> str:
     chat = update.effective_chat
     assert chat is not None
-    draft = context.user_data[DRAFT]
-    draft.pop("pending", None)
-    today = _today(context, operator)
-    due = _due(draft)
+    draft = replace(draft, pending=None)
+    draft.save(context)
+    due = draft.due_date()
     text = texts.invoice_draft(
-        draft["name"],
-        _lines(draft),
-        {int(k): v for k, v in draft.get("children", {}).items()},
-        int(draft.get("discount", 0)),
-        due or due_date_for(today, operator.due_day),
+        draft.name,
+        draft.new_lines(),
+        draft.children,
+        draft.discount,
+        due or due_date_for(operator_today(context, operator), operator.due_day),
         due is None,
         operator.currency,
         intro,
     )
     await chat.send_message(text, reply_markup=keyboards.newinvoice_menu(operator.id))
-    return _to(context, LINES)
+    return LINES
 
 
-async def _search(update: Update, context: VanBillContext, wanted: str) -> str:
+async def _search(
+    update: Update, context: VanBillContext, operator: OperatorView, wanted: str
+) -> str:
     chat = update.effective_chat
     assert chat is not None
-    operator = await _operator(update, context)
     found = await customers.find_customers(
         context.services.db, operator.id, wanted, limit=SEARCH_LIMIT
     )
@@ -134,122 +241,154 @@ async def _search(update: Update, context: VanBillContext, wanted: str) -> str:
             texts.pick_family(len(found), SEARCH_LIMIT),
             reply_markup=keyboards.family_matches(PREFIX, operator.id, found),
         )
-    return _to(context, FAMILY)
+    return FAMILY
 
 
-@allow(OPERATOR)
 @replies_on_error(FAMILY, hint=texts.TRY_AGAIN)
-async def start(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def start(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Ask which family the invoice is for (/newinvoice Siti searches at once)."""
     assert update.effective_chat is not None
-    context.user_data[DRAFT] = {"step": FAMILY}
+    context.user_data.pop(DRAFT, None)
     wanted = parsing.search_text(context.args)
     if not wanted:
         await update.effective_chat.send_message(texts.NEWINVOICE_ASK_FAMILY)
         return FAMILY
-    return await _search(update, context, wanted)
+    return await _search(update, context, operator, wanted)
 
 
-@allow(OPERATOR)
 @replies_on_error(FAMILY, hint=texts.TRY_AGAIN)
-async def search(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def search(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Show the families matching what the operator typed."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    return await _search(update, context, message.text)
+    return await _search(update, context, operator, message.text)
 
 
-async def _pick(
-    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
-) -> str:
-    """Start the draft for the family, with its routes for this month filled in."""
-    services = context.services
-    family = await customers.get_customer(services.db, operator.id, customer_id)
+@replies_on_error(None)
+@for_operator
+async def pick_family(update: Update, context: VanBillContext, operator: OperatorView) -> str:
+    """Start the draft for the family tapped, with its routes for this month filled in."""
+    query, services = update.callback_query, context.services
+    assert query is not None
+    _, argument = parsing.owned_button(query.data, PREFIX, operator.id, (PICK,))
+    family = await customers.get_customer(
+        services.db, operator.id, parsing.button_number(argument)
+    )
     if family.archived:
         raise Conflict(f"{family.name} is archived; unarchive the family to bill it.")
-    month = _today(context, operator).replace(day=1)
+    month = operator_today(context, operator).replace(day=1)
     bill = await monthly.family_bill(services.db, operator.id, family.id, month)
-    assert update.callback_query is not None
-    await update.callback_query.answer()
-    context.user_data[DRAFT] = {
-        "customer_id": family.id,
-        "name": family.name,
-        "children": {str(child.id): child.name for child in family.children},
-        "lines": [_line_json(line) for line in bill.lines] if bill else [],
-        "discount": bill.discount_sen if bill else 0,
-        "due": None,
-        # Routes billed by hand make this the month's invoice: the monthly run then skips it.
-        "period": month.isoformat() if bill else None,
-    }
+    await query.answer()
+    draft = InvoiceDraft(
+        customer_id=family.id,
+        name=family.name,
+        children={child.id: child.name for child in family.children},
+        lines=tuple(DraftLine.of(line) for line in bill.lines) if bill else (),
+        discount=bill.discount_sen if bill else 0,
+        period=month.isoformat() if bill else None,
+    )
     intro = texts.draft_intro(family.name, month, bill is not None)
-    return await _show_draft(update, context, operator, intro)
+    return await _show_draft(update, context, operator, draft, intro)
 
 
-async def _ask(update: Update, context: VanBillContext, text: str, state: str) -> str:
+async def _ask(update: Update, text: str, state: str) -> str:
     assert update.callback_query is not None and update.effective_chat is not None
     await update.callback_query.answer()
     await update.effective_chat.send_message(text)
-    return _to(context, state)
+    return state
 
 
-async def _remove_last(update: Update, context: VanBillContext, operator: OperatorView) -> str:
+@replies_on_error(None)
+@for_operator
+async def add_line(update: Update, context: VanBillContext, operator: OperatorView) -> str | int:
+    """Ask the new line's description."""
+    draft, _ = await _draft_for(update, context, operator, ADD)
+    if draft is None:
+        return ConversationHandler.END
+    return await _ask(update, texts.ASK_LINE_DESCRIPTION, DESCRIPTION)
+
+
+@replies_on_error(None)
+@for_operator
+async def remove_last(
+    update: Update, context: VanBillContext, operator: OperatorView
+) -> str | int:
+    """Take the last line off (and the sibling discount, when a route line goes)."""
     assert update.callback_query is not None
-    draft = context.user_data[DRAFT]
-    if not draft["lines"]:
+    draft, _ = await _draft_for(update, context, operator, UNDO)
+    if draft is None:
+        return ConversationHandler.END
+    if not draft.lines:
         raise InvalidInput(texts.NO_LINE_TO_REMOVE)
     await update.callback_query.answer()
-    removed = draft["lines"].pop()
-    intro = ""
-    if removed.get("s") is not None and draft.get("discount"):
+    removed, intro = draft.lines[-1], ""
+    draft = replace(draft, lines=draft.lines[:-1])
+    if removed.service_id is not None and draft.discount:
         # The sibling discount was worked out on the family's route lines as a whole.
-        intro = texts.discount_dropped(draft["discount"], operator.currency)
-        draft["discount"] = 0
-    return await _show_draft(update, context, operator, intro)
+        intro = texts.discount_dropped(draft.discount, operator.currency)
+        draft = replace(draft, discount=0)
+    return await _show_draft(update, context, operator, draft, intro)
 
 
-async def _preview(update: Update, context: VanBillContext, operator: OperatorView) -> str:
+@replies_on_error(None)
+@for_operator
+async def ask_due(update: Update, context: VanBillContext, operator: OperatorView) -> str | int:
+    """Ask the due date."""
+    draft, _ = await _draft_for(update, context, operator, SET_DUE)
+    if draft is None:
+        return ConversationHandler.END
+    return await _ask(update, texts.ASK_DUE_DATE, DUE)
+
+
+@replies_on_error(None)
+@for_operator
+async def preview(update: Update, context: VanBillContext, operator: OperatorView) -> str | int:
+    """Send the invoice as it would be, stamped DRAFT, with the menu."""
     query, chat, services = update.callback_query, update.effective_chat, context.services
     assert query is not None and chat is not None
-    draft = context.user_data[DRAFT]
+    draft, _ = await _draft_for(update, context, operator, PREVIEW)
+    if draft is None:
+        return ConversationHandler.END
     await query.answer()
     document = await invoices.draft_invoice_document(
         services.db,
         operator.id,
-        draft["customer_id"],
+        draft.customer_id,
         services.clock,
-        _lines(draft),
-        due_date=_due(draft),
-        discount_sen=int(draft.get("discount", 0)),
+        draft.new_lines(),
+        due_date=draft.due_date(),
+        discount_sen=draft.discount,
     )
     pdf = await services.documents.render_invoice(document)
     await chat.send_document(
         InputFile(pdf, filename=invoice_filename(document.invoice)),
-        caption=texts.preview_caption(draft["name"], _total(draft), operator.currency),
+        caption=texts.preview_caption(draft.name, draft.total_sen(), operator.currency),
         reply_markup=keyboards.newinvoice_menu(operator.id),
     )
-    return _to(context, LINES)
+    return LINES
 
 
-def _period(draft: dict[str, Any]) -> date | None:
-    """Return the month the draft bills, when any of the month's route lines is still on it."""
-    if not draft.get("period") or not any(line.get("s") is not None for line in draft["lines"]):
-        return None
-    return date.fromisoformat(draft["period"])
-
-
-async def _confirm(update: Update, context: VanBillContext, operator: OperatorView) -> int:
+@replies_on_error(None)
+@for_operator
+async def confirm(update: Update, context: VanBillContext, operator: OperatorView) -> int | None:
+    """Create the invoice; offer to send it (or queue it for an unlinked family)."""
     query, chat, services = update.callback_query, update.effective_chat, context.services
     assert query is not None and chat is not None
-    draft = context.user_data[DRAFT]
+    draft, _ = await _draft_for(update, context, operator, CONFIRM)
+    if draft is None:
+        return ConversationHandler.END
     invoice = await invoices.create_invoice(
         services.db,
         operator.id,
-        draft["customer_id"],
+        draft.customer_id,
         services.clock,
-        _lines(draft),
-        due_date=_due(draft),
-        discount_sen=int(draft.get("discount", 0)),
-        period=_period(draft),
+        draft.new_lines(),
+        due_date=draft.due_date(),
+        discount_sen=draft.discount,
+        period=draft.month(),
+        actor=await actor_of(update, context),
     )
     context.user_data.pop(DRAFT, None)
     await query.answer()  # only now: a refusal above is shown as the button's alert
@@ -269,9 +408,17 @@ async def _confirm(update: Update, context: VanBillContext, operator: OperatorVi
     return ConversationHandler.END
 
 
-async def _cancel_draft(update: Update, context: VanBillContext) -> int:
+@replies_on_error(None)
+@for_operator
+async def cancel_pressed(
+    update: Update, context: VanBillContext, operator: OperatorView
+) -> int | None:
+    """Forget the draft; no invoice is made."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
+    draft, _ = await _draft_for(update, context, operator, CANCEL)
+    if draft is None:
+        return ConversationHandler.END
     await query.answer()
     context.user_data.pop(DRAFT, None)
     with contextlib.suppress(BadRequest):
@@ -280,157 +427,147 @@ async def _cancel_draft(update: Update, context: VanBillContext) -> int:
     return ConversationHandler.END
 
 
-async def _add_one(update: Update, context: VanBillContext, operator: OperatorView) -> str:
+@replies_on_error(None)
+@for_operator
+async def quantity_one(
+    update: Update, context: VanBillContext, operator: OperatorView
+) -> str | int:
+    """Add the line being described once."""
     assert update.callback_query is not None
-    draft = context.user_data[DRAFT]
-    pending = draft.get("pending") or {}
-    if "p" not in pending:
-        raise InvalidInput("That button belongs to an earlier step. Answer the last question.")
+    draft, _ = await _draft_for(update, context, operator, ONE)
+    if draft is None:
+        return ConversationHandler.END
+    if draft.pending is None or draft.pending.unit_price_sen is None:
+        raise InvalidInput(EARLIER_STEP)
     await update.callback_query.answer()
-    return await _append_line(update, context, operator, 1)
+    return await _append_line(update, context, operator, draft, 1)
 
 
 async def _append_line(
-    update: Update, context: VanBillContext, operator: OperatorView, quantity: int
+    update: Update,
+    context: VanBillContext,
+    operator: OperatorView,
+    draft: InvoiceDraft,
+    quantity: int,
 ) -> str:
-    draft = context.user_data[DRAFT]
-    pending = draft["pending"]
-    line = NewLine(description=pending["d"], unit_price_sen=pending["p"], quantity=quantity)
-    draft["lines"].append(_line_json(line))
-    return await _show_draft(update, context, operator)
+    pending = draft.pending
+    assert pending is not None and pending.unit_price_sen is not None
+    line = DraftLine(pending.description, pending.unit_price_sen, quantity)
+    return await _show_draft(update, context, operator, replace(draft, lines=(*draft.lines, line)))
 
 
-@allow(OPERATOR)
-async def pressed(update: Update, context: VanBillContext) -> str | int:
-    """Do what a /newinvoice button says (after checking it is this operator's)."""
-    query = update.callback_query
-    assert query is not None
-    draft = context.user_data.get(DRAFT)
-    here = draft.get("step", LINES) if isinstance(draft, dict) else ConversationHandler.END
-    try:
-        operator = await _operator(update, context)
-        action, argument = parsing.owned_button(query.data, PREFIX, operator.id, ACTIONS)
-        if action == PICK:
-            return await _pick(update, context, operator, parsing.button_number(argument))
-        if not isinstance(draft, dict) or "customer_id" not in draft:
-            await query.answer(texts.NEWINVOICE_EXPIRED, show_alert=True)
-            return here
-        if action == ADD:
-            return await _ask(update, context, texts.ASK_LINE_DESCRIPTION, DESCRIPTION)
-        if action == UNDO:
-            return await _remove_last(update, context, operator)
-        if action == SET_DUE:
-            return await _ask(update, context, texts.ASK_DUE_DATE, DUE)
-        if action == PREVIEW:
-            return await _preview(update, context, operator)
-        if action == CONFIRM:
-            return await _confirm(update, context, operator)
-        if action == ONE:
-            return await _add_one(update, context, operator)
-        return await _cancel_draft(update, context)
-    except VanBillError as error:
-        await show_error(update, error)
-        return here
+@replies_on_error(None)
+@for_operator
+async def malformed(update: Update, context: VanBillContext, operator: OperatorView) -> None:
+    """Refuse a /newinvoice button no action knows (forged or from an older version)."""
+    assert update.callback_query is not None
+    parsing.owned_button(update.callback_query.data, PREFIX, operator.id, ())
 
 
-def _draft_or_menu(context: VanBillContext) -> Draft | None:
-    draft = context.user_data.get(DRAFT)
-    return draft if isinstance(draft, dict) and "customer_id" in draft else None
-
-
-@allow(OPERATOR)
 @replies_on_error(DESCRIPTION, hint=texts.TRY_AGAIN)
-async def describe(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def describe(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the new line's description; ask its price."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _draft_or_menu(context)
+    draft = InvoiceDraft.load(context)
     if draft is None:
         return await _lost(update, context)
     description = parsing.line_description(message.text)
-    draft["pending"] = {"d": description}
+    replace(draft, pending=PendingLine(description)).save(context)
     await message.reply_text(texts.ask_line_amount(description))
-    return _to(context, AMOUNT)
+    return AMOUNT
 
 
-@allow(OPERATOR)
 @replies_on_error(AMOUNT, hint=texts.TRY_AGAIN)
-async def price(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def price(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the new line's price; ask how many."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _draft_or_menu(context)
-    if draft is None or "d" not in (draft.get("pending") or {}):
+    draft = InvoiceDraft.load(context)
+    if draft is None or draft.pending is None:
         return await _lost(update, context)
-    operator = await _operator(update, context)
     unit = parse_amount(message.text)
-    draft["pending"]["p"] = unit
+    replace(draft, pending=replace(draft.pending, unit_price_sen=unit)).save(context)
     await message.reply_text(
-        texts.ask_line_quantity(draft["pending"]["d"], unit, operator.currency),
+        texts.ask_line_quantity(draft.pending.description, unit, operator.currency),
         reply_markup=keyboards.quantity_one(operator.id),
     )
-    return _to(context, QUANTITY)
+    return QUANTITY
 
 
-@allow(OPERATOR)
 @replies_on_error(QUANTITY, hint=texts.TRY_AGAIN)
-async def how_many(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def how_many(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the new line's quantity; add the line and show the draft."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _draft_or_menu(context)
-    if draft is None or "p" not in (draft.get("pending") or {}):
+    draft = InvoiceDraft.load(context)
+    if draft is None or draft.pending is None or draft.pending.unit_price_sen is None:
         return await _lost(update, context)
     count = parsing.quantity(message.text)
-    return await _append_line(update, context, await _operator(update, context), count)
+    return await _append_line(update, context, operator, draft, count)
 
 
-@allow(OPERATOR)
 @replies_on_error(DUE, hint=texts.TRY_AGAIN)
-async def set_due(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def set_due(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the due date (or 'default'); show the draft."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    draft = _draft_or_menu(context)
+    draft = InvoiceDraft.load(context)
     if draft is None:
         return await _lost(update, context)
-    operator = await _operator(update, context)
-    due = parsing.due_date(message.text, _today(context, operator))
-    draft["due"] = due.isoformat() if due else None
-    return await _show_draft(update, context, operator)
+    due = parsing.due_date(message.text, operator_today(context, operator))
+    draft = replace(draft, due=due.isoformat() if due else None)
+    return await _show_draft(update, context, operator, draft)
 
 
 async def _lost(update: Update, context: VanBillContext) -> str:
     """Recover from a state without its draft (it should not happen): start again."""
     assert update.effective_chat is not None
-    context.user_data[DRAFT] = {"step": FAMILY}
+    context.user_data.pop(DRAFT, None)
     await update.effective_chat.send_message(texts.NEWINVOICE_ASK_FAMILY)
     return FAMILY
 
 
-@allow(OPERATOR)
-async def use_the_buttons(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def use_the_buttons(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Point at the buttons when the operator types at the menu."""
     assert update.effective_chat is not None
     await update.effective_chat.send_message(texts.USE_THE_BUTTONS)
-    return _to(context, LINES)
+    return LINES
+
+
+def _buttons() -> list[CallbackQueryHandler[Any, Any]]:
+    """Return one handler per /newinvoice button; each works from any step of the draft."""
+    return [
+        CallbackQueryHandler(pick_family, pattern=_button(PICK)),
+        CallbackQueryHandler(add_line, pattern=_button(ADD)),
+        CallbackQueryHandler(remove_last, pattern=_button(UNDO)),
+        CallbackQueryHandler(ask_due, pattern=_button(SET_DUE)),
+        CallbackQueryHandler(preview, pattern=_button(PREVIEW)),
+        CallbackQueryHandler(confirm, pattern=_button(CONFIRM)),
+        CallbackQueryHandler(cancel_pressed, pattern=_button(CANCEL)),
+        CallbackQueryHandler(quantity_one, pattern=_button(ONE)),
+        CallbackQueryHandler(malformed, pattern=rf"^{PREFIX}:"),
+    ]
 
 
 def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHandler:  # type: ignore[type-arg]
     """Build the persistent /newinvoice conversation."""
-    return button_flow(
+    buttons = _buttons()
+    return operator_conversation(
         name=NAME,
-        command="newinvoice",
-        start=start,
-        pressed=pressed,
-        prefix=PREFIX,
-        typed={
-            FAMILY: search,
-            LINES: use_the_buttons,
-            DESCRIPTION: describe,
-            AMOUNT: price,
-            QUANTITY: how_many,
-            DUE: set_due,
+        entry_points=[CommandHandler("newinvoice", start), *buttons],
+        states={
+            FAMILY: [MessageHandler(TYPED, search), *buttons],
+            LINES: [MessageHandler(TYPED, use_the_buttons), *buttons],
+            DESCRIPTION: [MessageHandler(TYPED, describe), *buttons],
+            AMOUNT: [MessageHandler(TYPED, price), *buttons],
+            QUANTITY: [MessageHandler(TYPED, how_many), *buttons],
+            DUE: [MessageHandler(TYPED, set_due), *buttons],
         },
         draft_key=DRAFT,
         cancelled=texts.NEWINVOICE_CANCELLED,

@@ -18,11 +18,10 @@ from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
-from vanbill.bot.guards import allow, sender_of
+from vanbill.bot.guards import for_operator
 from vanbill.services import routes
 from vanbill.services.errors import Conflict
 from vanbill.services.money import parse_amount
-from vanbill.services.roles import OPERATOR
 from vanbill.services.text import clean_text
 from vanbill.services.views import OperatorView
 
@@ -30,12 +29,6 @@ NAME = "newservice"
 ASK_NAME, ASK_FEE, ASK_DESCRIPTION, CONFIRM = "ns_name", "ns_fee", "ns_description", "ns_confirm"
 DRAFT = "newservice"  # user_data key: the route being described (plain JSON)
 SAVE, CANCEL = "save", "cancel"
-
-
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
 
 
 def _draft(context: VanBillContext) -> dict[str, Any]:
@@ -47,20 +40,19 @@ async def _reply(update: Update, text: str, **kwargs: Any) -> None:
     await update.effective_chat.send_message(text, **kwargs)
 
 
-@allow(OPERATOR)
-async def start(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def start(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Ask for the new route's name."""
     context.user_data[DRAFT] = {}
     await _reply(update, texts.NEW_SERVICE_NAME)
     return ASK_NAME
 
 
-@allow(OPERATOR)
 @replies_on_error(ASK_NAME, hint=texts.TRY_AGAIN)
-async def receive_name(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_name(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the name (refusing one already used), then ask the fee or, on a retry, confirm."""
     assert update.effective_message is not None
-    operator = await _operator(update, context)
     name = clean_text(update.effective_message.text, "route name", limit=100)
     existing = await routes.list_services(context.services.db, operator.id, include_inactive=True)
     if any(route.name.casefold() == name.casefold() for route in existing):
@@ -73,9 +65,9 @@ async def receive_name(update: Update, context: VanBillContext) -> str:
     return ASK_FEE
 
 
-@allow(OPERATOR)
 @replies_on_error(ASK_FEE, hint=texts.TRY_AGAIN)
-async def receive_fee(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_fee(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the monthly fee, then ask for a description."""
     assert update.effective_message is not None
     _draft(context)["fee_sen"] = parse_amount(update.effective_message.text or "")
@@ -83,15 +75,17 @@ async def receive_fee(update: Update, context: VanBillContext) -> str:
     return ASK_DESCRIPTION
 
 
-@allow(OPERATOR)
 @replies_on_error(ASK_DESCRIPTION, hint=texts.TRY_AGAIN)
-async def receive_description(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_description(
+    update: Update, context: VanBillContext, operator: OperatorView
+) -> str:
     """Take the description ('-' for none), then show everything for confirmation."""
     assert update.effective_message is not None
     text = parsing.setting_text(update.effective_message.text or "")
     draft = _draft(context)
     draft["description"] = clean_text(text, "description", limit=500, required=False)
-    return await _confirm(update, await _operator(update, context), draft)
+    return await _confirm(update, operator, draft)
 
 
 async def _confirm(update: Update, operator: OperatorView, draft: dict[str, Any]) -> str:
@@ -103,13 +97,12 @@ async def _confirm(update: Update, operator: OperatorView, draft: dict[str, Any]
     return CONFIRM
 
 
-@allow(OPERATOR)
 @replies_on_error(ASK_NAME, hint=texts.NEW_SERVICE_OTHER_NAME)
-async def decide(update: Update, context: VanBillContext) -> str | int:
+@for_operator
+async def decide(update: Update, context: VanBillContext, operator: OperatorView) -> str | int:
     """Save the route (a clash with an existing name asks for another name) or drop it."""
     query = update.callback_query
     assert query is not None
-    operator = await _operator(update, context)
     action, _ = parsing.owned_button(
         query.data, parsing.NEW_SERVICE_PREFIX, operator.id, (SAVE, CANCEL)
     )
@@ -133,8 +126,8 @@ async def decide(update: Update, context: VanBillContext) -> str | int:
     return ConversationHandler.END
 
 
-@allow(OPERATOR)
-async def use_the_buttons(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def use_the_buttons(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Point at Save / Cancel when the operator types instead of tapping."""
     await _reply(update, texts.USE_THE_BUTTONS)
     return CONFIRM

@@ -11,7 +11,17 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.guards import actor_of, allow, for_operator, sender_of
-from vanbill.services import accounts, customers, exports, families, latefees, links, routes
+from vanbill.services import (
+    accounts,
+    audit,
+    corrections,
+    customers,
+    exports,
+    families,
+    latefees,
+    links,
+    routes,
+)
 from vanbill.services.clock import local_today
 from vanbill.services.documents import qr_png, statement_filename
 from vanbill.services.periods import add_months, month_start
@@ -19,8 +29,10 @@ from vanbill.services.roles import OPERATOR
 from vanbill.services.views import CustomerBalance, OperatorView, Page
 
 PAGE_SIZE = 10
+HISTORY_SHOWN = 15  # entries of a family's history shown at once
 PAGE, CARD, UNPAID, PAY, STATEMENT, INVITE = "page", "card", "unpaid", "pay", "stmt", "inv"
 ARCHIVE, UNARCHIVE, NEW_INVOICE = "arch", "unarch", "newinv"
+HISTORY, FIX = "hist", "fix"
 
 Action = Callable[[Update, VanBillContext, OperatorView, int], Awaitable[None]]
 
@@ -184,6 +196,29 @@ def _archiver(archived: bool) -> Action:
     return archive
 
 
+async def show_history(
+    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+) -> None:
+    """Show the family's latest history entries in plain words, newest first."""
+    db = context.services.db
+    family = await customers.get_customer(db, operator.id, customer_id)
+    events = await audit.family_history(db, operator.id, customer_id, limit=HISTORY_SHOWN)
+    await _reply(update, texts.family_history(family.name, events, operator))
+
+
+async def show_fixes(
+    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+) -> None:
+    """Offer a Void button for each of the family's latest invoices and payments."""
+    services = context.services
+    found = await corrections.correctable(services.db, operator.id, customer_id, services.clock)
+    await _reply(
+        update,
+        texts.fix_menu(found.customer_name, len(found.invoices), len(found.payments)),
+        reply_markup=keyboards.fix_menu(operator.id, found, operator.currency),
+    )
+
+
 ACTIONS: dict[str, Action] = {
     PAGE: _turn_page,
     CARD: show_card,
@@ -194,6 +229,8 @@ ACTIONS: dict[str, Action] = {
     ARCHIVE: _archiver(True),
     UNARCHIVE: _archiver(False),
     NEW_INVOICE: point_to_newinvoice,
+    HISTORY: show_history,
+    FIX: show_fixes,
 }
 
 
@@ -239,13 +276,14 @@ def _finder(
 
 @allow(OPERATOR)
 async def export(update: Update, context: VanBillContext) -> None:
-    """Send the operator's families, invoices and payments as three CSV files."""
+    """Send the operator's families, invoices, payments and history as four CSV files."""
     operator, db = await _operator(update, context), context.services.db
     assert update.effective_chat is not None
     for name, make in (
         ("customers.csv", exports.export_customers),
         ("invoices.csv", exports.export_invoices),
         ("payments.csv", exports.export_payments),
+        ("history.csv", exports.export_history),
     ):
         await update.effective_chat.send_document(
             InputFile(await make(db, operator.id), filename=name),

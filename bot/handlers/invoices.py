@@ -10,43 +10,34 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
-from vanbill.bot.guards import allow, sender_of
+from vanbill.bot.guards import for_operator
 from vanbill.services import customers, delivery, invoices
 from vanbill.services.documents import invoice_filename
 from vanbill.services.errors import Conflict
-from vanbill.services.roles import OPERATOR
 from vanbill.services.views import OperatorView
 
 LIST_FETCH = 500  # the most list_invoices returns; the reply shows texts.INVOICE_LIST_LIMIT
 SEND = "send"
 
 
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
-
-
-@allow(OPERATOR)
-async def list_invoices(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def list_invoices(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """List invoices: the latest, the unpaid or overdue ones, or one month's."""
     chat, services = update.effective_chat, context.services
     assert chat is not None
     which, period = parsing.invoice_filter(context.args)
-    operator = await _operator(update, context)
     found = await invoices.list_invoices(
         services.db, operator.id, services.clock, which=which, period=period, limit=LIST_FETCH
     )  # type: ignore[arg-type]
     await chat.send_message(texts.invoice_list(found, which, period, operator.currency))
 
 
-@allow(OPERATOR)
-async def show_invoice(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def show_invoice(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Send one invoice as its PDF, with a short caption and a Send to parent button."""
     chat, services = update.effective_chat, context.services
     assert chat is not None
     number = parsing.invoice_number(context.args)
-    operator = await _operator(update, context)
     found = await invoices.find_invoice_by_number(services.db, operator.id, number, services.clock)
     document = await invoices.invoice_document(services.db, operator.id, found.id, services.clock)
     pdf = await services.documents.render_invoice(document)
@@ -60,12 +51,11 @@ async def show_invoice(update: Update, context: VanBillContext) -> None:
     )
 
 
-@allow(OPERATOR)
-async def send_to_parent(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def send_to_parent(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Queue an invoice for the family's parent (the button names the operator and invoice)."""
     query, chat, services = update.callback_query, update.effective_chat, context.services
     assert query is not None and chat is not None
-    operator = await _operator(update, context)
     _, argument = parsing.owned_button(query.data, parsing.INVOICE_PREFIX, operator.id, (SEND,))
     invoice_id = parsing.button_number(argument)
     # Another operator's invoice is NotFound here, before anything is queued.

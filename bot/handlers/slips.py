@@ -26,7 +26,7 @@ from vanbill.bot.conversations.flows import (
     operator_of,
 )
 from vanbill.bot.errors import replies_on_error, show_error
-from vanbill.bot.guards import allow, sender_of
+from vanbill.bot.guards import actor_of, allow, sender_of
 from vanbill.services import operators, slips
 from vanbill.services.errors import InvalidInput
 from vanbill.services.money import parse_amount
@@ -176,12 +176,13 @@ async def method_chosen(update: Update, context: VanBillContext) -> None:
     services.wake_outbox()
     text = texts.slip_recorded(operator, payment)
     await query.answer()
+    undo = keyboards.undo_payment(operator.id, payment.id)
     if slip_message is None:  # pressed on the slip itself
         with contextlib.suppress(BadRequest):  # too old to edit: it is recorded anyway
-            await query.edit_message_caption(text, reply_markup=None)
+            await query.edit_message_caption(text, reply_markup=undo)
         return
     with contextlib.suppress(BadRequest):
-        await query.edit_message_text(text, reply_markup=None)
+        await query.edit_message_text(text, reply_markup=undo)
     await _close_slip_message(context, query.message.chat_id, slip_message, text)
 
 
@@ -303,7 +304,12 @@ async def _dismiss(
     """Dismiss the slip (queueing the parent's line), mark its message; return the reply."""
     services, operator = context.services, await operator_of(update, context)
     dismissed = await slips.dismiss_slip(
-        services.db, operator.id, int(asked["slip"]), services.clock, reason=reason
+        services.db,
+        operator.id,
+        int(asked["slip"]),
+        services.clock,
+        reason=reason,
+        actor=await actor_of(update, context),
     )
     context.user_data.pop(ASKED, None)
     services.wake_outbox()

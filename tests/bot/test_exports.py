@@ -1,9 +1,10 @@
-"""/statement and /export: the operator gets a family's statement PDF and three CSV files."""
+"""/statement and /export: the operator gets a family's statement PDF and four CSV files."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import date
 
 from pypdf import PdfReader
@@ -46,7 +47,7 @@ async def test_the_statement_button_of_several_matches_sends_that_familys_pdf(
     assert "no family matching" in texts(await harness.say(OPERATOR, "/statement Nobody"))
 
 
-async def test_export_sends_three_csv_files_with_the_operators_data(harness: BotHarness) -> None:
+async def test_export_sends_four_csv_files_with_the_operators_data(harness: BotHarness) -> None:
     biz = await make_business(harness.db, harness.clock, OPERATOR.id)
     family = await make_family(harness.db, harness.clock, biz, "陈美玲", ("குமார்",))
     await monthly.generate_month(harness.db, biz.id, date(2026, 1, 1), harness.clock)
@@ -54,15 +55,29 @@ async def test_export_sends_three_csv_files_with_the_operators_data(harness: Bot
         harness.db, biz.id, family.id, harness.clock, amount_sen=5000, method="cash"
     )
     replies = await harness.say(OPERATOR, "/export")
-    assert [c.method for c in replies] == ["sendDocument"] * 3
+    assert [c.method for c in replies] == ["sendDocument"] * 4
     files = {f.filename: f.content.decode("utf-8-sig") for c in replies for f in c.files.values()}
-    assert set(files) == {"customers.csv", "invoices.csv", "payments.csv"}
+    assert set(files) == {"customers.csv", "invoices.csv", "payments.csv", "history.csv"}
     (customer,) = csv.DictReader(io.StringIO(files["customers.csv"]))
     assert (customer["parent"], customer["child"]) == ("陈美玲", "குமார்")
     (invoice,) = csv.DictReader(io.StringIO(files["invoices.csv"]))
     assert (invoice["total"], invoice["balance"]) == ("150.00", "100.00")
     (payment,) = csv.DictReader(io.StringIO(files["payments.csv"]))
     assert (payment["amount"], payment["method"]) == ("50.00", "Cash")
+    issued, paid = csv.DictReader(io.StringIO(files["history.csv"]))
+    assert (issued["action"], issued["actor"], issued["parent"]) == (
+        "invoice_issued",
+        "system",
+        "陈美玲",
+    )
+    assert issued["at_utc"] == "2026-01-15T02:00:00+00:00"
+    assert issued["at_local"] == "2026-01-15 10:00"
+    assert json.loads(issued["after"])["number"] == "INV-2026-0001"
+    assert (paid["action"], paid["entity"], json.loads(paid["after"])["amount_sen"]) == (
+        "payment_recorded",
+        "payment",
+        5000,
+    )
 
 
 async def test_a_parent_sending_export_or_statement_is_refused(harness: BotHarness) -> None:

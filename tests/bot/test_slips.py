@@ -134,7 +134,8 @@ async def test_recording_a_slip_asks_the_method_then_settles_the_invoice_and_sen
     ]
     assert await payments.list_payments(harness.db, op, customer_id=family) == []  # not yet
     answer, edited = await harness.press_button(OPERATOR, methods, "DuitNow")
-    assert edited.method == "editMessageCaption" and edited.buttons == []
+    assert edited.method == "editMessageCaption"
+    assert [b["text"] for b in edited.buttons] == ["↩️ Undo"]
     assert edited.seen == (
         "✅ Recorded RM 150.00 from Siti Nurhaliza (DuitNow).\n"
         "It went to: INV-2026-0001 RM 150.00.\n"

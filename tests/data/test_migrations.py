@@ -107,6 +107,11 @@ EXPECTED_CHANGES: dict[tuple[str, str], Any] = {
     ("payments", "receipt_number"): lambda row, rows: receipt_numbers(rows["payments"])[row["id"]],
     ("invoices", "closed_on"): closed_on,
     ("customers", "credit_sen"): credit_sen,
+    # 0008: the live key of a monthly invoice is its month while it is not void.
+    ("invoices", "live_period"): lambda row, rows: (
+        None if row["status"] == "void" else row["period"]
+    ),
+    ("payments", "void_reason"): lambda row, rows: "",
 }
 # table -> function(old rows) -> the rows a revision adds to a table the old schema lacked;
 # a new table not named here must start empty.
