@@ -70,7 +70,13 @@ async def one_run(families: int, down: float, renderer: DocumentRenderer) -> dic
 
                 def sent() -> list[int]:
                     return [
-                        len([c for c in tg.calls_to(chat, "sendDocument") if c.ok])
+                        len(
+                            [
+                                c
+                                for c in tg.calls_to(chat, "sendDocument")
+                                if c.ok and "Invoice" in c.text
+                            ]
+                        )
                         for chat in chats
                     ]
 
