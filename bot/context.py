@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,9 @@ class BotData:
 
     def __init__(self) -> None:
         self.services: Services | None = None
+        # Updates already answered with an error (bot/errors.py): one reply per update, however
+        # many of its handlers fail. Oldest first, a few hundred kept.
+        self.answered_errors: collections.OrderedDict[int, None] = collections.OrderedDict()
 
 
 class VanBillContext(CallbackContext[ExtBot[Any], dict[Any, Any], dict[Any, Any], BotData]):

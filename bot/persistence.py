@@ -7,6 +7,11 @@ after it they are written at once.
 Updates of different people are handled at the same time (bot/intake.py), and python-telegram-bot
 hands every changed value to the persistence at once; the values are written one at a time, so
 writes never pile up against each other (on SQLite each would wait for the one write lock).
+
+While the database cannot be reached, a value that could not be written is kept here and
+written before anything else once the database answers (python-telegram-bot forgets what it
+handed over); until then, reading that key back gives the value kept here, never the older one
+in the database, so a conversation under way when the database went away goes on where it was.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from telegram.ext import BasePersistence, PersistenceInput
 from vanbill.bot.context import BotData
 from vanbill.services import botstate
 from vanbill.services.clock import Clock
-from vanbill.services.db import Database
+from vanbill.services.db import Database, unreachable
 from vanbill.services.errors import InvalidInput
 
 log = logging.getLogger(__name__)
@@ -34,6 +39,8 @@ CDCData = tuple[list[tuple[str, float, dict[str, Any]]], dict[str, str]]
 CONVERSATION = "conversation"
 USER_DATA = "user_data"
 CHAT_DATA = "chat_data"
+_FORGET = object()  # an unsaved deletion
+StateKey = tuple[str, str, str]
 
 
 class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotData]):
@@ -57,8 +64,61 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotDat
         self.clock = clock
         self.namespace = namespace
         # What was last read or written, so an unchanged value is not written again.
-        self._written: dict[tuple[str, str, str], str] = {}
+        self._written: dict[StateKey, str] = {}
         self._writing = asyncio.Lock()
+        # What could not be written while the database was unreachable: value, or _FORGET.
+        self._unsaved: dict[StateKey, Any] = {}
+
+    async def _write_unsaved(self) -> None:
+        """Write what an outage held back, oldest first; stop at the first that still fails."""
+        while self._unsaved:
+            (kind, name, key), value = next(iter(self._unsaved.items()))
+            if value is _FORGET:
+                await botstate.forget(self.db, kind, name, key)
+                self._written.pop((kind, name, key), None)
+            else:
+                await botstate.save(self.db, kind, name, key, value, self.clock)
+                self._written[(kind, name, key)] = botstate.encode(value)
+            self._unsaved.pop((kind, name, key), None)
+        log.info("wrote the conversation data held back while the database was unreachable")
+
+    async def _store(self, kind: str, name: str, key: str, value: Any) -> None:
+        """Write (or, with _FORGET, delete) one value; keep it if the database is away."""
+        self._unsaved.pop((kind, name, key), None)
+        try:
+            if self._unsaved:
+                await self._write_unsaved()
+            if value is _FORGET:
+                await botstate.forget(self.db, kind, name, key)
+                self._written.pop((kind, name, key), None)
+            else:
+                await botstate.save(self.db, kind, name, key, value, self.clock)
+                self._written[(kind, name, key)] = botstate.encode(value)
+        except Exception as error:
+            if not unreachable(error):
+                raise
+            self._unsaved[(kind, name, key)] = value
+            log.warning("keeping %s %s until the database answers again", kind, key)
+
+    async def write_held_back(self) -> bool:
+        """Try again to write what an outage held back; return True when nothing is left."""
+        async with self._writing:
+            if not self._unsaved:
+                return True
+            try:
+                await self._write_unsaved()
+            except Exception as error:
+                if not unreachable(error):
+                    raise
+                return False
+            return True
+
+    def _held_back(self, kind: str, name: str, key: str) -> tuple[bool, Any]:
+        """Return (True, value) when a newer value than the database's waits to be written."""
+        if (kind, name, key) not in self._unsaved:
+            return False, None
+        value = self._unsaved[(kind, name, key)]
+        return True, (None if value is _FORGET else value)
 
     async def _load(self, kind: str, name: str) -> dict[str, Any]:
         values = await botstate.load(self.db, kind, name)
@@ -73,16 +133,17 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotDat
             log.exception("not persisting %s %s %s: it is not plain JSON data", kind, name, key)
             return
         async with self._writing:
-            if self._written.get((kind, name, key)) == text:
+            if self._written.get((kind, name, key)) == text and (kind, name, key) not in (
+                self._unsaved
+            ):
                 return
-            await botstate.save(self.db, kind, name, key, value, self.clock)
-            self._written[(kind, name, key)] = text
+            await self._store(kind, name, key, value)
 
     async def _forget(self, kind: str, name: str, key: str) -> None:
         async with self._writing:
-            if self._written.pop((kind, name, key), None) is None:
+            if (kind, name, key) not in self._written and (kind, name, key) not in self._unsaved:
                 return
-            await botstate.forget(self.db, kind, name, key)
+            await self._store(kind, name, key, _FORGET)
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Return every user's data."""
@@ -156,6 +217,9 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotDat
         await self._refresh(CHAT_DATA, str(chat_id), chat_data)
 
     async def _refresh(self, kind: str, key: str, data: dict[Any, Any]) -> None:
+        await self.write_held_back()
+        if self._held_back(kind, self.namespace, key)[0]:
+            return  # what this process holds is newer than the database's
         stored = (await botstate.load_key(self.db, kind, key)).get(self.namespace, {})
         self._written[(kind, self.namespace, key)] = botstate.encode(stored) if stored else ""
         if stored != data:
@@ -165,13 +229,23 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], BotDat
     async def conversation_states(self, key: ConversationKey) -> dict[str, object]:
         """Return the stored state of every conversation for one key, by conversation name."""
         state_key = json.dumps(list(key), separators=(",", ":"))
+        await self.write_held_back()
         states = await botstate.load_key(self.db, CONVERSATION, state_key)
         for name, state in states.items():
             self._written[(CONVERSATION, name, state_key)] = botstate.encode(state)
+        for kind, name, held_key in list(self._unsaved):
+            if kind == CONVERSATION and held_key == state_key:  # newer here than stored
+                held = self._held_back(kind, name, held_key)[1]
+                if held is None:
+                    states.pop(name, None)
+                else:
+                    states[name] = held
         return states
 
     async def refresh_bot_data(self, bot_data: BotData) -> None:
         """Do nothing: bot data is not persisted."""
 
     async def flush(self) -> None:
-        """Do nothing: every update is written as it is made."""
+        """Write what an outage held back (every other update is written as it is made)."""
+        if not await self.write_held_back():
+            log.error("%d conversation values could not be written", len(self._unsaved))

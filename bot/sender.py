@@ -8,6 +8,12 @@ as Telegram counts them (see _Pace). On 429 the sender waits
 what Telegram asks and the delivery goes back to the outbox; a 403 marks the family blocked and
 queues the operator's notice once (in the outbox, like every message); a network error
 retries with backoff.
+
+While the database cannot be reached the sender keeps going by itself: what it claimed and did
+not send is given back as soon as the database answers; the outcome of a send that reached
+Telegram (sent, refused, blocked) is kept in memory and recorded with backoff before anything
+is claimed again, so a message that went out is recorded once and never sent a second time by
+this process (the lease, 60 s, is what would let another sender take it).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -31,7 +37,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from vanbill.bot import keyboards, texts
 from vanbill.services import budget, customers, delivery, invoices, operators, payments
 from vanbill.services.clock import Clock
-from vanbill.services.db import Database
+from vanbill.services.db import Database, unreachable
 from vanbill.services.delivery import DeliveryJob
 from vanbill.services.documents import DocumentRenderer, invoice_filename, receipt_filename
 
@@ -40,6 +46,7 @@ log = logging.getLogger(__name__)
 DEFAULT_RATE = 29.0  # Telegram allows about 30 messages a second to different chats
 TELEGRAM_WINDOW_LIMIT = 30  # never more than this many messages in any one second
 PER_CHAT_INTERVAL = 1.0
+RECORD_RETRY_FIRST, RECORD_RETRY_MAX = 0.25, 2.0  # seconds between tries to record an outcome
 
 
 @dataclass
@@ -178,6 +185,10 @@ class OutboxSender:
         self._active: set[int] = set()
         self._stopping = False
         self._unsent: list[int] = []
+        # Outcomes of sends that could not be recorded (the database was away), by delivery id:
+        # the recording to try again. Their ids stay in _active, so they are not sent again.
+        self._unrecorded: dict[int, Callable[[], Awaitable[object]]] = {}
+        self._recorder: asyncio.Task[None] | None = None
 
     def request_stop(self) -> None:
         """Stop claiming: the drain under way finishes its sends in flight, gives back the rest."""
@@ -198,26 +209,35 @@ class OutboxSender:
             watcher.cancel()
 
     async def _run(self, stop: asyncio.Event, idle: float) -> None:
-        while not stop.is_set():
-            try:
-                done = await self.drain()
-            except Exception:  # keep the loop alive through a database hiccup
-                log.exception("the outbox sender failed a pass; trying again shortly")
-                done = 0
-            if done == 0:
-                self._wake.clear()
-                waiters = [
-                    asyncio.create_task(stop.wait()),
-                    asyncio.create_task(self._wake.wait()),
-                ]
-                _, pending = await asyncio.wait(
-                    waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED
-                )
-                for task in pending:
-                    task.cancel()
+        try:
+            while not stop.is_set():
+                try:
+                    done = await self.drain()
+                except Exception as exc:  # keep the loop alive through a database outage
+                    if not unreachable(exc):
+                        log.exception("the outbox sender failed a pass; trying again shortly")
+                    else:
+                        log.warning("the outbox waits for the database: %s", str(exc)[:200])
+                    done = 0
+                if done == 0:
+                    await self._idle(stop, idle)
+        finally:
+            await self._last_records()
+
+    async def _idle(self, stop: asyncio.Event, idle: float) -> None:
+        """Sleep idle seconds, or until stopped or woken."""
+        self._wake.clear()
+        waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(self._wake.wait())]
+        _, pending = await asyncio.wait(waiters, timeout=idle, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
 
     async def drain(self, operator_id: int | None = None) -> int:
         """Send everything due now; later batches render while earlier ones go out."""
+        # What an outage held back comes first: outcomes to record, claims to give back.
+        if self._unrecorded and not await self._record_held():
+            return 0
+        await self._give_back()
         handled = 0
         pipeline: collections.deque[
             tuple[list[DeliveryJob], asyncio.Task[list[asyncio.Future[Content]]]]
@@ -238,19 +258,35 @@ class OutboxSender:
                 pipeline.append((jobs, asyncio.create_task(self._prepare_all(jobs))))
 
         sending: list[asyncio.Task[None]] = []
+        # A batch taken off the pipeline and not yet handed to _send_batch (which gives back
+        # what it does not send): if a refill fails meanwhile, it is given back below.
+        current: list[DeliveryJob] = []
+        current_contents: list[asyncio.Future[Content]] = []
         try:
             await refill()
             while pipeline and not self._stopping:
                 jobs, prepared = pipeline.popleft()
-                contents = await prepared
+                current = jobs
+                current_contents = await prepared
                 await refill()  # keep the PDF workers busy while this batch goes out
                 sending = [task for task in sending if not task.done()]
-                sending.extend(await self._send_batch(jobs, contents))
+                current = []
+                sending.extend(await self._send_batch(jobs, current_contents))
                 handled += len(jobs)
             await asyncio.gather(*sending)
+        except Exception:
+            # The database went away part-way (a claim, a confirmation): the sends already
+            # under way may have reached Telegram, so they end and keep their outcome, never
+            # cancelled into `sending` with nobody to record or give them back.
+            await asyncio.gather(*sending, return_exceptions=True)
+            raise
         finally:
             for task in sending:  # stopped part-way: in-flight sends end with us
                 task.cancel()
+            for content in current_contents if current else ():
+                content.cancel()
+            self._active.difference_update(job.id for job in current)
+            self._unsent.extend(job.id for job in current)
             for jobs, prepared in pipeline:  # not started: given back below
                 prepared.cancel()
                 if prepared.done() and not prepared.cancelled() and not prepared.exception():
@@ -264,16 +300,78 @@ class OutboxSender:
         return handled
 
     async def _give_back(self) -> None:
-        """Release the claims taken but not sent, so nothing waits out a lease in `sending`."""
+        """Release the claims taken but not sent, so nothing waits out a lease in `sending`.
+
+        If the database is away they are kept and given back at the next pass.
+        """
         unsent, self._unsent = self._unsent, []
         if not unsent:
             return
         try:
             released = await delivery.release_claims(self.db, unsent, self.worker, self.clock)
-        except Exception:  # the lease still returns them, later
-            log.warning("could not give back %d unsent deliveries", len(unsent), exc_info=True)
+        except Exception as exc:
+            if not unreachable(exc):
+                log.warning("could not give back %d deliveries", len(unsent), exc_info=True)
+                return  # the lease returns them, later
+            self._unsent = unsent + self._unsent
+            log.warning("%d deliveries to give back once the database answers", len(unsent))
         else:
             log.info("gave back %d deliveries not sent", released)
+
+    # Recording outcomes: kept in memory while the database is away.
+
+    async def _record(self, job_id: int, recording: Callable[[], Awaitable[object]]) -> object:
+        """Record a send's outcome now, or keep it to record when the database answers."""
+        try:
+            return await recording()
+        except Exception as exc:
+            if not unreachable(exc):
+                raise
+            log.warning("delivery %s: recording its outcome once the database answers", job_id)
+            self._unrecorded[job_id] = recording
+            if self._recorder is None or self._recorder.done():
+                self._recorder = asyncio.create_task(self._keep_recording(), name="records")
+            return None
+
+    async def _record_held(self) -> bool:
+        """Try once to record every outcome held back; return True when none is left."""
+        for job_id, recording in list(self._unrecorded.items()):
+            try:
+                await recording()
+            except Exception as exc:
+                if unreachable(exc):
+                    return False
+                log.exception("could not record the outcome of delivery %s", job_id)
+            self._unrecorded.pop(job_id, None)
+            self._active.discard(job_id)
+        return True
+
+    async def _keep_recording(self) -> None:
+        """Record the held-back outcomes as soon as the database answers (backing off a little)."""
+        pause = RECORD_RETRY_FIRST
+        while self._unrecorded:
+            await asyncio.sleep(pause)
+            if await self._record_held():
+                log.info("recorded the deliveries sent while the database was unreachable")
+                self.wake()
+                return
+            pause = min(pause * 2, RECORD_RETRY_MAX)
+
+    async def _last_records(self) -> None:
+        """On the way out: a few more tries to record what was sent (else the lease re-sends)."""
+        for _ in range(5):
+            if not self._unrecorded or await self._record_held():
+                break
+            await asyncio.sleep(RECORD_RETRY_MAX / 2)
+        if self._recorder is not None:
+            self._recorder.cancel()
+        if self._unrecorded:
+            log.error(
+                "stopping with %d sends unrecorded (the lease sends them again): %s",
+                len(self._unrecorded),
+                sorted(self._unrecorded),
+            )
+        await self._give_back()
 
     async def _claim(self, operator_id: int | None, limit: int) -> list[DeliveryJob]:
         jobs = await delivery.claim_due(
@@ -288,6 +386,9 @@ class OutboxSender:
         # clock that jumped) must not make this process send it a second time.
         fresh = [job for job in jobs if job.id not in self._active]
         self._active.update(job.id for job in fresh)
+        if self._unsent:  # taken again (its lease ran out): not to be given back now
+            taken = {job.id for job in jobs}
+            self._unsent = [i for i in self._unsent if i not in taken]
         return fresh
 
     # Preparing content: documents fetched in bulk, PDFs rendered in the worker processes.
@@ -499,7 +600,8 @@ class OutboxSender:
     def _send_finished(self, job_id: int, task: asyncio.Task[None]) -> None:
         self._pace.answered_now()
         self._in_flight.release()
-        self._active.discard(job_id)
+        if job_id not in self._unrecorded:  # else it stays, not to be sent again meanwhile
+            self._active.discard(job_id)
 
     async def _budget_turn(self) -> int | None:
         """Wait for a turn in the bot's shared budget (None when the budget is not shared)."""
@@ -523,6 +625,7 @@ class OutboxSender:
                     await budget.give_back(self.db, turn, now_us=_now_us())
 
     async def _deliver(self, job: DeliveryJob, content: Content) -> None:
+        db, clock, record = self.db, self.clock, functools.partial(self._record, job.id)
         try:
             message = await self._call_telegram(job, content)
         except RetryAfter as exc:
@@ -530,29 +633,36 @@ class OutboxSender:
             seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
             self._pace.pause(seconds)
             self.stats.flood_waits += 1
-            await delivery.mark_retry(
-                self.db,
-                job.id,
-                self.clock,
-                error=f"flood control: retry after {seconds:g} s",
-                retry_after=timedelta(seconds=seconds),
+            await record(
+                functools.partial(
+                    delivery.mark_retry,
+                    db,
+                    job.id,
+                    clock,
+                    error=f"flood control: retry after {seconds:g} s",
+                    retry_after=timedelta(seconds=seconds),
+                )
             )
             self.stats.retried += 1
         except Forbidden as exc:
-            if await delivery.mark_blocked(self.db, job.id, self.clock, error=str(exc)):
-                self.wake()  # the operator's notice was just queued
+            blocked = functools.partial(delivery.mark_blocked, db, job.id, clock, error=str(exc))
+            await record(blocked)
+            self.wake()  # the operator's notice may just have been queued
             self.stats.blocked += 1
         except BadRequest as exc:
-            await delivery.mark_failed(self.db, job.id, self.clock, error=str(exc))
+            await record(
+                functools.partial(delivery.mark_failed, db, job.id, clock, error=str(exc))
+            )
             self.stats.failed += 1
         except (TimedOut, NetworkError) as exc:
-            await delivery.mark_retry(self.db, job.id, self.clock, error=str(exc))
+            await record(functools.partial(delivery.mark_retry, db, job.id, clock, error=str(exc)))
             self.stats.retried += 1
         else:
             file_id = message.document.file_id if message.document else None
-            await delivery.mark_sent(
-                self.db, job.id, self.clock, message_id=message.message_id, file_id=file_id
+            sent = functools.partial(
+                delivery.mark_sent, db, job.id, clock, message_id=message.message_id
             )
+            await record(functools.partial(sent, file_id=file_id))
             self.stats.sent += 1
 
     async def _call_telegram(self, job: DeliveryJob, content: Content) -> Message:

@@ -297,6 +297,9 @@ def deep_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
 
 
+RECORDS_UNREACHABLE = "I can't reach the records right now, please try again in a minute."
+
+
 def apology(error_id: str) -> str:
     """Say sorry for an unexpected error, quoting its id."""
     return _(

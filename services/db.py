@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Insert, Table, event, inspect
+from sqlalchemy import Insert, Table, event, exc, inspect
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -45,7 +45,50 @@ def _normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool = True) -> None:
+# MySQL client errors that mean the server is away, not that the request was wrong: can't
+# connect (2002, 2003), gone away (2006), lost the connection (2013, 2055), server shutting down
+# (1053), too many connections (1040), lock wait or deadlock (1205, 1213), read-only (1290).
+_MYSQL_AWAY = {1040, 1053, 1205, 1213, 1290, 2002, 2003, 2006, 2013, 2055}
+_SQLITE_BUSY = ("database is locked", "database is busy", "database table is locked")
+
+
+def unreachable(error: BaseException | None) -> bool:
+    """Say whether an error means the database cannot be reached now (down, locked, gone away).
+
+    Such an error says nothing about the request: the same request works once the database
+    answers again. Anything else (a bad statement, a broken rule) is a bug, not an outage.
+    """
+    seen = 0
+    while error is not None and seen < 8:
+        seen += 1
+        if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(error, exc.DisconnectionError | exc.TimeoutError):
+            return True  # no connection, or the pool waited too long for one
+        if isinstance(error, ConnectionError | TimeoutError):
+            return True
+        original = error.orig if isinstance(error, exc.DBAPIError) else error
+        code = original.args[0] if original is not None and original.args else None
+        if isinstance(code, int) and code in _MYSQL_AWAY and _is_mysql_error(original):
+            return True
+        if isinstance(error, exc.OperationalError) and any(
+            busy in str(original).lower() for busy in _SQLITE_BUSY
+        ):
+            return True
+        if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
+            return True  # a refused or reset socket
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _is_mysql_error(error: BaseException | None) -> bool:
+    module = type(error).__module__
+    return module.startswith(("pymysql", "aiomysql", "MySQLdb"))
+
+
+def configure_sqlite(
+    engine: AsyncEngine, *, foreign_keys: bool = True, busy_timeout: float = 30.0
+) -> None:
     """Foreign keys on, WAL, and BEGIN IMMEDIATE so a writer never dead-ends on an upgrade.
 
     Migrations turn foreign keys off (SQLite only changes it outside a transaction) while batch
@@ -58,7 +101,7 @@ def configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool = True) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -129,6 +172,7 @@ class Database:
         echo: bool = False,
         pool_size: int = 10,
         retry: RetryPolicy | None = None,
+        busy_timeout: float = 30.0,
     ) -> None:
         self.retry = retry or RetryPolicy()
         self.retries_taken = 0  # transactions run again since start (for monitoring, benches)
@@ -147,10 +191,11 @@ class Database:
                 isolation_level="READ COMMITTED",
             )
         elif self.is_sqlite:
-            options.update(connect_args={"timeout": 30})
+            # How long a write waits for SQLite's one write lock before giving up.
+            options.update(connect_args={"timeout": busy_timeout})
         self.engine: AsyncEngine = create_async_engine(self.url, **options)
         if self.is_sqlite:
-            configure_sqlite(self.engine)
+            configure_sqlite(self.engine, busy_timeout=busy_timeout)
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
