@@ -99,6 +99,8 @@ def operator_notice_buttons(
     """Return the buttons a queued operator notice carries (a run preview's Approve / Hold)."""
     if meta.get("notice") == "run_preview":
         return run_approval(operator_id, int(str(meta["run_id"])))
+    if meta.get("notice") == "late_fee":
+        return waive_late_fees(operator_id, [(int(str(meta["invoice_id"])), str(meta["number"]))])
     return None
 
 

@@ -14,10 +14,8 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot
-from telegram.error import TelegramError
 
-from vanbill.bot import keyboards, texts
-from vanbill.services import customers, digests, latefees, operators, reminders, runs
+from vanbill.services import digests, latefees, operators, reminders, runs
 from vanbill.services.clock import Clock, local_now
 from vanbill.services.db import Database, unreachable
 
@@ -62,9 +60,7 @@ class Scheduler:
             if operator.late_fee_kind != latefees.NONE:
                 # Before the reminders, so a reminder names the late fee it adds to.
                 added = await latefees.add_late_fees(self.db, operator.id, self.clock)
-                report.late_fees.extend(added)
-                for fee in added:
-                    await self._tell_late_fee(operator, fee)
+                report.late_fees.extend(added)  # each told to the operator via the outbox
             hour = local_now(self.clock, operator.timezone).hour
             if operator.reminders_enabled and operator.reminder_hour <= hour < 21:
                 report.reminders_queued += len(
@@ -78,7 +74,13 @@ class Scheduler:
         for run in await runs.runs_ready_to_report(self.db):
             if await runs.finish_run(self.db, run.operator_id, run.id, self.clock) is not None:
                 report.reported.append(run)
-        if report.started or report.reminders_queued or report.reported or report.digests:
+        if (
+            report.started
+            or report.reminders_queued
+            or report.reported
+            or report.digests
+            or report.late_fees
+        ):
             self._wake()
         return report
 
@@ -91,20 +93,3 @@ class Scheduler:
                 log.exception("a schedule tick failed; the next one tries again")
             else:  # what was due is still due at the next tick: nothing is missed
                 log.warning("a schedule tick waits for the database: %s", str(exc)[:200])
-
-    async def _tell_late_fee(self, operator: Any, fee: latefees.LateFeeAdded) -> None:
-        family = await customers.get_customer(self.db, operator.id, fee.customer_id)
-        await self._tell(
-            operator.id,
-            texts.late_fee_added(
-                family.name, fee.invoice_number, fee.amount_sen, operator.currency
-            ),
-            keyboards.waive_late_fees(operator.id, [(fee.invoice_id, fee.invoice_number)]),
-        )
-
-    async def _tell(self, operator_id: int, text: str, markup: Any = None) -> None:
-        operator = await operators.get_operator(self.db, operator_id)
-        try:
-            await self.bot.send_message(operator.telegram_user_id, text, reply_markup=markup)
-        except TelegramError:
-            log.warning("could not reach operator %s", operator_id, exc_info=True)

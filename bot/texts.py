@@ -622,6 +622,13 @@ def operator_notice(meta: Mapping[str, object]) -> str:
         return parent_now_linked(str(meta.get("name", "")))
     if notice == "digest":
         return daily_digest(meta)
+    if notice == "late_fee":
+        return late_fee_added(
+            str(meta.get("name", "")),
+            str(meta.get("number", "")),
+            int(str(meta.get("amount_sen", 0))),
+            str(meta.get("currency", "MYR")),
+        )
     raise ValueError(f"no wording for the operator notice {notice!r}")
 
 

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import audit
+from vanbill.services import audit, delivery
 from vanbill.services.billing import OPEN_STATUSES, invoice_status
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import lock_customer
@@ -52,6 +52,9 @@ class LateFeeSettings:
     def enabled(self) -> bool:
         """Say whether late fees are added at all."""
         return self.kind != NONE
+
+
+LATE_FEE_NOTICE = "late_fee"
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,27 @@ async def add_late_fees(
             customer_id=invoice.customer_id,
             before=before,
             after={"total_sen": invoice.total_sen, "late_fee_sen": fee},
+        )
+        family_name = await session.scalar(
+            select(Customer.name).where(
+                Customer.operator_id == operator_id, Customer.id == invoice.customer_id
+            )
+        )
+        # The operator hears of it through the outbox, once per invoice, with a Waive button.
+        await delivery.notify_operator(
+            session,
+            db.dialect,
+            operator_id,
+            LATE_FEE_NOTICE,
+            str(invoice.id),
+            clock.now(),
+            {
+                "name": family_name or "",
+                "invoice_id": invoice.id,
+                "number": invoice.number,
+                "amount_sen": fee,
+                "currency": operator.currency,
+            },
         )
         added.append(LateFeeAdded(invoice.id, invoice.number, invoice.customer_id, fee))
     return added
