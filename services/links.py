@@ -219,9 +219,16 @@ async def _link_parent(
 
 @retried
 async def link_by_phone(
-    db: Database, telegram_user_id: int, chat_id: int, phone_e164: str, clock: Clock
+    db: Database,
+    telegram_user_id: int,
+    chat_id: int,
+    phone_e164: str,
+    clock: Clock,
+    *,
+    tell_operator: bool = True,
 ) -> list[LinkedFamily]:
-    """Link every current family, across operators, whose phone is this one and who is unlinked."""
+    """Link every current family, across operators, whose phone is this one and who is unlinked
+    (each operator is told, unless tell_operator is False: a builder of test data)."""
     phone = normalise_phone(phone_e164)
     now = clock.now()
     async with db.sessions.begin() as session:
@@ -246,7 +253,8 @@ async def link_by_phone(
             customer.telegram_chat_id = chat_id
             await session.flush()
             await delivery.release_waiting(session, customer.operator_id, customer.id, now)
-            await _tell_operator_linked(session, db.dialect, customer, telegram_user_id, now)
+            if tell_operator:
+                await _tell_operator_linked(session, db.dialect, customer, telegram_user_id, now)
             linked.append(
                 LinkedFamily(
                     operator_id=customer.operator_id,
