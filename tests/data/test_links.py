@@ -54,12 +54,14 @@ async def test_a_parent_invite_links_the_family_and_stores_only_a_hash(
     assert stored.expires_at == clock.now() + timedelta(days=7)
 
     redeemed = await links.redeem(db, token, SITI, 92001, clock)
+    assert redeemed.operator is not None and redeemed.operator.id == op  # for the welcome
     assert redeemed == links.Redeemed(
         purpose="parent",
         operator_id=op,
         business_name="Van Kak Ros",
         customer_id=family,
         customer_name="Siti",
+        operator=redeemed.operator,
     )
     customer = await _customer(db, family)
     assert (customer.telegram_user_id, customer.telegram_chat_id) == (SITI, 92001)
