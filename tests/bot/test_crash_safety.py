@@ -192,9 +192,12 @@ async def test_sigterm_to_the_bot_process_group_mid_delivery_stops_it_within_10_
 ) -> None:
     clock = FixedClock(datetime(2026, 3, 1, 1, 0, tzinfo=UTC))
     chats = await _month_queued(db, clock, FAMILIES_AT_STOP)
-    # The bot's own schedule would bill today's month too: hold it for approval instead.
+    # The bot's own schedule would bill today's month too: hold it for approval instead; and
+    # it runs on the real clock, to which March's invoices are overdue: no reminders either.
     operator = await operators.ensure_operator(db, OPERATOR.id, clock)
-    await operators.update_profile(db, operator.id, approval_required=True)
+    await operators.update_profile(
+        db, operator.id, approval_required=True, reminders_enabled=False
+    )
     log = tmp_path / "bot.log"
     first = await _bot_process(db, tg, log)
     try:
