@@ -24,6 +24,9 @@ from tests.qr_pictures import (
 )
 from vanbill.services import customers, duitnow, monthly, operators, routes
 
+# Minutes of end-to-end run: outside the default suite (`bash .ci/dev test-all`).
+pytestmark = pytest.mark.long
+
 HEADER = ["parent", "phone", "child", "category", "birth_year", "school", "routes", "fee"]
 PARENTS = [
     ("Siti binti Ahmad", "012-345 6789", ["Aisyah", "Amir"]),

@@ -36,6 +36,9 @@ from vanbill.services.db import Database
 from vanbill.services.documents import DocumentRenderer
 from vanbill.services.models import Delivery
 
+# Minutes of end-to-end run: outside the default suite (`bash .ci/dev test-all`).
+pytestmark = pytest.mark.long
+
 FAMILIES = 300
 FIRST_CHAT = 90_000
 OUTAGE = 20.0  # seconds the server is away

@@ -21,6 +21,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC, date, datetime
 
+import pytest
 from sqlalchemy import update
 
 from tests.bot.conftest import OPERATOR, BotHarness, texts
@@ -31,6 +32,9 @@ from vanbill.services import accounts, customers, delivery, invoices, payments, 
 from vanbill.services.clock import zone
 from vanbill.services.models import Customer
 from vanbill.services.periods import add_months
+
+# Minutes of end-to-end run: outside the default suite (`bash .ci/dev test-all`).
+pytestmark = pytest.mark.long
 
 KL = zone("Asia/Kuala_Lumpur")
 MORNING, AFTERNOON, MORNING_FROM_JULY = 15000, 12000, 16000
