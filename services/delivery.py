@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services.clock import Clock, zone
@@ -47,6 +47,8 @@ DEFAULT_LEASE = timedelta(seconds=60)
 QUIET_FROM = time(21, 0)
 QUIET_UNTIL = time(8, 0)
 OPERATOR_NOTICE = "operator_notice"
+# The file id of an invoice PDF that changed after it was uploaded: render it again, never reuse.
+STALE_FILE_ID = ""
 
 
 @dataclass(frozen=True)
@@ -446,6 +448,7 @@ async def _invoice_file_ids(session: AsyncSession, invoice_ids: list[int]) -> di
             Delivery.kind == "invoice",
             Delivery.status == "sent",
             Delivery.file_id.is_not(None),
+            Delivery.file_id != STALE_FILE_ID,
         )
     )
     return {r[0]: r[1] for r in rows}
@@ -469,7 +472,11 @@ async def mark_sent(
                 status="sent",
                 sent_at=clock.now(),
                 telegram_message_id=message_id,
-                file_id=file_id[:255] if file_id else None,
+                # An invoice changed while its PDF was in flight keeps its mark: never reused.
+                file_id=case(
+                    (Delivery.file_id == STALE_FILE_ID, STALE_FILE_ID),
+                    else_=file_id[:255] if file_id else None,
+                ),
                 last_error="",
             )
         )
