@@ -150,6 +150,9 @@ async def test_an_operator_in_malay_gets_the_business_menu_its_buttons_and_quest
     assert question.seen.startswith("Hantar Hari akhir bayaran yang baharu.\nSekarang: 7")
     assert "Send the new" not in question.seen and "Now:" not in question.seen
     assert [b["text"] for b in question.buttons] == ["⬅ Kembali"]
+    (refusal,) = await harness.say(OPERATOR, "40")  # the hint was built at import, in English
+    assert refusal.text.endswith("\n" + in_language("ms", lambda: texts.TRY_AGAIN))
+    assert "Send it again" not in refusal.text
 
 
 async def test_a_parent_in_chinese_sees_their_balance_in_chinese(harness: BotHarness) -> None:
