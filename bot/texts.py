@@ -592,7 +592,7 @@ def receipt_caption(document: ReceiptDocument) -> str:
         _("✅ <b>{business}</b>: thank you!").format(business=esc(operator.display_name)),
         _("We received <b>{amount}</b> ({method}) on {day}: receipt {number}.").format(
             amount=money(payment.amount_sen),
-            method=esc(payment.method_label),
+            method=esc(_(payment.method_label)),
             day=_day(payment.paid_on),
             number=esc(payment.receipt_number),
         ),
@@ -900,7 +900,7 @@ def slip_recorded(operator: OperatorView, payment: PaymentView) -> str:
     ).format(
         amount=money(payment.amount_sen),
         family=esc(payment.customer_name),
-        method=esc(payment.method_label),
+        method=esc(_(payment.method_label)),
         allocation=esc(describe_allocation(payment, operator.currency)),
         number=esc(payment.receipt_number),
     )

@@ -10,7 +10,7 @@ import pytest
 
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness, add_family
 from tests.bot.fake_telegram import TgUser
-from vanbill.bot import texts
+from vanbill.bot import keyboards, texts
 from vanbill.services import i18n, invoices, links, operators
 from vanbill.services.billing import NewLine
 from vanbill.services.roles import OPERATOR as OPERATOR_ROLE
@@ -233,3 +233,13 @@ async def test_an_operator_in_chinese_gets_the_family_list_and_card_buttons_in_c
     for english in ("🧾 Invoices", "💵 Record payment", "🔗 Invite link", "📄 Statement"):
         assert english not in labels
     assert "Balance" not in card.seen and "not linked" not in card.seen
+
+
+def test_payment_method_buttons_are_in_the_readers_language() -> None:
+    def labels(locale: str) -> list[str]:
+        markup = in_language(locale, lambda: keyboards.payment_methods(1))
+        return [b.text for row in markup.inline_keyboard for b in row]
+
+    assert labels("en") == ["Cash", "Bank transfer", "DuitNow", "Cheque", "Other"]
+    assert labels("ms") == ["Tunai", "Pindahan bank", "DuitNow", "Cek", "Lain-lain"]
+    assert labels("zh_Hans") == ["现金", "银行转账", "DuitNow", "支票", "其他"]
