@@ -97,9 +97,7 @@ async def test_the_month_goes_out_at_eight_in_the_morning_local_time(harness: Bo
     again = await _scheduler(harness).tick()
     assert again.started == [] and len(again.reported) == 1
     report = (await _told(harness.tg, "billing done")).seen
-    assert (
-        "March 2026 billing done: 3 invoices" in report and "Delivered in Telegram: 3" in report
-    )
+    assert "March 2026 billing done: 3 invoices" in report and "Delivered in Telegram: 3" in report
 
 
 async def test_a_missed_billing_day_is_caught_up_once(harness: BotHarness) -> None:
