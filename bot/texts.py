@@ -1801,6 +1801,18 @@ def daily_digest(meta: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# -- School year (issue 12): a slip back after Undo, a month's part for a child joining ------
+# -- mid-month before the run (bot/handlers/corrections.py, bot/conversations/family.py) ------
+
+
+def slip_waiting_again(family_name: str) -> str:
+    """Say the slip an undone payment was recorded from waits again (it is shown below)."""
+    return _(
+        "🧾 The transfer slip from <b>{name}</b> is waiting again: record it below with the "
+        "right amount or method, or dismiss it."
+    ).format(name=esc(family_name))
+
+
 # -- Families change: the family card's edit buttons, children joining, leaving and moving, ----
 # -- a month billed now, charges and credits, late fees (bot/conversations/family.py) ---------
 

@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import adjustments, audit, proration, routes
-from vanbill.services.billing import NewLine
+from vanbill.services.billing import ChildFee, NewLine, added_sibling_discount
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import (
     _check_birth_year,
@@ -627,8 +627,11 @@ async def _own_lines(
     taken: Sequence[Enrollment],
     joined_on: date,
     rule: str,
-) -> list[NewLine]:
-    lines = []
+    billed_invoice_id: int,
+) -> tuple[list[NewLine], int]:
+    """Return the lines of an invoice of its own for routes added to a month billed already,
+    and the sibling discount due on them (the monthly run's rule, services/billing.py)."""
+    lines, added = [], []
     for row in taken:
         fee, note = part_month_fee(
             await _fee(session, operator.id, row, period),
@@ -651,7 +654,19 @@ async def _own_lines(
                     service_id=row.service_id,
                 )
             )
-    return lines
+            added.append(ChildFee(child.id, child.name, row.service_id, route, fee, note))
+    billed = [
+        ChildFee(child_id, "", service_id, "", amount)
+        for child_id, service_id, amount in await session.execute(
+            select(InvoiceItem.child_id, InvoiceItem.service_id, InvoiceItem.amount_sen).where(
+                InvoiceItem.operator_id == operator.id,
+                InvoiceItem.invoice_id == billed_invoice_id,
+                InvoiceItem.child_id.is_not(None),
+                InvoiceItem.service_id.is_not(None),
+            )
+        )
+    ]
+    return lines, added_sibling_discount(billed, added, operator.sibling_discount_bp)
 
 
 async def _figures(
@@ -661,13 +676,15 @@ async def _figures(
     period: date,
     taken: Sequence[Enrollment],
     joined_on: date,
-    own_invoice: bool,
+    own_invoice: int | None,
 ) -> dict[str, int]:
     figures = {}
     for rule in proration.RULES:
-        if own_invoice:
-            lines = await _own_lines(session, operator, period, taken, joined_on, rule)
-            figures[rule] = sum(line.amount_sen for line in lines)
+        if own_invoice is not None:
+            lines, discount = await _own_lines(
+                session, operator, period, taken, joined_on, rule, own_invoice
+            )
+            figures[rule] = sum(line.amount_sen for line in lines) - discount
             continue
         plan = await plan_in(
             session, operator, period, customer_id, {row.id: (joined_on, rule) for row in taken}
@@ -687,9 +704,9 @@ async def unbilled_month(
         taken = await _undecided(session, operator, customer_id, period)
         if not taken:
             return None
-        own = await _month_invoice(session, operator_id, customer_id, period) is not None
+        own = await _month_invoice(session, operator_id, customer_id, period)
         figures = await _figures(session, operator, customer_id, period, taken, today, own)
-        return UnbilledMonth(customer_id, period, today, figures, own)
+        return UnbilledMonth(customer_id, period, today, figures, own is not None)
 
 
 @dataclass(frozen=True)
@@ -733,7 +750,9 @@ async def bill_month_now(
                     await session.delete(row)
             await session.flush()
         elif existing is not None:
-            lines = await _own_lines(session, operator, period, taken, today, rule)
+            lines, discount = await _own_lines(
+                session, operator, period, taken, today, rule, existing
+            )
             for row in taken:
                 row.joined_on, row.join_billing = today, rule
             await session.flush()
@@ -746,8 +765,9 @@ async def bill_month_now(
                     clock,
                     lines,
                     description=f"School transport — {month_label(period)}",
+                    discount_sen=discount,
                 )
-                total = sum(line.amount_sen for line in lines)
+                total = sum(line.amount_sen for line in lines) - discount
         else:
             for row in taken:
                 row.joined_on, row.join_billing = today, rule
