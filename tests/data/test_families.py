@@ -267,6 +267,52 @@ async def test_a_child_added_to_a_billed_family_gets_an_invoice_of_their_own(
     assert balance.owed_sen == 15000 + 6000
 
 
+async def test_a_child_added_to_a_billed_family_gets_the_sibling_discount_of_the_run(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock, sibling_discount_bp=1000)
+    family = await make_family(db, clock, biz, "Siti")  # Aisyah, morning RM 150.00
+    await runs.start_run(db, biz.id, JAN, clock)
+    await families.add_child(
+        db, biz.id, family.id, clock, AMINAH, name="Ali", route_ids=[biz.afternoon.id]
+    )
+    offer = await families.unbilled_month(db, biz.id, family.id, clock)
+    # Ali's RM 120.00 less the 10% sibling discount the run gives a second child: RM 108.00.
+    assert offer is not None and offer.own_invoice
+    assert (offer.figures["full"], offer.figures["half"], offer.figures["none"]) == (
+        10800,
+        5400,
+        0,
+    )
+    billed = await families.bill_month_now(db, biz.id, family.id, clock, AMINAH, rule="full")
+    assert billed.total_sen == 10800 and billed.invoice_id is not None
+    own = await invoices.get_invoice(db, biz.id, billed.invoice_id, clock)
+    assert (own.subtotal_sen, own.discount_sen, own.total_sen) == (12000, 1200, 10800)
+    # What one run over both children bills for January: 15000 + 12000 - 1200.
+    balance = await accounts.family_balance(db, biz.id, family.id, clock)
+    assert balance.owed_sen == 15000 + 10800
+
+
+async def test_a_dearer_child_added_to_a_billed_family_moves_the_discount_to_the_first(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock, sibling_discount_bp=1000)
+    family = await make_family(db, clock, biz, "Siti")  # Aisyah, morning RM 150.00
+    await runs.start_run(db, biz.id, JAN, clock)
+    await families.add_child(
+        db,
+        biz.id,
+        family.id,
+        clock,
+        AMINAH,
+        name="Ali",
+        route_ids=[biz.morning.id, biz.afternoon.id],
+    )
+    billed = await families.bill_month_now(db, biz.id, family.id, clock, AMINAH, rule="full")
+    # Ali (RM 270.00) pays in full; the run would have given Aisyah's RM 150.00 the 10%.
+    assert billed.total_sen == 27000 - 1500
+
+
 async def test_a_charge_for_the_next_invoice_is_a_line_on_it(
     db: Database, clock: FixedClock
 ) -> None:
