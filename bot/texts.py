@@ -2042,6 +2042,35 @@ def daily_digest(meta: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# -- School year (issue 12): a slip back after Undo, a month's part for a child joining ------
+# -- mid-month before the run (bot/handlers/corrections.py, bot/conversations/family.py) ------
+
+
+def slip_waiting_again(family_name: str) -> str:
+    """Say the slip an undone payment was recorded from waits again (it is shown below)."""
+    return _(
+        "🧾 The transfer slip from <b>{name}</b> is waiting again: record it below with the "
+        "right amount or method, or dismiss it."
+    ).format(name=esc(family_name))
+
+
+def ask_join_billing(child: str, joined_on: date, period: date) -> str:
+    """Ask how the month a child joins in its middle is billed by its run (still to come)."""
+    return _(
+        "{child} joins today, {day}, in the middle of {month}; {month}'s invoices are still to "
+        "go out. How should {child}'s routes be billed for {month}? Each button shows the figure."
+    ).format(child=esc(child), day=i18n.day(joined_on), month=i18n.month_name(period))
+
+
+def join_billing_saved(child: str, period: date, amount_sen: int, currency: str) -> str:
+    """Say what the month's run will bill for a child who joined in its middle."""
+    return _("{month}'s run will bill {amount} for {child}'s routes, as you chose.").format(
+        month=i18n.month_name(period),
+        child=esc(child),
+        amount=format_money(amount_sen, currency),
+    )
+
+
 # -- Families change: the family card's edit buttons, children joining, leaving and moving, ----
 # -- a month billed now, charges and credits, late fees (bot/conversations/family.py) ---------
 
