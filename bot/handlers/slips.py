@@ -80,10 +80,10 @@ async def show_slip(bot: Bot, operator: OperatorView, family_name: str, slip: Sl
 async def _pass_on(
     update: Update, context: VanBillContext, family: Family, slip: dict[str, str]
 ) -> None:
-    """Keep the slip for the family, show it to the operator and thank the parent."""
+    """Keep the slip for the family (the outbox shows it to the operator); thank the parent."""
     services, chat = context.services, update.effective_chat
     assert chat is not None
-    kept = await slips.receive_slip(
+    await slips.receive_slip(
         services.db,
         family.operator_id,
         family.customer_id,
@@ -93,7 +93,6 @@ async def _pass_on(
         caption=slip["caption"],
     )
     operator = await operators.get_operator(services.db, family.operator_id)
-    await show_slip(context.bot, operator, family.name, kept)
     await chat.send_message(texts.slip_thanks(operator))
 
 

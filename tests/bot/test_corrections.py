@@ -262,7 +262,7 @@ async def test_a_recorded_slip_offers_undo_and_undoing_it_owes_the_invoice_again
 ) -> None:
     op, family = await _family_owing(harness)
     await send_photo(harness, PARENT)
-    slip = _slip_at_operator(harness)
+    slip = await _slip_at_operator(harness)
     _, methods = await harness.press_button(OPERATOR, slip, "Record RM")
     _, edited = await harness.press_button(OPERATOR, methods, "DuitNow")
     assert [b["text"] for b in edited.buttons] == ["↩️ Undo"]
@@ -279,7 +279,7 @@ async def test_undoing_a_slips_payment_shows_the_slip_again_to_be_recorded_right
 ) -> None:
     op, family = await _family_owing(harness)
     await send_photo(harness, PARENT)
-    slip = _slip_at_operator(harness)
+    slip = await _slip_at_operator(harness)
     _, methods = await harness.press_button(OPERATOR, slip, "Record RM")
     _, edited = await harness.press_button(OPERATOR, methods, "Cash")  # it was DuitNow
     undone = await harness.press_button(OPERATOR, edited, "Undo")
