@@ -601,3 +601,19 @@ ALTER TABLE deliveries DROP CONSTRAINT ck_deliveries_kind;
 ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_kind CHECK (kind IN ('invoice', 'reminder', 'receipt', 'statement', 'notice', 'operator_notice', 'void_invoice', 'void_receipt'));
 
 UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
+
+-- Running upgrade 0008 -> 0010
+
+ALTER TABLE invoice_items ADD COLUMN period DATE;
+
+ALTER TABLE invoice_items ADD COLUMN route_name VARCHAR(100);
+
+ALTER TABLE invoice_items ADD COLUMN part_from DATE;
+
+ALTER TABLE invoice_items ADD COLUMN part_to DATE;
+
+ALTER TABLE invoice_items ADD COLUMN part_rule VARCHAR(20);
+
+ALTER TABLE invoice_items ADD CONSTRAINT ck_invoice_items_part_rule CHECK (part_rule IS NULL OR part_rule IN ('full', 'half', 'none', 'days', 'school_days'));
+
+UPDATE alembic_version SET version_num='0010' WHERE alembic_version.version_num = '0008';

@@ -108,6 +108,11 @@ async def load_invoices(
                 amount_sen=item.amount_sen,
                 child_name=child_name,
                 service_name=service_name,
+                period=item.period,
+                route_name=item.route_name,
+                part_from=item.part_from,
+                part_to=item.part_to,
+                part_rule=item.part_rule,
             )
         )
     credit = dict(
@@ -206,6 +211,11 @@ def item_rows(operator_id: int, invoice_id: int, lines: Sequence[NewLine]) -> li
             "unit_price_sen": line.unit_price_sen,
             "quantity": line.quantity,
             "amount_sen": line.amount_sen,
+            "period": line.period,
+            "route_name": line.route_name,
+            "part_from": line.part_from,
+            "part_to": line.part_to,
+            "part_rule": line.part_rule,
         }
         for position, line in enumerate(lines)
     ]
@@ -391,6 +401,11 @@ async def draft_invoice_document(
                     amount_sen=line.amount_sen,
                     child_name=names.get(line.child_id) if line.child_id else None,
                     service_name=services.get(line.service_id) if line.service_id else None,
+                    period=line.period,
+                    route_name=line.route_name,
+                    part_from=line.part_from,
+                    part_to=line.part_to,
+                    part_rule=line.part_rule,
                 )
                 for line in lines
             ),

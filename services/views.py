@@ -161,6 +161,12 @@ class InvoiceLineView:
     amount_sen: int
     child_name: str | None = None
     service_name: str | None = None
+    # A route line as data (services/models.py InvoiceItem): the document words it.
+    period: date | None = None
+    route_name: str | None = None
+    part_from: date | None = None
+    part_to: date | None = None
+    part_rule: str | None = None
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,20 @@ def credit_sen(customer: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) 
     )
 
 
+MONTHS = "January February March April May June July August September October November December"
+
+
+def old_line(item: dict[str, Any]) -> dict[str, Any]:
+    """Return what 0010 reads from a 0.1.0 route line: "Morning: A → B — August 2026"."""
+    empty = dict.fromkeys(("period", "route_name", "part_from", "part_to", "part_rule"))
+    if item["service_id"] is None or " — " not in item["description"]:
+        return empty
+    route, label = item["description"].rsplit(" — ", 1)
+    month, year = label.split(" ")
+    number = MONTHS.split().index(month) + 1
+    return {**empty, "period": {"date": f"{year}-{number:02d}-01"}, "route_name": route}
+
+
 # (table, column) -> function(old row, old rows) -> the value expected after upgrading to the
 # latest; a column the old row lacks is one a revision added.
 EXPECTED_CHANGES: dict[tuple[str, str], Any] = {
@@ -112,6 +126,12 @@ EXPECTED_CHANGES: dict[tuple[str, str], Any] = {
         None if row["status"] == "void" else row["period"]
     ),
     ("payments", "void_reason"): lambda row, rows: "",
+    # 0010: a route line's month and route, read back from its English description.
+    ("invoice_items", "period"): lambda row, rows: old_line(row)["period"],
+    ("invoice_items", "route_name"): lambda row, rows: old_line(row)["route_name"],
+    ("invoice_items", "part_from"): lambda row, rows: old_line(row)["part_from"],
+    ("invoice_items", "part_to"): lambda row, rows: old_line(row)["part_to"],
+    ("invoice_items", "part_rule"): lambda row, rows: old_line(row)["part_rule"],
 }
 # table -> function(old rows) -> the rows a revision adds to a table the old schema lacked;
 # a new table not named here must start empty.
