@@ -13,13 +13,12 @@ import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from telegram import Bot, User
 from telegram.error import InvalidToken, NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
 from vanbill.services.config import Settings
+from vanbill.services.db import url_password
 from vanbill.services.health import StartupError
 
 log = logging.getLogger("vanbill")
@@ -37,10 +36,7 @@ def secrets_of(settings: Settings) -> list[str]:
         _, _, key = token.partition(":")
         if len(key) >= 8:
             found.append(key)
-    try:
-        password = make_url(settings.database_url).password
-    except ArgumentError:
-        password = None
+    password = url_password(settings.database_url)
     if password and len(password) >= 3:
         found.append(str(password))
     return sorted(found, key=len, reverse=True)

@@ -3,6 +3,8 @@
     python -m vanbill.services.catalogs update   # extract the words, merge them into each .po
                                                  # (English filled from the source), compile .mo
     python -m vanbill.services.catalogs check    # list what a catalog lacks; exit 1 if anything
+    python -m vanbill.services.catalogs missing  # what lacks a translation, as JSON to fill in
+    python -m vanbill.services.catalogs fill F   # take translations from a JSON file like that
 
 `bash .ci/dev catalogs` runs `update`. A test runs the check: a message without a translation in
 any catalog, a fuzzy one, or a translation whose placeholders or HTML tags differ from the
@@ -12,11 +14,13 @@ original fails it.
 from __future__ import annotations
 
 import copy
+import json
 import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -155,9 +159,55 @@ def compare(template: Catalog, catalog: Catalog, locale: str) -> list[str]:
     return found
 
 
+def missing(root: Path = ROOT) -> dict[str, dict[str, Any]]:
+    """Return {locale: {msgid: ""}} for each message a catalog lacks (plurals: a list of forms)."""
+    template = extract(root)
+    found: dict[str, dict[str, Any]] = {}
+    for locale in i18n.LOCALES:
+        catalog = _read(locale)
+        for wanted in template:
+            if not wanted.id:
+                continue
+            message = catalog.get(wanted.id, wanted.context)
+            if message is None or not all(_texts(message.string or "")):
+                forms = catalog.num_plurals if isinstance(wanted.id, tuple | list) else 0
+                key = _texts(wanted.id)[0]
+                found.setdefault(locale, {})[key] = [""] * forms if forms else ""
+    return found
+
+
+def fill(translations: dict[str, dict[str, Any]]) -> int:
+    """Write translations {locale: {msgid: text or [forms]}} into the catalogs; return how many.
+
+    A msgid the code no longer has is ignored; run `update` first so every message is there.
+    """
+    count = 0
+    for locale, entries in translations.items():
+        catalog = _read(locale)
+        by_id = {_texts(m.id)[0]: m for m in catalog if m.id}
+        for msgid, text in entries.items():
+            message = by_id.get(msgid)
+            if message is None or not text or (isinstance(text, list) and not all(text)):
+                continue
+            message.string = tuple(text) if isinstance(message.id, tuple | list) else str(text)
+            message.flags.discard("fuzzy")
+            count += 1
+        _write(catalog, locale)
+        compile_catalog(locale)
+    return count
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run `update` or `check`."""
-    verb = (argv if argv is not None else sys.argv[1:] or ["check"])[0]
+    """Run `update`, `check`, `missing` or `fill FILE`."""
+    args = argv if argv is not None else sys.argv[1:] or ["check"]
+    verb = args[0]
+    if verb == "missing":
+        print(json.dumps(missing(), ensure_ascii=False, indent=1))
+        return 0
+    if verb == "fill" and len(args) == 2:
+        filled = fill(json.loads(Path(args[1]).read_text(encoding="utf-8")))
+        print(f"filled {filled} translation(s)")
+        return 0
     if verb == "update":
         for path in update():
             print(f"updated {path.relative_to(ROOT)}")
@@ -168,7 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         print("catalogs complete" if not found else f"{len(found)} problem(s)")
         return 1 if found else 0
-    print("usage: python -m vanbill.services.catalogs update|check", file=sys.stderr)
+    print(
+        "usage: python -m vanbill.services.catalogs update|check|missing|fill FILE",
+        file=sys.stderr,
+    )
     return 2
 
 

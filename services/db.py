@@ -15,7 +15,7 @@ from typing import Concatenate, ParamSpec, TypeVar
 from sqlalchemy import Insert, Table, event, exc, inspect
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -36,6 +36,43 @@ def schema_statements(sql: str | None = None) -> list[str]:
     text = SCHEMA_SQL.read_text(encoding="utf-8") if sql is None else sql
     without_comments = re.sub(r"^\s*--.*$", "", text, flags=re.MULTILINE)
     return [s.strip() for s in without_comments.split(";") if s.strip()]
+
+
+# The authority of a URL naming several servers: mysql+aiomysql://user:pw@h1:3306,h2:3306/vanbill
+_AUTHORITY = re.compile(r"^(?P<scheme>[^:/]+://)(?P<authority>[^/?#]*)(?P<rest>.*)$", re.DOTALL)
+
+
+def split_hosts(url: str) -> tuple[str, list[tuple[str, int | None]]]:
+    """Return the URL on its first server and every server it names, in order.
+
+    A DATABASE_URL may list several MariaDB servers (the nodes of a Galera cluster) separated
+    by commas: `mysql+aiomysql://vanbill:pw@10.0.0.1:3306,10.0.0.2:3306,10.0.0.3/vanbill`.
+    A URL naming one server (or a file) comes back as it is, with that one server.
+    """
+    match = _AUTHORITY.match(url)
+    if match is None or "," not in match["authority"]:
+        parsed = make_url(url)
+        return url, [(parsed.host or "", parsed.port)]
+    credentials, at, hosts = match["authority"].rpartition("@")
+    servers: list[tuple[str, int | None]] = []
+    for item in hosts.split(","):
+        host, colon, port = item.strip().rpartition(":") if ":" in item else (item, "", "")
+        host = host.strip()
+        if not host or (colon and not (port.isascii() and port.isdigit())):
+            raise ValueError(f"cannot read the server {item.strip()!r} in the database URL")
+        servers.append((host, int(port) if colon else None))
+    first_host, first_port = servers[0]
+    first = first_host + (f":{first_port}" if first_port else "")
+    return f"{match['scheme']}{credentials}{at}{first}{match['rest']}", servers
+
+
+def url_password(url: str) -> str | None:
+    """Return the password a database URL holds (None if none, or if it cannot be read)."""
+    try:
+        password = make_url(split_hosts(url)[0]).password
+    except (ArgumentError, ValueError):
+        return None
+    return None if password is None else str(password)
 
 
 def _normalise_url(url: str) -> str:
@@ -177,7 +214,9 @@ class Database:
         self.retry = retry or RetryPolicy()
         self.retries_taken = 0  # transactions run again since start (for monitoring, benches)
         self._rng = random.Random()
-        self.url = _normalise_url(url)
+        primary, self.hosts = split_hosts(url)
+        self.url = _normalise_url(primary)  # on the first server named
+        self.current_host: tuple[str, int | None] = self.hosts[0]
         backend = make_url(self.url).get_backend_name()
         self.is_mysql = backend in ("mysql", "mariadb")
         self.is_sqlite = backend == "sqlite"
@@ -190,6 +229,8 @@ class Database:
                 max_overflow=pool_size,
                 isolation_level="READ COMMITTED",
             )
+            if len(self.hosts) > 1:
+                options["async_creator"] = self._connect_to_any_server
         elif self.is_sqlite:
             # How long a write waits for SQLite's one write lock before giving up.
             options.update(connect_args={"timeout": busy_timeout})
@@ -199,6 +240,39 @@ class Database:
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )
+
+    async def _connect_to_any_server(self) -> object:
+        """Open a connection to the server last seen up, else to the next one that answers.
+
+        With several servers named (a Galera cluster), new connections stay on one node while
+        it answers (fewer certification conflicts than spreading the writes); when it dies,
+        pool_pre_ping finds its connections dead and they are opened again on the next node.
+        """
+        import aiomysql  # the driver of every MySQL URL VanBill accepts
+
+        parsed = make_url(self.url)
+        _, params = parsed.get_dialect()().create_connect_args(parsed)
+        params.setdefault("connect_timeout", 3)
+        params.pop("host", None)
+        params.pop("port", None)
+        start = self.hosts.index(self.current_host)
+        last_error: BaseException | None = None
+        for step in range(len(self.hosts)):
+            host, port = self.hosts[(start + step) % len(self.hosts)]
+            try:
+                connection = await aiomysql.connect(
+                    **{**params, "host": host, "port": port or 3306}
+                )
+            except (OSError, aiomysql.OperationalError) as error:
+                last_error = error
+                log.warning("database server %s:%s does not answer: %s", host, port or 3306, error)
+                continue
+            if (host, port) != self.current_host:
+                log.warning("database connections now go to %s:%s", host, port or 3306)
+                self.current_host = (host, port)
+            return connection
+        assert last_error is not None
+        raise last_error
 
     @property
     def dialect(self) -> str:

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
-from vanbill.services.db import Database
+from vanbill.services.db import Database, split_hosts
 from vanbill.services.errors import VanBillError
 from vanbill.services.schema import SchemaError, SchemaStatus, schema_status
 
@@ -27,16 +27,16 @@ class StartupError(VanBillError):
 def mask_url(url: str) -> str:
     """Return the URL with its password (if any) replaced by ***."""
     try:
+        url, _servers = split_hosts(url)  # several servers: shown by _where, one by one
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
     shown = parsed.set(query={k: v for k, v in parsed.query.items() if k != "charset"})
     return shown.render_as_string(hide_password=True)
 
 
 def _where(db: Database) -> str:
-    parsed = make_url(db.url)
-    return f"{parsed.host or 'localhost'}:{parsed.port or 3306}"
+    return ", ".join(f"{host or 'localhost'}:{port or 3306}" for host, port in db.hosts)
 
 
 # MySQL client and server error numbers we can explain.

@@ -77,7 +77,11 @@ async def _unsent(db: Database) -> int:
         )
 
 
-@pytest.mark.parametrize("kill_after", [0, 7, 16])
+# The kill before the first and after the last batch are in the long run (bash .ci/dev test-all).
+@pytest.mark.parametrize(
+    "kill_after",
+    [pytest.param(0, marks=pytest.mark.long), 7, pytest.param(16, marks=pytest.mark.long)],
+)
 async def test_a_sender_killed_mid_run_and_restarted_delivers_each_invoice_once(
     db: Database, tg: FakeTelegram, kill_after: int, tmp_path: Path
 ) -> None:

@@ -26,7 +26,8 @@ from vanbill.services.schema import head_revision
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".git", ".venv", "build", "dist", "demo-out", "__pycache__", ".pytest_cache"}
 
-pytestmark = pytest.mark.slow
+# Building and installing the wheel takes a minute or more: in `bash .ci/dev test-all`.
+pytestmark = [pytest.mark.slow, pytest.mark.long]
 
 
 @dataclass(frozen=True)
