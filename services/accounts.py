@@ -6,13 +6,14 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from vanbill.services import i18n
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import load_customer
 from vanbill.services.db import Database
 from vanbill.services.errors import InvalidInput
 from vanbill.services.invoices import load_invoices, load_operator
-from vanbill.services.models import Invoice, Payment
+from vanbill.services.models import Customer, Invoice, Payment
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.payments import family_credit, family_owed
 from vanbill.services.views import (
@@ -163,8 +164,16 @@ async def statement_document(
     view = await statement(db, operator_id, customer_id, start, end)
     async with db.sessions() as session:
         operator = await load_operator(session, operator_id)
+        language = (
+            await session.execute(
+                select(Customer.language).where(
+                    Customer.operator_id == operator_id, Customer.id == customer_id
+                )
+            )
+        ).scalar_one_or_none()
         return StatementDocument(
             operator=operator_view(operator),
             statement=view,
             today=local_today(clock, operator.timezone),
+            locale=i18n.known(language) or i18n.DEFAULT,
         )

@@ -193,6 +193,7 @@ class InvoiceView:
     lines: tuple[InvoiceLineView, ...] = ()
     late_fee_sen: int = 0  # a late fee on it, not waived (services/latefees.py)
     void_reason: str = ""
+    customer_language: str | None = None  # the family's (services/languages.py)
 
     @property
     def balance_sen(self) -> int:
@@ -303,33 +304,65 @@ class StatementView:
 
 
 @dataclass(frozen=True)
+class UnpaidInvoice:
+    """An earlier invoice still unpaid, as an invoice lists it beside its own total."""
+
+    number: str
+    period: date | None
+    issue_date: date
+    balance_sen: int
+
+
+@dataclass(frozen=True)
 class InvoiceDocument:
-    """Everything the invoice PDF shows."""
+    """Everything the invoice PDF shows, in the family's language (locale)."""
 
     operator: OperatorView
     invoice: InvoiceView
     previous_unpaid_sen: int
     today: date
+    earlier_unpaid: tuple[UnpaidInvoice, ...] = ()
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
+class SettledInvoice:
+    """An invoice a payment went to: its month and total, what the payment applied and what
+    remained owing on it right after."""
+
+    number: str
+    period: date | None
+    total_sen: int
+    applied_sen: int
+    remaining_sen: int
 
 
 @dataclass(frozen=True)
 class ReceiptDocument:
-    """Everything the receipt PDF shows."""
+    """Everything the receipt PDF shows, in the family's language (locale).
+
+    balance_after_sen is the family's balance today (negative: credit), what a caption says;
+    balance_then_sen the balance right after this payment, on the day paid (the PDF's).
+    """
 
     operator: OperatorView
     payment: PaymentView
     customer: CustomerView
     balance_after_sen: int
     today: date
+    balance_then_sen: int | None = None
+    invoices: tuple[SettledInvoice, ...] = ()
+    locale: str = "en"
 
 
 @dataclass(frozen=True)
 class StatementDocument:
-    """Everything the statement PDF shows."""
+    """Everything the statement PDF shows, in the family's language (locale)."""
 
     operator: OperatorView
     statement: StatementView
     today: date
+    locale: str = "en"
 
 
 @dataclass(frozen=True)

@@ -274,13 +274,14 @@ def test_invoice_shows_number_parent_lines_totals_and_balance_to_the_sen(
     assert "RM 150.50" in text
     assert "RM 24.50" in text
     assert f"Subtotal {format_money(invoice.subtotal_sen)}" in text
-    assert f"Sibling discount -{format_money(invoice.discount_sen)}" in text
+    assert f"-{format_money(invoice.discount_sen)}" in text
+    assert "Sibling discount for 陈美玲" in text  # whom it covers: every child after the first
     assert f"Total {format_money(invoice.total_sen)}" in text
     assert f"Credit applied -{format_money(2_500)}" in text
     assert f"Amount paid so far -{format_money(7_500)}" in text
     assert f"Balance due {format_money(invoice.balance_sen)}" in text
-    assert f"Previous unpaid balance {format_money(4_510)}" in text
-    assert f"Total outstanding {format_money(invoice.balance_sen + 4_510)}" in text
+    assert f"Earlier unpaid invoices {format_money(4_510)}" in text
+    assert f"Total to pay now {format_money(invoice.balance_sen + 4_510)}" in text
 
 
 def test_invoice_tells_the_parent_how_to_pay_and_to_quote_the_invoice_number(
@@ -291,7 +292,9 @@ def test_invoice_tells_the_parent_how_to_pay_and_to_quote_the_invoice_number(
     assert "5140 1234 5678" in text
     assert "+60123456789" in text
     assert "Cash is welcome at pick-up too." in text
-    assert "quote INV-2026-0001 as the payment reference" in text
+    # The reference is given once, as a payment detail; the operator's note is not repeated.
+    assert "Payment reference INV-2026-0001" in text
+    assert text.count("INV-2026-0001") == 2  # the invoice number at the top, the reference
 
 
 def test_invoice_hides_discount_and_previous_balance_when_there_are_none(
@@ -303,7 +306,8 @@ def test_invoice_hides_discount_and_previous_balance_when_there_are_none(
     )
     text = pdf_text(renderer.invoice_pdf(doc))
     assert "Sibling discount" not in text
-    assert "Previous unpaid balance" not in text
+    assert "Earlier unpaid" not in text
+    assert "Total to pay now" not in text
     assert "Credit applied" not in text
     assert "Amount paid so far" not in text
 
@@ -412,7 +416,8 @@ def test_payment_qr_code_appears_only_when_a_payload_is_set(
     doc = make_invoice_document()
     without = replace(doc, operator=make_operator(payment_qr_payload=""))
     assert image_count(invoice_pdf) == 1
-    assert "Scan with your banking app and enter RM 416.95" in flat(pdf_text(invoice_pdf))
+    # The amount to enter is the total to pay now (this invoice and the earlier unpaid ones).
+    assert "Scan with your banking app and enter RM 462.05" in flat(pdf_text(invoice_pdf))
     assert image_count(renderer.invoice_pdf(without)) == 0
 
 
@@ -479,7 +484,7 @@ def test_a_qr_payload_too_long_for_a_qr_code_leaves_it_out_instead_of_failing(
     doc = replace(doc, operator=make_operator(payment_qr_payload="9" * 8_000))
     pdf = renderer.invoice_pdf(doc)
     assert image_count(pdf) == 0
-    assert "quote INV-2026-0001" in flat(pdf_text(pdf))
+    assert "Payment reference INV-2026-0001" in flat(pdf_text(pdf))
 
 
 def test_paid_invoice_carries_no_payment_qr_code_inviting_a_second_payment(
