@@ -412,31 +412,30 @@ def invoice_description(invoice: InvoiceView) -> str:
     return invoice.description
 
 
-def sibling_discount_label(invoice: InvoiceView, sibling_discount_bp: int) -> str:
-    """Say whom the sibling discount covers: 'Sibling discount (10% for Aina and Hakim)'.
+def sibling_discount_label(invoice: InvoiceView, sibling_discount_bp: int) -> tuple[str, str]:
+    """Return the discount's label and whom it covers: ('Sibling discount', '10% for Hakim').
 
     The child whose routes cost most pays in full and every further child gets the discount
-    (services/billing.py monthly_bill); the lines list the children in that order.
+    (services/billing.py monthly_bill); the lines list the children in that order. The percent
+    is said only when it is the one that gives this discount.
     """
     children = invoice.children
     if invoice.kind != "monthly" or len(children) < 2:
-        return _("Discount")
+        return _("Discount"), ""
     covered = list(children[1:])
-    names = _(", ").join(covered[:-1])
-    who = (
-        covered[0]
-        if len(covered) == 1
-        else _("{names} and {last}").format(names=names, last=covered[-1])
-    )
+    if len(covered) == 1:
+        who = covered[0]
+    else:
+        who = _("{names} and {last}").format(names=_(", ").join(covered[:-1]), last=covered[-1])
     discounted = sum(
         line.amount_sen for line in invoice.lines if line.child_name in covered and line.route_name
     )
     if sibling_discount_bp and percent_of(discounted, sibling_discount_bp) == invoice.discount_sen:
         percent = f"{format_decimal(sibling_discount_bp / 100, locale=i18n.cldr())}%"
-        return _("Sibling discount ({percent} for {children})").format(
+        return _("Sibling discount"), _("{percent} for {children}").format(
             percent=percent, children=who
         )
-    return _("Sibling discount for {children}").format(children=who)
+    return _("Sibling discount"), _("For {children}").format(children=who)
 
 
 def page_counter_css() -> str:
@@ -628,7 +627,7 @@ class DocumentRenderer:
                 # Quantity and unit price only say something when some quantity is not 1.
                 show_quantities=any(line.quantity != 1 for line in invoice.lines),
                 description=invoice_description(invoice),
-                discount_label=sibling_discount_label(invoice, doc.operator.sibling_discount_bp),
+                discount=sibling_discount_label(invoice, doc.operator.sibling_discount_bp),
             )
 
     def receipt_html(self, doc: ReceiptDocument) -> str:

@@ -5,11 +5,13 @@ expected text comes from the catalogs (texts in the language), never from Englis
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness, add_family
 from tests.bot.fake_telegram import TgUser
 from vanbill.bot import texts
-from vanbill.services import i18n, operators
+from vanbill.services import i18n, languages, links, operators
+from vanbill.services.models import Customer
 from vanbill.services.roles import OPERATOR as OPERATOR_ROLE
 from vanbill.services.roles import PARENT as PARENT_ROLE
 from vanbill.services.roles import Family, Sender
@@ -118,3 +120,22 @@ async def test_a_stranger_cannot_choose_a_language_by_a_forged_button(harness: B
     ]
     (reply,) = await harness.say(stranger, "/start")
     assert reply.text == in_language("ms", lambda: texts.STRANGER)
+
+
+async def test_a_parent_linking_by_invite_keeps_their_telegram_language_for_the_family(
+    harness: BotHarness,
+) -> None:
+    op = await operators.ensure_operator(harness.db, OPERATOR.id, harness.clock)
+    malay = await add_family(harness.db, op.id, "Siti Nurhaliza")
+    chosen = await add_family(harness.db, op.id, "Tan Mei Ling")
+    await languages.set_family_language(harness.db, op.id, chosen, "en")
+    for family, user in (
+        (malay, TgUser(4101, "Siti", language_code="ms")),
+        (chosen, TgUser(4102, "Mei Ling", language_code="zh-hans")),
+    ):
+        token = await links.create_parent_invite(harness.db, op.id, family, harness.clock)
+        await harness.say(user, f"/start {token}")
+    async with harness.db.sessions() as session:
+        found = dict((await session.execute(select(Customer.id, Customer.language))).all())
+    assert found[malay] == "ms"  # nobody had chosen: Telegram's language is kept
+    assert found[chosen] == "en"  # the operator's choice stands

@@ -51,9 +51,11 @@ from vanbill.services.views import (
     OperatorView,
     PaymentView,
     ReceiptDocument,
+    SettledInvoice,
     StatementDocument,
     StatementEntry,
     StatementView,
+    UnpaidInvoice,
 )
 
 CHINESE = "陈美玲"
@@ -275,7 +277,7 @@ def test_invoice_shows_number_parent_lines_totals_and_balance_to_the_sen(
     assert "RM 24.50" in text
     assert f"Subtotal {format_money(invoice.subtotal_sen)}" in text
     assert f"-{format_money(invoice.discount_sen)}" in text
-    assert "Sibling discount for 陈美玲" in text  # whom it covers: every child after the first
+    assert "Sibling discount For 陈美玲" in text  # whom it covers: every child after the first
     assert f"Total {format_money(invoice.total_sen)}" in text
     assert f"Credit applied -{format_money(2_500)}" in text
     assert f"Amount paid so far -{format_money(7_500)}" in text
@@ -721,3 +723,175 @@ def test_a_renderer_uses_the_cut_user_agent_sheet_unless_told_otherwise(
 ) -> None:
     assert renderer._ua is not None
     assert full_ua_renderer._ua is None
+
+
+# The documents in the family's language (issue 14).
+
+
+def route_invoice(**changes: object) -> InvoiceView:
+    """Build a March invoice whose lines are route lines as data (month and route stored)."""
+    march = date(2026, 3, 1)
+    lines = (
+        InvoiceLineView(
+            "Morning route — March 2026",
+            1,
+            18_000,
+            18_000,
+            "Aina",
+            period=march,
+            route_name="Morning route",
+        ),
+        InvoiceLineView(
+            "Morning route — March 2026",
+            1,
+            18_000,
+            18_000,
+            "Hakim",
+            period=march,
+            route_name="Morning route",
+        ),
+        InvoiceLineView(
+            "Afternoon route — March 2026 (from 16 Mar, by days)",
+            1,
+            8_000,
+            8_000,
+            "Hakim",
+            period=march,
+            route_name="Afternoon route",
+            part_from=date(2026, 3, 16),
+            part_rule="days",
+        ),
+    )
+    subtotal = sum(line.amount_sen for line in lines)
+    discount = 2_600  # 10% of Hakim's routes
+    return make_invoice(
+        lines=lines,
+        subtotal_sen=subtotal,
+        discount_sen=discount,
+        total_sen=subtotal - discount,
+        paid_sen=0,
+        credit_applied_sen=0,
+        status="open",
+        **changes,
+    )
+
+
+def route_document(locale: str, **changes: object) -> InvoiceDocument:
+    """Build the route invoice's document in locale, with one earlier invoice unpaid."""
+    earlier = (UnpaidInvoice("INV-2026-0077", date(2026, 2, 1), date(2026, 2, 1), 4_510),)
+    return InvoiceDocument(
+        operator=make_operator(),
+        invoice=route_invoice(**changes),
+        previous_unpaid_sen=4_510,
+        today=date(2026, 3, 1),
+        earlier_unpaid=earlier,
+        locale=locale,
+    )
+
+
+def test_a_malay_familys_invoice_is_in_malay(renderer: DocumentRenderer) -> None:
+    text = flat(pdf_text(renderer.invoice_pdf(route_document("ms"))))
+    assert "INVOIS" in text and "INVOICE" not in text
+    assert "Jumlah perlu dibayar" in text
+    assert "Tarikh akhir bayaran 7 Mac 2026" in text
+    assert "Bulan bil Mac 2026" in text
+    assert "Yuran van sekolah — Mac 2026" in text
+    assert "Februari 2026" in text  # the earlier unpaid invoice's month
+    assert "dari 16 Mac, ikut hari" in text  # a part month's note, from its data
+    assert "Diskaun adik-beradik 10% untuk Hakim" in text
+    assert "Halaman 1 daripada 1" in text
+    assert "RM 459.10" in text  # money is the same in every language
+    for english in ("Due date", "Balance due", "March", "Subtotal", "Page 1"):
+        assert english not in text, english
+
+
+def test_a_chinese_familys_invoice_is_in_chinese(renderer: DocumentRenderer) -> None:
+    text = flat(pdf_text(renderer.invoice_pdf(route_document("zh_Hans"))))
+    for words in ("发票", "应付总额", "到期日", "2026年3月", "2026年2月", "现在应付总额", "小计"):
+        assert words in text, words
+    assert "3月16日" in text
+    for english in ("INVOICE", "Due date", "Balance due", "March"):
+        assert english not in text, english
+
+
+def test_an_english_invoice_says_the_month_once_and_drops_quantities_of_one(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.invoice_pdf(route_document("en"))))
+    assert "Morning route — March 2026" not in text  # the month is not on every line
+    assert "Billing period March 2026" in text
+    assert "Morning route Aina RM 180.00" in text
+    assert "Afternoon route from 16 Mar, by days Hakim RM 80.00" in text
+    assert "Qty" not in text and "Unit price" not in text
+    assert "Sibling discount 10% for Hakim -RM 26.00" in text
+    # When earlier invoices are unpaid the headline is the total to pay now, each one listed.
+    assert "Total to pay now RM 459.10" in text
+    assert "INV-2026-0077 February 2026 RM 45.10" in text
+    assert "INV-2026-0001 March 2026 RM 414.00" in text
+
+
+def test_quantities_show_when_a_line_has_more_than_one(invoice_pdf: bytes) -> None:
+    text = flat(pdf_text(invoice_pdf))
+    assert "Qty" in text and "Unit price" in text
+
+
+def test_an_old_line_without_data_is_shown_as_it_was_written(renderer: DocumentRenderer) -> None:
+    invoice = route_invoice()
+    old = tuple(replace(line, route_name=None, period=None) for line in invoice.lines)
+    doc = replace(route_document("ms"), invoice=replace(invoice, lines=old))
+    text = flat(pdf_text(renderer.invoice_pdf(doc)))
+    assert "Morning route — March 2026" in text
+    assert "Diskaun adik-beradik Untuk Hakim" in text  # no route lines: no percent to check
+
+
+def test_worker_processes_draw_each_document_in_its_own_language(
+    renderer: DocumentRenderer,
+) -> None:
+    docs = [route_document(locale) for locale in ("ms", "zh_Hans", "en", "ms")]
+    pdfs = asyncio.run(renderer.render_invoices(docs))
+    texts = [flat(pdf_text(pdf)) for pdf in pdfs]
+    assert "INVOIS" in texts[0] and "INVOIS" in texts[3]
+    assert "发票" in texts[1]
+    assert "INVOICE" in texts[2]
+
+
+def receipt_in(locale: str, balance_then_sen: int) -> ReceiptDocument:
+    """Build the receipt with the standing right after the payment and its invoices' months."""
+    invoices = (
+        SettledInvoice("INV-2026-0000", date(2026, 2, 1), 12_345, 12_345, 0),
+        SettledInvoice("INV-2026-0001", date(2026, 3, 1), 48_000, 30_000, 18_000),
+    )
+    return replace(
+        make_receipt_document(balance_after_sen=54_000),
+        balance_then_sen=balance_then_sen,
+        invoices=invoices,
+        locale=locale,
+    )
+
+
+def test_a_receipt_shows_the_balance_right_after_that_payment_with_its_date(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.receipt_pdf(receipt_in("en", 18_000))))
+    assert "Balance still owing after this payment (5 Mar 2026): RM 180.00" in text
+    assert "RM 540.00" not in text  # today's balance is the caption's, not the receipt's
+    assert "INV-2026-0000 February 2026 RM 123.45 RM 123.45 settled" in text
+    assert "INV-2026-0001 March 2026 RM 480.00 RM 300.00 RM 180.00" in text
+
+
+def test_a_malay_and_a_chinese_receipt(renderer: DocumentRenderer) -> None:
+    malay = flat(pdf_text(renderer.receipt_pdf(receipt_in("ms", -2_000))))
+    assert "RESIT" in malay and "Pindahan bank" in malay and "Februari 2026" in malay
+    assert "Kredit selepas bayaran ini (5 Mac 2026): RM 20.00" in malay
+    assert "selesai" in malay
+    chinese = flat(pdf_text(renderer.receipt_pdf(receipt_in("zh_Hans", 0))))
+    assert "收据" in chinese and "银行转账" in chinese and "2026年3月" in chinese
+    assert "已全部付清" in chinese
+
+
+def test_a_malay_statement(renderer: DocumentRenderer) -> None:
+    doc = replace(make_statement_document(), locale="ms")
+    text = flat(pdf_text(renderer.statement_pdf(doc)))
+    assert "PENYATA" in text and "Baki awal" in text and "Bayaran" in text
+    assert "RM 20.50 kredit" in text  # credit as credit, never -RM
+    assert "9 Jan 2026" in text and "2 Mac 2026" in text
