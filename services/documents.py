@@ -55,6 +55,7 @@ from vanbill.services.views import (
     PaymentView,
     ReceiptDocument,
     StatementDocument,
+    StatementEntry,
     StatementView,
 )
 
@@ -352,7 +353,9 @@ def format_date(day: date, locale: str | None = None) -> str:
 def format_balance(sen: int, currency: str = "MYR") -> str:
     """Format a balance: what is owed as RM 20.50, credit as RM 20.50 in credit (never -RM)."""
     if sen < 0:
-        return _("{amount} in credit").format(amount=format_money(-sen, currency))
+        # The amount never breaks across lines in a narrow column (a no-break space).
+        amount = format_money(-sen, currency).replace(" ", "\u00a0")
+        return _("{amount} in credit").format(amount=amount)
     return format_money(sen, currency)
 
 
@@ -436,6 +439,26 @@ def sibling_discount_label(invoice: InvoiceView, sibling_discount_bp: int) -> tu
             percent=percent, children=who
         )
     return _("Sibling discount"), _("For {children}").format(children=who)
+
+
+def entry_text(entry: StatementEntry) -> str:
+    """Return what a statement line is, in the current language: a payment's method (and the
+    payer's reference), a monthly invoice's month; words someone typed are shown as typed."""
+    if entry.method is not None:
+        method = method_label(entry.method)
+        if entry.payer_reference:
+            return _("{method} ({reference})").format(
+                method=method, reference=entry.payer_reference
+            )
+        return method
+    if entry.invoice_kind == "monthly" and entry.period is not None:
+        stored = entry.description.removesuffix(" (void)")
+        if not stored or stored == "Invoice" or _OLD_MONTHLY_DESCRIPTION.match(stored):
+            return _("School transport — {month}").format(month=i18n.month_name(entry.period))
+    if entry.invoice_kind is not None:
+        stored = entry.description.removesuffix(" (void)")
+        return _("Invoice") if stored in ("", "Invoice") else stored
+    return entry.description
 
 
 def page_counter_css() -> str:
@@ -646,13 +669,18 @@ class DocumentRenderer:
     def statement_html(self, doc: StatementDocument) -> str:
         """Return the statement as HTML (what statement_pdf lays out), in its language."""
         with i18n.use(doc.locale):
+            owed = doc.statement.closing_balance_sen
+            payload = doc.operator.payment_qr_payload.strip()
             return self._statement.render(
                 **self._common(doc.operator, doc.today),
                 doc=doc,
                 statement=doc.statement,
                 customer=doc.statement.customer,
                 kind=entry_kind_label,
+                entry_text=entry_text,
                 stamp=None,
+                qr_uri=qr_data_uri(payload) if owed > 0 and payload else None,
+                qr_amount=owed,
             )
 
     def invoice_pdf(self, doc: InvoiceDocument) -> bytes:

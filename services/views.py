@@ -289,6 +289,12 @@ class StatementEntry:
     debit_sen: int
     credit_sen: int
     balance_sen: int
+    # As data, for the document to word in its reader's language: an invoice's kind and month,
+    # a payment's method and the payer's own reference.
+    invoice_kind: str | None = None
+    period: date | None = None
+    method: str | None = None
+    payer_reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -363,6 +369,9 @@ class StatementDocument:
     statement: StatementView
     today: date
     locale: str = "en"
+    # What is owed at the statement's end by days past due: current (not yet due), 1-30,
+    # 31-60, over 60 days.
+    ageing: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)

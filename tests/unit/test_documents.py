@@ -895,3 +895,71 @@ def test_a_malay_statement(renderer: DocumentRenderer) -> None:
     assert "PENYATA" in text and "Baki awal" in text and "Bayaran" in text
     assert "RM 20.50 kredit" in text  # credit as credit, never -RM
     assert "9 Jan 2026" in text and "2 Mac 2026" in text
+
+
+def owing_statement(locale: str) -> StatementDocument:
+    """Build a statement that ends owing, its entries as data, with what is owed by age."""
+    entries = (
+        StatementEntry(
+            date(2026, 1, 1),
+            "invoice",
+            "INV-2026-0101",
+            "School transport — January 2026",
+            51_000,
+            0,
+            63_345,
+            invoice_kind="monthly",
+            period=date(2026, 1, 1),
+        ),
+        StatementEntry(
+            date(2026, 1, 9),
+            "payment",
+            "RCPT-2026-0011",
+            "Payment — Bank transfer (MBB-11)",
+            0,
+            30_000,
+            33_345,
+            method="bank_transfer",
+            payer_reference="MBB-11",
+        ),
+    )
+    base = make_statement_document()
+    statement = replace(base.statement, entries=entries, closing_balance_sen=33_345)
+    return replace(base, statement=statement, locale=locale, ageing=(0, 12_345, 21_000, 0))
+
+
+def test_a_statement_that_ends_owing_says_how_to_pay_with_the_qr_and_the_ageing(
+    renderer: DocumentRenderer,
+) -> None:
+    pdf = renderer.statement_pdf(owing_statement("en"))
+    text = flat(pdf_text(pdf))
+    assert image_count(pdf) == 1  # the payment QR
+    assert "How to pay" in text and "5140 1234 5678" in text
+    assert "Scan with your banking app and enter RM 333.45" in text
+    # Payment rows carry the receipt number; the words come from the data.
+    assert "9 Jan 2026 Payment RCPT-2026-0011 Bank transfer (MBB-11)" in text
+    assert "School transport — January 2026" in text
+    assert "Not yet due 1–30 days late 31–60 days late Over 60 days late" in text
+    assert "RM 0.00 RM 123.45 RM 210.00 RM 0.00" in text
+
+
+def test_a_chinese_statement_words_its_lines_and_ageing_in_chinese(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.statement_pdf(owing_statement("zh_Hans"))))
+    joined = text.replace(" ", "")  # a narrow column breaks Chinese anywhere
+    for words in (
+        "对账单",
+        "校车车费（2026年1月）",
+        "银行转账（MBB-11）",
+        "逾期 1–30 天",
+        "付款方式",
+    ):
+        assert words.replace(" ", "") in joined, words
+    assert "School transport" not in text and "Bank transfer" not in text
+
+
+def test_a_statement_in_credit_has_no_qr_inviting_a_payment(renderer: DocumentRenderer) -> None:
+    pdf = renderer.statement_pdf(make_statement_document())
+    assert image_count(pdf) == 0
+    assert "How to pay" not in pdf_text(pdf)
