@@ -107,6 +107,8 @@ RULE_WORDS: dict[str, str] = {
     "school_days": N_("by school days"),
 }
 
+# The line services/latefees.py adds: "Late fee (due 2026-03-07)".
+_LATE_FEE_LINE = re.compile(r"^Late fee \(due (\d{4}-\d{2}-\d{2})\)$")
 # What 0.1.0 to 0008 stored as a monthly invoice's description (words, not data).
 _OLD_MONTHLY_DESCRIPTION = re.compile(r"^School transport — [A-Z][a-z]+ \d{4}$")
 
@@ -353,8 +355,14 @@ def format_date(day: date, locale: str | None = None) -> str:
 def format_balance(sen: int, currency: str = "MYR") -> str:
     """Format a balance: what is owed as RM 20.50, credit as RM 20.50 in credit (never -RM)."""
     if sen < 0:
-        # The amount never breaks across lines in a narrow column (a no-break space).
-        amount = format_money(-sen, currency).replace(" ", "\u00a0")
+        return _("{amount} in credit").format(amount=format_money(-sen, currency))
+    return format_money(sen, currency)
+
+
+def document_balance(sen: int, currency: str = "MYR") -> str:
+    """Format a balance for a document's narrow column: the amount never breaks across lines."""
+    if sen < 0:
+        amount = format_money(-sen, currency).replace(" ", "\u00a0")  # a no-break space
         return _("{amount} in credit").format(amount=amount)
     return format_money(sen, currency)
 
@@ -383,6 +391,11 @@ def line_text(line: InvoiceLineView, period: date | None) -> str:
     invoice's own (the month is said once, at the top). A typed line is shown as typed.
     """
     if not line.route_name:
+        late = _LATE_FEE_LINE.match(line.description)
+        if late is not None:
+            return _("Late fee (due {day})").format(
+                day=format_date(date.fromisoformat(late.group(1)))
+            )
         return line.description
     if line.period is not None and line.period != period:
         return _("{route} — {month}").format(
@@ -780,7 +793,7 @@ class DocumentRenderer:
             "today": today,
             "logo_uri": logo_data_uri(operator.logo) if operator.logo else None,
             "money": functools.partial(format_money, currency=operator.currency or "MYR"),
-            "balance": functools.partial(format_balance, currency=operator.currency or "MYR"),
+            "balance": functools.partial(document_balance, currency=operator.currency or "MYR"),
             "day": format_date,
             "month": i18n.month_name,
             "line_text": line_text,

@@ -963,3 +963,12 @@ def test_a_statement_in_credit_has_no_qr_inviting_a_payment(renderer: DocumentRe
     pdf = renderer.statement_pdf(make_statement_document())
     assert image_count(pdf) == 0
     assert "How to pay" not in pdf_text(pdf)
+
+
+def test_a_late_fee_line_is_worded_in_the_familys_language(renderer: DocumentRenderer) -> None:
+    invoice = route_invoice()
+    late = InvoiceLineView("Late fee (due 2026-03-07)", 1, 1_000, 1_000)
+    doc = replace(route_document("ms"), invoice=replace(invoice, lines=(*invoice.lines, late)))
+    text = flat(pdf_text(renderer.invoice_pdf(doc)))
+    assert "Caj lewat bayar (tarikh akhir 7 Mac 2026)" in text
+    assert "Late fee" not in text
