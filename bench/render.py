@@ -3,10 +3,11 @@
     python bench/render.py [--count 200] [--processes N] [--profile]
 
 The invoices are built in code (no database): families of two or three children with Malay,
-Chinese, Tamil and accented names, a DuitNow QR payload, mixed statuses. It prints PDFs per
-second, milliseconds per PDF, the average PDF size, peak memory of this process and of the
-worker processes, and the time to draw the summary chart once warm. --profile runs the
-single-process pass under cProfile and prints where the time goes.
+Chinese, Tamil and accented names, a DuitNow QR payload, mixed statuses, each drawn in its
+family's language in turn (Malay, English, Chinese). It prints PDFs per second, milliseconds per
+PDF (and the median and 95th percentile of one PDF), the average PDF size, peak memory of this
+process and of the worker processes, and the time to draw the summary chart once warm. --profile
+runs the single-process pass under cProfile and prints where the time goes.
 """
 
 from __future__ import annotations
