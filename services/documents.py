@@ -794,6 +794,10 @@ class DocumentRenderer:
             "logo_uri": logo_data_uri(operator.logo) if operator.logo else None,
             "money": functools.partial(format_money, currency=operator.currency or "MYR"),
             "balance": functools.partial(document_balance, currency=operator.currency or "MYR"),
+            # An amount inside a sentence in a narrow cell: kept on one line (a no-break space).
+            "whole_money": lambda sen: format_money(sen, operator.currency or "MYR").replace(
+                " ", "\u00a0"
+            ),
             "day": format_date,
             "month": i18n.month_name,
             "line_text": line_text,
