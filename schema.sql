@@ -602,7 +602,23 @@ ALTER TABLE deliveries ADD CONSTRAINT ck_deliveries_kind CHECK (kind IN ('invoic
 
 UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0007';
 
--- Running upgrade 0008 -> 0012
+-- Running upgrade 0008 -> 0010
+
+ALTER TABLE invoice_items ADD COLUMN period DATE;
+
+ALTER TABLE invoice_items ADD COLUMN route_name VARCHAR(100);
+
+ALTER TABLE invoice_items ADD COLUMN part_from DATE;
+
+ALTER TABLE invoice_items ADD COLUMN part_to DATE;
+
+ALTER TABLE invoice_items ADD COLUMN part_rule VARCHAR(20);
+
+ALTER TABLE invoice_items ADD CONSTRAINT ck_invoice_items_part_rule CHECK (part_rule IS NULL OR part_rule IN ('full', 'half', 'none', 'days', 'school_days'));
+
+UPDATE alembic_version SET version_num='0010' WHERE alembic_version.version_num = '0008';
+
+-- Running upgrade 0010 -> 0012
 
 CREATE TABLE summary_months (
     operator_id BIGINT NOT NULL,
@@ -644,4 +660,4 @@ CREATE TRIGGER trg_allocations_summary_delete AFTER DELETE ON payment_allocation
 
 CREATE TRIGGER trg_payments_summary_update AFTER UPDATE ON payments FOR EACH ROW INSERT INTO summary_months (operator_id, month, invoiced_sen, settled_sen, own_settled_sen) SELECT o, m, inv, st, own FROM (SELECT a.operator_id AS o, GREATEST((i.issue_date - INTERVAL (DAYOFMONTH(i.issue_date) - 1) DAY), (OLD.paid_on - INTERVAL (DAYOFMONTH(OLD.paid_on) - 1) DAY)) AS m, 0 AS inv, -a.amount_sen AS st, 0 AS own FROM payment_allocations a, invoices i WHERE a.operator_id = OLD.operator_id AND a.payment_id = OLD.id AND i.operator_id = a.operator_id AND i.id = a.invoice_id AND OLD.paid_on <> NEW.paid_on UNION ALL SELECT a.operator_id, (i.issue_date - INTERVAL (DAYOFMONTH(i.issue_date) - 1) DAY), 0, 0, CASE WHEN (OLD.paid_on - INTERVAL (DAYOFMONTH(OLD.paid_on) - 1) DAY) <= (i.issue_date - INTERVAL (DAYOFMONTH(i.issue_date) - 1) DAY) THEN -a.amount_sen ELSE 0 END FROM payment_allocations a, invoices i WHERE a.operator_id = OLD.operator_id AND a.payment_id = OLD.id AND i.operator_id = a.operator_id AND i.id = a.invoice_id AND OLD.paid_on <> NEW.paid_on UNION ALL SELECT a.operator_id AS o, GREATEST((i.issue_date - INTERVAL (DAYOFMONTH(i.issue_date) - 1) DAY), (NEW.paid_on - INTERVAL (DAYOFMONTH(NEW.paid_on) - 1) DAY)) AS m, 0 AS inv, a.amount_sen AS st, 0 AS own FROM payment_allocations a, invoices i WHERE a.operator_id = NEW.operator_id AND a.payment_id = NEW.id AND i.operator_id = a.operator_id AND i.id = a.invoice_id AND OLD.paid_on <> NEW.paid_on UNION ALL SELECT a.operator_id, (i.issue_date - INTERVAL (DAYOFMONTH(i.issue_date) - 1) DAY), 0, 0, CASE WHEN (NEW.paid_on - INTERVAL (DAYOFMONTH(NEW.paid_on) - 1) DAY) <= (i.issue_date - INTERVAL (DAYOFMONTH(i.issue_date) - 1) DAY) THEN a.amount_sen ELSE 0 END FROM payment_allocations a, invoices i WHERE a.operator_id = NEW.operator_id AND a.payment_id = NEW.id AND i.operator_id = a.operator_id AND i.id = a.invoice_id AND OLD.paid_on <> NEW.paid_on) AS d WHERE inv <> 0 OR st <> 0 OR own <> 0 ON DUPLICATE KEY UPDATE invoiced_sen = invoiced_sen + VALUES(invoiced_sen), settled_sen = settled_sen + VALUES(settled_sen), own_settled_sen = own_settled_sen + VALUES(own_settled_sen);
 
-UPDATE alembic_version SET version_num='0012' WHERE alembic_version.version_num = '0008';
+UPDATE alembic_version SET version_num='0012' WHERE alembic_version.version_num = '0010';

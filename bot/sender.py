@@ -36,7 +36,16 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from vanbill.bot import keyboards, texts
-from vanbill.services import budget, customers, delivery, invoices, operators, payments, slips
+from vanbill.services import (
+    budget,
+    customers,
+    delivery,
+    i18n,
+    invoices,
+    operators,
+    payments,
+    slips,
+)
 from vanbill.services.clock import Clock
 from vanbill.services.db import Database, unreachable
 from vanbill.services.delivery import DeliveryJob
@@ -446,6 +455,19 @@ class OutboxSender:
         }
 
     async def _content(
+        self,
+        job: DeliveryJob,
+        operator: Any,
+        documents: dict[int, Any],
+        pdf: Awaitable[bytes] | None,
+    ) -> Content:
+        # In its reader's language: the caption here, the PDF in the renderer (each document
+        # carries its family's language to the worker thread or process that draws it).
+        # Each job's content is a task of its own, so the language stays within it.
+        with i18n.use(job.language):
+            return await self._content_in_language(job, operator, documents, pdf)
+
+    async def _content_in_language(
         self,
         job: DeliveryJob,
         operator: Any,

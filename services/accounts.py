@@ -6,13 +6,14 @@ from datetime import date
 
 from sqlalchemy import func, select
 
+from vanbill.services import i18n
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import load_customer
 from vanbill.services.db import Database
 from vanbill.services.errors import InvalidInput
 from vanbill.services.invoices import load_invoices, load_operator
-from vanbill.services.models import Invoice, Payment
+from vanbill.services.models import Customer, Invoice, Payment
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.payments import family_credit, family_owed
 from vanbill.services.views import (
@@ -80,7 +81,7 @@ async def statement(
             )
         ).scalar_one()
         opening = int(invoiced_before) - int(paid_before)
-        events: list[tuple[date, int, int, str, str, str, int, int]] = []
+        events: list[tuple[date, int, int, str, str, str, int, int, dict[str, object]]] = []
         for inv in (
             await session.execute(
                 select(Invoice).where(
@@ -102,6 +103,7 @@ async def statement(
                     (inv.description or "Invoice") + (" (void)" if void else ""),
                     0 if void else inv.total_sen,
                     0,
+                    {"invoice_kind": inv.kind, "period": inv.period},
                 )
             )
         for pay in (
@@ -128,12 +130,13 @@ async def statement(
                     label if pay.method == "credit" else f"Payment — {label}",
                     0,
                     pay.amount_sen,
+                    {"method": pay.method, "payer_reference": pay.reference or ""},
                 )
             )
         events.sort(key=lambda e: (e[0], e[1], e[2]))
         running = opening
         entries = []
-        for on, _order, _id, kind, reference, description, debit, credit in events:
+        for on, _order, _id, kind, reference, description, debit, credit, data in events:
             running += debit - credit
             entries.append(
                 StatementEntry(
@@ -144,6 +147,7 @@ async def statement(
                     debit_sen=debit,
                     credit_sen=credit,
                     balance_sen=running,
+                    **data,  # type: ignore[arg-type]
                 )
             )
         return StatementView(
@@ -163,8 +167,43 @@ async def statement_document(
     view = await statement(db, operator_id, customer_id, start, end)
     async with db.sessions() as session:
         operator = await load_operator(session, operator_id)
+        language = (
+            await session.execute(
+                select(Customer.language).where(
+                    Customer.operator_id == operator_id, Customer.id == customer_id
+                )
+            )
+        ).scalar_one_or_none()
+        today = local_today(clock, operator.timezone)
+        on = min(end, today)
+        open_rows = await session.execute(
+            select(Invoice.due_date, Invoice.total_sen - Invoice.paid_sen).where(
+                Invoice.operator_id == operator_id,
+                Invoice.customer_id == customer_id,
+                Invoice.status.in_(OPEN_STATUSES),
+                Invoice.issue_date <= on,
+            )
+        )
+        buckets = [0, 0, 0, 0]
+        for due, owed in open_rows:
+            buckets[ageing_bucket(due, on)] += int(owed)
         return StatementDocument(
             operator=operator_view(operator),
             statement=view,
-            today=local_today(clock, operator.timezone),
+            today=today,
+            locale=i18n.known(language) or i18n.DEFAULT,
+            ageing=(buckets[0], buckets[1], buckets[2], buckets[3]),
         )
+
+
+def ageing_bucket(due: date, on: date) -> int:
+    """Return which ageing column owed money falls in on a day: 0 not yet due (current),
+    1 for 1-30 days past due, 2 for 31-60, 3 for over 60."""
+    late = (on - due).days
+    if late <= 0:
+        return 0
+    if late <= 30:
+        return 1
+    if late <= 60:
+        return 2
+    return 3

@@ -27,11 +27,26 @@ class NewLine:
     quantity: int = 1
     child_id: int | None = None
     service_id: int | None = None
+    # A route line's month and route, and a month ridden in part (see InvoiceItem).
+    period: date | None = None
+    route_name: str | None = None
+    part_from: date | None = None
+    part_to: date | None = None
+    part_rule: str | None = None
 
     @property
     def amount_sen(self) -> int:
         """Return unit price times quantity."""
         return self.unit_price_sen * self.quantity
+
+
+@dataclass(frozen=True)
+class PartDays:
+    """A month ridden in part: the first and/or last day ridden, and the billing rule."""
+
+    first: date | None
+    last: date | None
+    rule: str
 
 
 @dataclass(frozen=True)
@@ -44,6 +59,7 @@ class ChildFee:
     service_name: str
     fee_sen: int
     note: str = ""  # a month ridden in part: "from 16 Mar, by days"
+    part: PartDays | None = None  # the same, as data
 
 
 @dataclass(frozen=True)
@@ -111,7 +127,10 @@ def check_lines(lines: Sequence[NewLine]) -> None:
 
 
 def monthly_bill(
-    fees: Iterable[ChildFee], sibling_discount_bp: int, month_label: str
+    fees: Iterable[ChildFee],
+    sibling_discount_bp: int,
+    month_label: str,
+    period: date | None = None,
 ) -> MonthlyBill:
     """Build a family's monthly lines and its sibling discount.
 
@@ -134,6 +153,11 @@ def monthly_bill(
                     unit_price_sen=fee.fee_sen,
                     child_id=fee.child_id,
                     service_id=fee.service_id,
+                    period=period,
+                    route_name=fee.service_name[:100] if period else None,
+                    part_from=fee.part.first if period and fee.part else None,
+                    part_to=fee.part.last if period and fee.part else None,
+                    part_rule=fee.part.rule if period and fee.part else None,
                 )
             )
         if rank > 0 and sibling_discount_bp:

@@ -30,7 +30,12 @@ from babel.messages.pofile import read_po, write_po
 from vanbill.services import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
-METHODS = [("bot/**.py", "python"), ("services/**.py", "python")]
+METHODS = [
+    ("bot/**.py", "python"),
+    ("services/**.py", "python"),
+    # The documents: {{ _("Due date") }} in templates/*.html (Jinja2's own Babel extractor).
+    ("templates/**.html", "jinja2.ext:babel_extract"),
+]
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None}
 PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:[!:][^}]*)?\}")
 TAG = re.compile(r"</?[a-z]+[^>]*>")

@@ -65,6 +65,7 @@ class DeliveryJob:
     chat_id: int
     attempts: int
     reuse_file_id: str | None
+    language: str | None = None  # its reader's: the family's, or the operator's for a notice
 
 
 @dataclass(frozen=True)
@@ -335,6 +336,8 @@ async def claim_due(
                     Customer.telegram_chat_id,
                     Customer.telegram_blocked_at,
                     Operator.telegram_user_id,
+                    Customer.language,
+                    Operator.language,
                 )
                 .join(Operator, Operator.id == Delivery.operator_id)
                 .outerjoin(
@@ -349,7 +352,9 @@ async def claim_due(
             )
         ).all()
         jobs = []
-        for delivery, family_chat, blocked_at, operator_chat in rows:
+        languages = {}
+        for delivery, family_chat, blocked_at, operator_chat, family_lang, operator_lang in rows:
+            languages[delivery.id] = operator_lang if delivery.customer_id is None else family_lang
             # An operator notice goes to the operator's private chat (its id is the user's).
             chat_id = operator_chat if delivery.customer_id is None else family_chat
             if chat_id is None:
@@ -378,6 +383,7 @@ async def claim_due(
                 chat_id=chat_id,
                 attempts=d.attempts,
                 reuse_file_id=reuse.get(d.invoice_id) if d.invoice_id else None,
+                language=languages.get(d.id),
             )
             for d, chat_id in jobs
         ]

@@ -34,23 +34,28 @@ from typing import Any, Self
 
 import jinja2
 import segno
+from babel import dates as babel_dates
+from babel.numbers import format_decimal
 from PIL import Image, ImageOps
 from weasyprint import CSS, HTML
 from weasyprint.css.counters import CounterStyle
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher
 
+from vanbill.services import i18n
 from vanbill.services.errors import InvalidInput
-from vanbill.services.money import format_money
-from vanbill.services.periods import MONTH_NAMES, month_label
+from vanbill.services.i18n import N_, _
+from vanbill.services.money import format_money, percent_of
 from vanbill.services.phones import national
 from vanbill.services.views import (
     InvoiceDocument,
+    InvoiceLineView,
     InvoiceView,
     OperatorView,
     PaymentView,
     ReceiptDocument,
     StatementDocument,
+    StatementEntry,
     StatementView,
 )
 
@@ -68,20 +73,44 @@ REQUIRED_FONTS: dict[str, str] = {
 
 # Statuses that get a stamp beside the totals; open and partial invoices get none.
 STAMPS: dict[str, str] = {
-    "paid": "PAID",
-    "void": "VOID",
-    "overdue": "OVERDUE",
-    "draft": "DRAFT",
+    "paid": N_("PAID"),
+    "void": N_("VOID"),
+    "overdue": N_("OVERDUE"),
+    "draft": N_("DRAFT"),
 }
 
 ENTRY_KINDS: dict[str, str] = {
-    "invoice": "Invoice",
-    "payment": "Payment",
-    "void": "Void",
-    "credit": "Credit",
-    "refund": "Refund",
-    "adjustment": "Adjustment",
+    "invoice": N_("Invoice"),
+    "payment": N_("Payment"),
+    "void": N_("Void"),
+    "credit": N_("Credit"),
+    "refund": N_("Refund"),
+    "adjustment": N_("Adjustment"),
 }
+
+# How a payment was made, as a receipt says it.
+METHOD_WORDS: dict[str, str] = {
+    "cash": N_("Cash"),
+    "bank_transfer": N_("Bank transfer"),
+    "duitnow": N_("DuitNow"),
+    "cheque": N_("Cheque"),
+    "other": N_("Other"),
+    "credit": N_("Credit note"),
+}
+
+# A month ridden in part, as an invoice line's note says how it was billed.
+RULE_WORDS: dict[str, str] = {
+    "full": N_("full month"),
+    "half": N_("half month"),
+    "none": N_("not billed"),
+    "days": N_("by days"),
+    "school_days": N_("by school days"),
+}
+
+# The line services/latefees.py adds: "Late fee (due 2026-03-07)".
+_LATE_FEE_LINE = re.compile(r"^Late fee \(due (\d{4}-\d{2}-\d{2})\)$")
+# What 0.1.0 to 0008 stored as a monthly invoice's description (words, not data).
+_OLD_MONTHLY_DESCRIPTION = re.compile(r"^School transport — [A-Z][a-z]+ \d{4}$")
 
 # Rendering options handed to WeasyPrint. Only used font subsets are embedded (full_fonts off);
 # images are our own small PNGs, so recompressing them (optimize_images) would only cost time.
@@ -318,21 +347,146 @@ class _DocumentHTML(HTML):
         return [self._vanbill_ua[1]]
 
 
-def format_date(day: date) -> str:
-    """Format a date for people: 5 Mar 2026 (the same in every locale)."""
-    return f"{day.day} {MONTH_NAMES[day.month - 1][:3]} {day.year}"
+def format_date(day: date, locale: str | None = None) -> str:
+    """Format a date for a document: 5 Mar 2026, 5 Mac 2026, 2026年3月5日 (Babel, CLDR medium)."""
+    return babel_dates.format_date(day, "medium", locale=i18n.cldr(locale))
 
 
 def format_balance(sen: int, currency: str = "MYR") -> str:
     """Format a balance: what is owed as RM 20.50, credit as RM 20.50 in credit (never -RM)."""
     if sen < 0:
-        return f"{format_money(-sen, currency)} in credit"
+        return _("{amount} in credit").format(amount=format_money(-sen, currency))
+    return format_money(sen, currency)
+
+
+def document_balance(sen: int, currency: str = "MYR") -> str:
+    """Format a balance for a document's narrow column: the amount never breaks across lines."""
+    if sen < 0:
+        amount = format_money(-sen, currency).replace(" ", "\u00a0")  # a no-break space
+        return _("{amount} in credit").format(amount=amount)
     return format_money(sen, currency)
 
 
 def entry_kind_label(kind: str) -> str:
     """Return a statement entry's kind as people say it."""
-    return ENTRY_KINDS.get(kind, kind.replace("_", " ").capitalize())
+    word = ENTRY_KINDS.get(kind)
+    return _(word) if word else kind.replace("_", " ").capitalize()
+
+
+def method_label(method: str) -> str:
+    """Return a payment method as people say it, in the current language."""
+    word = METHOD_WORDS.get(method)
+    return _(word) if word else method
+
+
+def stamp_label(stamp: str | None) -> str | None:
+    """Return a status stamp's word in the current language."""
+    return _(stamp) if stamp else None
+
+
+def line_text(line: InvoiceLineView, period: date | None) -> str:
+    """Return what an invoice line bills, in the current language.
+
+    A route line is worded from its data: the route, and the month only when it is not the
+    invoice's own (the month is said once, at the top). A typed line is shown as typed.
+    """
+    if not line.route_name:
+        late = _LATE_FEE_LINE.match(line.description)
+        if late is not None:
+            return _("Late fee (due {day})").format(
+                day=format_date(date.fromisoformat(late.group(1)))
+            )
+        return line.description
+    if line.period is not None and line.period != period:
+        return _("{route} — {month}").format(
+            route=line.route_name, month=i18n.month_name(line.period)
+        )
+    return line.route_name
+
+
+def line_note(line: InvoiceLineView) -> str:
+    """Return how a month ridden in part was billed: 'from 5 Mar, by days' ('': whole)."""
+    if not line.route_name or line.part_rule is None:
+        return ""
+    rule = _(RULE_WORDS.get(line.part_rule, line.part_rule))
+    first = i18n.short_day(line.part_from) if line.part_from else None
+    last = i18n.short_day(line.part_to) if line.part_to else None
+    if first and last:
+        return _("from {first} to {last}, {rule}").format(first=first, last=last, rule=rule)
+    if first:
+        return _("from {first}, {rule}").format(first=first, rule=rule)
+    if last:
+        return _("to {last}, {rule}").format(last=last, rule=rule)
+    return rule
+
+
+def invoice_description(invoice: InvoiceView) -> str:
+    """Return the invoice's own description: a monthly invoice's is worded for its month."""
+    words = not invoice.description or _OLD_MONTHLY_DESCRIPTION.match(invoice.description)
+    if invoice.kind == "monthly" and invoice.period is not None and words:
+        return _("School transport — {month}").format(month=i18n.month_name(invoice.period))
+    return invoice.description
+
+
+def sibling_discount_label(invoice: InvoiceView, sibling_discount_bp: int) -> tuple[str, str]:
+    """Return the discount's label and whom it covers: ('Sibling discount', '10% for Hakim').
+
+    The child whose routes cost most pays in full and every further child gets the discount
+    (services/billing.py monthly_bill); the lines list the children in that order. The percent
+    is said only when it is the one that gives this discount.
+    """
+    children = invoice.children
+    if invoice.kind != "monthly" or len(children) < 2:
+        return _("Discount"), ""
+    covered = list(children[1:])
+    if len(covered) == 1:
+        who = covered[0]
+    else:
+        who = _("{names} and {last}").format(names=_(", ").join(covered[:-1]), last=covered[-1])
+    discounted = sum(
+        line.amount_sen for line in invoice.lines if line.child_name in covered and line.route_name
+    )
+    if sibling_discount_bp and percent_of(discounted, sibling_discount_bp) == invoice.discount_sen:
+        percent = f"{format_decimal(sibling_discount_bp / 100, locale=i18n.cldr())}%"
+        return _("Sibling discount"), _("{percent} for {children}").format(
+            percent=percent, children=who
+        )
+    return _("Sibling discount"), _("For {children}").format(children=who)
+
+
+def entry_text(entry: StatementEntry) -> str:
+    """Return what a statement line is, in the current language: a payment's method (and the
+    payer's reference), a monthly invoice's month; words someone typed are shown as typed."""
+    if entry.method is not None:
+        method = method_label(entry.method)
+        if entry.payer_reference:
+            return _("{method} ({reference})").format(
+                method=method, reference=entry.payer_reference
+            )
+        return method
+    if entry.invoice_kind == "monthly" and entry.period is not None:
+        stored = entry.description.removesuffix(" (void)")
+        if not stored or stored == "Invoice" or _OLD_MONTHLY_DESCRIPTION.match(stored):
+            return _("School transport — {month}").format(month=i18n.month_name(entry.period))
+    if entry.invoice_kind is not None:
+        stored = entry.description.removesuffix(" (void)")
+        return _("Invoice") if stored in ("", "Invoice") else stored
+    return entry.description
+
+
+def page_counter_css() -> str:
+    """Return the CSS content of the page footer's 'Page 1 of 2' in the current language."""
+    words = _("Page {page} of {pages}")
+    parts = re.split(r"(\{page\}|\{pages\})", words)
+    out = []
+    for part in parts:
+        if part == "{page}":
+            out.append("counter(page)")
+        elif part == "{pages}":
+            out.append("counter(pages)")
+        elif part:
+            out.append('"' + part.replace("\\", "\\\\").replace('"', '\\"') + '"')
+    return " ".join(out) or "counter(page)"
 
 
 def _safe_filename(stem: str, fallback: str) -> str:
@@ -454,6 +608,12 @@ class DocumentRenderer:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            extensions=["jinja2.ext.i18n"],
+        )
+        # Every word of a template goes through the catalogs: {{ _("Due date") }}, in the
+        # language the render runs in (i18n.use around it; a worker process gets it in the doc).
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            i18n.gettext, i18n.ngettext, newstyle=False
         )
         env.filters["phone"] = national  # 012-345 6789 on every document
         self._invoice = env.get_template("invoice.html")
@@ -483,43 +643,58 @@ class DocumentRenderer:
     # Sync rendering, in the calling thread.
 
     def invoice_html(self, doc: InvoiceDocument) -> str:
-        """Return the invoice as HTML (what invoice_pdf lays out)."""
-        invoice = doc.invoice
-        payable = invoice.status != "void" and (
-            invoice.balance_sen > 0 or doc.previous_unpaid_sen > 0
-        )
-        payload = doc.operator.payment_qr_payload.strip()
-        return self._invoice.render(
-            **self._common(doc.operator, doc.today),
-            doc=doc,
-            invoice=invoice,
-            stamp=STAMPS.get(invoice.display_status),
-            payable=payable,
-            qr_uri=qr_data_uri(payload) if payable and payload else None,
-            qr_amount=invoice.balance_sen if invoice.balance_sen > 0 else doc.previous_unpaid_sen,
-        )
+        """Return the invoice as HTML (what invoice_pdf lays out), in the document's language."""
+        with i18n.use(doc.locale):
+            invoice = doc.invoice
+            payable = invoice.status != "void" and (
+                invoice.balance_sen > 0 or doc.previous_unpaid_sen > 0
+            )
+            payload = doc.operator.payment_qr_payload.strip()
+            to_pay = max(invoice.balance_sen, 0) + doc.previous_unpaid_sen
+            return self._invoice.render(
+                **self._common(doc.operator, doc.today),
+                doc=doc,
+                invoice=invoice,
+                stamp=stamp_label(STAMPS.get(invoice.display_status)),
+                payable=payable,
+                to_pay=to_pay,
+                qr_uri=qr_data_uri(payload) if payable and payload else None,
+                qr_amount=to_pay,
+                # Quantity and unit price only say something when some quantity is not 1.
+                show_quantities=any(line.quantity != 1 for line in invoice.lines),
+                description=invoice_description(invoice),
+                discount=sibling_discount_label(invoice, doc.operator.sibling_discount_bp),
+            )
 
     def receipt_html(self, doc: ReceiptDocument) -> str:
-        """Return the receipt as HTML (what receipt_pdf lays out)."""
-        return self._receipt.render(
-            **self._common(doc.operator, doc.today),
-            doc=doc,
-            payment=doc.payment,
-            customer=doc.customer,
-            receipt_no=doc.payment.receipt_number,
-            stamp="VOID" if doc.payment.voided else None,
-        )
+        """Return the receipt as HTML (what receipt_pdf lays out), in the document's language."""
+        with i18n.use(doc.locale):
+            return self._receipt.render(
+                **self._common(doc.operator, doc.today),
+                doc=doc,
+                payment=doc.payment,
+                customer=doc.customer,
+                receipt_no=doc.payment.receipt_number,
+                method=method_label(doc.payment.method),
+                stamp=stamp_label("VOID" if doc.payment.voided else None),
+            )
 
     def statement_html(self, doc: StatementDocument) -> str:
-        """Return the statement as HTML (what statement_pdf lays out)."""
-        return self._statement.render(
-            **self._common(doc.operator, doc.today),
-            doc=doc,
-            statement=doc.statement,
-            customer=doc.statement.customer,
-            kind=entry_kind_label,
-            stamp=None,
-        )
+        """Return the statement as HTML (what statement_pdf lays out), in its language."""
+        with i18n.use(doc.locale):
+            owed = doc.statement.closing_balance_sen
+            payload = doc.operator.payment_qr_payload.strip()
+            return self._statement.render(
+                **self._common(doc.operator, doc.today),
+                doc=doc,
+                statement=doc.statement,
+                customer=doc.statement.customer,
+                kind=entry_kind_label,
+                entry_text=entry_text,
+                stamp=None,
+                qr_uri=qr_data_uri(payload) if owed > 0 and payload else None,
+                qr_amount=owed,
+            )
 
     def invoice_pdf(self, doc: InvoiceDocument) -> bytes:
         """Render an invoice to PDF bytes."""
@@ -618,9 +793,17 @@ class DocumentRenderer:
             "today": today,
             "logo_uri": logo_data_uri(operator.logo) if operator.logo else None,
             "money": functools.partial(format_money, currency=operator.currency or "MYR"),
-            "balance": functools.partial(format_balance, currency=operator.currency or "MYR"),
+            "balance": functools.partial(document_balance, currency=operator.currency or "MYR"),
+            # An amount inside a sentence in a narrow cell: kept on one line (a no-break space).
+            "whole_money": lambda sen: format_money(sen, operator.currency or "MYR").replace(
+                " ", "\u00a0"
+            ),
             "day": format_date,
-            "month": month_label,
+            "month": i18n.month_name,
+            "line_text": line_text,
+            "line_note": line_note,
+            "page_counter": page_counter_css(),
+            "lang": i18n.current().replace("_", "-"),
         }
 
     def _pdf(self, html: str) -> bytes:

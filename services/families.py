@@ -39,7 +39,7 @@ from vanbill.services.models import (
     Service,
     ServiceFee,
 )
-from vanbill.services.monthly import generate_in, part_month_fee, plan_in
+from vanbill.services.monthly import generate_in, part_days, part_month_fee, plan_in
 from vanbill.services.periods import add_months, month_label, month_start
 from vanbill.services.phones import normalise_phone
 from vanbill.services.routes import fee_in_force
@@ -722,25 +722,25 @@ async def _own_lines(
     and the sibling discount due on them (the monthly run's rule, services/billing.py)."""
     lines, added = [], []
     for row in taken:
+        part = (period, row.start_month, row.end_month, joined_on, rule)
         fee, note = part_month_fee(
-            await _fee(session, operator.id, row, period),
-            period,
-            row.start_month,
-            row.end_month,
-            joined_on,
-            rule,
-            row.left_on,
-            row.leave_billing,
+            await _fee(session, operator.id, row, period), *part, row.left_on, row.leave_billing
         )
         if fee:
             child = await _child(session, operator.id, row.child_id)
             route = await _route_name(session, row.service_id)
+            days = part_days(*part, row.left_on, row.leave_billing)
             lines.append(
                 NewLine(
                     description=f"{route} — {month_label(period)} ({note})",
                     unit_price_sen=fee,
                     child_id=child.id,
                     service_id=row.service_id,
+                    period=period,
+                    route_name=route[:100],
+                    part_from=days.first if days else None,
+                    part_to=days.last if days else None,
+                    part_rule=days.rule if days else None,
                 )
             )
             added.append(ChildFee(child.id, child.name, row.service_id, route, fee, note))

@@ -10,7 +10,7 @@ from sqlalchemy import and_, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import audit, delivery
+from vanbill.services import audit, delivery, i18n
 from vanbill.services.billing import (
     OPEN_STATUSES,
     NewLine,
@@ -40,7 +40,7 @@ from vanbill.services.operators import to_view as operator_view
 from vanbill.services.payments import apply_credit, refresh_invoices
 from vanbill.services.periods import add_months, month_label
 from vanbill.services.text import clean_text
-from vanbill.services.views import InvoiceDocument, InvoiceLineView, InvoiceView
+from vanbill.services.views import InvoiceDocument, InvoiceLineView, InvoiceView, UnpaidInvoice
 
 Which = Literal["all", "unpaid", "overdue"]
 
@@ -108,6 +108,11 @@ async def load_invoices(
                 amount_sen=item.amount_sen,
                 child_name=child_name,
                 service_name=service_name,
+                period=item.period,
+                route_name=item.route_name,
+                part_from=item.part_from,
+                part_to=item.part_to,
+                part_rule=item.part_rule,
             )
         )
     credit = dict(
@@ -159,6 +164,7 @@ async def load_invoices(
                 lines=tuple(lines[inv.id]),
                 late_fee_sen=int(late.get(inv.id, 0)),
                 void_reason=inv.void_reason,
+                customer_language=customer.language,
             )
         )
     return views
@@ -206,6 +212,11 @@ def item_rows(operator_id: int, invoice_id: int, lines: Sequence[NewLine]) -> li
             "unit_price_sen": line.unit_price_sen,
             "quantity": line.quantity,
             "amount_sen": line.amount_sen,
+            "period": line.period,
+            "route_name": line.route_name,
+            "part_from": line.part_from,
+            "part_to": line.part_to,
+            "part_rule": line.part_rule,
         }
         for position, line in enumerate(lines)
     ]
@@ -391,16 +402,23 @@ async def draft_invoice_document(
                     amount_sen=line.amount_sen,
                     child_name=names.get(line.child_id) if line.child_id else None,
                     service_name=services.get(line.service_id) if line.service_id else None,
+                    period=line.period,
+                    route_name=line.route_name,
+                    part_from=line.part_from,
+                    part_to=line.part_to,
+                    part_rule=line.part_rule,
                 )
                 for line in lines
             ),
         )
-        previous = await _previous_unpaid(session, operator_id, customer_id, None)
+        earlier = await _previous_unpaid(session, operator_id, customer_id, None)
         return InvoiceDocument(
             operator=operator_view(operator),
             invoice=view,
-            previous_unpaid_sen=previous,
+            previous_unpaid_sen=sum(e.balance_sen for e in earlier),
             today=today,
+            earlier_unpaid=earlier,
+            locale=await _family_language(session, operator_id, customer_id),
         )
 
 
@@ -568,7 +586,8 @@ async def list_invoices(
 
 async def _previous_unpaid(
     session: AsyncSession, operator_id: int, customer_id: int, invoice: Invoice | None
-) -> int:
+) -> tuple[UnpaidInvoice, ...]:
+    """Return the family's open invoices issued before invoice (all of them when None)."""
     conditions = [
         Invoice.operator_id == operator_id,
         Invoice.customer_id == customer_id,
@@ -582,14 +601,32 @@ async def _previous_unpaid(
                 and_(Invoice.issue_date == invoice.issue_date, Invoice.id < invoice.id),
             ),
         ]
-    owed = (
+    rows = await session.execute(
+        select(
+            Invoice.number,
+            Invoice.period,
+            Invoice.issue_date,
+            Invoice.total_sen - Invoice.paid_sen,
+        )
+        .where(*conditions)
+        .order_by(Invoice.issue_date, Invoice.id)
+    )
+    return tuple(
+        UnpaidInvoice(number, period, issued, int(owed))
+        for number, period, issued, owed in rows
+        if owed > 0
+    )
+
+
+async def _family_language(session: AsyncSession, operator_id: int, customer_id: int) -> str:
+    language = (
         await session.execute(
-            select(func.coalesce(func.sum(Invoice.total_sen - Invoice.paid_sen), 0)).where(
-                *conditions
+            select(Customer.language).where(
+                Customer.operator_id == operator_id, Customer.id == customer_id
             )
         )
-    ).scalar_one()
-    return int(owed)
+    ).scalar_one_or_none()
+    return i18n.known(language) or i18n.DEFAULT
 
 
 async def invoice_document(
@@ -603,12 +640,14 @@ async def invoice_document(
                 select(Invoice).where(Invoice.operator_id == operator_id, Invoice.id == invoice_id)
             )
         ).scalar_one()
-        previous = await _previous_unpaid(session, operator_id, row.customer_id, row)
+        earlier = await _previous_unpaid(session, operator_id, row.customer_id, row)
         return InvoiceDocument(
             operator=operator_view(operator),
             invoice=view,
-            previous_unpaid_sen=previous,
+            previous_unpaid_sen=sum(e.balance_sen for e in earlier),
             today=local_today(clock, operator.timezone),
+            earlier_unpaid=earlier,
+            locale=i18n.known(view.customer_language) or i18n.DEFAULT,
         )
 
 
@@ -631,24 +670,34 @@ async def invoice_documents(
                     Invoice.customer_id,
                     Invoice.issue_date,
                     Invoice.total_sen - Invoice.paid_sen,
-                ).where(
+                    Invoice.number,
+                    Invoice.period,
+                )
+                .where(
                     Invoice.operator_id == operator_id,
                     Invoice.customer_id.in_({v.customer_id for v in views}),
                     Invoice.status.in_(OPEN_STATUSES),
                 )
+                .order_by(Invoice.issue_date, Invoice.id)
             )
         ).all()
         profile = operator_view(operator)
         documents = {}
         for view in views:
-            previous = sum(
-                int(owed)
-                for other_id, customer_id, issued, owed in open_rows
+            earlier = tuple(
+                UnpaidInvoice(number, period, issued, int(owed))
+                for other_id, customer_id, issued, owed, number, period in open_rows
                 if customer_id == view.customer_id
                 and other_id != view.id
                 and (issued, other_id) < (view.issue_date, view.id)
+                and owed > 0
             )
             documents[view.id] = InvoiceDocument(
-                operator=profile, invoice=view, previous_unpaid_sen=previous, today=today
+                operator=profile,
+                invoice=view,
+                previous_unpaid_sen=sum(e.balance_sen for e in earlier),
+                today=today,
+                earlier_unpaid=earlier,
+                locale=i18n.known(view.customer_language) or i18n.DEFAULT,
             )
         return documents

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import delivery, operators
+from vanbill.services import delivery, i18n, operators
 from vanbill.services.clock import Clock
 from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
@@ -106,9 +106,19 @@ def _token_row(
 
 @retried
 async def redeem(
-    db: Database, token: str, telegram_user_id: int, chat_id: int, clock: Clock
+    db: Database,
+    token: str,
+    telegram_user_id: int,
+    chat_id: int,
+    clock: Clock,
+    *,
+    language: str | None = None,
 ) -> Redeemed:
-    """Use a one-time token: link the parent, or create the new operator; refuse it otherwise."""
+    """Use a one-time token: link the parent, or create the new operator; refuse it otherwise.
+
+    language is the one the person's Telegram reports (services/i18n.py from_telegram): a
+    family whose language nobody has chosen yet is written to in it from now on.
+    """
     if not _TOKEN_SHAPE.match(token or ""):
         raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
     now = clock.now()
@@ -138,7 +148,7 @@ async def redeem(
             redeemed = await _make_operator(session, inviter, telegram_user_id, now)
         else:
             redeemed = await _link_parent(
-                session, db.dialect, row, inviter, telegram_user_id, chat_id, now
+                session, db.dialect, row, inviter, telegram_user_id, chat_id, now, language
             )
             redeemed = replace(redeemed, operator=operators.to_view(inviter))
         marked = await session.execute(
@@ -192,6 +202,7 @@ async def _link_parent(
     user_id: int,
     chat_id: int,
     now: datetime,
+    language: str | None = None,
 ) -> Redeemed:
     customer = (
         await session.execute(
@@ -204,6 +215,8 @@ async def _link_parent(
         raise NotFound("That invite link is no longer valid. Ask your van operator for a new one.")
     customer.telegram_user_id = user_id
     customer.telegram_chat_id = chat_id
+    if customer.language is None and i18n.known(language) is not None:
+        customer.language = language
     await session.flush()
     # What waited for this family (invoices, receipts) goes out now.
     await delivery.release_waiting(session, customer.operator_id, customer.id, now)

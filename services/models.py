@@ -534,6 +534,10 @@ class InvoiceItem(Base):
             "unit_price_sen >= 0 AND amount_sen = unit_price_sen * quantity",
             name="ck_invoice_items_amount",
         ),
+        CheckConstraint(
+            "part_rule IS NULL OR part_rule IN ('full', 'half', 'none', 'days', 'school_days')",
+            name="ck_invoice_items_part_rule",
+        ),
         ForeignKeyConstraint(
             ["operator_id", "invoice_id"],
             ["invoices.operator_id", "invoices.id"],
@@ -563,6 +567,13 @@ class InvoiceItem(Base):
     unit_price_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     quantity: Mapped[int] = mapped_column(Integer, nullable=False, server_default=_default("1"))
     amount_sen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # What a route line bills, as data (0010), so a document words it in its reader's language:
+    # the month, the route's name when billed, and a month ridden in part (its days and rule).
+    period: Mapped[date | None] = mapped_column(Date, nullable=True)
+    route_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    part_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    part_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    part_rule: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class Payment(Base):

@@ -20,6 +20,7 @@ from vanbill.services.billing import (
     ChildFee,
     MonthlyBill,
     NewLine,
+    PartDays,
     due_date_for,
     invoice_status,
     monthly_bill,
@@ -213,7 +214,8 @@ async def plan_in(
         fee, note = part_month_fee(fee, period, *part)
         if fee == 0 and note:
             continue  # a part month the operator chose not to bill
-        fees[cid].append(ChildFee(child_id, child_name, sid, sname, fee, note))
+        days = part_days(period, *part)
+        fees[cid].append(ChildFee(child_id, child_name, sid, sname, fee, note, days))
     charges: dict[int, list[adjustments.Adjustment]] = defaultdict(list)
     for row in await adjustments.pending_for(session, operator.id, list(names)):
         if row.kind == adjustments.CHARGE:
@@ -226,7 +228,7 @@ async def plan_in(
         if not fees[cid]:
             skipped[cid] = SkippedFamily(cid, name, "its routes are no longer active")
             continue
-        bill = monthly_bill(fees[cid], operator.sibling_discount_bp, label)
+        bill = monthly_bill(fees[cid], operator.sibling_discount_bp, label, period)
         extra = tuple(NewLine(c.description, c.amount_sen) for c in charges[cid])
         if extra:
             bill = MonthlyBill(
@@ -291,6 +293,24 @@ def part_month_fee(
         days.append(f"to {last.day} {month_label(period)[:3]}")
     note = f"{' '.join(days)}, {proration.rule_label(rule)}"
     return proration.part_of_fee(fee_sen, part), note
+
+
+def part_days(
+    period: date,
+    start_month: date,
+    end_month: date | None,
+    joined_on: date | None,
+    join_billing: str | None,
+    left_on: date | None,
+    leave_billing: str | None,
+) -> PartDays | None:
+    """Return the days of period an enrollment rides in part, as data (None: the whole month)."""
+    first = joined_on if start_month == period and joined_on and join_billing else None
+    last = left_on if end_month == period and left_on and leave_billing else None
+    if first is None and last is None:
+        return None
+    rule = (join_billing if first is not None else leave_billing) or proration.FULL
+    return PartDays(first, last, rule)
 
 
 async def preview_month(db: Database, operator_id: int, period: date) -> MonthPlan:

@@ -6,10 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, delete, func, select, update
+from sqlalchemy import and_, case, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vanbill.services import audit, delivery
+from vanbill.services import audit, delivery, i18n
 from vanbill.services.billing import OPEN_STATUSES, allocate
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import load_customer, lock_customer
@@ -28,7 +28,13 @@ from vanbill.services.money import check_amount, format_money
 from vanbill.services.numbering import RECEIPT_PREFIX, format_number, take_sequence
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.text import clean_text
-from vanbill.services.views import PAYMENT_METHODS, AllocationView, PaymentView, ReceiptDocument
+from vanbill.services.views import (
+    PAYMENT_METHODS,
+    AllocationView,
+    PaymentView,
+    ReceiptDocument,
+    SettledInvoice,
+)
 
 # Audit log actions.
 PAYMENT_RECORDED, PAYMENT_VOIDED = "payment_recorded", "payment_voided"
@@ -628,15 +634,108 @@ async def receipt_document(
         operator = await session.get(Operator, operator_id)
         assert operator is not None
         customer = await load_customer(session, operator_id, payment.customer_id)
+        language = (
+            await session.execute(
+                select(Customer.language).where(
+                    Customer.operator_id == operator_id, Customer.id == payment.customer_id
+                )
+            )
+        ).scalar_one_or_none()
         owed = await family_owed(session, operator_id, payment.customer_id)
         credit = await family_credit(session, operator_id, payment.customer_id)
+        balance, invoices = await _standing_after(session, operator_id, payment)
         return ReceiptDocument(
             operator=operator_view(operator),
             payment=payment,
             customer=customer,
             balance_after_sen=owed - credit,
             today=local_today(clock, operator.timezone),
+            balance_then_sen=balance,
+            invoices=invoices,
+            locale=i18n.known(language) or i18n.DEFAULT,
         )
+
+
+async def _standing_after(
+    session: AsyncSession, operator_id: int, payment: PaymentView
+) -> tuple[int, tuple[SettledInvoice, ...]]:
+    """Return the family's balance right after payment (negative: credit), and each invoice it
+    went to with what remained owing on it then.
+
+    "Right after" counts the invoices issued by the day paid and the payments (credit notes
+    included) recorded up to this one, in the order paid (day, then id); a payment voided since
+    counts for nothing, and neither does a void invoice.
+    """
+    customer_id, paid_on = payment.customer_id, payment.paid_on
+    earlier = or_(
+        Payment.paid_on < paid_on, and_(Payment.paid_on == paid_on, Payment.id <= payment.id)
+    )
+    invoiced = (
+        await session.execute(
+            select(func.coalesce(func.sum(Invoice.total_sen), 0)).where(
+                Invoice.operator_id == operator_id,
+                Invoice.customer_id == customer_id,
+                Invoice.status.in_((*OPEN_STATUSES, "paid")),
+                Invoice.issue_date <= paid_on,
+            )
+        )
+    ).scalar_one()
+    paid = (
+        await session.execute(
+            select(func.coalesce(func.sum(Payment.amount_sen), 0)).where(
+                Payment.operator_id == operator_id,
+                Payment.customer_id == customer_id,
+                Payment.voided.is_(False),
+                earlier,
+            )
+        )
+    ).scalar_one()
+    if payment.voided:  # a void receipt shows the standing as if this payment had counted
+        paid += payment.amount_sen
+    ids = [a.invoice_id for a in payment.allocations]
+    if not ids:
+        return int(invoiced) - int(paid), ()
+    rows = {
+        row.id: row
+        for row in await session.execute(
+            select(Invoice.id, Invoice.number, Invoice.period, Invoice.total_sen).where(
+                Invoice.operator_id == operator_id, Invoice.id.in_(ids)
+            )
+        )
+    }
+    applied = dict(
+        (
+            await session.execute(
+                select(PaymentAllocation.invoice_id, func.sum(PaymentAllocation.amount_sen))
+                .join(
+                    Payment,
+                    and_(
+                        Payment.operator_id == PaymentAllocation.operator_id,
+                        Payment.id == PaymentAllocation.payment_id,
+                    ),
+                )
+                .where(
+                    PaymentAllocation.operator_id == operator_id,
+                    PaymentAllocation.invoice_id.in_(ids),
+                    or_(Payment.voided.is_(False), Payment.id == payment.id),
+                    earlier,
+                )
+                .group_by(PaymentAllocation.invoice_id)
+            )
+        ).all()
+    )
+    settled = tuple(
+        SettledInvoice(
+            number=rows[a.invoice_id].number,
+            period=rows[a.invoice_id].period,
+            total_sen=rows[a.invoice_id].total_sen,
+            applied_sen=a.amount_sen,
+            remaining_sen=max(0, rows[a.invoice_id].total_sen - int(applied.get(a.invoice_id, 0))),
+        )
+        for a in payment.allocations
+        if a.invoice_id in rows
+    )
+    return int(invoiced) - int(paid), settled
 
 
 def describe_allocation(payment: PaymentView, currency: str = "MYR") -> str:

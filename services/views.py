@@ -164,6 +164,12 @@ class InvoiceLineView:
     amount_sen: int
     child_name: str | None = None
     service_name: str | None = None
+    # A route line as data (services/models.py InvoiceItem): the document words it.
+    period: date | None = None
+    route_name: str | None = None
+    part_from: date | None = None
+    part_to: date | None = None
+    part_rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +196,7 @@ class InvoiceView:
     lines: tuple[InvoiceLineView, ...] = ()
     late_fee_sen: int = 0  # a late fee on it, not waived (services/latefees.py)
     void_reason: str = ""
+    customer_language: str | None = None  # the family's (services/languages.py)
 
     @property
     def balance_sen(self) -> int:
@@ -285,6 +292,12 @@ class StatementEntry:
     debit_sen: int
     credit_sen: int
     balance_sen: int
+    # As data, for the document to word in its reader's language: an invoice's kind and month,
+    # a payment's method and the payer's own reference.
+    invoice_kind: str | None = None
+    period: date | None = None
+    method: str | None = None
+    payer_reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -300,33 +313,68 @@ class StatementView:
 
 
 @dataclass(frozen=True)
+class UnpaidInvoice:
+    """An earlier invoice still unpaid, as an invoice lists it beside its own total."""
+
+    number: str
+    period: date | None
+    issue_date: date
+    balance_sen: int
+
+
+@dataclass(frozen=True)
 class InvoiceDocument:
-    """Everything the invoice PDF shows."""
+    """Everything the invoice PDF shows, in the family's language (locale)."""
 
     operator: OperatorView
     invoice: InvoiceView
     previous_unpaid_sen: int
     today: date
+    earlier_unpaid: tuple[UnpaidInvoice, ...] = ()
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
+class SettledInvoice:
+    """An invoice a payment went to: its month and total, what the payment applied and what
+    remained owing on it right after."""
+
+    number: str
+    period: date | None
+    total_sen: int
+    applied_sen: int
+    remaining_sen: int
 
 
 @dataclass(frozen=True)
 class ReceiptDocument:
-    """Everything the receipt PDF shows."""
+    """Everything the receipt PDF shows, in the family's language (locale).
+
+    balance_after_sen is the family's balance today (negative: credit), what a caption says;
+    balance_then_sen the balance right after this payment, on the day paid (the PDF's).
+    """
 
     operator: OperatorView
     payment: PaymentView
     customer: CustomerView
     balance_after_sen: int
     today: date
+    balance_then_sen: int | None = None
+    invoices: tuple[SettledInvoice, ...] = ()
+    locale: str = "en"
 
 
 @dataclass(frozen=True)
 class StatementDocument:
-    """Everything the statement PDF shows."""
+    """Everything the statement PDF shows, in the family's language (locale)."""
 
     operator: OperatorView
     statement: StatementView
     today: date
+    locale: str = "en"
+    # What is owed at the statement's end by days past due: current (not yet due), 1-30,
+    # 31-60, over 60 days.
+    ageing: tuple[int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)

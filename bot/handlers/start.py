@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler
 from vanbill.bot import commands, keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.guards import EVERYONE, allow, sender_of
-from vanbill.services import links
+from vanbill.services import i18n, links
 
 
 @allow(*EVERYONE)
@@ -38,7 +38,10 @@ async def start(update: Update, context: VanBillContext) -> None:
 async def _redeem(update: Update, context: VanBillContext, token: str) -> None:
     user, chat, services = update.effective_user, update.effective_chat, context.services
     assert user is not None and chat is not None
-    redeemed = await links.redeem(services.db, token, user.id, chat.id, services.clock)
+    language = i18n.from_telegram(user.language_code) if user.language_code else None
+    redeemed = await links.redeem(
+        services.db, token, user.id, chat.id, services.clock, language=language
+    )
     services.wake_outbox()
     if redeemed.purpose == links.OPERATOR:
         await commands.show_operator_menu(context.bot, chat.id)

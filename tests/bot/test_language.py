@@ -7,12 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness, add_family
 from tests.bot.fake_telegram import TgUser
 from vanbill.bot import keyboards, texts
-from vanbill.services import i18n, invoices, links, operators
+from vanbill.services import i18n, invoices, languages, links, operators
 from vanbill.services.billing import NewLine
+from vanbill.services.models import Customer
 from vanbill.services.roles import OPERATOR as OPERATOR_ROLE
 from vanbill.services.roles import PARENT as PARENT_ROLE
 from vanbill.services.roles import Family, Sender
@@ -243,3 +245,22 @@ def test_payment_method_buttons_are_in_the_readers_language() -> None:
     assert labels("en") == ["Cash", "Bank transfer", "DuitNow", "Cheque", "Other"]
     assert labels("ms") == ["Tunai", "Pindahan bank", "DuitNow", "Cek", "Lain-lain"]
     assert labels("zh_Hans") == ["现金", "银行转账", "DuitNow", "支票", "其他"]
+
+
+async def test_a_parent_linking_by_invite_keeps_their_telegram_language_for_the_family(
+    harness: BotHarness,
+) -> None:
+    op = await operators.ensure_operator(harness.db, OPERATOR.id, harness.clock)
+    malay = await add_family(harness.db, op.id, "Siti Nurhaliza")
+    chosen = await add_family(harness.db, op.id, "Tan Mei Ling")
+    await languages.set_family_language(harness.db, op.id, chosen, "en")
+    for family, user in (
+        (malay, TgUser(4101, "Siti", language_code="ms")),
+        (chosen, TgUser(4102, "Mei Ling", language_code="zh-hans")),
+    ):
+        token = await links.create_parent_invite(harness.db, op.id, family, harness.clock)
+        await harness.say(user, f"/start {token}")
+    async with harness.db.sessions() as session:
+        found = dict((await session.execute(select(Customer.id, Customer.language))).all())
+    assert found[malay] == "ms"  # nobody had chosen: Telegram's language is kept
+    assert found[chosen] == "en"  # the operator's choice stands

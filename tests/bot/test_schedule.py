@@ -9,9 +9,20 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import update
 
 from tests.bot.conftest import OPERATOR, BotHarness
+from tests.bot.factories import pdf_text
 from tests.bot.fake_telegram import Call, FakeTelegram
+from vanbill.bot import texts
 from vanbill.bot.schedule import Scheduler
-from vanbill.services import customers, delivery, operators, payments, routes
+from vanbill.services import (
+    customers,
+    delivery,
+    i18n,
+    invoices,
+    languages,
+    operators,
+    payments,
+    routes,
+)
 from vanbill.services.db import Database
 from vanbill.services.models import Customer
 
@@ -262,3 +273,39 @@ async def test_reminders_follow_the_schedule_over_simulated_days_and_reuse_the_p
     harness.clock.set(_kl(date(2026, 4, 30), 10))
     await _scheduler(harness).tick()
     assert len([d for d in _documents(harness.tg, chat) if "Reminder" in d]) == 5
+
+
+async def test_each_family_gets_its_invoice_in_its_own_language(harness: BotHarness) -> None:
+    """A family whose language is Malay (or Chinese) gets the caption and the PDF in it; the
+    PDFs are drawn in the worker processes, each given its family's language."""
+    harness.clock.set(_kl(date(2026, 2, 20), 10))
+    operator_id, chats = await _families(harness, 3, start=date(2026, 3, 1))
+    families = await customers.list_customers(harness.db, operator_id, page_size=50)
+    by_name = {f.name: f.id for f in families.items}
+    await languages.set_family_language(harness.db, operator_id, by_name["Parent 00"], "ms")
+    await languages.set_family_language(harness.db, operator_id, by_name["Parent 01"], "zh_Hans")
+    harness.clock.set(_kl(date(2026, 3, 1), 8))
+    tick = await _scheduler(harness).tick()
+    assert [s.run.created_count for s in tick.started] == [3]
+    await harness.tg.wait_for(lambda: all(_documents(harness.tg, c) for c in chats), timeout=60)
+    for chat, name, locale, words in (
+        (chats[0], "Parent 00", "ms", ("INVOIS", "Jumlah perlu dibayar", "Mac 2026")),
+        (chats[1], "Parent 01", "zh_Hans", ("发票", "应付总额", "2026年3月")),
+        (chats[2], "Parent 02", "en", ("INVOICE", "Balance due", "March 2026")),
+    ):
+        (call,) = [c for c in harness.tg.calls_to(chat, "sendDocument") if c.ok]
+        text = pdf_text(call)
+        for word in words:
+            assert word in text, (locale, word)
+        found = await invoices.find_invoice_by_number(
+            harness.db,
+            operator_id,
+            call.files["document"].filename.removesuffix(".pdf"),
+            harness.clock,
+        )
+        document = await invoices.invoice_document(
+            harness.db, operator_id, found.id, harness.clock
+        )
+        assert document.locale == locale and found.customer_name == name
+        with i18n.use(locale):
+            assert call.text == texts.invoice_caption(document)

@@ -12,25 +12,29 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import json
 import sqlite3
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from pypdf import PdfReader
 from sqlalchemy import Connection, MetaData, create_engine, insert, select, text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ScratchMySQL, mysql_admin_connection, mysql_server_url
 from tests.data.test_schema_drift import create_from_models, describe_schema, differences
-from vanbill.services import schema
+from vanbill.services import invoices, languages, schema
+from vanbill.services.clock import FixedClock
 from vanbill.services.db import SCHEMA_SQL, Database, schema_statements
+from vanbill.services.documents import DocumentRenderer
 from vanbill.services.models import Base
 from vanbill.services.schema import (
     BASELINE,
@@ -101,6 +105,20 @@ def credit_sen(customer: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) 
     )
 
 
+MONTHS = "January February March April May June July August September October November December"
+
+
+def old_line(item: dict[str, Any]) -> dict[str, Any]:
+    """Return what 0010 reads from a 0.1.0 route line: "Morning: A → B — August 2026"."""
+    empty = dict.fromkeys(("period", "route_name", "part_from", "part_to", "part_rule"))
+    if item["service_id"] is None or " — " not in item["description"]:
+        return empty
+    route, label = item["description"].rsplit(" — ", 1)
+    month, year = label.split(" ")
+    number = MONTHS.split().index(month) + 1
+    return {**empty, "period": {"date": f"{year}-{number:02d}-01"}, "route_name": route}
+
+
 # (table, column) -> function(old row, old rows) -> the value expected after upgrading to the
 # latest; a column the old row lacks is one a revision added.
 def owed_sen(customer: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> int:
@@ -156,6 +174,12 @@ EXPECTED_CHANGES: dict[tuple[str, str], Any] = {
     ),
     ("payments", "void_reason"): lambda row, rows: "",
     ("customers", "owed_sen"): owed_sen,  # 0012
+    # 0010: a route line's month and route, read back from its English description.
+    ("invoice_items", "period"): lambda row, rows: old_line(row)["period"],
+    ("invoice_items", "route_name"): lambda row, rows: old_line(row)["route_name"],
+    ("invoice_items", "part_from"): lambda row, rows: old_line(row)["part_from"],
+    ("invoice_items", "part_to"): lambda row, rows: old_line(row)["part_to"],
+    ("invoice_items", "part_rule"): lambda row, rows: old_line(row)["part_rule"],
 }
 # table -> function(old rows) -> the rows a revision adds to a table the old schema lacked;
 # a new table not named here must start empty.
@@ -487,3 +511,55 @@ def test_a_schema_one_revision_behind_names_the_command_to_run(
         "the database schema is at revision 0001 but this VanBill needs 0002: run "
         "`vanbill initdb` to upgrade it in place"
     )
+
+
+async def test_an_invoice_from_before_0010_is_drawn_in_the_familys_language(
+    empty: EmptyDatabase, database: Database
+) -> None:
+    """0010 reads the month and route back from an old line's English words, so a 0.1.0
+    invoice re-rendered for a Malay family says 'Ogos 2026', the month once, not 'August'."""
+    load_legacy_schema(empty)
+    insert_legacy_rows(empty.sync)
+    part = "Morning: Taman Melati → schools — August 2026 (from 16 Aug, by days)"
+    with empty.sync.begin() as conn:
+        conn.execute(text("UPDATE invoice_items SET description = :d WHERE id = 2"), {"d": part})
+        conn.execute(
+            text("UPDATE invoice_items SET description = 'Zoo trip — August 2026' WHERE id = 3")
+        )
+        conn.execute(text("UPDATE invoice_items SET service_id = NULL WHERE id = 3"))
+
+    await migrate(database)
+
+    with empty.sync.connect() as conn:
+        rows = {
+            row.id: row
+            for row in conn.execute(
+                text(
+                    "SELECT id, period, route_name, part_from, part_to, part_rule"
+                    " FROM invoice_items WHERE invoice_id = 1"
+                )
+            )
+        }
+    assert rows[1].route_name == "Afternoon: schools → Taman Melati"
+    assert str(rows[1].period) == "2026-08-01" and rows[1].part_rule is None
+    assert rows[2].route_name == "Morning: Taman Melati → schools"
+    assert (str(rows[2].part_from), rows[2].part_to, rows[2].part_rule) == (
+        "2026-08-16",
+        None,
+        "days",
+    )
+    assert rows[3].route_name is None and rows[3].period is None  # a typed line stays words
+    await languages.set_family_language(database, 1, 1, "ms")
+    clock = FixedClock(datetime(2026, 9, 1, 2, tzinfo=UTC))
+    document = await invoices.invoice_document(database, 1, 1, clock)
+    assert document.locale == "ms"
+    with DocumentRenderer(processes=1, check=False) as renderer:
+        pdf = renderer.invoice_pdf(document)
+    words = " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages
+    )
+    assert "INVOIS" in words and "Ogos 2026" in words
+    assert "August" not in words.replace("Zoo trip — August 2026", "")
+    assert "Afternoon: schools → Taman Melati Muhammad Adam" in words  # no month on the line
+    assert "dari 16 Ogo, ikut hari" in words or "dari 16 Ogos, ikut hari" in words
+    assert "Zoo trip — August 2026" in words  # typed by the operator, shown as typed

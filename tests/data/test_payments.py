@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -227,3 +228,35 @@ async def test_the_statement_and_the_export_name_a_payment_by_its_receipt_number
         ("RCPT-2026-0001", ""),
         ("RCPT-2026-0002", "DN-77"),
     ]
+
+
+async def test_a_receipt_keeps_the_standing_right_after_its_payment_and_its_invoices_months(
+    db: Database, clock: FixedClock
+) -> None:
+    """A receipt printed later still says what was owed right after that payment, on the day
+    paid, and for each invoice it went to the month, the total, the amount and what remained."""
+    kl = ZoneInfo("Asia/Kuala_Lumpur")
+    clock.set(datetime(2026, 1, 2, 10, tzinfo=kl))
+    biz = await make_business(db, clock)
+    family = await make_family(db, clock, biz, "Aminah")
+    await monthly.generate_month(db, biz.id, date(2026, 1, 1), clock)
+    clock.set(datetime(2026, 1, 5, 10, tzinfo=kl))
+    first = await payments.record_payment(
+        db, biz.id, family.id, clock, amount_sen=10_000, method="cash"
+    )
+    clock.set(datetime(2026, 2, 1, 10, tzinfo=kl))
+    await monthly.generate_month(db, biz.id, date(2026, 2, 1), clock)
+    clock.set(datetime(2026, 2, 3, 10, tzinfo=kl))
+    await payments.record_payment(db, biz.id, family.id, clock, amount_sen=2_000, method="cash")
+
+    receipt = await payments.receipt_document(db, biz.id, first.id, clock)
+    assert receipt.balance_after_sen == 15_000 + 15_000 - 12_000  # today: both months
+    assert receipt.balance_then_sen == 5_000  # right after it: January's rest only
+    (january,) = receipt.invoices
+    assert (january.period, january.total_sen, january.applied_sen, january.remaining_sen) == (
+        date(2026, 1, 1),
+        15_000,
+        10_000,
+        5_000,
+    )
+    assert receipt.locale == "en"

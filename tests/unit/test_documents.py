@@ -51,9 +51,11 @@ from vanbill.services.views import (
     OperatorView,
     PaymentView,
     ReceiptDocument,
+    SettledInvoice,
     StatementDocument,
     StatementEntry,
     StatementView,
+    UnpaidInvoice,
 )
 
 CHINESE = "陈美玲"
@@ -274,13 +276,14 @@ def test_invoice_shows_number_parent_lines_totals_and_balance_to_the_sen(
     assert "RM 150.50" in text
     assert "RM 24.50" in text
     assert f"Subtotal {format_money(invoice.subtotal_sen)}" in text
-    assert f"Sibling discount -{format_money(invoice.discount_sen)}" in text
+    assert f"-{format_money(invoice.discount_sen)}" in text
+    assert "Sibling discount For 陈美玲" in text  # whom it covers: every child after the first
     assert f"Total {format_money(invoice.total_sen)}" in text
     assert f"Credit applied -{format_money(2_500)}" in text
     assert f"Amount paid so far -{format_money(7_500)}" in text
     assert f"Balance due {format_money(invoice.balance_sen)}" in text
-    assert f"Previous unpaid balance {format_money(4_510)}" in text
-    assert f"Total outstanding {format_money(invoice.balance_sen + 4_510)}" in text
+    assert f"Earlier unpaid invoices {format_money(4_510)}" in text
+    assert f"Total to pay now {format_money(invoice.balance_sen + 4_510)}" in text
 
 
 def test_invoice_tells_the_parent_how_to_pay_and_to_quote_the_invoice_number(
@@ -291,7 +294,9 @@ def test_invoice_tells_the_parent_how_to_pay_and_to_quote_the_invoice_number(
     assert "5140 1234 5678" in text
     assert "+60123456789" in text
     assert "Cash is welcome at pick-up too." in text
-    assert "quote INV-2026-0001 as the payment reference" in text
+    # The reference is given once, as a payment detail; the operator's note is not repeated.
+    assert "Payment reference INV-2026-0001" in text
+    assert text.count("INV-2026-0001") == 2  # the invoice number at the top, the reference
 
 
 def test_invoice_hides_discount_and_previous_balance_when_there_are_none(
@@ -303,7 +308,8 @@ def test_invoice_hides_discount_and_previous_balance_when_there_are_none(
     )
     text = pdf_text(renderer.invoice_pdf(doc))
     assert "Sibling discount" not in text
-    assert "Previous unpaid balance" not in text
+    assert "Earlier unpaid" not in text
+    assert "Total to pay now" not in text
     assert "Credit applied" not in text
     assert "Amount paid so far" not in text
 
@@ -412,7 +418,8 @@ def test_payment_qr_code_appears_only_when_a_payload_is_set(
     doc = make_invoice_document()
     without = replace(doc, operator=make_operator(payment_qr_payload=""))
     assert image_count(invoice_pdf) == 1
-    assert "Scan with your banking app and enter RM 416.95" in flat(pdf_text(invoice_pdf))
+    # The amount to enter is the total to pay now (this invoice and the earlier unpaid ones).
+    assert "Scan with your banking app and enter RM 462.05" in flat(pdf_text(invoice_pdf))
     assert image_count(renderer.invoice_pdf(without)) == 0
 
 
@@ -479,7 +486,7 @@ def test_a_qr_payload_too_long_for_a_qr_code_leaves_it_out_instead_of_failing(
     doc = replace(doc, operator=make_operator(payment_qr_payload="9" * 8_000))
     pdf = renderer.invoice_pdf(doc)
     assert image_count(pdf) == 0
-    assert "quote INV-2026-0001" in flat(pdf_text(pdf))
+    assert "Payment reference INV-2026-0001" in flat(pdf_text(pdf))
 
 
 def test_paid_invoice_carries_no_payment_qr_code_inviting_a_second_payment(
@@ -716,3 +723,252 @@ def test_a_renderer_uses_the_cut_user_agent_sheet_unless_told_otherwise(
 ) -> None:
     assert renderer._ua is not None
     assert full_ua_renderer._ua is None
+
+
+# The documents in the family's language (issue 14).
+
+
+def route_invoice(**changes: object) -> InvoiceView:
+    """Build a March invoice whose lines are route lines as data (month and route stored)."""
+    march = date(2026, 3, 1)
+    lines = (
+        InvoiceLineView(
+            "Morning route — March 2026",
+            1,
+            18_000,
+            18_000,
+            "Aina",
+            period=march,
+            route_name="Morning route",
+        ),
+        InvoiceLineView(
+            "Morning route — March 2026",
+            1,
+            18_000,
+            18_000,
+            "Hakim",
+            period=march,
+            route_name="Morning route",
+        ),
+        InvoiceLineView(
+            "Afternoon route — March 2026 (from 16 Mar, by days)",
+            1,
+            8_000,
+            8_000,
+            "Hakim",
+            period=march,
+            route_name="Afternoon route",
+            part_from=date(2026, 3, 16),
+            part_rule="days",
+        ),
+    )
+    subtotal = sum(line.amount_sen for line in lines)
+    discount = 2_600  # 10% of Hakim's routes
+    return make_invoice(
+        lines=lines,
+        subtotal_sen=subtotal,
+        discount_sen=discount,
+        total_sen=subtotal - discount,
+        paid_sen=0,
+        credit_applied_sen=0,
+        status="open",
+        **changes,
+    )
+
+
+def route_document(locale: str, **changes: object) -> InvoiceDocument:
+    """Build the route invoice's document in locale, with one earlier invoice unpaid."""
+    earlier = (UnpaidInvoice("INV-2026-0077", date(2026, 2, 1), date(2026, 2, 1), 4_510),)
+    return InvoiceDocument(
+        operator=make_operator(),
+        invoice=route_invoice(**changes),
+        previous_unpaid_sen=4_510,
+        today=date(2026, 3, 1),
+        earlier_unpaid=earlier,
+        locale=locale,
+    )
+
+
+def test_a_malay_familys_invoice_is_in_malay(renderer: DocumentRenderer) -> None:
+    text = flat(pdf_text(renderer.invoice_pdf(route_document("ms"))))
+    assert "INVOIS" in text and "INVOICE" not in text
+    assert "Jumlah perlu dibayar" in text
+    assert "Tarikh akhir bayaran 7 Mac 2026" in text
+    assert "Bulan bil Mac 2026" in text
+    assert "Yuran van sekolah — Mac 2026" in text
+    assert "Februari 2026" in text  # the earlier unpaid invoice's month
+    assert "dari 16 Mac, ikut hari" in text  # a part month's note, from its data
+    assert "Diskaun adik-beradik 10% untuk Hakim" in text
+    assert "Halaman 1 daripada 1" in text
+    assert "RM 459.10" in text  # money is the same in every language
+    for english in ("Due date", "Balance due", "March", "Subtotal", "Page 1"):
+        assert english not in text, english
+
+
+def test_a_chinese_familys_invoice_is_in_chinese(renderer: DocumentRenderer) -> None:
+    text = flat(pdf_text(renderer.invoice_pdf(route_document("zh_Hans"))))
+    for words in ("发票", "应付总额", "到期日", "2026年3月", "2026年2月", "现在应付总额", "小计"):
+        assert words in text, words
+    assert "3月16日" in text
+    for english in ("INVOICE", "Due date", "Balance due", "March"):
+        assert english not in text, english
+
+
+def test_an_english_invoice_says_the_month_once_and_drops_quantities_of_one(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.invoice_pdf(route_document("en"))))
+    assert "Morning route — March 2026" not in text  # the month is not on every line
+    assert "Billing period March 2026" in text
+    assert "Morning route Aina RM 180.00" in text
+    assert "Afternoon route from 16 Mar, by days Hakim RM 80.00" in text
+    assert "Qty" not in text and "Unit price" not in text
+    assert "Sibling discount 10% for Hakim -RM 26.00" in text
+    # When earlier invoices are unpaid the headline is the total to pay now, each one listed.
+    assert "Total to pay now RM 459.10" in text
+    assert "INV-2026-0077 February 2026 RM 45.10" in text
+    assert "INV-2026-0001 March 2026 RM 414.00" in text
+
+
+def test_quantities_show_when_a_line_has_more_than_one(invoice_pdf: bytes) -> None:
+    text = flat(pdf_text(invoice_pdf))
+    assert "Qty" in text and "Unit price" in text
+
+
+def test_an_old_line_without_data_is_shown_as_it_was_written(renderer: DocumentRenderer) -> None:
+    invoice = route_invoice()
+    old = tuple(replace(line, route_name=None, period=None) for line in invoice.lines)
+    doc = replace(route_document("ms"), invoice=replace(invoice, lines=old))
+    text = flat(pdf_text(renderer.invoice_pdf(doc)))
+    assert "Morning route — March 2026" in text
+    assert "Diskaun adik-beradik Untuk Hakim" in text  # no route lines: no percent to check
+
+
+def test_worker_processes_draw_each_document_in_its_own_language(
+    renderer: DocumentRenderer,
+) -> None:
+    docs = [route_document(locale) for locale in ("ms", "zh_Hans", "en", "ms")]
+    pdfs = asyncio.run(renderer.render_invoices(docs))
+    texts = [flat(pdf_text(pdf)) for pdf in pdfs]
+    assert "INVOIS" in texts[0] and "INVOIS" in texts[3]
+    assert "发票" in texts[1]
+    assert "INVOICE" in texts[2]
+
+
+def receipt_in(locale: str, balance_then_sen: int) -> ReceiptDocument:
+    """Build the receipt with the standing right after the payment and its invoices' months."""
+    invoices = (
+        SettledInvoice("INV-2026-0000", date(2026, 2, 1), 12_345, 12_345, 0),
+        SettledInvoice("INV-2026-0001", date(2026, 3, 1), 48_000, 30_000, 18_000),
+    )
+    return replace(
+        make_receipt_document(balance_after_sen=54_000),
+        balance_then_sen=balance_then_sen,
+        invoices=invoices,
+        locale=locale,
+    )
+
+
+def test_a_receipt_shows_the_balance_right_after_that_payment_with_its_date(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.receipt_pdf(receipt_in("en", 18_000))))
+    assert "Balance still owing after this payment (5 Mar 2026): RM 180.00" in text
+    assert "RM 540.00" not in text  # today's balance is the caption's, not the receipt's
+    assert "INV-2026-0000 February 2026 RM 123.45 RM 123.45 settled" in text
+    assert "INV-2026-0001 March 2026 RM 480.00 RM 300.00 RM 180.00" in text
+
+
+def test_a_malay_and_a_chinese_receipt(renderer: DocumentRenderer) -> None:
+    malay = flat(pdf_text(renderer.receipt_pdf(receipt_in("ms", -2_000))))
+    assert "RESIT" in malay and "Pindahan bank" in malay and "Februari 2026" in malay
+    assert "Kredit selepas bayaran ini (5 Mac 2026): RM 20.00" in malay
+    assert "selesai" in malay
+    chinese = flat(pdf_text(renderer.receipt_pdf(receipt_in("zh_Hans", 0))))
+    assert "收据" in chinese and "银行转账" in chinese and "2026年3月" in chinese
+    assert "已全部付清" in chinese
+
+
+def test_a_malay_statement(renderer: DocumentRenderer) -> None:
+    doc = replace(make_statement_document(), locale="ms")
+    text = flat(pdf_text(renderer.statement_pdf(doc)))
+    assert "PENYATA" in text and "Baki awal" in text and "Bayaran" in text
+    assert "RM 20.50 kredit" in text  # credit as credit, never -RM
+    assert "9 Jan 2026" in text and "2 Mac 2026" in text
+
+
+def owing_statement(locale: str) -> StatementDocument:
+    """Build a statement that ends owing, its entries as data, with what is owed by age."""
+    entries = (
+        StatementEntry(
+            date(2026, 1, 1),
+            "invoice",
+            "INV-2026-0101",
+            "School transport — January 2026",
+            51_000,
+            0,
+            63_345,
+            invoice_kind="monthly",
+            period=date(2026, 1, 1),
+        ),
+        StatementEntry(
+            date(2026, 1, 9),
+            "payment",
+            "RCPT-2026-0011",
+            "Payment — Bank transfer (MBB-11)",
+            0,
+            30_000,
+            33_345,
+            method="bank_transfer",
+            payer_reference="MBB-11",
+        ),
+    )
+    base = make_statement_document()
+    statement = replace(base.statement, entries=entries, closing_balance_sen=33_345)
+    return replace(base, statement=statement, locale=locale, ageing=(0, 12_345, 21_000, 0))
+
+
+def test_a_statement_that_ends_owing_says_how_to_pay_with_the_qr_and_the_ageing(
+    renderer: DocumentRenderer,
+) -> None:
+    pdf = renderer.statement_pdf(owing_statement("en"))
+    text = flat(pdf_text(pdf))
+    assert image_count(pdf) == 1  # the payment QR
+    assert "How to pay" in text and "5140 1234 5678" in text
+    assert "Scan with your banking app and enter RM 333.45" in text
+    # Payment rows carry the receipt number; the words come from the data.
+    assert "9 Jan 2026 Payment RCPT-2026-0011 Bank transfer (MBB-11)" in text
+    assert "School transport — January 2026" in text
+    assert "Not yet due 1–30 days late 31–60 days late Over 60 days late" in text
+    assert "RM 0.00 RM 123.45 RM 210.00 RM 0.00" in text
+
+
+def test_a_chinese_statement_words_its_lines_and_ageing_in_chinese(
+    renderer: DocumentRenderer,
+) -> None:
+    text = flat(pdf_text(renderer.statement_pdf(owing_statement("zh_Hans"))))
+    joined = text.replace(" ", "")  # a narrow column breaks Chinese anywhere
+    for words in (
+        "对账单",
+        "校车车费（2026年1月）",
+        "银行转账（MBB-11）",
+        "逾期 1–30 天",
+        "付款方式",
+    ):
+        assert words.replace(" ", "") in joined, words
+    assert "School transport" not in text and "Bank transfer" not in text
+
+
+def test_a_statement_in_credit_has_no_qr_inviting_a_payment(renderer: DocumentRenderer) -> None:
+    pdf = renderer.statement_pdf(make_statement_document())
+    assert image_count(pdf) == 0
+    assert "How to pay" not in pdf_text(pdf)
+
+
+def test_a_late_fee_line_is_worded_in_the_familys_language(renderer: DocumentRenderer) -> None:
+    invoice = route_invoice()
+    late = InvoiceLineView("Late fee (due 2026-03-07)", 1, 1_000, 1_000)
+    doc = replace(route_document("ms"), invoice=replace(invoice, lines=(*invoice.lines, late)))
+    text = flat(pdf_text(renderer.invoice_pdf(doc)))
+    assert "Caj lewat bayar (tarikh akhir 7 Mac 2026)" in text
+    assert "Late fee" not in text

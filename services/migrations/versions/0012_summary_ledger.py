@@ -1,7 +1,7 @@
 """The summary's ledger: per-month totals and each family's amount owed, kept by triggers
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import context, op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
