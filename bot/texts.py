@@ -212,10 +212,14 @@ def unknown_command(sender: Sender) -> str:
 
 
 def parent_linked(redeemed: Redeemed) -> str:
-    """Welcome a parent just linked: who the business is, what comes here, how to pay."""
-    business = redeemed.business_name or _your_van_service()
-    operator = redeemed.operator
-    name, shown = esc(redeemed.customer_name), esc(business)
+    """Welcome a parent just linked by an invite: who the business is, what comes, how to pay."""
+    return _welcome(redeemed.customer_name or "", redeemed.business_name, redeemed.operator)
+
+
+def _welcome(family: str, business_name: str | None, operator: OperatorView | None) -> str:
+    """Welcome a parent to one business: who it is, what comes here, how to pay."""
+    business = business_name or _your_van_service()
+    name, shown = esc(family), esc(business)
     arrive = _("Your invoices, reminders and receipts will arrive here.")
     if operator is None or not operator.phone:
         head = _("Thank you, {name}! You are now linked to <b>{business}</b>.").format(
@@ -283,6 +287,9 @@ def linked_by_phone(families: Sequence[LinkedFamily]) -> str:
             "Thank you. I could not find a family with that phone number. "
             "Ask your van operator to check your number, or to send you an invite link."
         )
+    if len(families) == 1:  # the welcome an invite gives: what comes here and how to pay
+        (family,) = families
+        return _welcome(family.name, family.business_name, family.operator)
     lines = "\n".join(
         "• "
         + _("{family} with <b>{business}</b>").format(

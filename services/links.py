@@ -50,6 +50,7 @@ class LinkedFamily:
     customer_id: int
     name: str
     business_name: str
+    operator: OperatorView | None = None  # the business, for the parent's welcome
 
 
 def hash_token(token: str) -> str:
@@ -247,7 +248,7 @@ async def link_by_phone(
     async with db.sessions.begin() as session:
         rows = (
             await session.execute(
-                select(Customer, Operator.business_name)
+                select(Customer, Operator)
                 .join(Operator, Operator.id == Customer.operator_id)
                 .where(
                     Customer.phone.in_(phone_variants(phone)),
@@ -261,7 +262,7 @@ async def link_by_phone(
             )
         ).all()
         linked = []
-        for customer, business_name in rows:
+        for customer, operator in rows:
             customer.telegram_user_id = telegram_user_id
             customer.telegram_chat_id = chat_id
             await session.flush()
@@ -273,7 +274,8 @@ async def link_by_phone(
                     operator_id=customer.operator_id,
                     customer_id=customer.id,
                     name=customer.name,
-                    business_name=business_name,
+                    business_name=operator.business_name,
+                    operator=operators.to_view(operator),
                 )
             )
         return linked

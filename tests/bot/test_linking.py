@@ -16,10 +16,12 @@ from tests.bot.conftest import (
 from vanbill.services import links, operators, roles
 
 
-async def _family(harness: BotHarness, **fields: object) -> tuple[int, int]:
+async def _family(
+    harness: BotHarness, name: str = "Siti Nurhaliza", **fields: object
+) -> tuple[int, int]:
     op = await operators.ensure_operator(harness.db, OPERATOR.id, harness.clock)
     await operators.update_profile(harness.db, op.id, business_name="Van Kak Ros")
-    return op.id, await add_family(harness.db, op.id, "Siti Nurhaliza", **fields)  # type: ignore[arg-type]
+    return op.id, await add_family(harness.db, op.id, name, **fields)  # type: ignore[arg-type]
 
 
 async def _role(harness: BotHarness, telegram_user_id: int) -> str:
@@ -82,8 +84,19 @@ async def test_a_stranger_sharing_their_own_phone_is_linked_to_their_family(
 ) -> None:
     await _family(harness, phone="+60123456789")
     (reply,) = await harness.share_contact(STRANGER, "60123456789")
-    assert "You are now linked" in reply.seen and "Siti Nurhaliza with Van Kak Ros" in reply.seen
+    # The whole welcome an invite gives: what comes here and how to pay.
+    assert reply.seen.startswith("Thank you, Siti Nurhaliza! You are now linked to Van Kak Ros")
+    assert "What you will get here" in reply.seen and "How to pay" in reply.seen
     assert await _role(harness, STRANGER.id) == "parent"
+
+
+async def test_a_phone_of_two_families_lists_both_and_links_both(harness: BotHarness) -> None:
+    await _family(harness, phone="+60123456789")
+    await _family(harness, phone="+60123456789", name="Siti (adik)")
+    (reply,) = await harness.share_contact(STRANGER, "60123456789")
+    assert "You are now linked:" in reply.seen
+    assert "Siti Nurhaliza with Van Kak Ros" in reply.seen
+    assert "Siti (adik) with Van Kak Ros" in reply.seen
 
 
 async def test_sharing_someone_elses_contact_is_refused_and_links_nothing(
