@@ -20,6 +20,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from vanbill.bot import texts
 from vanbill.bot.context import VanBillContext
+from vanbill.services import i18n
 from vanbill.services.db import unreachable
 from vanbill.services.errors import VanBillError
 
@@ -123,7 +124,9 @@ def replies_on_error(state: object, *, hint: str = "") -> Callable[[Callback[Any
             except VanBillError as error:
                 log.info("refused: %s", error.message)
                 if first_answer(update, context):
-                    await show_error(update, error, hint=hint)
+                    # A hint given when the handlers were built is the English message id:
+                    # it is translated here, in the reader's language.
+                    await show_error(update, error, hint=i18n.gettext(hint) if hint else "")
                 return state
             except Exception as error:
                 if not unreachable(error):

@@ -54,7 +54,7 @@ def _draft(context: VanBillContext) -> dict[str, Any]:
 def _child(context: VanBillContext) -> dict[str, Any]:
     children = _draft(context)["children"]
     if not children:  # a draft lost to a stale state: start the child again
-        raise InvalidInput("I lost track of the child. Send /newcustomer to start again.")
+        raise InvalidInput(texts.LOST_THE_CHILD)
     return children[-1]  # type: ignore[no-any-return]
 
 
@@ -128,7 +128,7 @@ async def receive_category(update: Update, context: VanBillContext) -> str:
     """Take the category button, then ask for the birth year or age."""
     _, category = await _pressed(update, context, (CAT,))
     if category not in CHILD_CATEGORIES:
-        raise InvalidInput(parsing.STALE_BUTTON)
+        raise InvalidInput(parsing.stale_button())
     child = _child(context)
     child["category"] = category
     await keyboards.drop_buttons(update.callback_query)
@@ -196,7 +196,7 @@ async def receive_route(update: Update, context: VanBillContext) -> str:
     active = await routes.list_services(context.services.db, operator.id)
     route_id = parsing.button_number(argument)
     if route_id not in {route.id for route in active}:
-        raise InvalidInput(parsing.STALE_BUTTON)
+        raise InvalidInput(parsing.stale_button())
     chosen = set(child["routes"]) ^ {route_id}
     child["routes"] = sorted(chosen)
     assert update.callback_query is not None
