@@ -2364,9 +2364,8 @@ def adjustment_saved(adjustment: object, currency: str) -> str:
     else:
         where, number = "next", ""
     charge, credit = _ADJUSTMENT_SAVED[where]
-    return _(charge if kind == "charge" else credit).format(
-        line=esc(text), amount=amount, number=esc(number)
-    )
+    message = charge if kind == "charge" else credit
+    return _(message).format(line=esc(text), amount=amount, number=esc(number))
 
 
 def late_fee_setting(operator: OperatorView) -> str:
