@@ -56,7 +56,9 @@ async def tell(update: object, text: str, *, alert: str | None = None) -> None:
 
 async def show_error(update: object, error: VanBillError, *, hint: str = "") -> None:
     """Show a domain error's friendly message (and an HTML hint) to the person who caused it."""
-    text = texts.friendly(error.message) + (f"\n{hint}" if hint else "")
+    # A hint given when a conversation was built (`hint=texts.TRY_AGAIN` is read at import,
+    # in English) is a catalog message: it is put in the reader's language here.
+    text = texts.friendly(error.message) + (f"\n{i18n.gettext(hint)}" if hint else "")
     await tell(update, text, alert=error.message)
 
 
@@ -124,9 +126,7 @@ def replies_on_error(state: object, *, hint: str = "") -> Callable[[Callback[Any
             except VanBillError as error:
                 log.info("refused: %s", error.message)
                 if first_answer(update, context):
-                    # A hint given when the handlers were built is the English message id:
-                    # it is translated here, in the reader's language.
-                    await show_error(update, error, hint=i18n.gettext(hint) if hint else "")
+                    await show_error(update, error, hint=hint)
                 return state
             except Exception as error:
                 if not unreachable(error):
