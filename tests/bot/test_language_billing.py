@@ -1,6 +1,7 @@
 """Billing in the reader's language, through the real Application: /paid, /summary and voiding
-for a Chinese-speaking operator, /remind and /invoices for a Malay-speaking one. Expected words come from the catalogs (texts in the language);
-a few words of each translation are spelt out too, so an English fallback cannot pass."""
+for a Chinese-speaking operator, /remind and /invoices for a Malay-speaking one. Expected words
+come from the catalogs (texts in the language); a few words of each translation are spelt out
+too, so an English fallback cannot pass."""
 
 from __future__ import annotations
 
