@@ -10,6 +10,7 @@ from datetime import date
 
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness, texts
 from tests.bot.factories import business, invoice, press, sent, siti, wait_for_document
+from tests.bot.fake_telegram import TgUser
 from vanbill.bot import texts as words
 from vanbill.services import customers, i18n, languages, reports
 
@@ -146,3 +147,32 @@ async def test_a_chinese_speaking_operator_voids_an_invoice_in_chinese(
     # The parent gets the stamped invoice; its caption is in the family's language once the
     # outbox writes each delivery in its reader's language (the documents branch does that).
     await wait_for_document(harness, PARENT.id, 2)
+
+
+async def test_the_guided_set_up_runs_in_malay_for_an_operator_whose_telegram_is_malay(
+    harness: BotHarness,
+) -> None:
+    malay = TgUser(OPERATOR.id, "Aminah", username="kakros_van", language_code="ms")
+    ms = i18n.MALAY
+    first = texts(await harness.say(malay, "/start"))
+    assert "Selamat datang! Mari sediakan perniagaan van anda: 9 langkah ringkas." in first
+    no_english(first, "Welcome", "Your business name")
+    saved = texts(await harness.say(malay, "Van Kak Ros"))
+    assert "✅ Nama perniagaan: Van Kak Ros" in saved and "2/9" in saved
+    skip = in_language(ms, lambda: words.SETUP_SKIP_BUTTON)
+    done_routes = in_language(ms, lambda: words.SETUP_ROUTES_DONE_BUTTON)
+    refused = ""
+    for _ in range(8):
+        last = harness.tg.last_to(malay.id)
+        if "7/9" in last.seen and not refused:  # the due day: a refusal in Malay, then skip
+            refused = texts(await harness.say(malay, "abc"))
+        if any(done_routes in b.get("text", "") for b in last.buttons):
+            break
+        await harness.press_button(malay, last, skip)
+    assert "Hantar hari tarikh akhir bayaran sebagai nombor bulat, contohnya 7." in refused
+    await harness.press_button(malay, harness.tg.last_to(malay.id), done_routes)
+    finish = in_language(ms, lambda: words.SETUP_FINISH_BUTTON)
+    end = texts(await harness.press_button(malay, harness.tg.last_to(malay.id), finish))
+    assert "🎉 Persediaan selesai." in end and "Masih perlu ditambah:" in end
+    assert "tambah laluan dengan /newservice" in end
+    no_english(end, "Set-up done", "Still to add", "add a route")
