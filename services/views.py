@@ -10,16 +10,19 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
+from vanbill.services.i18n import N_
+
 T = TypeVar("T")
 
 PAYMENT_METHODS = ("cash", "bank_transfer", "duitnow", "cheque", "other")
+# English, marked for the catalogs: words put them in the reader's language (gettext) when shown.
 METHOD_LABELS = {
-    "cash": "Cash",
-    "bank_transfer": "Bank transfer",
-    "duitnow": "DuitNow",
-    "cheque": "Cheque",
-    "other": "Other",
-    "credit": "Credit note",
+    "cash": N_("Cash"),
+    "bank_transfer": N_("Bank transfer"),
+    "duitnow": N_("DuitNow"),
+    "cheque": N_("Cheque"),
+    "other": N_("Other"),
+    "credit": N_("Credit note"),
 }
 CHILD_CATEGORIES = ("kindergarten", "primary", "secondary", "other")
 
