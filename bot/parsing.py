@@ -11,6 +11,7 @@ import re
 from collections.abc import Collection, Sequence
 from datetime import date
 
+from vanbill.services import i18n
 from vanbill.services.billing import MAX_QUANTITY
 from vanbill.services.errors import InvalidInput, PermissionDenied
 from vanbill.services.money import parse_amount
@@ -26,14 +27,24 @@ _START_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 MAX_ID = 2**53  # ids are BIGINT; 2**53 also stays exact wherever the number passes as JSON
 MAX_PAGE = 9999
-STALE_BUTTON = "That button is not valid any more. Send the command again for fresh buttons."
+_ = i18n.gettext
+# Refusals are worded when raised, in the language of the person being answered.
+STALE_BUTTON = i18n.N_(
+    "That button is not valid any more. Send the command again for fresh buttons."
+)
+
+
+def stale_button() -> str:
+    """Return the refusal of a button that is no longer valid, in the reader's language."""
+    return _(STALE_BUTTON)
 
 
 def number(
-    text: str | None, *, low: int = 1, high: int = MAX_ID, refusal: str = STALE_BUTTON
+    text: str | None, *, low: int = 1, high: int = MAX_ID, refusal: str | None = None
 ) -> int:
     """Return text as a whole number from low to high (ASCII digits only), else InvalidInput."""
     value = text or ""
+    refusal = refusal or stale_button()
     if not (value.isascii() and value.isdigit()) or len(value) > len(str(high)):
         raise InvalidInput(refusal)
     found = int(value)
@@ -46,7 +57,7 @@ def slip_and_amount(argument: str) -> tuple[int, int, int | None]:
     """Read a slip method button: <slip>-<amount sen>[-<its message>] (keyboards.slip_methods)."""
     parts = argument.split("-")
     if len(parts) not in (2, 3):
-        raise InvalidInput(STALE_BUTTON)
+        raise InvalidInput(stale_button())
     message = number(parts[2]) if len(parts) == 3 else None
     return number(parts[0]), number(parts[1]), message
 
@@ -57,13 +68,28 @@ def start_token(args: Sequence[str] | None) -> str | None:
         return None
     token = args[0].strip()
     if not _START_TOKEN.match(token):
-        raise InvalidInput("That invite link is not valid. Ask your van operator for a new one.")
+        raise InvalidInput(
+            _("That invite link is not valid. Ask your van operator for a new one.")
+        )
     return token
+
+
+# What whole_number says for each thing it reads (what: the key given by the caller).
+_WHOLE_NUMBER_REFUSALS = {
+    "hour": i18n.N_("Send the hour as a whole number, for example {example}."),
+    "due day": i18n.N_("Send the due day as a whole number, for example {example}."),
+    "reminder hour": i18n.N_("Send the reminder hour as a whole number, for example {example}."),
+}
 
 
 def whole_number(text: str, what: str, example: int) -> int:
     """Parse a small whole number such as a day or an hour."""
-    refusal = f"Send the {what} as a whole number, for example {example}."
+    wording = _WHOLE_NUMBER_REFUSALS.get(what)
+    refusal = (
+        _(wording).format(example=example)
+        if wording
+        else _("Send a whole number, for example {example}.").format(example=example)
+    )
     return number((text or "").strip(), low=0, high=9999, refusal=refusal)
 
 
@@ -71,7 +97,7 @@ def percent_as_basis_points(text: str) -> int:
     """Parse '10', '10%' or '12.5' into basis points (1000, 1000, 1250)."""
     match = _PERCENT.match(text or "")
     if not match:
-        raise InvalidInput("Send a percentage such as 10 or 12.5 (0 for none).")
+        raise InvalidInput(_("Send a percentage such as 10 or 12.5 (0 for none)."))
     whole, fraction = match.group(1), (match.group(2) or "").ljust(2, "0")
     return int(whole) * 100 + int(fraction)
 
@@ -91,12 +117,14 @@ def routes_and_fees(text: str) -> list[tuple[str, int]]:
         match = _ROUTE_AND_FEE.match(line)
         if match is None:
             raise InvalidInput(
-                f"I could not read {line[:40]!r}: send a route's name and its monthly fee, "
-                "e.g. Morning 150."
+                _(
+                    "I could not read {line}: send a route's name and its monthly fee, "
+                    "e.g. Morning 150."
+                ).format(line=repr(line[:40]))
             )
         found.append((match.group("name").strip(), parse_amount(match.group("fee"))))
     if not found:
-        raise InvalidInput("Send a route's name and its monthly fee, e.g. Morning 150.")
+        raise InvalidInput(_("Send a route's name and its monthly fee, e.g. Morning 150."))
     return found
 
 
@@ -127,14 +155,14 @@ def business_button_data(operator_id: int, key: str) -> str:
 
 def business_button(data: str | None, operator_id: int, keys: Collection[str]) -> str:
     """Return the setting a /business button names; refuse another operator's button."""
-    stale = "That button is not valid. Send /business for a fresh menu."
+    stale = _("That button is not valid. Send /business for a fresh menu.")
     parts = (data or "").split(":")
     if len(parts) != 3 or parts[0] != BUSINESS_PREFIX:
         raise InvalidInput(stale)
     if number(parts[1], refusal=stale) != operator_id:
-        raise PermissionDenied("That button is not yours.")
+        raise PermissionDenied(_("That button is not yours."))
     if parts[2] != BUSINESS_DONE and parts[2] not in keys:
-        raise InvalidInput("That button is not valid. Send /business for a fresh menu.")
+        raise InvalidInput(_("That button is not valid. Send /business for a fresh menu."))
     return parts[2]
 
 
@@ -148,13 +176,13 @@ def run_button_data(operator_id: int, run_id: int, action: str) -> str:
 
 def run_button(data: str | None, operator_id: int) -> tuple[int, str]:
     """Return (run id, action) of a run button; refuse another operator's button."""
-    stale = "That button is not valid."
+    stale = _("That button is not valid.")
     parts = (data or "").split(":")
     if len(parts) != 4 or parts[0] != RUN_PREFIX or parts[3] not in ("ok", "hold"):
         raise InvalidInput(stale)
     owner, run_id = number(parts[1], refusal=stale), number(parts[2], refusal=stale)
     if owner != operator_id:
-        raise PermissionDenied("That button is not yours.")
+        raise PermissionDenied(_("That button is not yours."))
     return run_id, parts[3]
 
 
@@ -186,9 +214,9 @@ def parent_invoice_button(data: str | None, customer_ids: Collection[int]) -> tu
     """Return (family, invoice) an invoice button names; refuse a family not the sender's."""
     numbers = _numbers(data, PARENT_INVOICE_PREFIX, 2)
     if numbers is None:
-        raise InvalidInput("That button is not valid. Send /invoices for a fresh list.")
+        raise InvalidInput(_("That button is not valid. Send /invoices for a fresh list."))
     if numbers[0] not in customer_ids:
-        raise PermissionDenied("That invoice is not yours.")
+        raise PermissionDenied(_("That invoice is not yours."))
     return numbers[0], numbers[1]
 
 
@@ -201,9 +229,9 @@ def slip_for_button(data: str | None, customer_ids: Collection[int]) -> tuple[in
     """Return (family, slip message) a 'this slip is for' button names; refuse another's."""
     numbers = _numbers(data, SLIP_FOR_PREFIX, 2)
     if numbers is None:
-        raise InvalidInput("That button is not valid. Send the slip again.")
+        raise InvalidInput(_("That button is not valid. Send the slip again."))
     if numbers[0] not in customer_ids:
-        raise PermissionDenied("That button is not yours.")
+        raise PermissionDenied(_("That button is not yours."))
     return numbers[0], numbers[1]
 
 
@@ -221,9 +249,9 @@ def slip_button(
     action = parts[3] if len(parts) in (4, 5) else ""
     numbers = _numbers(":".join(parts[:3] + parts[4:]), SLIP_PREFIX, len(parts) - 2)
     if numbers is None or action not in actions or (len(parts) == 5) != (action == SLIP_RECORD):
-        raise InvalidInput("That button is not valid.")
+        raise InvalidInput(_("That button is not valid."))
     if numbers[0] != operator_id:
-        raise PermissionDenied("That button is not yours.")
+        raise PermissionDenied(_("That button is not yours."))
     return numbers[1], action, numbers[2] if action == SLIP_RECORD else 0
 
 
@@ -254,9 +282,9 @@ def owned_button(
     """Return (action, argument) of a button; refuse a malformed or another operator's one."""
     match = _OWNED.match(data or "")
     if match is None or match.group(1) != prefix or match.group(3) not in actions:
-        raise InvalidInput(STALE_BUTTON)
+        raise InvalidInput(stale_button())
     if number(match.group(2)) != operator_id:
-        raise PermissionDenied("That button is not yours.")
+        raise PermissionDenied(_("That button is not yours."))
     return match.group(3), match.group(4) or ""
 
 
@@ -268,7 +296,9 @@ def button_number(argument: str, *, high: int = MAX_ID) -> int:
 def page_number(args: Sequence[str] | None, command: str) -> int:
     """Return the page typed after a command such as /customers (1 when none is)."""
     typed = " ".join(args or []).strip()
-    refusal = f"Send {command} for the first page, or a page number like {command} 3."
+    refusal = _("Send {command} for the first page, or a page number like {command} 3.").format(
+        command=command
+    )
     return number(typed, high=MAX_PAGE, refusal=refusal) if typed else 1
 
 
@@ -281,13 +311,15 @@ def birth_year(text: str, today: date) -> int | None:
         value,
         low=0,
         high=9999,
-        refusal="Send the birth year (e.g. 2017) or the age (e.g. 8), or - to skip.",
+        refusal=_("Send the birth year (e.g. 2017) or the age (e.g. 8), or - to skip."),
     )
     year = typed if typed >= 100 else today.year - typed
     if not today.year - OLDEST_CHILD <= year <= today.year:
         raise InvalidInput(
-            f"A birth year lies between {today.year - OLDEST_CHILD} and {today.year}; "
-            "send e.g. 2017, or an age such as 8."
+            _(
+                "A birth year lies between {oldest} and {year}; send e.g. 2017, or an age such "
+                "as 8."
+            ).format(oldest=today.year - OLDEST_CHILD, year=today.year)
         )
     return year
 
@@ -322,14 +354,17 @@ def day(text: str) -> date:
     match = _DAY.match(text or "")
     if not match:
         raise InvalidInput(
-            f"I could not read {(text or '').strip()[:40]!r} as a date; use YYYY-MM-DD, "
-            "e.g. 2026-02-07."
+            _("I could not read {text} as a date; use YYYY-MM-DD, e.g. 2026-02-07.").format(
+                text=repr((text or "").strip()[:40])
+            )
         )
     try:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
         raise InvalidInput(
-            f"{text.strip()!r} is not a day on the calendar; use YYYY-MM-DD, e.g. 2026-02-07."
+            _("{text} is not a day on the calendar; use YYYY-MM-DD, e.g. 2026-02-07.").format(
+                text=repr(text.strip())
+            )
         ) from None
 
 
@@ -339,9 +374,13 @@ def due_date(text: str, today: date) -> date | None:
         return None
     due = day(text)
     if due < today:
-        raise InvalidInput(f"The due date cannot be in the past (today is {today.isoformat()}).")
+        raise InvalidInput(
+            _("The due date cannot be in the past (today is {today}).").format(
+                today=today.isoformat()
+            )
+        )
     if (due - today).days > MAX_DAYS_AHEAD:
-        raise InvalidInput("That due date is more than a year away; please check it.")
+        raise InvalidInput(_("That due date is more than a year away; please check it."))
     return due
 
 
@@ -350,14 +389,18 @@ def payment_day(text: str, today: date) -> date:
     paid_on = day(text)
     if paid_on > today:
         raise InvalidInput(
-            f"A payment cannot be dated in the future (today is {today.isoformat()})."
+            _("A payment cannot be dated in the future (today is {today}).").format(
+                today=today.isoformat()
+            )
         )
     return paid_on
 
 
 def quantity(text: str) -> int:
     """Parse how many of a line: a whole number from 1 to MAX_QUANTITY."""
-    refusal = f"Send the quantity as a whole number from 1 to {MAX_QUANTITY}, like 3."
+    refusal = _("Send the quantity as a whole number from 1 to {most}, like 3.").format(
+        most=MAX_QUANTITY
+    )
     return number((text or "").strip(), high=MAX_QUANTITY, refusal=refusal)
 
 
@@ -365,9 +408,9 @@ def line_description(text: str) -> str:
     """Return a line's description as typed, refusing an empty or overlong one."""
     value = " ".join((text or "").split())
     if not value:
-        raise InvalidInput("Send a few words describing the line.")
+        raise InvalidInput(_("Send a few words describing the line."))
     if len(value) > 300:
-        raise InvalidInput("A line's description is 300 characters at most.")
+        raise InvalidInput(_("A line's description is 300 characters at most."))
     return value
 
 
@@ -384,8 +427,10 @@ def invoice_filter(args: Sequence[str] | None) -> tuple[str, date | None]:
         except InvalidInput:
             pass
     raise InvalidInput(
-        "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a "
-        "month such as /invoices 2026-01."
+        _(
+            "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a "
+            "month such as /invoices 2026-01."
+        )
     )
 
 
@@ -393,7 +438,7 @@ def invoice_number(args: Sequence[str] | None) -> str:
     """Return the invoice number after /invoice."""
     text = " ".join(args or []).strip()
     if not text:
-        raise InvalidInput("Send /invoice followed by its number, e.g. /invoice INV-2026-0001.")
+        raise InvalidInput(_("Send /invoice followed by its number, e.g. /invoice INV-2026-0001."))
     return text
 
 
@@ -420,7 +465,7 @@ def parts(argument: str, count: int) -> list[str]:
     """Split a button argument such as 12-name into count parts, or refuse it as stale."""
     found = argument.split("-")
     if len(found) != count or not all(found):
-        raise InvalidInput(STALE_BUTTON)
+        raise InvalidInput(stale_button())
     return found
 
 
@@ -432,8 +477,10 @@ def late_fee(text: str) -> tuple[str, int, int, int]:
     match = _LATE_FEE.match(value)
     if match is None:
         raise InvalidInput(
-            "Send the late fee and the days after the due date, e.g. RM 10 after 7 or "
-            "5% after 14 (- for none)."
+            _(
+                "Send the late fee and the days after the due date, e.g. RM 10 after 7 or "
+                "5% after 14 (- for none)."
+            )
         )
     amount, is_percent, days = match.group(1), match.group(2), int(match.group(3))
     if is_percent:

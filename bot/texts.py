@@ -20,7 +20,7 @@ from vanbill.services.links import LinkedFamily, Redeemed
 from vanbill.services.money import format_money
 from vanbill.services.operators import Readiness
 from vanbill.services.payments import describe_allocation
-from vanbill.services.periods import month_key, month_label
+from vanbill.services.periods import month_key
 from vanbill.services.phones import national
 from vanbill.services.reminders import ReminderOutlook
 from vanbill.services.roles import Family, Sender
@@ -1392,56 +1392,86 @@ def export_caption(filename: str) -> str:
 
 # -- Billing: /newinvoice, /paid, /invoices, /invoice, /summary, /remind --------------------
 
-ADD_LINE_BUTTON = "➕ Add a line"
-REMOVE_LINE_BUTTON = "↩️ Remove last line"
-DUE_DATE_BUTTON = "📅 Due date"
-PREVIEW_BUTTON = "👀 Preview"
-CONFIRM_BUTTON = "✅ Confirm"
-CANCEL_BUTTON = "✖️ Cancel"
-QUANTITY_ONE_BUTTON = "1"
-SEND_TO_PARENT_BUTTON = "📤 Send to parent"
-TODAY_BUTTON = "📅 Today"
-RECORD_PAYMENT_BUTTON = "✅ Record payment"
-SEND_REMINDERS_BUTTON = "🔔 Send"
+# Buttons and other constants of this part, in the reader's language when read (see
+# _CONSTANTS at the top); inside this module they are read with _(MESSAGE).
+_ADD_LINE = i18n.N_("➕ Add a line")
+_QUANTITY_ONE = "1"
+_SEND_TO_PARENT = i18n.N_("📤 Send to parent")
+_CONFIRM = i18n.N_("✅ Confirm")
+_BILLING_WORDS: dict[str, str] = {
+    "ADD_LINE_BUTTON": _ADD_LINE,
+    "REMOVE_LINE_BUTTON": i18n.N_("↩️ Remove last line"),
+    "DUE_DATE_BUTTON": i18n.N_("📅 Due date"),
+    "PREVIEW_BUTTON": i18n.N_("👀 Preview"),
+    "CONFIRM_BUTTON": _CONFIRM,
+    "CANCEL_BUTTON": i18n.N_("✖️ Cancel"),
+    "SEND_TO_PARENT_BUTTON": _SEND_TO_PARENT,
+    "TODAY_BUTTON": i18n.N_("📅 Today"),
+    "RECORD_PAYMENT_BUTTON": i18n.N_("✅ Record payment"),
+    "SEND_REMINDERS_BUTTON": i18n.N_("🔔 Send"),
+    "NEWINVOICE_ASK_FAMILY": i18n.N_(
+        "🧾 <b>New invoice.</b> Which family is it for?\n"
+        "Send part of the parent's or a child's name, or a phone number. (/cancel to stop)"
+    ),
+    "PAID_ASK_FAMILY": i18n.N_(
+        "💰 <b>Record a payment.</b> Which family paid?\n"
+        "Send part of the parent's or a child's name, or a phone number. (/cancel to stop)"
+    ),
+    "ASK_LINE_DESCRIPTION": i18n.N_(
+        "What is the new line for? Send its description, e.g. <i>Extra trip to the zoo</i>.\n"
+        "(/cancel to stop)"
+    ),
+    "ASK_DUE_DATE": i18n.N_(
+        "Send the due date as YYYY-MM-DD, e.g. 2026-02-07, or <b>default</b> for your usual "
+        "due day. (/cancel to stop)"
+    ),
+    "NO_LINE_TO_REMOVE": i18n.N_("There are no lines to remove."),
+    "NEWINVOICE_EXPIRED": i18n.N_("That button has expired. Send /newinvoice to start again."),
+    "PAID_EXPIRED": i18n.N_("That button has expired. Send /paid to start again."),
+    "NEWINVOICE_CANCELLED": i18n.N_("Cancelled. No invoice was made."),
+    "PAID_CANCELLED": i18n.N_("Cancelled. No payment was recorded."),
+    "ASK_PAYMENT_METHOD": i18n.N_("How did they pay? Tap one:"),
+    "ASK_PAYMENT_DATE": i18n.N_(
+        "When was it paid? Tap <b>Today</b>, or send the date as YYYY-MM-DD."
+    ),
+    "REMIND_CANCELLED": i18n.N_("Cancelled. No reminders were sent."),
+    "INVOICES_USAGE": i18n.N_(
+        "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a "
+        "month such as /invoices 2026-01."
+    ),
+}
+_CONSTANTS.update({name: (lambda m=message: _(m)) for name, message in _BILLING_WORDS.items()})
+_CONSTANTS["QUANTITY_ONE_BUTTON"] = lambda: _QUANTITY_ONE
 INVOICE_LIST_LIMIT = 30
 FAMILY_NAME_IN_LIST = 40
-
-NEWINVOICE_ASK_FAMILY = (
-    "🧾 <b>New invoice.</b> Which family is it for?\n"
-    "Send part of the parent's or a child's name, or a phone number. (/cancel to stop)"
-)
-PAID_ASK_FAMILY = (
-    "💰 <b>Record a payment.</b> Which family paid?\n"
-    "Send part of the parent's or a child's name, or a phone number. (/cancel to stop)"
-)
-ASK_LINE_DESCRIPTION = (
-    "What is the new line for? Send its description, e.g. <i>Extra trip to the zoo</i>.\n"
-    "(/cancel to stop)"
-)
-ASK_DUE_DATE = (
-    "Send the due date as YYYY-MM-DD, e.g. 2026-02-07, or <b>default</b> for your usual due "
-    "day. (/cancel to stop)"
-)
-NO_LINE_TO_REMOVE = "There are no lines to remove."
-NEWINVOICE_EXPIRED = "That button has expired. Send /newinvoice to start again."
-PAID_EXPIRED = "That button has expired. Send /paid to start again."
-NEWINVOICE_CANCELLED = "Cancelled. No invoice was made."
-PAID_CANCELLED = "Cancelled. No payment was recorded."
-ASK_PAYMENT_METHOD = "How did they pay? Tap one:"
-ASK_PAYMENT_DATE = "When was it paid? Tap <b>Today</b>, or send the date as YYYY-MM-DD."
-REMIND_CANCELLED = "Cancelled. No reminders were sent."
-INVOICES_USAGE = (
-    "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a month "
-    "such as /invoices 2026-01."
-)
 
 
 def _currency(currency: str):  # type: ignore[no-untyped-def]
     return lambda sen: esc(format_money(sen, currency))
 
 
-def _plural(count: int, one: str, many: str | None = None) -> str:
-    return f"{count} {one if count == 1 else (many or one + 's')}"
+def _month(month: date) -> str:
+    """Return 'March 2026' in the reader's language (Babel)."""
+    return i18n.month_name(month)
+
+
+def _month_only(month: date) -> str:
+    """Return 'March' (no year) in the reader's language (Babel's stand-alone month)."""
+    from babel.dates import format_date
+
+    return format_date(month, "LLLL", locale=i18n.cldr())
+
+
+def _families(count: int) -> str:
+    return i18n.ngettext("{n} family", "{n} families", count).format(n=count)
+
+
+def _children(count: int) -> str:
+    return i18n.ngettext("{n} child", "{n} children", count).format(n=count)
+
+
+def _reminders(count: int) -> str:
+    return i18n.ngettext("{n} reminder", "{n} reminders", count).format(n=count)
 
 
 def family_button(family: CustomerView) -> str:
@@ -1457,30 +1487,36 @@ def family_button(family: CustomerView) -> str:
 
 def no_family_matches(query: str) -> str:
     """Say no family matches what was typed."""
-    return (
-        f"No family matches <b>{esc(query)}</b>. Try another part of a name, or the phone "
-        "number. (/cancel to stop)"
-    )
+    return _(
+        "No family matches <b>{query}</b>. Try another part of a name, or the phone number. "
+        "(/cancel to stop)"
+    ).format(query=esc(query))
 
 
 def pick_family(count: int, limit: int) -> str:
     """Ask the operator to tap one of the matching families."""
     if count == 1:
-        return "Tap the family:"
-    text = f"{count} families match; tap one:"
+        return _("Tap the family:")
+    text = i18n.ngettext(
+        "{n} family matches; tap one:", "{n} families match; tap one:", count
+    ).format(n=count)
     if count >= limit:
-        text += "\n(Only the first few are shown: send more of the name to narrow it down.)"
+        text += "\n" + _(
+            "(Only the first few are shown: send more of the name to narrow it down.)"
+        )
     return text
 
 
 def draft_intro(name: str, month: date, prefilled: bool) -> str:
     """Say whether the family's routes were filled in for the month."""
     if prefilled:
-        return f"I filled in {esc(name)}'s routes for {month_label(month)}."
-    return (
-        f"{esc(name)} has no routes to bill for {month_label(month)} (or that month's invoice "
-        "exists already): add the lines yourself."
-    )
+        return _("I filled in {name}'s routes for {month}.").format(
+            name=esc(name), month=_month(month)
+        )
+    return _(
+        "{name} has no routes to bill for {month} (or that month's invoice exists already): "
+        "add the lines yourself."
+    ).format(name=esc(name), month=_month(month))
 
 
 def invoice_draft(
@@ -1496,7 +1532,7 @@ def invoice_draft(
     """Show the invoice being made: its lines, discount, total and due date."""
     money = _currency(currency)
     rows = [intro, ""] if intro else []
-    rows.append(f"🧾 <b>New invoice for {esc(name)}</b>")
+    rows.append(_("🧾 <b>New invoice for {name}</b>").format(name=esc(name)))
     for number, line in enumerate(lines, 1):
         child = child_names.get(line.child_id) if line.child_id is not None else None
         what = esc(line.description) + (f" ({esc(child)})" if child else "")
@@ -1508,100 +1544,129 @@ def invoice_draft(
                 f"{money(line.amount_sen)}"
             )
     if not lines:
-        rows.append(f"<i>No lines yet.</i> Tap <b>{ADD_LINE_BUTTON}</b>.")
+        rows.append(_("<i>No lines yet.</i> Tap <b>{button}</b>.").format(button=_(_ADD_LINE)))
     subtotal = sum(line.amount_sen for line in lines)
     if discount_sen:
-        rows.append(f"Sibling discount: −{money(discount_sen)}")
-    rows.append(f"<b>Total: {money(subtotal - discount_sen)}</b>")
-    rows.append(f"Due: {_day(due)}" + (" (your usual due day)" if due_is_default else ""))
+        rows.append(_("Sibling discount: −{amount}").format(amount=money(discount_sen)))
+    rows.append(_("<b>Total: {amount}</b>").format(amount=money(subtotal - discount_sen)))
+    if due_is_default:
+        rows.append(_("Due: {day} (your usual due day)").format(day=_day(due)))
+    else:
+        rows.append(_("Due: {day}").format(day=_day(due)))
     return "\n".join(rows)
 
 
 def discount_dropped(discount_sen: int, currency: str) -> str:
     """Say the sibling discount went with the route line removed."""
-    return (
-        f"The sibling discount of {_currency(currency)(discount_sen)} was dropped, since the "
-        "route lines changed."
-    )
+    return _(
+        "The sibling discount of {amount} was dropped, since the route lines changed."
+    ).format(amount=_currency(currency)(discount_sen))
 
 
 def ask_line_amount(description: str) -> str:
     """Ask the price of the line being added."""
-    return (
-        f"How much is <b>{esc(description)}</b>, each? Send an amount like 150, RM150 or "
-        "RM 1,234.50."
-    )
+    return _(
+        "How much is <b>{line}</b>, each? Send an amount like 150, RM150 or RM 1,234.50."
+    ).format(line=esc(description))
 
 
 def ask_line_quantity(description: str, unit_sen: int, currency: str) -> str:
     """Ask how many of the line being added."""
-    return (
-        f"How many of <b>{esc(description)}</b> at {_currency(currency)(unit_sen)}? "
-        f"Send a number, or tap <b>{QUANTITY_ONE_BUTTON}</b>."
-    )
+    return _(
+        "How many of <b>{line}</b> at {price}? Send a number, or tap <b>{button}</b>."
+    ).format(line=esc(description), price=_currency(currency)(unit_sen), button=_QUANTITY_ONE)
 
 
 def preview_caption(name: str, total_sen: int, currency: str) -> str:
     """Caption the draft PDF: a preview, nothing saved."""
-    return (
-        f"👀 Preview of the invoice for {esc(name)}, total {_currency(currency)(total_sen)}. "
-        f"Nothing is saved until you tap <b>{CONFIRM_BUTTON}</b>."
-    )
+    return _(
+        "👀 Preview of the invoice for {name}, total {total}. "
+        "Nothing is saved until you tap <b>{button}</b>."
+    ).format(name=esc(name), total=_currency(currency)(total_sen), button=_(_CONFIRM))
 
 
 def invoice_created(invoice: InvoiceView, currency: str) -> str:
     """Confirm a new invoice: number, total and due date."""
     money = _currency(currency)
-    text = (
-        f"✅ Invoice <b>{esc(invoice.number)}</b> created for {esc(invoice.customer_name)}.\n"
-        f"Total: <b>{money(invoice.total_sen)}</b>, due {_day(invoice.due_date)}."
+    text = _(
+        "✅ Invoice <b>{number}</b> created for {name}.\nTotal: <b>{total}</b>, due {day}."
+    ).format(
+        number=esc(invoice.number),
+        name=esc(invoice.customer_name),
+        total=money(invoice.total_sen),
+        day=_day(invoice.due_date),
     )
     if invoice.paid_sen:
-        text += (
-            f"\nTheir credit paid {money(invoice.paid_sen)} of it: "
-            f"{money(invoice.balance_sen)} left to pay."
+        text += "\n" + _("Their credit paid {paid} of it: {left} left to pay.").format(
+            paid=money(invoice.paid_sen), left=money(invoice.balance_sen)
         )
     return text
 
 
 def invoice_ready_to_send(name: str) -> str:
     """Offer to send the new invoice to a linked parent."""
-    return f"{esc(name)} is linked: tap <b>{SEND_TO_PARENT_BUTTON}</b> to send it to them now."
+    return _("{name} is linked: tap <b>{button}</b> to send it to them now.").format(
+        name=esc(name), button=_(_SEND_TO_PARENT)
+    )
 
 
 def invoice_waits_for_link(name: str) -> str:
     """Say the invoice goes out when an unlinked parent links."""
-    return (
-        f"{esc(name)} has not linked their Telegram yet, so I queued the invoice: it goes to them "
-        "as soon as they do."
-    )
+    return _(
+        "{name} has not linked their Telegram yet, so I queued the invoice: it goes to them as "
+        "soon as they do."
+    ).format(name=esc(name))
 
 
 def invoice_sent(invoice: InvoiceView, linked: bool, queued: bool) -> str:
     """Say what became of a Send to parent."""
     number, name = esc(invoice.number), esc(invoice.customer_name)
     if not queued:
-        return f"{number} was queued for {name} before; I won't send it twice."
-    if linked:
-        return f"📤 {number} is on its way to {name}."
-    return f"{number} is queued: it goes to {name} as soon as they link their Telegram."
+        text = _("{number} was queued for {name} before; I won't send it twice.")
+    elif linked:
+        text = _("📤 {number} is on its way to {name}.")
+    else:
+        text = _("{number} is queued: it goes to {name} as soon as they link their Telegram.")
+    return text.format(number=number, name=name)
 
 
 def invoice_caption_for_operator(invoice: InvoiceView, currency: str) -> str:
     """Caption an invoice PDF shown to the operator."""
     money = _currency(currency)
-    return (
-        f"🧾 <b>{esc(invoice.number)}</b> · {esc(invoice.customer_name)}\n"
-        f"Total {money(invoice.total_sen)} · left to pay {money(invoice.balance_sen)} · "
-        f"{invoice_status_label(invoice)} · due {_day(invoice.due_date)}"
+    return _(
+        "🧾 <b>{number}</b> · {name}\nTotal {total} · left to pay {left} · {status} · due {day}"
+    ).format(
+        number=esc(invoice.number),
+        name=esc(invoice.customer_name),
+        total=money(invoice.total_sen),
+        left=money(invoice.balance_sen),
+        status=invoice_status_label(invoice),
+        day=_day(invoice.due_date),
     )
+
+
+_STATUS_WORDS = {
+    "open": i18n.N_("unpaid"),
+    "partial": i18n.N_("part paid"),
+    "paid": i18n.N_("paid"),
+    "void": i18n.N_("void"),
+}
 
 
 def invoice_status_label(invoice: InvoiceView) -> str:
     """Return the status as the operator reads it (overdue is derived)."""
     if invoice.overdue:
-        return "⚠️ overdue"
-    return {"open": "unpaid", "partial": "part paid"}.get(invoice.status, invoice.status)
+        return _("⚠️ overdue")
+    word = _STATUS_WORDS.get(invoice.status)
+    return _(word) if word else invoice.status
+
+
+# The title of an invoice list: (without a month, with one).
+_LIST_TITLES = {
+    "unpaid": (i18n.N_("Unpaid invoices"), i18n.N_("Unpaid invoices of {month}")),
+    "overdue": (i18n.N_("Overdue invoices"), i18n.N_("Overdue invoices of {month}")),
+    "all": (i18n.N_("Invoices"), i18n.N_("Invoices of {month}")),
+}
 
 
 def invoice_list(
@@ -1609,11 +1674,10 @@ def invoice_list(
 ) -> str:
     """List invoices, one a line, at most INVOICE_LIST_LIMIT, with a count of the rest."""
     money = _currency(currency)
-    title = {"unpaid": "Unpaid invoices", "overdue": "Overdue invoices"}.get(which, "Invoices")
-    if period is not None:
-        title += f" of {month_label(period)}"
+    plain, of_month = _LIST_TITLES.get(which, _LIST_TITLES["all"])
+    title = _(plain) if period is None else _(of_month).format(month=_month(period))
     if not invoices:
-        return f"<b>{title}</b>: none."
+        return _("<b>{title}</b>: none.").format(title=title)
     latest_only = which == "all" and period is None
     shown = invoices[-INVOICE_LIST_LIMIT:] if latest_only else invoices[:INVOICE_LIST_LIMIT]
     rows = [f"<b>{title}</b> ({len(invoices)}):"]
@@ -1622,14 +1686,22 @@ def invoice_list(
         if len(name) > FAMILY_NAME_IN_LIST:
             name = name[: FAMILY_NAME_IN_LIST - 1] + "…"
         rows.append(
-            f"<code>{esc(invoice.number)}</code> {esc(name)} · {money(invoice.total_sen)} · "
-            f"left {money(invoice.balance_sen)} · {invoice_status_label(invoice)}"
+            _("<code>{number}</code> {name} · {total} · left {left} · {status}").format(
+                number=esc(invoice.number),
+                name=esc(name),
+                total=money(invoice.total_sen),
+                left=money(invoice.balance_sen),
+                status=invoice_status_label(invoice),
+            )
         )
     rest = len(invoices) - len(shown)
     if rest:
-        which_ones = "older" if latest_only else "more"
-        rows.append(f"… and {rest} {which_ones} not shown. Narrow it down: /invoices 2026-01.")
-    rows.append("Send /invoice followed by a number for its PDF.")
+        if latest_only:
+            more = _("… and {n} older not shown. Narrow it down: /invoices 2026-01.")
+        else:
+            more = _("… and {n} more not shown. Narrow it down: /invoices 2026-01.")
+        rows.append(more.format(n=rest))
+    rows.append(_("Send /invoice followed by a number for its PDF."))
     return "\n".join(rows)
 
 
@@ -1640,27 +1712,48 @@ def family_account(
     money = _currency(currency)
     name = esc(balance.customer_name)
     if balance.balance_sen > 0:
-        rows = [f"💰 <b>{name}</b> owes <b>{money(balance.balance_sen)}</b>."]
+        rows = [
+            _("💰 <b>{name}</b> owes <b>{amount}</b>.").format(
+                name=name, amount=money(balance.balance_sen)
+            )
+        ]
     elif balance.balance_sen < 0:
-        rows = [f"💰 <b>{name}</b> owes nothing: {in_credit(-balance.balance_sen, currency)}."]
+        rows = [
+            _("💰 <b>{name}</b> owes nothing: {credit}.").format(
+                name=name, credit=in_credit(-balance.balance_sen, currency)
+            )
+        ]
     else:
-        rows = [f"💰 <b>{name}</b> owes nothing."]
+        rows = [_("💰 <b>{name}</b> owes nothing.").format(name=name)]
     if balance.unpaid:
-        rows.append("Unpaid:")
+        rows.append(_("Unpaid:"))
         for invoice in balance.unpaid[:10]:
-            late = " ⚠️ overdue" if invoice.overdue else ""
+            if invoice.overdue:
+                row = _("• <code>{number}</code> {left} left, due {day} ⚠️ overdue")
+            else:
+                row = _("• <code>{number}</code> {left} left, due {day}")
             rows.append(
-                f"• <code>{esc(invoice.number)}</code> {money(invoice.balance_sen)} left, due "
-                f"{_day(invoice.due_date)}{late}"
+                row.format(
+                    number=esc(invoice.number),
+                    left=money(invoice.balance_sen),
+                    day=_day(invoice.due_date),
+                )
             )
     if settled is not None:
+        status = _STATUS_WORDS.get(settled.status)
         rows.append(
-            f"{esc(settled.number)} is {esc(settled.status)} already, so this payment goes to "
-            "the oldest unpaid invoices; anything left is credit."
+            _(
+                "{number} is {status} already, so this payment goes to the oldest unpaid "
+                "invoices; anything left is credit."
+            ).format(
+                number=esc(settled.number), status=esc(_(status) if status else settled.status)
+            )
         )
     elif target is not None:
-        rows.append(f"This payment goes to <b>{esc(target.number)}</b> first.")
-    rows.append("\nHow much did they pay? Send an amount like 150, RM150 or RM 1,234.50.")
+        rows.append(
+            _("This payment goes to <b>{number}</b> first.").format(number=esc(target.number))
+        )
+    rows.append("\n" + _("How much did they pay? Send an amount like 150, RM150 or RM 1,234.50."))
     return "\n".join(rows)
 
 
@@ -1669,14 +1762,14 @@ def payment_summary(
 ) -> str:
     """Ask the operator to confirm the payment before it is recorded."""
     rows = [
-        "Please check:",
-        f"Family: <b>{esc(name)}</b>",
-        f"Amount: <b>{_currency(currency)(amount_sen)}</b>",
-        f"Method: {esc(method_label)}",
-        f"Paid on: {_day(paid_on)}",
+        _("Please check:"),
+        _("Family: <b>{name}</b>").format(name=esc(name)),
+        _("Amount: <b>{amount}</b>").format(amount=_currency(currency)(amount_sen)),
+        _("Method: {method}").format(method=esc(method_label)),
+        _("Paid on: {day}").format(day=_day(paid_on)),
     ]
     if invoice:
-        rows.append(f"For: {esc(invoice)} first")
+        rows.append(_("For: {number} first").format(number=esc(invoice)))
     return "\n".join(rows)
 
 
@@ -1687,23 +1780,37 @@ def payment_recorded(
     money = _currency(currency)
     name = esc(payment.customer_name)
     rows = [
-        f"✅ Recorded {money(payment.amount_sen)} ({esc(payment.method_label)}) from {name} "
-        f"on {_day(payment.paid_on)}.",
-        f"It went to: {esc(describe_allocation(payment, currency))}.",
+        _("✅ Recorded {amount} ({method}) from {name} on {day}.").format(
+            amount=money(payment.amount_sen),
+            method=esc(payment.method_label),
+            name=name,
+            day=_day(payment.paid_on),
+        ),
+        _("It went to: {where}.").format(where=esc(describe_allocation(payment, currency))),
     ]
     if balance.balance_sen > 0:
-        rows.append(f"{name} still owes <b>{money(balance.balance_sen)}</b>.")
+        rows.append(
+            _("{name} still owes <b>{amount}</b>.").format(
+                name=name, amount=money(balance.balance_sen)
+            )
+        )
     elif balance.balance_sen < 0:
-        rows.append(f"{name} is paid up, with <b>{in_credit(-balance.balance_sen, currency)}</b>.")
+        rows.append(
+            _("{name} is paid up, with <b>{credit}</b>.").format(
+                name=name, credit=in_credit(-balance.balance_sen, currency)
+            )
+        )
     else:
-        rows.append(f"{name} is all paid up.")
+        rows.append(_("{name} is all paid up.").format(name=name))
     receipt = esc(payment.receipt_number)
     if linked:
-        rows.append(f"🧾 Receipt {receipt} is on its way to the parent.")
+        rows.append(_("🧾 Receipt {receipt} is on its way to the parent.").format(receipt=receipt))
     else:
         rows.append(
-            f"🧾 The parent has not linked their Telegram yet: receipt {receipt} goes to them "
-            "when they do."
+            _(
+                "🧾 The parent has not linked their Telegram yet: receipt {receipt} goes to them "
+                "when they do."
+            ).format(receipt=receipt)
         )
     return "\n".join(rows)
 
@@ -1719,217 +1826,299 @@ def _rate(basis_points: int | None) -> str:
 def summary_caption(report: SummaryReport) -> str:
     """Caption the summary chart with this month's figures."""
     money = _currency(report.currency)
+    business = esc(report.business_name)
     if not report.months:
-        return f"📊 <b>{esc(report.business_name)}</b>: nothing invoiced yet."
+        return _("📊 <b>{business}</b>: nothing invoiced yet.").format(business=business)
     month = report.months[-1]
     lines = [
-        f"📊 <b>{esc(report.business_name)}</b> · {month_label(month.month)}",
-        f"Invoiced: {money(month.invoiced_sen)}",
-        f"Collected: {money(month.collected_sen)}",
-        f"Outstanding: {money(month.outstanding_sen)}",
-        f"Overdue families: {report.overdue_families}",
-        f"Collection rate: {_rate(month.collection_rate_bp)}",
+        f"📊 <b>{business}</b> · {_month(month.month)}",
+        _("Invoiced: {amount}").format(amount=money(month.invoiced_sen)),
+        _("Collected: {amount}").format(amount=money(month.collected_sen)),
+        _("Outstanding: {amount}").format(amount=money(month.outstanding_sen)),
+        _("Overdue families: {n}").format(n=report.overdue_families),
+        _("Collection rate: {rate}").format(rate=_rate(month.collection_rate_bp)),
     ]
     if report.credit_sen:  # paid over: not collection until it pays an invoice
-        families = _plural(report.families_in_credit, "family", "families")
-        lines.append(f"Held for {families}: {in_credit(report.credit_sen, report.currency)}")
+        lines.append(
+            i18n.ngettext(
+                "Held for {n} family: {credit}",
+                "Held for {n} families: {credit}",
+                report.families_in_credit,
+            ).format(
+                n=report.families_in_credit, credit=in_credit(report.credit_sen, report.currency)
+            )
+        )
     return "\n".join(lines)
 
 
 def no_reminders_due(outlook: ReminderOutlook) -> str:
     """Say no reminder is due today, and why: who owes, and when the next one goes out."""
     if outlook.owing_families == 0:
-        return "No reminders are due today: every family is paid up."
-    owe = _plural(outlook.owing_families, "family owes", "families owe")
-    lines = [f"No reminders are due today, but {owe} money."]
+        return _("No reminders are due today: every family is paid up.")
+    owing = outlook.owing_families
+    lines = [
+        i18n.ngettext(
+            "No reminders are due today, but {n} family owes money.",
+            "No reminders are due today, but {n} families owe money.",
+            owing,
+        ).format(n=owing)
+    ]
     if outlook.held:
-        wait = "waits" if outlook.held == 1 else "wait"
-        until = f"08:00 on {_day(outlook.held_until)}" if outlook.held_until else "08:00"
+        if outlook.held_until:
+            until = _("08:00 on {day}").format(day=_day(outlook.held_until))
+        else:
+            until = "08:00"
         lines.append(
-            f"🌙 {_plural(outlook.held, 'reminder')} queued already {wait} for quiet time "
-            f"(21:00 to 08:00) to end: {'it goes' if outlook.held == 1 else 'they go'} out at "
-            f"{until}."
+            i18n.ngettext(
+                "🌙 {n} reminder queued already waits for quiet time (21:00 to 08:00) to end: "
+                "it goes out at {until}.",
+                "🌙 {n} reminders queued already wait for quiet time (21:00 to 08:00) to end: "
+                "they go out at {until}.",
+                outlook.held,
+            ).format(n=outlook.held, until=until)
         )
     if not outlook.reminders_enabled:
-        lines.append("Reminders are switched off: switch them on in /business.")
+        lines.append(_("Reminders are switched off: switch them on in /business."))
     elif outlook.next_on is not None:
         lines.append(
-            f"The next reminder goes out on {_day(outlook.next_on)} at "
-            f"{outlook.reminder_hour:02d}:00."
+            _("The next reminder goes out on {day} at {time}.").format(
+                day=_day(outlook.next_on), time=f"{outlook.reminder_hour:02d}:00"
+            )
         )
     elif not outlook.held and outlook.paused_families < outlook.owing_families:
-        lines.append("Every reminder has gone out for what they owe already.")
+        lines.append(_("Every reminder has gone out for what they owe already."))
     if outlook.paused_families:
-        paused = _plural(outlook.paused_families, "family", "families")
-        lines.append(f"Reminders are paused for {paused}.")
+        lines.append(
+            i18n.ngettext(
+                "Reminders are paused for {n} family.",
+                "Reminders are paused for {n} families.",
+                outlook.paused_families,
+            ).format(n=outlook.paused_families)
+        )
     return "\n".join(lines)
 
 
 def reminders_to_send(invoices: int, families: int, unlinked: int) -> str:
     """Say how many reminders are due today and ask to send them."""
-    text = (
-        f"🔔 {_plural(invoices, 'reminder')} due today, for "
-        f"{_plural(families, 'family', 'families')}."
-    )
+    text = i18n.ngettext(
+        "🔔 {n} reminder due today, for {families}.",
+        "🔔 {n} reminders due today, for {families}.",
+        invoices,
+    ).format(n=invoices, families=_families(families))
     if unlinked:
-        text += (
-            f"\n{_plural(unlinked, 'family', 'families')} not linked yet: theirs wait until "
-            "they link."
-        )
-    return text + "\nSend them now?"
+        text += "\n" + i18n.ngettext(
+            "{n} family not linked yet: theirs wait until they link.",
+            "{n} families not linked yet: theirs wait until they link.",
+            unlinked,
+        ).format(n=unlinked)
+    return text + "\n" + _("Send them now?")
 
 
 def reminders_queued(queued: int, families: int, quiet_until: date | None) -> str:
     """Say how many reminders were queued, and when they go out."""
     if queued == 0:
-        return "Nothing new to send: today's reminders were queued already."
-    families_text = _plural(families, "family", "families")
-    text = f"🔔 Queued {_plural(queued, 'reminder')} for {families_text}."
+        return _("Nothing new to send: today's reminders were queued already.")
+    text = i18n.ngettext(
+        "🔔 Queued {n} reminder for {families}.",
+        "🔔 Queued {n} reminders for {families}.",
+        queued,
+    ).format(n=queued, families=_families(families))
     if quiet_until is not None:
-        return text + (
-            "\nIt is quiet time (21:00 to 08:00), so they wait and go out at 08:00 on "
-            f"{_day(quiet_until)}."
+        return (
+            text
+            + "\n"
+            + _(
+                "It is quiet time (21:00 to 08:00), so they wait and go out at 08:00 on {day}."
+            ).format(day=_day(quiet_until))
         )
-    return text + " They are going out now."
+    return text + " " + _("They are going out now.")
 
 
 # Importing families from a file.
 
-IMPORT_HOW = (
-    "📥 <b>Add your families from a file</b>\n"
-    "Fill in this template in Excel or Google Sheets — one row per child, a family's children "
-    "on rows with the same phone number — and send it back to me as .xlsx or CSV.\n\n"
-    "<b>parent</b> and <b>child</b>: names. <b>phone</b>: e.g. 012-345 6789. "
-    "<b>category</b>: kindergarten, primary, secondary or other. <b>birth_year</b>: e.g. 2017. "
-    "<b>routes</b>: your route names, separated by ; . <b>fee</b>: leave it empty for the "
-    "route's fee, or a special monthly fee for that child (for a route you have not added yet, "
-    "its fee).\n\nI show you what I found before anything is saved."
-)
-IMPORT_CANCELLED = "Import cancelled. Nothing was saved."
-IMPORT_GONE = "That import is no longer waiting. Send the file again."
-IMPORT_CONFIRM_BUTTON = "✅ Import"
-IMPORT_CANCEL_BUTTON = "✖ Cancel"
+_IMPORT_WORDS: dict[str, str] = {
+    "IMPORT_HOW": i18n.N_(
+        "📥 <b>Add your families from a file</b>\n"
+        "Fill in this template in Excel or Google Sheets — one row per child, a family's "
+        "children on rows with the same phone number — and send it back to me as .xlsx or "
+        "CSV.\n\n"
+        "<b>parent</b> and <b>child</b>: names. <b>phone</b>: e.g. 012-345 6789. "
+        "<b>category</b>: kindergarten, primary, secondary or other. <b>birth_year</b>: e.g. "
+        "2017. <b>routes</b>: your route names, separated by ; . <b>fee</b>: leave it empty for "
+        "the route's fee, or a special monthly fee for that child (for a route you have not "
+        "added yet, its fee).\n\nI show you what I found before anything is saved."
+    ),
+    "IMPORT_CANCELLED": i18n.N_("Import cancelled. Nothing was saved."),
+    "IMPORT_GONE": i18n.N_("That import is no longer waiting. Send the file again."),
+    "IMPORT_CONFIRM_BUTTON": i18n.N_("✅ Import"),
+    "IMPORT_CANCEL_BUTTON": i18n.N_("✖ Cancel"),
+    "DUITNOW_USE_BUTTON": i18n.N_("✅ Use it on my invoices"),
+    "DUITNOW_NO_BUTTON": i18n.N_("✖ No"),
+    "DUITNOW_NOT_SAVED": i18n.N_("All right, I did not save that QR code."),
+    "DUITNOW_GONE": i18n.N_("That QR code is no longer waiting. Send the picture again."),
+    "FILE_NOT_UNDERSTOOD": i18n.N_(
+        "I can take: a CSV or Excel .xlsx file of families (send /import for the template), or "
+        "a photo, screenshot or PDF of your bank's DuitNow QR. For a logo, use /business → "
+        "Logo."
+    ),
+}
+_CONSTANTS.update({name: (lambda m=message: _(m)) for name, message in _IMPORT_WORDS.items()})
 MAX_REFUSALS_SHOWN = 15
 
 
 def import_preview(plan: ImportPlan, currency: str) -> str:
     """Show what a file would import, and each row refused with its number and reason."""
     money = _currency(currency)
-    lines = [f"📄 <b>{esc(plan.filename or 'Your file')}</b>: {_plural(plan.rows, 'row')}."]
+    lines = [
+        i18n.ngettext(
+            "📄 <b>{file}</b>: {n} row.", "📄 <b>{file}</b>: {n} rows.", plan.rows
+        ).format(file=esc(plan.filename or _("Your file")), n=plan.rows)
+    ]
     if plan.families:
         lines.append(
-            f"Ready to import <b>{_plural(len(plan.families), 'family', 'families')}</b> with "
-            f"<b>{_plural(plan.children, 'child', 'children')}</b>; monthly total "
-            f"<b>{money(plan.monthly_total_sen)}</b> (before sibling discounts)."
+            _(
+                "Ready to import <b>{families}</b> with <b>{children}</b>; monthly total "
+                "<b>{total}</b> (before sibling discounts)."
+            ).format(
+                families=_families(len(plan.families)),
+                children=_children(plan.children),
+                total=money(plan.monthly_total_sen),
+            )
         )
         archived = sum(1 for f in plan.families if f.archived)
         if archived:
-            lines.append(f"{_plural(archived, 'family', 'families')} of them archived.")
+            lines.append(
+                i18n.ngettext(
+                    "{n} family of them archived.", "{n} families of them archived.", archived
+                ).format(n=archived)
+            )
         for family in plan.families[:5]:
-            kids = ", ".join(esc(c.name) for c in family.children) or "no children"
+            kids = ", ".join(esc(c.name) for c in family.children) or _("no children")
             lines.append(f"• {esc(family.parent)}: {kids}")
         if len(plan.families) > 5:
-            lines.append(f"• … and {len(plan.families) - 5} more")
+            lines.append(_("• … and {n} more").format(n=len(plan.families) - 5))
     else:
-        lines.append("<b>No family in it can be imported.</b>")
+        lines.append(_("<b>No family in it can be imported.</b>"))
     if plan.new_routes:
         new = ", ".join(f"{esc(name)} ({money(fee)})" for name, fee in plan.new_routes)
-        lines.append(f"New routes to create: {new}.")
+        lines.append(_("New routes to create: {routes}.").format(routes=new))
     if plan.refused:
-        lines.append(
-            f"\n⚠️ {_plural(len(plan.refused), 'row')} left out"
-            + (
-                " (fix them and send the file again, or import the rest):"
-                if plan.families
-                else ":"
+        refused = len(plan.refused)
+        if plan.families:
+            left_out = i18n.ngettext(
+                "⚠️ {n} row left out (fix them and send the file again, or import the rest):",
+                "⚠️ {n} rows left out (fix them and send the file again, or import the rest):",
+                refused,
             )
-        )
+        else:
+            left_out = i18n.ngettext("⚠️ {n} row left out:", "⚠️ {n} rows left out:", refused)
+        lines.append("\n" + left_out.format(n=refused))
         for refusal in plan.refused[:MAX_REFUSALS_SHOWN]:
-            lines.append(f"Row {refusal.row}: {esc(refusal.reason)}.")
-        if len(plan.refused) > MAX_REFUSALS_SHOWN:
-            lines.append(f"… and {len(plan.refused) - MAX_REFUSALS_SHOWN} more.")
+            lines.append(
+                _("Row {row}: {reason}.").format(row=refusal.row, reason=esc(refusal.reason))
+            )
+        if refused > MAX_REFUSALS_SHOWN:
+            lines.append(_("… and {n} more.").format(n=refused - MAX_REFUSALS_SHOWN))
     if plan.families:
-        lines.append("\nImport them? All of them are saved together, or none.")
+        lines.append("\n" + _("Import them? All of them are saved together, or none."))
     return "\n".join(lines)
 
 
 def import_done(done: ImportDone) -> str:
     """Confirm what an import wrote."""
-    routes = f" New routes: {esc(', '.join(done.new_routes))}." if done.new_routes else ""
+    text = _("✅ Imported {families} and {children}, on their routes from {month}.").format(
+        families=_families(done.families),
+        children=_children(done.children),
+        month=_month(done.start_month),
+    )
+    if done.new_routes:
+        text += " " + _("New routes: {routes}.").format(routes=esc(", ".join(done.new_routes)))
     return (
-        f"✅ Imported {_plural(done.families, 'family', 'families')} and "
-        f"{_plural(done.children, 'child', 'children')}, on their routes from "
-        f"{month_label(done.start_month)}.{routes}\n"
-        "See them with /customers; send each parent their invite link from a family's card."
+        text
+        + "\n"
+        + _("See them with /customers; send each parent their invite link from a family's card.")
     )
 
 
 def import_button(families: int) -> str:
     """Label the button that imports a previewed file."""
-    return f"{IMPORT_CONFIRM_BUTTON} {_plural(families, 'family', 'families')}"
+    return i18n.ngettext("✅ Import {n} family", "✅ Import {n} families", families).format(
+        n=families
+    )
 
 
 # The bank's DuitNow QR.
-
-DUITNOW_USE_BUTTON = "✅ Use it on my invoices"
-DUITNOW_NO_BUTTON = "✖ No"
-DUITNOW_NOT_SAVED = "All right, I did not save that QR code."
-DUITNOW_GONE = "That QR code is no longer waiting. Send the picture again."
-FILE_NOT_UNDERSTOOD = (
-    "I can take: a CSV or Excel .xlsx file of families (send /import for the template), or a "
-    "photo, screenshot or PDF of your bank's DuitNow QR. For a logo, use /business → Logo."
-)
 
 
 def duitnow_found(code: DuitNowCode) -> str:
     """Show what the QR says, and ask to use it."""
     where = ", ".join(esc(x) for x in (code.merchant_name, code.merchant_city) if x)
-    kind = "DuitNow QR" if code.is_duitnow else "Payment QR"
-    return (
-        f"🔎 {kind} for <b>{where or 'an unnamed account'}</b>. Use it on your invoices?\n"
-        "Each invoice with money to pay will carry it, with the amount to enter."
-    )
+    if code.is_duitnow:
+        text = _(
+            "🔎 DuitNow QR for <b>{account}</b>. Use it on your invoices?\n"
+            "Each invoice with money to pay will carry it, with the amount to enter."
+        )
+    else:
+        text = _(
+            "🔎 Payment QR for <b>{account}</b>. Use it on your invoices?\n"
+            "Each invoice with money to pay will carry it, with the amount to enter."
+        )
+    return text.format(account=where or _("an unnamed account"))
 
 
 def duitnow_saved(code_name: str) -> str:
     """Confirm the QR is kept."""
-    return (
-        f"✅ Saved. Every invoice with money to pay now carries the DuitNow QR for "
-        f"<b>{esc(code_name or 'your account')}</b>."
-    )
+    return _(
+        "✅ Saved. Every invoice with money to pay now carries the DuitNow QR for "
+        "<b>{account}</b>."
+    ).format(account=esc(code_name) if code_name else _("your account"))
 
 
 # The guided first set-up (bot/conversations/setup.py).
 
-SETUP_SKIP_BUTTON = "Skip ⏭"
-SETUP_ROUTES_DONE_BUTTON = "✅ That's all my routes"
-SETUP_TEMPLATE_BUTTON = "📄 Template to fill in"
-SETUP_FINISH_BUTTON = "Finish set-up"
 SETUP_STEPS = ("name", "phone", "bank", "account", "holder", "qr", "due", "routes", "families")
-SETUP_INTRO = (
+_SETUP_WORDS: dict[str, str] = {
+    "SETUP_SKIP_BUTTON": i18n.N_("Skip ⏭"),
+    "SETUP_ROUTES_DONE_BUTTON": i18n.N_("✅ That's all my routes"),
+    "SETUP_TEMPLATE_BUTTON": i18n.N_("📄 Template to fill in"),
+    "SETUP_FINISH_BUTTON": i18n.N_("Finish set-up"),
+    "SETUP_WANTS_PICTURE": i18n.N_(
+        "Send a photo, screenshot or PDF of your DuitNow QR here, or tap Skip."
+    ),
+    "SETUP_WANTS_FILE": i18n.N_(
+        "Send your families as a CSV or Excel file here, tap Template for one to fill in, or "
+        "tap Finish set-up."
+    ),
+    "SETUP_CANCELLED": i18n.N_(
+        "Set-up paused. Everything you answered is saved; /start goes on from here."
+    ),
+}
+_CONSTANTS.update({name: (lambda m=message: _(m)) for name, message in _SETUP_WORDS.items()})
+_SETUP_INTRO = i18n.N_(
     "Welcome! Let's set up your van business: {count} short steps. Tap Skip for any of them; "
     "stop whenever you like — /start brings you back to where you were."
 )
+_CONSTANTS["SETUP_INTRO"] = lambda: _(_SETUP_INTRO)
 _SETUP_QUESTIONS = {
-    "name": "Your business name, as parents should see it on invoices and receipts?",
-    "phone": "Your phone number for parents, e.g. 012-345 6789?",
-    "bank": "Your bank, e.g. Maybank?",
-    "account": "Your bank account number?",
-    "holder": (
+    "name": i18n.N_("Your business name, as parents should see it on invoices and receipts?"),
+    "phone": i18n.N_("Your phone number for parents, e.g. 012-345 6789?"),
+    "bank": i18n.N_("Your bank, e.g. Maybank?"),
+    "account": i18n.N_("Your bank account number?"),
+    "holder": i18n.N_(
         "The account holder's name, exactly as your bank has it (parents see it before they pay)?"
     ),
-    "qr": (
+    "qr": i18n.N_(
         "Your DuitNow QR: send a photo or screenshot of the QR your bank gave you, or the PDF. "
         "I print it on every invoice with the amount to enter."
     ),
-    "due": "Which day of the month are invoices due? A day from 1 to 28, e.g. 7.",
-    "routes": (
+    "due": i18n.N_("Which day of the month are invoices due? A day from 1 to 28, e.g. 7."),
+    "routes": i18n.N_(
         "Your routes and their monthly fees, one per line, e.g.\n<code>Morning 150</code>\n"
         "<code>Afternoon 120</code>"
     ),
-    "families": (
-        "Now your families: send a CSV or Excel file with them all (tap Template for one to fill "
-        "in), or add them one by one afterwards with /newcustomer."
+    "families": i18n.N_(
+        "Now your families: send a CSV or Excel file with them all (tap Template for one to "
+        "fill in), or add them one by one afterwards with /newcustomer."
     ),
 }
 
@@ -1939,10 +2128,10 @@ def setup_question(step: str, *, intro: bool = False, done: str = "") -> str:
     number = SETUP_STEPS.index(step) + 1
     parts = []
     if intro:
-        parts.append(SETUP_INTRO.format(count=len(SETUP_STEPS)))
+        parts.append(_(_SETUP_INTRO).format(count=len(SETUP_STEPS)))
     if done:
         parts.append(done)
-    parts.append(f"<b>{number}/{len(SETUP_STEPS)}</b> {_SETUP_QUESTIONS[step]}")
+    parts.append(f"<b>{number}/{len(SETUP_STEPS)}</b> {_(_SETUP_QUESTIONS[step])}")
     return "\n\n".join(parts)
 
 
@@ -1954,8 +2143,11 @@ def setup_saved(label: str, value: str) -> str:
 def routes_added(added: Sequence[ServiceView], currency: str) -> str:
     """Confirm the routes typed in the set-up, and ask for more."""
     money = _currency(currency)
-    lines = "\n".join(f"✅ {esc(r.name)}: {money(r.monthly_fee_sen)} a month" for r in added)
-    return f"{lines}\nSend more, or tap the button when they are all there."
+    lines = "\n".join(
+        _("✅ {route}: {fee} a month").format(route=esc(r.name), fee=money(r.monthly_fee_sen))
+        for r in added
+    )
+    return f"{lines}\n" + _("Send more, or tap the button when they are all there.")
 
 
 def setup_finished(ready: Readiness) -> str:
@@ -1963,53 +2155,46 @@ def setup_finished(ready: Readiness) -> str:
     operator = ready.operator
     have, missing = [], []
     checks = (
-        ("business name", bool(operator.business_name)),
-        ("phone", bool(operator.phone)),
-        ("bank account", bool(operator.bank_account)),
-        ("account holder", bool(operator.account_holder)),
-        ("DuitNow QR on invoices", bool(operator.payment_qr_payload)),
+        (i18n.N_("business name"), bool(operator.business_name)),
+        (i18n.N_("phone"), bool(operator.phone)),
+        (i18n.N_("bank account"), bool(operator.bank_account)),
+        (i18n.N_("account holder"), bool(operator.account_holder)),
+        (i18n.N_("DuitNow QR on invoices"), bool(operator.payment_qr_payload)),
     )
     for label, ok in checks:
-        (have if ok else missing).append(label)
-    have.append(f"invoices due on day {operator.due_day}")
+        (have if ok else missing).append(_(label))
+    have.append(_("invoices due on day {day}").format(day=operator.due_day))
     if ready.routes:
-        have.append(_plural(ready.routes, "route"))
+        have.append(i18n.ngettext("{n} route", "{n} routes", ready.routes).format(n=ready.routes))
     else:
-        missing.append("routes")
+        missing.append(_("routes"))
     if ready.families:
-        have.append(_plural(ready.families, "family", "families"))
+        have.append(_families(ready.families))
     else:
-        missing.append("families")
-    text = "🎉 <b>Set-up done.</b>\nReady: " + ", ".join(have) + "."
+        missing.append(_("families"))
+    text = _("🎉 <b>Set-up done.</b>\nReady: {ready}.").format(ready=", ".join(have))
     if missing:
-        text += "\nStill to add: " + ", ".join(missing) + " (any time in /business)."
-    if not ready.routes:
-        step = "add a route with /newservice"
-    elif not ready.families:
-        step = "add your families: send a file (/import for the template) or use /newcustomer"
-    else:
-        step = (
-            "invite each parent from their card in /customers (a link or a QR code to print); "
-            f"invoices go out on day {operator.billing_day} of each month, or bill now with "
-            "/newinvoice"
+        text += "\n" + _("Still to add: {missing} (any time in /business).").format(
+            missing=", ".join(missing)
         )
-    return f"{text}\n\nNext: {step}."
-
-
-SETUP_WANTS_PICTURE = "Send a photo, screenshot or PDF of your DuitNow QR here, or tap Skip."
-SETUP_WANTS_FILE = (
-    "Send your families as a CSV or Excel file here, tap Template for one to fill in, or tap "
-    "Finish set-up."
-)
-SETUP_CANCELLED = "Set-up paused. Everything you answered is saved; /start goes on from here."
+    if not ready.routes:
+        step = _("add a route with /newservice")
+    elif not ready.families:
+        step = _("add your families: send a file (/import for the template) or use /newcustomer")
+    else:
+        step = _(
+            "invite each parent from their card in /customers (a link or a QR code to print); "
+            "invoices go out on day {day} of each month, or bill now with /newinvoice"
+        ).format(day=operator.billing_day)
+    return text + "\n\n" + _("Next: {step}.").format(step=step)
 
 
 def setup_timed_out(after: timedelta) -> str:
     """Say a quiet set-up was paused, and how to go on."""
-    return (
-        f"I paused the set-up after {duration(after)} without an answer. What you answered is "
-        "saved; send /start to go on where you were."
-    )
+    return _(
+        "I paused the set-up after {duration} without an answer. What you answered is saved; "
+        "send /start to go on where you were."
+    ).format(duration=duration(after))
 
 
 # Operator notices of the onboarding (services/links.py, services/digests.py).
@@ -2017,10 +2202,10 @@ def setup_timed_out(after: timedelta) -> str:
 
 def parent_now_linked(name: str) -> str:
     """Tell the operator a parent linked their Telegram."""
-    return (
-        f"🔗 <b>{esc(name)}</b> is now linked — their invoices, reminders and receipts will go "
-        "to them here in Telegram."
-    )
+    return _(
+        "🔗 <b>{name}</b> is now linked — their invoices, reminders and receipts will go to them "
+        "here in Telegram."
+    ).format(name=esc(name))
 
 
 def daily_digest(meta: Mapping[str, Any]) -> str:
@@ -2032,20 +2217,28 @@ def daily_digest(meta: Mapping[str, Any]) -> str:
         return value if isinstance(value, int) else 0
 
     day = date.fromisoformat(str(meta["day"]))
-    lines = [f"🗓 <b>Your day, {_day(day)}</b>"]
-    lines.append(
-        f"• Payments recorded: {count('payments')}"
-        + (f" ({money(count('collected_sen'))})" if count("payments") else "")
-    )
-    lines.append(f"• Slips waiting for you: {count('slips_waiting')}")
-    lines.append(
-        f"• Invoices falling due in the next 3 days: {count('falling_due')}"
-        + (f" ({money(count('falling_due_sen'))} to collect)" if count("falling_due") else "")
-    )
-    lines.append(f"• Families overdue: {count('families_overdue')}")
+    lines = [_("🗓 <b>Your day, {day}</b>").format(day=_day(day))]
+    if count("payments"):
+        payments = _("• Payments recorded: {n} ({amount})").format(
+            n=count("payments"), amount=money(count("collected_sen"))
+        )
+    else:
+        payments = _("• Payments recorded: {n}").format(n=0)
+    lines.append(payments)
+    lines.append(_("• Slips waiting for you: {n}").format(n=count("slips_waiting")))
+    if count("falling_due"):
+        due = _("• Invoices falling due in the next 3 days: {n} ({amount} to collect)").format(
+            n=count("falling_due"), amount=money(count("falling_due_sen"))
+        )
+    else:
+        due = _("• Invoices falling due in the next 3 days: {n}").format(n=0)
+    lines.append(due)
+    lines.append(_("• Families overdue: {n}").format(n=count("families_overdue")))
     if count("deliveries_failed"):
-        lines.append(f"• ⚠️ Messages that could not be delivered: {count('deliveries_failed')}")
-    lines.append("\n/invoices overdue lists who owes; switch this off in /business.")
+        lines.append(
+            _("• ⚠️ Messages that could not be delivered: {n}").format(n=count("deliveries_failed"))
+        )
+    lines.append("\n" + _("/invoices overdue lists who owes; switch this off in /business."))
     return "\n".join(lines)
 
 
@@ -2081,105 +2274,153 @@ def join_billing_saved(child: str, period: date, amount_sen: int, currency: str)
 # -- Families change: the family card's edit buttons, children joining, leaving and moving, ----
 # -- a month billed now, charges and credits, late fees (bot/conversations/family.py) ---------
 
-EDIT_DETAILS_BUTTON = "✏️ Edit details"
-CHILDREN_BUTTON = "👧 Children"
-ADJUST_BUTTON = "➕ Charge or credit"
-PAUSE_BUTTON = "🔕 Pause reminders"
-RESUME_BUTTON = "🔔 Resume reminders"
-ADD_CHILD_BUTTON = "➕ Add a child"
-LEAVES_BUTTON = "👋 Leaves"
-MOVE_BUTTON = "🔀 Change route"
-CHARGE_BUTTON = "➕ Charge (trip, replacement…)"
-CREDIT_BUTTON = "➖ Credit (goodwill, van off…)"
-NEXT_INVOICE_BUTTON = "On the next invoice"
-OWN_INVOICE_BUTTON = "An invoice of its own now"
-CREDIT_NOW_BUTTON = "A credit note now"
-WAIVE_BUTTON = "🙅 Waive late fee"
-FAMILY_EXPIRED = "That button has expired. Send /customer and the family's name again."
-PARENT_FIELD_LABELS = {"name": "parent's name", "phone": "phone number", "notes": "notes"}
-CHILD_FIELD_LABELS = {
-    "name": "name",
-    "school": "school",
-    "category": "category",
-    "birth_year": "birth year",
+_FAMILY_WORDS: dict[str, str] = {
+    "EDIT_DETAILS_BUTTON": i18n.N_("✏️ Edit details"),
+    "CHILDREN_BUTTON": i18n.N_("👧 Children"),
+    "ADJUST_BUTTON": i18n.N_("➕ Charge or credit"),
+    "PAUSE_BUTTON": i18n.N_("🔕 Pause reminders"),
+    "RESUME_BUTTON": i18n.N_("🔔 Resume reminders"),
+    "ADD_CHILD_BUTTON": i18n.N_("➕ Add a child"),
+    "LEAVES_BUTTON": i18n.N_("👋 Leaves"),
+    "MOVE_BUTTON": i18n.N_("🔀 Change route"),
+    "CHARGE_BUTTON": i18n.N_("➕ Charge (trip, replacement…)"),
+    "CREDIT_BUTTON": i18n.N_("➖ Credit (goodwill, van off…)"),
+    "NEXT_INVOICE_BUTTON": i18n.N_("On the next invoice"),
+    "OWN_INVOICE_BUTTON": i18n.N_("An invoice of its own now"),
+    "CREDIT_NOW_BUTTON": i18n.N_("A credit note now"),
+    "WAIVE_BUTTON": i18n.N_("🙅 Waive late fee"),
+    "FAMILY_EXPIRED": i18n.N_(
+        "That button has expired. Send /customer and the family's name again."
+    ),
+    "ASK_NEW_CHILD": i18n.N_("The new child's name? (/cancel to stop)"),
+    "LATE_FEE_HINT": i18n.N_(
+        "A fixed amount or a percentage of what is unpaid, and the days after the due date, "
+        "e.g. RM 10 after 7, or 5% after 14. Send - for no late fee."
+    ),
 }
-RULE_WORDS = {
-    "full": "full",
-    "half": "half",
-    "none": "nothing",
-    "days": "by days",
-    "school_days": "by school days",
+_CONSTANTS.update({name: (lambda m=message: _(m)) for name, message in _FAMILY_WORDS.items()})
+_PARENT_FIELD_LABELS = {
+    "name": i18n.N_("parent's name"),
+    "phone": i18n.N_("phone number"),
+    "notes": i18n.N_("notes"),
 }
+_CHILD_FIELD_LABELS = {
+    "name": i18n.N_("name"),
+    "school": i18n.N_("school"),
+    "category": i18n.N_("category"),
+    "birth_year": i18n.N_("birth year"),
+}
+_CONSTANTS["PARENT_FIELD_LABELS"] = lambda: {k: _(v) for k, v in _PARENT_FIELD_LABELS.items()}
+_CONSTANTS["CHILD_FIELD_LABELS"] = lambda: {k: _(v) for k, v in _CHILD_FIELD_LABELS.items()}
+_RULE_WORDS = {
+    "full": i18n.N_("full"),
+    "half": i18n.N_("half"),
+    "none": i18n.N_("nothing"),
+    "days": i18n.N_("by days"),
+    "school_days": i18n.N_("by school days"),
+}
+_CONSTANTS["RULE_WORDS"] = lambda: {k: _(v) for k, v in _RULE_WORDS.items()}
+
+
+def _rule(rule: str) -> str:
+    word = _RULE_WORDS.get(rule)
+    return _(word) if word else rule
+
+
+def _none() -> str:
+    return _("<i>none</i>")
 
 
 def family_edit_menu(family: CustomerView) -> str:
     """Ask which of the parent's details to change."""
-    notes = esc(family.notes) if family.notes else "<i>none</i>"
-    phone = esc(family.phone) if family.phone else "<i>none</i>"
-    return (
-        f"✏️ <b>{esc(family.name)}</b>\nPhone: {phone}\nNotes: {notes}\n\nWhat do you want to "
-        "change?"
+    return _(
+        "✏️ <b>{name}</b>\nPhone: {phone}\nNotes: {notes}\n\nWhat do you want to change?"
+    ).format(
+        name=esc(family.name),
+        phone=esc(family.phone) if family.phone else _none(),
+        notes=esc(family.notes) if family.notes else _none(),
     )
+
+
+_ASK_PARENT_FIELD = {
+    "name": i18n.N_(
+        "The new parent's name of <b>{family}</b>? "
+        "Send the parent's name as it should appear on invoices."
+    ),
+    "phone": i18n.N_(
+        "The new phone number of <b>{family}</b>? "
+        "Send the phone number, e.g. 012-345 6789, or - to remove it."
+    ),
+    "notes": i18n.N_(
+        "The new notes of <b>{family}</b>? Send the notes (only you see them), or - to clear them."
+    ),
+}
+_PARENT_FIELD_SAVED = {
+    "name": i18n.N_("✅ Saved. The parent's name is now {value}."),
+    "phone": i18n.N_("✅ Saved. The phone number is now {value}."),
+    "notes": i18n.N_("✅ Saved. The notes is now {value}."),
+}
 
 
 def ask_parent_field(field: str, family_name: str) -> str:
     """Ask for a new value of one of the parent's details."""
-    hint = {
-        "name": "Send the parent's name as it should appear on invoices.",
-        "phone": "Send the phone number, e.g. 012-345 6789, or - to remove it.",
-        "notes": "Send the notes (only you see them), or - to clear them.",
-    }[field]
-    return f"The new {PARENT_FIELD_LABELS[field]} of <b>{esc(family_name)}</b>? {hint}"
+    return _(_ASK_PARENT_FIELD[field]).format(family=esc(family_name))
 
 
 def parent_field_saved(field: str, family: CustomerView) -> str:
     """Confirm a changed detail of the parent."""
     value = getattr(family, field)
-    shown = esc(value) if value else "<i>none</i>"
-    return f"✅ Saved. The {PARENT_FIELD_LABELS[field]} is now {shown}."
+    return _(_PARENT_FIELD_SAVED[field]).format(value=esc(value) if value else _none())
 
 
 def children_menu(family: CustomerView, taken: Sequence[EnrollmentView]) -> str:
     """List a family's children and their routes, and ask which to change."""
     if not family.children:
-        return f"<b>{esc(family.name)}</b> has no children yet."
-    lines = [f"Children of <b>{esc(family.name)}</b>:"]
+        return _("<b>{name}</b> has no children yet.").format(name=esc(family.name))
+    lines = [_("Children of <b>{name}</b>:").format(name=esc(family.name))]
     for child in family.children:
         names = [e.service_name for e in taken if e.child_id == child.id]
         lines.append(_child_line(child, names))
-    return "\n".join([*lines, "", "Tap a child to change them, or add one."])
+    return "\n".join([*lines, "", _("Tap a child to change them, or add one.")])
 
 
 def child_menu(child: ChildView, taken: Sequence[EnrollmentView]) -> str:
     """Show one child and what can change."""
     names = [e.service_name for e in taken if e.child_id == child.id]
-    return _child_line(child, names) + "\n\nWhat do you want to change?"
+    return _child_line(child, names) + "\n\n" + _("What do you want to change?")
+
+
+_ASK_CHILD_FIELD = {
+    "name": i18n.N_("The new name of {child}? Send the child's name."),
+    "school": i18n.N_("The new school of {child}? Send the school, or - to clear it."),
+    "birth_year": i18n.N_(
+        "The new birth year of {child}? "
+        "Send the birth year (e.g. 2017) or the age (e.g. 8), or - to clear it."
+    ),
+    "category": i18n.N_("The new category of {child}? Tap one:"),
+}
 
 
 def ask_child_field(field: str, child_name: str) -> str:
     """Ask for a new value of one of a child's details."""
-    hint = {
-        "name": "Send the child's name.",
-        "school": "Send the school, or - to clear it.",
-        "birth_year": "Send the birth year (e.g. 2017) or the age (e.g. 8), or - to clear it.",
-        "category": "Tap one:",
-    }[field]
-    return f"The new {CHILD_FIELD_LABELS[field]} of {esc(child_name)}? {hint}"
+    return _(_ASK_CHILD_FIELD[field]).format(child=esc(child_name))
 
 
 def child_saved(child: ChildView) -> str:
     """Confirm a changed child."""
-    return f"✅ Saved: {_child_line(child, [])}".replace(" — no route", "")
-
-
-ASK_NEW_CHILD = "The new child's name? (/cancel to stop)"
+    line = _child_line(child, [])
+    for no_route in {" — no route", " — " + esc(_("no route"))}:
+        line = line.replace(no_route, "")
+    return _("✅ Saved: {child}").format(child=line)
 
 
 def ask_new_child_start(child: str, routes: int, this_month: date) -> str:
     """Ask from which month the new child's routes run."""
     if not routes:
-        return f"{esc(child)} takes no route for now. Save them?"
-    return f"From which month does {esc(child)} ride? {month_label(this_month)} is this month."
+        return _("{child} takes no route for now. Save them?").format(child=esc(child))
+    return _("From which month does {child} ride? {month} is this month.").format(
+        child=esc(child), month=_month(this_month)
+    )
 
 
 def child_added(added: object, family_name: str) -> str:
@@ -2187,34 +2428,48 @@ def child_added(added: object, family_name: str) -> str:
     child = added.child  # type: ignore[attr-defined]
     routes = added.routes  # type: ignore[attr-defined]
     start = added.start_month  # type: ignore[attr-defined]
-    taken = f"{', '.join(esc(r) for r in routes)} from {month_label(start)}" if routes else ""
-    return f"✅ Added {esc(child.name)} to <b>{esc(family_name)}</b>" + (
-        f": {taken}." if taken else " (no route)."
+    if not routes:
+        return _("✅ Added {child} to <b>{family}</b> (no route).").format(
+            child=esc(child.name), family=esc(family_name)
+        )
+    return _("✅ Added {child} to <b>{family}</b>: {routes} from {month}.").format(
+        child=esc(child.name),
+        family=esc(family_name),
+        routes=", ".join(esc(r) for r in routes),
+        month=_month(start),
     )
 
 
 def bill_month_offer(family_name: str, period: date, own_invoice: bool) -> str:
     """Offer to bill a month whose run was made before these routes were added."""
-    whom = "these new routes" if own_invoice else f"<b>{esc(family_name)}</b>"
-    return (
-        f"{month_label(period)}'s invoices went out before {whom} were added. "
-        f"Bill {month_label(period)[:-5]} now? Each button shows what it bills."
+    if own_invoice:
+        text = _(
+            "{month}'s invoices went out before these new routes were added. "
+            "Bill {month_only} now? Each button shows what it bills."
+        )
+    else:
+        text = _(
+            "{month}'s invoices went out before <b>{family}</b> were added. "
+            "Bill {month_only} now? Each button shows what it bills."
+        )
+    return text.format(
+        month=_month(period), month_only=_month_only(period), family=esc(family_name)
     )
 
 
 def bill_now_button(period: date) -> str:
     """Label the card's button of a month not billed yet for routes added after its run."""
-    return f"🧾 Bill {month_label(period)[:-5]} now…"
+    return _("🧾 Bill {month} now…").format(month=_month_only(period))
 
 
 def bill_button(rule: str, amount_sen: int, currency: str) -> str:
     """Label a 'bill this month now' choice with its figure."""
-    return f"{format_money(amount_sen, currency)} ({RULE_WORDS[rule]})"
+    return f"{format_money(amount_sen, currency)} ({_rule(rule)})"
 
 
 def from_next_month_button(month: date) -> str:
     """Label the choice of not billing this month."""
-    return f"From {month_label(month)[:-5]}"
+    return _("From {month}").format(month=_month_only(month))
 
 
 def month_billed(billed: object, currency: str) -> str:
@@ -2222,153 +2477,196 @@ def month_billed(billed: object, currency: str) -> str:
     period, rule = billed.period, billed.rule  # type: ignore[attr-defined]
     total, invoice_id = billed.total_sen, billed.invoice_id  # type: ignore[attr-defined]
     if rule == "next":
-        return f"✅ {month_label(period)} is not billed; the routes start next month."
+        return _("✅ {month} is not billed; the routes start next month.").format(
+            month=_month(period)
+        )
     if invoice_id is None:
-        return f"✅ Nothing billed for {month_label(period)} ({RULE_WORDS[rule]})."
-    return (
-        f"✅ Billed {month_label(period)}: {format_money(total, currency)} "
-        f"({RULE_WORDS[rule]}). The invoice goes to the parent."
+        return _("✅ Nothing billed for {month} ({rule}).").format(
+            month=_month(period), rule=_rule(rule)
+        )
+    return _("✅ Billed {month}: {total} ({rule}). The invoice goes to the parent.").format(
+        month=_month(period), total=format_money(total, currency), rule=_rule(rule)
     )
 
 
 def ask_leave_when(child: str, today: date, this_month: date, next_month: date) -> str:
     """Ask when a child stops riding."""
-    return (
-        f"When does {esc(child)} stop riding? Their routes end then; their history stays.\n"
-        f"Today is {_day(today)}."
-    )
+    return _(
+        "When does {child} stop riding? Their routes end then; their history stays.\n"
+        "Today is {day}."
+    ).format(child=esc(child), day=_day(today))
 
 
 def leave_today_button(today: date) -> str:
     """Label 'leaves today'."""
-    return f"Today, {_day(today)}"
+    return _("Today, {day}").format(day=_day(today))
 
 
 def leave_end_button(month: date) -> str:
     """Label 'after a month'."""
-    return f"After {month_label(month)}"
+    return _("After {month}").format(month=_month(month))
 
 
 def ask_leave_billing(child: str, today: date) -> str:
     """Ask how the month a child leaves in is billed (each button has its figure)."""
-    return (
-        f"{esc(child)} rides until {_day(today)}. How is {month_label(today)} billed for them? "
+    return _(
+        "{child} rides until {day}. How is {month} billed for them? "
         "A month invoiced already gives the family a credit note for the difference."
-    )
+    ).format(child=esc(child), day=_day(today), month=_month(today))
 
 
 def child_left(left: object, currency: str) -> str:
     """Confirm a child's routes ended."""
     name, last = left.child_name, left.last_day  # type: ignore[attr-defined]
     credit, note = left.credit_sen, left.credit_note  # type: ignore[attr-defined]
-    text = f"✅ {esc(name)} rides until {_day(last)}; their routes end then."
+    text = _("✅ {child} rides until {day}; their routes end then.").format(
+        child=esc(name), day=_day(last)
+    )
     if credit:
-        text += f" Credit note {esc(note)}: {format_money(credit, currency)} for the family."
+        text += " " + _("Credit note {note}: {amount} for the family.").format(
+            note=esc(note), amount=format_money(credit, currency)
+        )
     return text
 
 
 def ask_move_from(child: str) -> str:
     """Ask which of a child's routes changes."""
-    return f"Which of {esc(child)}'s routes changes?"
+    return _("Which of {child}'s routes changes?").format(child=esc(child))
 
 
 def ask_move_to(child: str, old_route: str) -> str:
     """Ask for the new route."""
-    return f"{esc(child)} leaves {esc(old_route)} for which route?"
+    return _("{child} leaves {route} for which route?").format(
+        child=esc(child), route=esc(old_route)
+    )
 
 
 def ask_move_month(child: str, new_route: str) -> str:
     """Ask from which month the new route runs."""
-    return f"From which month does {esc(child)} take {esc(new_route)}?"
+    return _("From which month does {child} take {route}?").format(
+        child=esc(child), route=esc(new_route)
+    )
 
 
 def month_button(month: date) -> str:
     """Label a month."""
-    return f"From {month_label(month)}"
+    return _("From {month}").format(month=_month(month))
 
 
 def child_moved(moved: object) -> str:
     """Confirm a change of route."""
     name, old, new = moved.child_name, moved.old_route, moved.new_route  # type: ignore[attr-defined]
     start = moved.from_month  # type: ignore[attr-defined]
-    return (
-        f"✅ {esc(name)} takes {esc(new)} from {month_label(start)} instead of {esc(old)}. "
+    return _(
+        "✅ {child} takes {new} from {month} instead of {old}. "
         "Months billed already stay as they were."
-    )
+    ).format(child=esc(name), new=esc(new), month=_month(start), old=esc(old))
 
 
 def no_route_to_change(child: str) -> str:
     """Say a child has no route to change or end."""
-    return f"{esc(child)} takes no route now."
+    return _("{child} takes no route now.").format(child=esc(child))
 
 
 def reminders_paused(family: CustomerView) -> str:
     """Confirm reminders paused or resumed."""
     if family.reminders_paused:
-        return f"🔕 Reminders paused for <b>{esc(family.name)}</b>. Invoices still go out."
-    return f"🔔 Reminders resumed for <b>{esc(family.name)}</b>."
+        text = _("🔕 Reminders paused for <b>{name}</b>. Invoices still go out.")
+    else:
+        text = _("🔔 Reminders resumed for <b>{name}</b>.")
+    return text.format(name=esc(family.name))
 
 
 def ask_adjustment_kind(family_name: str) -> str:
     """Ask whether it is a charge or a credit."""
-    return f"A one-off charge or a credit for <b>{esc(family_name)}</b>?"
+    return _("A one-off charge or a credit for <b>{name}</b>?").format(name=esc(family_name))
 
 
 def ask_adjustment_text(kind: str) -> str:
     """Ask for the description."""
-    example = "School trip to Zoo Negara" if kind == "charge" else "Van off 3 days in March"
-    return f"What is it for? It is printed on the invoice, e.g. <i>{example}</i>."
+    if kind == "charge":
+        return _(
+            "What is it for? It is printed on the invoice, e.g. <i>School trip to Zoo Negara</i>."
+        )
+    return _("What is it for? It is printed on the invoice, e.g. <i>Van off 3 days in March</i>.")
 
 
 def ask_adjustment_amount(description: str) -> str:
     """Ask for the amount."""
-    return f"How much for {esc(description)}? E.g. 35 or RM 35.50."
+    return _("How much for {line}? E.g. 35 or RM 35.50.").format(line=esc(description))
 
 
 def ask_adjustment_timing(kind: str, description: str, amount_sen: int, currency: str) -> str:
     """Ask when it takes effect."""
-    what = "Charge" if kind == "charge" else "Credit"
-    return (
-        f"{what}: {esc(description)}, <b>{format_money(amount_sen, currency)}</b>.\n"
-        "On the family's next monthly invoice, or now?"
-    )
+    if kind == "charge":
+        text = _("Charge: {line}, <b>{amount}</b>.\nOn the family's next monthly invoice, or now?")
+    else:
+        text = _("Credit: {line}, <b>{amount}</b>.\nOn the family's next monthly invoice, or now?")
+    return text.format(line=esc(description), amount=format_money(amount_sen, currency))
+
+
+# (charge, credit) for each place an adjustment lands.
+_ADJUSTMENT_SAVED = {
+    "invoice": (
+        i18n.N_("✅ Charge recorded: {line}, {amount}, on invoice {number}, sent to the parent."),
+        i18n.N_("✅ Credit recorded: {line}, {amount}, on invoice {number}, sent to the parent."),
+    ),
+    "note": (
+        i18n.N_(
+            "✅ Charge recorded: {line}, {amount}, as credit note {number}: it settles what is "
+            "owed first."
+        ),
+        i18n.N_(
+            "✅ Credit recorded: {line}, {amount}, as credit note {number}: it settles what is "
+            "owed first."
+        ),
+    ),
+    "next": (
+        i18n.N_("✅ Charge recorded: {line}, {amount}, on the family's next monthly invoice."),
+        i18n.N_("✅ Credit recorded: {line}, {amount}, on the family's next monthly invoice."),
+    ),
+}
 
 
 def adjustment_saved(adjustment: object, currency: str) -> str:
     """Confirm an adjustment recorded."""
     kind, text = adjustment.kind, adjustment.description  # type: ignore[attr-defined]
     amount = format_money(adjustment.amount_sen, currency)  # type: ignore[attr-defined]
-    what = "Charge" if kind == "charge" else "Credit"
-    if adjustment.invoice_number:  # type: ignore[attr-defined]
-        where = f"on invoice {esc(adjustment.invoice_number)}, sent to the parent"  # type: ignore[attr-defined]
-    elif adjustment.credit_note:  # type: ignore[attr-defined]
-        where = f"as credit note {esc(adjustment.credit_note)}: it settles what is owed first"  # type: ignore[attr-defined]
+    invoice_number = adjustment.invoice_number  # type: ignore[attr-defined]
+    credit_note = adjustment.credit_note  # type: ignore[attr-defined]
+    if invoice_number:
+        where, number = "invoice", invoice_number
+    elif credit_note:
+        where, number = "note", credit_note
     else:
-        where = "on the family's next monthly invoice"
-    return f"✅ {what} recorded: {esc(text)}, {amount}, {where}."
+        where, number = "next", ""
+    charge, credit = _ADJUSTMENT_SAVED[where]
+    message = charge if kind == "charge" else credit
+    return _(message).format(line=esc(text), amount=amount, number=esc(number))
 
 
 def late_fee_setting(operator: OperatorView) -> str:
     """Show the late-fee rule in /business."""
-    days = f"after {operator.late_fee_days} days"
+    days = operator.late_fee_days
     if operator.late_fee_kind == "fixed":
-        return f"{format_money(operator.late_fee_sen, operator.currency)} {days}"
+        return i18n.ngettext("{amount} after {n} day", "{amount} after {n} days", days).format(
+            amount=format_money(operator.late_fee_sen, operator.currency), n=days
+        )
     if operator.late_fee_kind == "percent":
-        return f"{percent(operator.late_fee_bp)} of what is unpaid {days}"
-    return "none"
-
-
-LATE_FEE_HINT = (
-    "A fixed amount or a percentage of what is unpaid, and the days after the due date, "
-    "e.g. RM 10 after 7, or 5% after 14. Send - for no late fee."
-)
+        return i18n.ngettext(
+            "{percent} of what is unpaid after {n} day",
+            "{percent} of what is unpaid after {n} days",
+            days,
+        ).format(percent=percent(operator.late_fee_bp), n=days)
+    return _("none")
 
 
 def late_fee_added(family_name: str, invoice_number: str, amount_sen: int, currency: str) -> str:
     """Tell the operator a late fee was added (with a button to waive it)."""
-    return (
-        f"⏰ Late fee {format_money(amount_sen, currency)} added to {esc(invoice_number)} "
-        f"({esc(family_name)}). Tap to waive it."
+    return _("⏰ Late fee {amount} added to {number} ({name}). Tap to waive it.").format(
+        amount=format_money(amount_sen, currency),
+        number=esc(invoice_number),
+        name=esc(family_name),
     )
 
 
@@ -2377,30 +2675,43 @@ def late_fee_waived(waived: object, currency: str) -> str:
     number = waived.invoice_number  # type: ignore[attr-defined]
     amount = format_money(waived.amount_sen, currency)  # type: ignore[attr-defined]
     total = format_money(waived.total_sen, currency)  # type: ignore[attr-defined]
-    return f"✅ Late fee {amount} waived on {esc(number)}; it now totals {total}."
+    return _("✅ Late fee {amount} waived on {number}; it now totals {total}.").format(
+        amount=amount, number=esc(number), total=total
+    )
 
 
 def credit_note_notice(operator: OperatorView, meta: Mapping[str, object]) -> str:
     """Tell a parent about a credit note on their account."""
     amount = format_money(int(str(meta.get("amount_sen") or 0)), operator.currency)
-    return (
-        f"💚 <b>{esc(operator.display_name)}</b> has credited your account with "
-        f"<b>{amount}</b>: {esc(meta.get('description'))}. It goes towards what you owe."
-    )
+    return _(
+        "💚 <b>{business}</b> has credited your account with <b>{amount}</b>: {line}. "
+        "It goes towards what you owe."
+    ).format(business=esc(operator.display_name), amount=amount, line=esc(meta.get("description")))
 
 
 # -- Corrections and history: void an invoice or a payment, Undo, a family's history --------
 # -- (bot/conversations/voiding.py, bot/handlers/corrections.py) ----------------------------
 
-UNDO_BUTTON = "↩️ Undo"
-VOID_INVOICE_BUTTON = "🚫 Void invoice"
-VOID_IT_BUTTON = "🚫 Void it"
-KEEP_IT_BUTTON = "Keep it"
-HISTORY_BUTTON = "📜 History"
-FIX_BUTTON = "🛠 Fix a mistake"
-VOID_KEPT = "Kept: nothing was voided."
-VOID_EXPIRED = "That button has expired. Open the family card again (/customer) to void something."
-VOID_USE_BUTTONS = f"Tap {VOID_IT_BUTTON} or {KEEP_IT_BUTTON} above (or /cancel)."
+_VOID_IT = i18n.N_("🚫 Void it")
+_KEEP_IT = i18n.N_("Keep it")
+_CORRECTION_WORDS: dict[str, str] = {
+    "UNDO_BUTTON": i18n.N_("↩️ Undo"),
+    "VOID_INVOICE_BUTTON": i18n.N_("🚫 Void invoice"),
+    "VOID_IT_BUTTON": _VOID_IT,
+    "KEEP_IT_BUTTON": _KEEP_IT,
+    "HISTORY_BUTTON": i18n.N_("📜 History"),
+    "FIX_BUTTON": i18n.N_("🛠 Fix a mistake"),
+    "VOID_KEPT": i18n.N_("Kept: nothing was voided."),
+    "VOID_EXPIRED": i18n.N_(
+        "That button has expired. Open the family card again (/customer) to void something."
+    ),
+    # The reason recorded for an Undo, in the operator's words (it is shown like a typed one).
+    "UNDONE_REASON": i18n.N_("Undone right after recording"),
+}
+_CONSTANTS.update({name: (lambda m=message: _(m)) for name, message in _CORRECTION_WORDS.items()})
+_CONSTANTS["VOID_USE_BUTTONS"] = lambda: _("Tap {void} or {keep} above (or /cancel).").format(
+    void=_(_VOID_IT), keep=_(_KEEP_IT)
+)
 
 
 def void_invoice_button(invoice: InvoiceView, currency: str) -> str:
@@ -2416,56 +2727,68 @@ def void_payment_button(payment: PaymentView, currency: str) -> str:
 def fix_menu(name: str, invoices: int, payments: int) -> str:
     """Ask which of a family's invoices or payments was a mistake."""
     if not invoices and not payments:
-        return f"<b>{esc(name)}</b> has no invoices or payments that could be voided."
-    return (
-        f"Which of <b>{esc(name)}</b>'s invoices or payments was a mistake? Voiding asks for a "
+        return _("<b>{name}</b> has no invoices or payments that could be voided.").format(
+            name=esc(name)
+        )
+    return _(
+        "Which of <b>{name}</b>'s invoices or payments was a mistake? Voiding asks for a "
         "reason, keeps it on record, and tells the parent if they received it."
-    )
+    ).format(name=esc(name))
 
 
 def ask_void_invoice_reason(invoice: InvoiceView, currency: str) -> str:
     """Ask why an invoice is voided."""
     money = _currency(currency)
-    paid = (
-        f"\n{money(invoice.paid_sen)} paid on it becomes the family's credit."
-        if invoice.paid_sen
-        else ""
+    text = _("Void <b>{number}</b> ({total}, {name})?").format(
+        number=esc(invoice.number), total=money(invoice.total_sen), name=esc(invoice.customer_name)
     )
+    if invoice.paid_sen:
+        text += "\n" + _("{paid} paid on it becomes the family's credit.").format(
+            paid=money(invoice.paid_sen)
+        )
     return (
-        f"Void <b>{esc(invoice.number)}</b> ({money(invoice.total_sen)}, "
-        f"{esc(invoice.customer_name)})?{paid}\n"
-        "Why? Send the reason in a few words (e.g. <i>billed twice</i>). /cancel keeps it."
+        text
+        + "\n"
+        + _("Why? Send the reason in a few words (e.g. <i>billed twice</i>). /cancel keeps it.")
     )
 
 
 def ask_void_payment_reason(payment: PaymentView, currency: str) -> str:
     """Ask why a payment is voided."""
     money = _currency(currency)
-    return (
-        f"Void payment <b>{esc(payment.receipt_number)}</b> ({money(payment.amount_sen)} "
-        f"{esc(payment.method_label)}, {esc(payment.customer_name)}, {_day(payment.paid_on)})?\n"
+    return _(
+        "Void payment <b>{receipt}</b> ({amount} {method}, {name}, {day})?\n"
         "The invoices it paid are owed again.\n"
         "Why? Send the reason in a few words (e.g. <i>typed the wrong amount</i>). "
         "/cancel keeps it."
+    ).format(
+        receipt=esc(payment.receipt_number),
+        amount=money(payment.amount_sen),
+        method=esc(payment.method_label),
+        name=esc(payment.customer_name),
+        day=_day(payment.paid_on),
     )
 
 
 def confirm_void(label: str, reason: str) -> str:
     """Ask to confirm a void, quoting the reason."""
-    return f"Void <b>{esc(label)}</b>?\nReason: {esc(reason)}"
+    return _("Void <b>{what}</b>?\nReason: {reason}").format(what=esc(label), reason=esc(reason))
 
 
 def invoice_voided(invoice: InvoiceView, balance: FamilyBalance, currency: str) -> str:
     """Confirm an invoice was voided, with what the family owes or holds now."""
     name = esc(invoice.customer_name)
     rows = [
-        f"🚫 <b>{esc(invoice.number)}</b> is void ({esc(invoice.void_reason)}).",
+        _("🚫 <b>{number}</b> is void ({reason}).").format(
+            number=esc(invoice.number), reason=esc(invoice.void_reason)
+        ),
         f"{name}: {_balance_words(balance.balance_sen, currency)}.",
     ]
     if invoice.period is not None:
         rows.append(
-            f"You can bill {esc(month_label(invoice.period))} again with /newinvoice "
-            "(it includes the month's routes)."
+            _(
+                "You can bill {month} again with /newinvoice (it includes the month's routes)."
+            ).format(month=esc(_month(invoice.period)))
         )
     return "\n".join(rows)
 
@@ -2474,15 +2797,22 @@ def payment_voided(payment: PaymentView, balance: FamilyBalance, currency: str) 
     """Confirm a payment was voided (or undone), with what the family owes or holds now."""
     money = _currency(currency)
     name = esc(payment.customer_name)
-    why = f" ({esc(payment.void_reason)})" if payment.void_reason else ""
-    return (
-        f"🚫 Payment <b>{esc(payment.receipt_number)}</b> of {money(payment.amount_sen)} from "
-        f"{name} is void{why}: it no longer counts.\n"
-        f"{name}: {_balance_words(balance.balance_sen, currency)}."
+    if payment.void_reason:
+        text = _(
+            "🚫 Payment <b>{receipt}</b> of {amount} from {name} is void ({reason}): "
+            "it no longer counts."
+        )
+    else:
+        text = _(
+            "🚫 Payment <b>{receipt}</b> of {amount} from {name} is void: it no longer counts."
+        )
+    text = text.format(
+        receipt=esc(payment.receipt_number),
+        amount=money(payment.amount_sen),
+        name=name,
+        reason=esc(payment.void_reason),
     )
-
-
-UNDONE_REASON = "Undone right after recording"
+    return f"{text}\n{name}: {_balance_words(balance.balance_sen, currency)}."
 
 
 def undo_too_late(message: str) -> str:
@@ -2493,11 +2823,21 @@ def undo_too_late(message: str) -> str:
 def void_invoice_caption(document: InvoiceDocument) -> str:
     """Caption the VOID-stamped invoice a parent receives when it is withdrawn."""
     invoice, operator = document.invoice, document.operator
-    why = f": {esc(invoice.void_reason)}" if invoice.void_reason else ""
-    return (
-        f"🚫 <b>{esc(operator.display_name)}</b>\n"
-        f"Invoice <b>{esc(invoice.number)}</b> for {esc(invoice.customer_name)} is "
-        f"cancelled{why}. You do not need to pay it; anything paid on it counts as your credit."
+    if invoice.void_reason:
+        text = _(
+            "🚫 <b>{business}</b>\nInvoice <b>{number}</b> for {name} is cancelled: {reason}. "
+            "You do not need to pay it; anything paid on it counts as your credit."
+        )
+    else:
+        text = _(
+            "🚫 <b>{business}</b>\nInvoice <b>{number}</b> for {name} is cancelled. "
+            "You do not need to pay it; anything paid on it counts as your credit."
+        )
+    return text.format(
+        business=esc(operator.display_name),
+        number=esc(invoice.number),
+        name=esc(invoice.customer_name),
+        reason=esc(invoice.void_reason),
     )
 
 
@@ -2505,45 +2845,61 @@ def void_receipt_caption(document: ReceiptDocument) -> str:
     """Caption the VOID-stamped receipt a parent receives when a payment is withdrawn."""
     payment, operator = document.payment, document.operator
     money = _money(operator)
-    why = f" ({esc(payment.void_reason)})" if payment.void_reason else ""
-    text = (
-        f"🚫 <b>{esc(operator.display_name)}</b>\n"
-        f"Receipt <b>{esc(payment.receipt_number)}</b> for {money(payment.amount_sen)} was "
-        f"recorded by mistake and is cancelled{why}."
+    if payment.void_reason:
+        text = _(
+            "🚫 <b>{business}</b>\nReceipt <b>{receipt}</b> for {amount} was recorded by mistake "
+            "and is cancelled ({reason})."
+        )
+    else:
+        text = _(
+            "🚫 <b>{business}</b>\nReceipt <b>{receipt}</b> for {amount} was recorded by mistake "
+            "and is cancelled."
+        )
+    text = text.format(
+        business=esc(operator.display_name),
+        receipt=esc(payment.receipt_number),
+        amount=money(payment.amount_sen),
+        reason=esc(payment.void_reason),
     )
     if document.balance_after_sen > 0:
-        text += f"\nStill to pay: <b>{money(document.balance_after_sen)}</b>."
+        text += "\n" + _("Still to pay: <b>{amount}</b>.").format(
+            amount=money(document.balance_after_sen)
+        )
     elif document.balance_after_sen < 0:
-        text += f"\nYour credit: <b>{money(-document.balance_after_sen)}</b>."
-    return text + "\nPlease get in touch with them if anything is unclear."
+        text += "\n" + _("Your credit: <b>{amount}</b>.").format(
+            amount=money(-document.balance_after_sen)
+        )
+    return text + "\n" + _("Please get in touch with them if anything is unclear.")
 
 
-# What each audit log action is called in a family's history.
-HISTORY_ACTIONS: dict[str, str] = {
-    "invoice_issued": "issued invoice",
-    "invoice_voided": "voided invoice",
-    "payment_recorded": "recorded payment",
-    "payment_voided": "voided payment",
-    "payment_undone": "undid payment",
-    "slip_recorded": "recorded a slip as payment",
-    "slip_dismissed": "dismissed slip",
+# What each audit log action is called in a family's history (words read when shown).
+_HISTORY_ACTIONS: dict[str, str] = {
+    "invoice_issued": i18n.N_("issued invoice"),
+    "invoice_voided": i18n.N_("voided invoice"),
+    "payment_recorded": i18n.N_("recorded payment"),
+    "payment_voided": i18n.N_("voided payment"),
+    "payment_undone": i18n.N_("undid payment"),
+    "slip_recorded": i18n.N_("recorded a slip as payment"),
+    "slip_dismissed": i18n.N_("dismissed slip"),
 }
-HISTORY_FIELDS: dict[str, str] = {
-    "total_sen": "total",
-    "paid_sen": "paid",
-    "amount_sen": "amount",
-    "credit_sen": "credit",
-    "paid_on": "paid on",
+_HISTORY_FIELDS: dict[str, str] = {
+    "total_sen": i18n.N_("total"),
+    "paid_sen": i18n.N_("paid"),
+    "amount_sen": i18n.N_("amount"),
+    "credit_sen": i18n.N_("credit"),
+    "paid_on": i18n.N_("paid on"),
 }
+_CONSTANTS["HISTORY_ACTIONS"] = lambda: {k: _(v) for k, v in _HISTORY_ACTIONS.items()}
+_CONSTANTS["HISTORY_FIELDS"] = lambda: {k: _(v) for k, v in _HISTORY_FIELDS.items()}
 
 
 def _actor_words(event: AuditEvent, operator: OperatorView) -> str:
     if event.actor.kind == "operator":
         if event.actor.telegram_user_id in (None, operator.telegram_user_id):
-            return "You"
-        return f"Staff {event.actor.telegram_user_id}"
+            return _("You")
+        return _("Staff {id}").format(id=event.actor.telegram_user_id)
     if event.actor.kind == "parent":
-        return "The parent"
+        return _("The parent")
     return "VanBill"
 
 
@@ -2554,7 +2910,7 @@ def _history_value(field: str, value: object, currency: str) -> str:
         return format_money(value, currency)
     if field in ("paid_on", "period") and isinstance(value, str):
         day = date.fromisoformat(value)
-        return month_label(day) if field == "period" else _day(day)
+        return _month(day) if field == "period" else _day(day)
     return str(value)
 
 
@@ -2562,7 +2918,7 @@ def _history_subject(event: AuditEvent, currency: str) -> str:
     values = event.after or event.before or {}
     name = values.get("number") or values.get("receipt") or ""
     if not name and "slip" in values:
-        name = f"slip #{values['slip']}"
+        name = _("slip #{number}").format(number=values["slip"])
     amount = values.get("total_sen", values.get("amount_sen"))
     money = f" {format_money(amount, currency)}" if isinstance(amount, int) else ""
     return f"{name}{money}".strip()
@@ -2571,26 +2927,85 @@ def _history_subject(event: AuditEvent, currency: str) -> str:
 def history_entry(event: AuditEvent, operator: OperatorView) -> str:
     """Say one audit entry in plain words: when (local), who, what, before → after, why."""
     local = event.at.astimezone(zone(operator.timezone))
-    action = HISTORY_ACTIONS.get(event.action, event.action.replace("_", " "))
-    head = (
-        f"<b>{local.day} {local:%b %Y %H:%M}</b> · {esc(_actor_words(event, operator))} "
-        f"{esc(action)} {esc(_history_subject(event, operator.currency))}"
-    ).rstrip()
-    rows = [head]
+    word = _HISTORY_ACTIONS.get(event.action)
+    action = _(word) if word else event.action.replace("_", " ")
+    what = (
+        _("{who} {did} {what}")
+        .format(
+            who=esc(_actor_words(event, operator)),
+            did=esc(action),
+            what=esc(_history_subject(event, operator.currency)),
+        )
+        .rstrip()
+    )
+    rows = [f"<b>{_day(local.date())} {local:%H:%M}</b> · {what}"]
     if event.before is not None and event.after is not None:
         for field, old, new in event.changes():
-            label = HISTORY_FIELDS.get(field, field.replace("_", " "))
+            label_word = _HISTORY_FIELDS.get(field)
+            label = _(label_word) if label_word else field.replace("_", " ")
             old_text = _history_value(field, old, operator.currency)
             new_text = _history_value(field, new, operator.currency)
             rows.append(f"   {esc(label)}: {esc(old_text)} → {esc(new_text)}")
     if event.reason:
-        rows.append(f"   Reason: {esc(event.reason)}")
+        rows.append("   " + _("Reason: {reason}").format(reason=esc(event.reason)))
     return "\n".join(rows)
 
 
 def family_history(name: str, events: Sequence[AuditEvent], operator: OperatorView) -> str:
     """Show a family's latest history entries, newest first."""
     if not events:
-        return f"Nothing recorded yet in <b>{esc(name)}</b>'s history."
-    head = f"📜 History of <b>{esc(name)}</b> (latest {_plural(len(events), 'entry', 'entries')}):"
+        return _("Nothing recorded yet in <b>{name}</b>'s history.").format(name=esc(name))
+    head = i18n.ngettext(
+        "📜 History of <b>{name}</b> (latest {n} entry):",
+        "📜 History of <b>{name}</b> (latest {n} entries):",
+        len(events),
+    ).format(name=esc(name), n=len(events))
     return "\n\n".join([head, *(history_entry(e, operator) for e in events)])
+
+
+# Refusals worded in bot/ (conversations, handlers, parsing): plain text, the error handler
+# escapes them (texts.friendly).
+
+
+def archived_cannot_change(name: str) -> str:
+    """Refuse to change an archived family."""
+    return _("{name} is archived; unarchive the family to change it.").format(name=name)
+
+
+def archived_unarchive_first(name: str) -> str:
+    """Refuse a charge or credit for an archived family."""
+    return _("{name} is archived; unarchive the family first.").format(name=name)
+
+
+def archived_cannot_bill(name: str) -> str:
+    """Refuse to bill an archived family."""
+    return _("{name} is archived; unarchive the family to bill it.").format(name=name)
+
+
+def invoice_void_nothing_to_send(number: str) -> str:
+    """Refuse to send a void invoice."""
+    return _("{number} is void; there is nothing to send.").format(number=number)
+
+
+def route_name_taken(name: str) -> str:
+    """Refuse a route name already used."""
+    return _("You already have a route called {name}.").format(name=repr(name))
+
+
+def file_too_big(size_kb: int, limit_mb: int) -> str:
+    """Refuse a file over the size limit."""
+    return _("That file is too big ({size} kB); send one under {limit} MB.").format(
+        size=f"{size_kb:,}", limit=limit_mb
+    )
+
+
+_REFUSAL_WORDS: dict[str, str] = {
+    "NOTHING_TO_BILL_NOW": i18n.N_("Nothing of this month waits to be billed for this family."),
+    "NO_OTHER_ROUTE": i18n.N_("There is no other active route. Add one with /newservice."),
+    "LOST_THE_CHILD": i18n.N_("I lost track of the child. Send /newcustomer to start again."),
+    "EARLIER_STEP": i18n.N_("That button belongs to an earlier step. Answer the last question."),
+    "EARLIER_STEP_OR_CANCEL": i18n.N_(
+        "That button belongs to an earlier step. Answer the last question, or /cancel."
+    ),
+}
+_CONSTANTS.update({name: (lambda m=message: _(m)) for name, message in _REFUSAL_WORDS.items()})

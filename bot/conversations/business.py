@@ -23,11 +23,14 @@ from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_con
 from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import actor_of, allow, for_operator
 from vanbill.bot.handlers import files
-from vanbill.services import latefees, operators
+from vanbill.services import i18n, latefees, operators
 from vanbill.services.periods import parse_month
 from vanbill.services.phones import national, normalise_phone
 from vanbill.services.roles import OPERATOR
 from vanbill.services.views import OperatorView
+
+_ = i18n.gettext
+N_ = i18n.N_
 
 NAME = "business"
 MENU, ASKING = "menu", "asking"
@@ -55,7 +58,7 @@ def _digest_hour(text: str) -> int | None:
 
 
 def _on_off(column: str) -> Callable[[OperatorView], str]:
-    return lambda operator: "on" if getattr(operator, column) else "off"
+    return lambda operator: _("on") if getattr(operator, column) else _("off")
 
 
 @dataclass(frozen=True)
@@ -70,30 +73,38 @@ class Setting:
     hint: str
     kind: str = TEXT  # TEXT typed, TOGGLE flipped by the tap, PICTURE sent as a photo
 
+    def name(self) -> str:
+        """Return the label in the reader's language."""
+        return _(self.label)
 
-CLEAR_HINT = "Send - to clear it."
+    def help(self) -> str:
+        """Return the hint in the reader's language."""
+        return _(self.hint) if self.hint else ""
+
+
+CLEAR_HINT = N_("Send - to clear it.")
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "name",
-        "Business name",
+        N_("Business name"),
         "business_name",
         parsing.setting_text,
         _text("business_name"),
-        "As it should appear on invoices and receipts.",
+        N_("As it should appear on invoices and receipts."),
     ),
-    Setting("addr", "Address", "address", parsing.setting_text, _text("address"), CLEAR_HINT),
+    Setting("addr", N_("Address"), "address", parsing.setting_text, _text("address"), CLEAR_HINT),
     Setting(
         "phone",
-        "Phone",
+        N_("Phone"),
         "phone",
         _phone,
         lambda operator: national(operator.phone),
-        f"E.g. 012-345 6789. {CLEAR_HINT}",
+        N_("E.g. 012-345 6789. Send - to clear it."),
     ),
-    Setting("bank", "Bank", "bank_name", parsing.setting_text, _text("bank_name"), CLEAR_HINT),
+    Setting("bank", N_("Bank"), "bank_name", parsing.setting_text, _text("bank_name"), CLEAR_HINT),
     Setting(
         "acct",
-        "Bank account",
+        N_("Bank account"),
         "bank_account",
         parsing.setting_text,
         _text("bank_account"),
@@ -101,82 +112,84 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "holder",
-        "Account holder",
+        N_("Account holder"),
         "account_holder",
         parsing.setting_text,
         _text("account_holder"),
-        f"The name on the bank account, as the bank has it. {CLEAR_HINT}",
+        N_("The name on the bank account, as the bank has it. Send - to clear it."),
     ),
     Setting(
         "ssm",
-        "SSM no.",
+        N_("SSM no."),
         "ssm_number",
         parsing.setting_text,
         _text("ssm_number"),
-        f"Your SSM registration number, printed on every document. {CLEAR_HINT}",
+        N_("Your SSM registration number, printed on every document. Send - to clear it."),
     ),
     Setting(
         "qr",
-        "DuitNow QR",
+        N_("DuitNow QR"),
         "payment_qr_payload",
         parsing.setting_text,
         lambda operator: texts.qr_name(operator.payment_qr_payload),
-        f"Send a photo, screenshot or PDF of your bank's DuitNow QR. {CLEAR_HINT}",
+        N_("Send a photo, screenshot or PDF of your bank's DuitNow QR. Send - to clear it."),
         PICTURE,
     ),
     Setting(
         "logo",
-        "Logo",
+        N_("Logo"),
         "logo",
         parsing.setting_text,
-        lambda operator: "set" if operator.logo else "",
-        f"Send your logo as a photo; I shrink it to print size. {CLEAR_HINT}",
+        lambda operator: _("set") if operator.logo else "",
+        N_("Send your logo as a photo; I shrink it to print size. Send - to clear it."),
         PICTURE,
     ),
     Setting(
         "duitnow",
-        "DuitNow ID",
+        N_("DuitNow ID"),
         "duitnow_id",
         parsing.setting_text,
         _text("duitnow_id"),
-        f"Your DuitNow phone number or ID. {CLEAR_HINT}",
+        N_("Your DuitNow phone number or ID. Send - to clear it."),
     ),
     Setting(
         "note",
-        "Payment note",
+        N_("Payment note"),
         "payment_note",
         parsing.setting_text,
         _text("payment_note"),
-        f"A line printed on every invoice, e.g. 'Use your child's name as reference'. "
-        f"{CLEAR_HINT}",
+        N_(
+            "A line printed on every invoice, e.g. 'Use your child's name as reference'. "
+            "Send - to clear it."
+        ),
     ),
     Setting(
         "due",
-        "Due day",
+        N_("Due day"),
         "due_day",
         lambda text: parsing.whole_number(text, "due day", 7),
         lambda operator: str(operator.due_day),
-        "A day from 1 to 28: invoices fall due on that day of the month.",
+        N_("A day from 1 to 28: invoices fall due on that day of the month."),
     ),
     Setting(
         "remdays",
-        "Reminder days",
+        N_("Reminder days"),
         "reminder_offsets",
         str.strip,
         lambda operator: ", ".join(str(o) for o in operator.reminder_offsets),
-        "Days from the due date, e.g. -3,0,3,7,14 (negative means before it).",
+        N_("Days from the due date, e.g. -3,0,3,7,14 (negative means before it)."),
     ),
     Setting(
         "remhour",
-        "Reminder hour",
+        N_("Reminder hour"),
         "reminder_hour",
         lambda text: parsing.whole_number(text, "reminder hour", 9),
         lambda operator: f"{operator.reminder_hour:02d}:00",
-        "An hour from 8 to 20: reminders go out then.",
+        N_("An hour from 8 to 20: reminders go out then."),
     ),
     Setting(
         "remon",
-        "Reminders",
+        N_("Reminders"),
         "reminders_enabled",
         str.strip,
         _on_off("reminders_enabled"),
@@ -185,7 +198,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "approve",
-        "Approve each month",
+        N_("Approve each month"),
         "approval_required",
         str.strip,
         _on_off("approval_required"),
@@ -194,44 +207,50 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "digest",
-        "Daily digest",
+        N_("Daily digest"),
         "digest_hour",
         _digest_hour,
         lambda operator: (
-            "off" if operator.digest_hour is None else f"{operator.digest_hour:02d}:00"
+            _("off") if operator.digest_hour is None else f"{operator.digest_hour:02d}:00"
         ),
-        "An hour from 0 to 23 for a short summary of your day each day; off to stop it.",
+        N_("An hour from 0 to 23 for a short summary of your day each day; off to stop it."),
     ),
     Setting(
         "sibling",
-        "Sibling discount",
+        N_("Sibling discount"),
         "sibling_discount_bp",
         parsing.percent_as_basis_points,
         lambda operator: texts.percent(operator.sibling_discount_bp),
-        "Percent off for each further child of a family, e.g. 10 (0 for none).",
+        N_("Percent off for each further child of a family, e.g. 10 (0 for none)."),
     ),
     Setting(
         "tz",
-        "Time zone",
+        N_("Time zone"),
         "timezone",
         str.strip,
         _text("timezone"),
-        "A name such as Asia/Kuala_Lumpur or Asia/Singapore.",
+        N_("A name such as Asia/Kuala_Lumpur or Asia/Singapore."),
     ),
     Setting(
         HOLIDAY,
-        "Holiday months",
+        N_("Holiday months"),
         "",
         parse_month,
         lambda operator: "",
-        "A month as YYYY-MM, e.g. 2026-12. Send a holiday month again to bill it normally.",
+        N_("A month as YYYY-MM, e.g. 2026-12. Send a holiday month again to bill it normally."),
     ),
     # Late fees (services/latefees.py): one setting, kind, amount and days typed at once.
-    Setting("late", "Late fee", "", parsing.late_fee, texts.late_fee_setting, texts.LATE_FEE_HINT),
+    Setting(
+        "late", N_("Late fee"), "", parsing.late_fee, texts.late_fee_setting, texts.LATE_FEE_HINT
+    ),
 )
 LATE_FEE = "late"
 BY_KEY = {setting.key: setting for setting in SETTINGS}
-MENU_BUTTONS: Sequence[tuple[str, str]] = [(s.key, s.label) for s in SETTINGS]
+
+
+def _menu_buttons() -> Sequence[tuple[str, str]]:
+    """Return the menu's (key, label) buttons in the reader's language."""
+    return [(s.key, s.name()) for s in SETTINGS]
 
 
 async def _show(
@@ -244,7 +263,7 @@ async def _show(
         update,
         context,
         f"{header}\n\n{text}" if header else text,
-        keyboards.business_menu(operator.id, MENU_BUTTONS),
+        keyboards.business_menu(operator.id, _menu_buttons()),
     )
 
 
@@ -311,7 +330,7 @@ async def choose(update: Update, context: VanBillContext, operator: OperatorView
             context.services.db, operator.id, **{setting.column: value}
         )
         await _show(
-            update, context, operator, texts.business_saved(setting.label, setting.show(operator))
+            update, context, operator, texts.business_saved(setting.name(), setting.show(operator))
         )
         return MENU
     context.user_data[FIELD] = key
@@ -324,7 +343,7 @@ async def choose(update: Update, context: VanBillContext, operator: OperatorView
     await _put(
         update,
         context,
-        texts.business_prompt(setting.label, current, setting.hint),
+        texts.business_prompt(setting.name(), current, setting.help()),
         keyboards.business_back(operator.id),
     )
     return ASKING
@@ -345,11 +364,11 @@ async def receive(update: Update, context: VanBillContext, operator: OperatorVie
         made_holiday = await _toggle_holiday(context, operator.id, month)
         header = texts.holiday_saved(month, made_holiday)
     elif setting.kind == PICTURE and parsing.setting_text(message.text):
-        await message.reply_text(texts.send_a_picture(setting.label))
+        await message.reply_text(texts.send_a_picture(setting.name()))
         return ASKING
     elif setting.key == LATE_FEE:
         operator = await _save_late_fee(update, context, operator, message.text)
-        header = texts.business_saved(setting.label, setting.show(operator))
+        header = texts.business_saved(setting.name(), setting.show(operator))
     else:
         value = setting.parse(message.text)
         if setting.key == "logo":
@@ -361,7 +380,7 @@ async def receive(update: Update, context: VanBillContext, operator: OperatorVie
             operator = await operators.update_profile(
                 context.services.db, operator.id, **{setting.column: value}
             )
-        header = texts.business_saved(setting.label, setting.show(operator))
+        header = texts.business_saved(setting.name(), setting.show(operator))
     context.user_data.pop(FIELD, None)
     await _show(update, context, operator, header)
     return MENU
@@ -391,7 +410,7 @@ async def receive_picture(update: Update, context: VanBillContext, operator: Ope
     content = bytes(await telegram_file.download_as_bytearray())
     operator = await operators.set_logo(context.services.db, operator.id, content)
     context.user_data.pop(FIELD, None)
-    await _show(update, context, operator, texts.business_saved(setting.label, "set"))
+    await _show(update, context, operator, texts.business_saved(setting.name(), _("set")))
     return MENU
 
 

@@ -24,6 +24,7 @@ from telegram.ext import (
 
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.guards import allow
+from vanbill.services import i18n
 from vanbill.services.clock import local_today
 from vanbill.services.roles import OPERATOR
 from vanbill.services.views import OperatorView
@@ -46,7 +47,7 @@ def cancel_command(draft_key: str, message: str) -> Callable[..., Awaitable[int]
     async def cancel(update: Update, context: VanBillContext) -> int:
         assert update.effective_chat is not None
         context.user_data.pop(draft_key, None)
-        await update.effective_chat.send_message(message)
+        await update.effective_chat.send_message(i18n.gettext(message))
         return ConversationHandler.END
 
     return cancel

@@ -48,7 +48,7 @@ def _draft(context: VanBillContext) -> dict[str, Any]:
 def _child(context: VanBillContext) -> dict[str, Any]:
     children = _draft(context)["children"]
     if not children:  # a draft lost to a stale state: start the child again
-        raise InvalidInput("I lost track of the child. Send /newcustomer to start again.")
+        raise InvalidInput(texts.LOST_THE_CHILD)
     return children[-1]  # type: ignore[no-any-return]
 
 
@@ -120,7 +120,7 @@ async def receive_category(update: Update, context: VanBillContext, operator: Op
     """Take the category button, then ask for the birth year or age."""
     _, category = await _pressed(update, operator, (CAT,))
     if category not in CHILD_CATEGORIES:
-        raise InvalidInput(parsing.STALE_BUTTON)
+        raise InvalidInput(parsing.stale_button())
     child = _child(context)
     child["category"] = category
     await keyboards.drop_buttons(update.callback_query)
@@ -188,7 +188,7 @@ async def receive_route(update: Update, context: VanBillContext, operator: Opera
     active = await routes.list_services(context.services.db, operator.id)
     route_id = parsing.button_number(argument)
     if route_id not in {route.id for route in active}:
-        raise InvalidInput(parsing.STALE_BUTTON)
+        raise InvalidInput(parsing.stale_button())
     chosen = set(child["routes"]) ^ {route_id}
     child["routes"] = sorted(chosen)
     assert update.callback_query is not None

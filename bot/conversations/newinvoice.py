@@ -57,7 +57,6 @@ PICK, ADD, UNDO, SET_DUE, PREVIEW, CONFIRM, CANCEL, ONE = (
     "one",
 )
 SEARCH_LIMIT = 8
-EARLIER_STEP = "That button belongs to an earlier step. Answer the last question."
 
 
 @dataclass(frozen=True)
@@ -277,7 +276,7 @@ async def pick_family(update: Update, context: VanBillContext, operator: Operato
         services.db, operator.id, parsing.button_number(argument)
     )
     if family.archived:
-        raise Conflict(f"{family.name} is archived; unarchive the family to bill it.")
+        raise Conflict(texts.archived_cannot_bill(family.name))
     month = operator_today(context, operator).replace(day=1)
     bill = await monthly.family_bill(services.db, operator.id, family.id, month)
     await query.answer()
@@ -438,7 +437,7 @@ async def quantity_one(
     if draft is None:
         return ConversationHandler.END
     if draft.pending is None or draft.pending.unit_price_sen is None:
-        raise InvalidInput(EARLIER_STEP)
+        raise InvalidInput(texts.EARLIER_STEP)
     await update.callback_query.answer()
     return await _append_line(update, context, operator, draft, 1)
 

@@ -39,7 +39,6 @@ DRAFT = "paid"  # user_data key of the answers so far
 PREFIX = parsing.PAID_PREFIX
 PICK, CHOOSE_METHOD, TODAY, RECORD, CANCEL = "fam", "method", "today", "ok", "cancel"
 SEARCH_LIMIT = 8
-EARLIER_STEP = "That button belongs to an earlier step. Answer the last question, or /cancel."
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ async def _draft_for(
         await query.answer(texts.PAID_EXPIRED, show_alert=True)
         return None, argument
     if any(getattr(draft, name) is None for name in needed):
-        raise InvalidInput(EARLIER_STEP)
+        raise InvalidInput(texts.EARLIER_STEP_OR_CANCEL)
     return draft, argument
 
 
@@ -194,7 +193,7 @@ async def amount(update: Update, context: VanBillContext, operator: OperatorView
     assert message is not None and message.text is not None
     draft = PaidDraft.load(context)
     if draft is None:
-        raise InvalidInput(EARLIER_STEP)
+        raise InvalidInput(texts.EARLIER_STEP_OR_CANCEL)
     replace(draft, amount=parse_amount(message.text)).save(context)
     await message.reply_text(
         texts.ASK_PAYMENT_METHOD, reply_markup=keyboards.payment_methods(operator.id)
@@ -264,7 +263,7 @@ async def typed_day(update: Update, context: VanBillContext, operator: OperatorV
     assert message is not None and message.text is not None
     draft = PaidDraft.load(context)
     if draft is None or draft.amount is None or draft.method is None:
-        raise InvalidInput(EARLIER_STEP)
+        raise InvalidInput(texts.EARLIER_STEP_OR_CANCEL)
     paid_on = parsing.payment_day(message.text, operator_today(context, operator))
     return await _ask_confirmation(update, context, operator, draft, paid_on)
 

@@ -27,7 +27,7 @@ from vanbill.bot.conversations.flows import (
 from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import EVERYONE, allow, for_operator, sender_of
 from vanbill.bot.handlers import files, start
-from vanbill.services import operators, routes
+from vanbill.services import i18n, operators, routes
 from vanbill.services.phones import national, normalise_phone
 from vanbill.services.roles import OPERATOR
 from vanbill.services.views import OperatorView
@@ -36,17 +36,18 @@ NAME = "setup"
 PREFIX = "setup"
 DRAFT = "setup"  # nothing is drafted: every answer is saved at once; kept for the flow's shape
 STEPS = texts.SETUP_STEPS
+N_ = i18n.N_
 DONE = "done"
 ASKED_BY_TEXT = {
     # step: (the profile column, its label, how to read the answer, how to show it)
-    "name": ("business_name", "Business name", str.strip, str),
-    "phone": ("phone", "Phone", normalise_phone, national),
-    "bank": ("bank_name", "Bank", str.strip, str),
-    "account": ("bank_account", "Account number", str.strip, str),
-    "holder": ("account_holder", "Account holder", str.strip, str),
+    "name": ("business_name", N_("Business name"), str.strip, str),
+    "phone": ("phone", N_("Phone"), normalise_phone, national),
+    "bank": ("bank_name", N_("Bank"), str.strip, str),
+    "account": ("bank_account", N_("Account number"), str.strip, str),
+    "holder": ("account_holder", N_("Account holder"), str.strip, str),
     "due": (
         "due_day",
-        "Invoices due on day",
+        N_("Invoices due on day"),
         lambda text: parsing.whole_number(text, "due day", 7),
         str,
     ),
@@ -155,7 +156,9 @@ def _typed(step: str) -> Callable[[Update, VanBillContext], Awaitable[Any]]:
         assert message is not None and message.text is not None
         value = read(message.text)
         await operators.update_profile(context.services.db, operator.id, **{column: value})
-        return await _next(update, context, operator, step, texts.setup_saved(label, show(value)))
+        return await _next(
+            update, context, operator, step, texts.setup_saved(i18n.gettext(label), show(value))
+        )
 
     answer.__name__ = answer.__qualname__ = f"answer_{step}"
     answer.__doc__ = f"Save the {label.lower()} typed and ask the next step."

@@ -9,7 +9,6 @@ are owed again, the parent who received the document gets it again stamped VOID.
 from __future__ import annotations
 
 import contextlib
-import functools
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
@@ -23,7 +22,7 @@ from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import actor_of, for_operator
-from vanbill.services import accounts, corrections, invoices, payments
+from vanbill.services import accounts, corrections, i18n, invoices, payments
 from vanbill.services.views import OperatorView
 
 NAME = "void"
@@ -193,6 +192,6 @@ def conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> ConversationHan
         },
         draft_key=DRAFT,
         cancelled=texts.VOID_KEPT,
-        timed_out=functools.partial(texts.conversation_timed_out, "void"),
+        timed_out=lambda after: texts.conversation_timed_out(i18n.gettext("void"), after),
         timeout=timeout,
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 from typing import Any
 
@@ -20,7 +19,7 @@ from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import for_operator
-from vanbill.services import routes
+from vanbill.services import i18n, routes
 from vanbill.services.clock import local_today
 from vanbill.services.money import parse_amount
 from vanbill.services.periods import add_months, month_start, parse_month
@@ -138,7 +137,7 @@ def fee_conversation(timeout: timedelta | None = DEFAULT_TIMEOUT) -> Conversatio
         },
         draft_key=DRAFT,
         cancelled=texts.NOTHING_SAVED,
-        timed_out=functools.partial(texts.conversation_timed_out, "fee change"),
+        timed_out=lambda after: texts.conversation_timed_out(i18n.gettext("fee change"), after),
         timeout=timeout,
     )
 
