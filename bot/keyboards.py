@@ -367,7 +367,30 @@ def family_card(
     )
     if bill_month:
         rows.append([_owned(bill_month, edit, operator_id, "offer", fid)])
-    rows.append([_owned(_("🗄 Archive"), prefix, operator_id, "arch", fid)])
+    rows.append(
+        [
+            _owned(texts.FAMILY_LANGUAGE_BUTTON, prefix, operator_id, "lang", fid),
+            _owned(_("🗄 Archive"), prefix, operator_id, "arch", fid),
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def family_languages(operator_id: int, family: CustomerView) -> InlineKeyboardMarkup:
+    """Return one button per language for a family's documents, and "the parent's own"."""
+    rows = [
+        [
+            _owned(
+                ("✓ " if family.language == locale else "")
+                + (i18n.NATIVE_NAMES[locale] if locale else texts.FAMILY_LANGUAGE_AUTO),
+                parsing.FAMILY_LANGUAGE_PREFIX,
+                operator_id,
+                action,
+                family.id,
+            )
+        ]
+        for action, locale in parsing.FAMILY_LANGUAGES.items()
+    ]
     return InlineKeyboardMarkup(rows)
 
 

@@ -262,6 +262,10 @@ FAMILY_PREFIX = "fam"
 FIX_PREFIX = "fix"
 VOID_INVOICE, VOID_PAYMENT, VOID_YES, VOID_NO, UNDO_PAYMENT = "vinv", "vpay", "yes", "no", "undo"
 ROUTE_PREFIX = "rt"
+# A family's language on its card: flang:<operator>:<ms|en|zh|auto>:<family>.
+FAMILY_LANGUAGE_PREFIX = "flang"
+FAMILY_LANGUAGES = {"ms": "ms", "en": "en", "zh": "zh_Hans", "auto": None}
+
 NEW_CUSTOMER_PREFIX = "nc"
 NEW_SERVICE_PREFIX = "ns"
 _OWNED = re.compile(r"^([a-z]{1,8}):([0-9]{1,20}):([a-z]{1,12})(?::([A-Za-z0-9_-]{1,32}))?$")

@@ -2271,6 +2271,41 @@ def join_billing_saved(child: str, period: date, amount_sen: int, currency: str)
     )
 
 
+# -- A family's language, on its card (bot/handlers/customers.py) ----------------------------
+
+_CONSTANTS.update(
+    {
+        "FAMILY_LANGUAGE_BUTTON": lambda: _("🌐 Language"),
+        "FAMILY_LANGUAGE_AUTO": lambda: _("The parent's own (from Telegram)"),
+    }
+)
+
+
+def family_language_prompt(family: CustomerView) -> str:
+    """Ask which language a family's invoices, reminders and receipts are in."""
+    current = i18n.NATIVE_NAMES.get(family.language or "", "")
+    if current:
+        return _(
+            "Which language are <b>{family}</b>'s invoices, reminders and receipts in? "
+            "Now: {language}."
+        ).format(family=esc(family.name), language=current)
+    return _(
+        "Which language are <b>{family}</b>'s invoices, reminders and receipts in? "
+        "Now: the parent's own, as their Telegram reports it."
+    ).format(family=esc(family.name))
+
+
+def family_language_set(family_name: str, locale: str | None) -> str:
+    """Confirm a family's language."""
+    if locale is None:
+        return _(
+            "Done: <b>{family}</b> gets their documents in the language their Telegram reports."
+        ).format(family=esc(family_name))
+    return _("Done: <b>{family}</b> gets their documents in {language} from now on.").format(
+        family=esc(family_name), language=i18n.NATIVE_NAMES[locale]
+    )
+
+
 # -- Families change: the family card's edit buttons, children joining, leaving and moving, ----
 # -- a month billed now, charges and credits, late fees (bot/conversations/family.py) ---------
 

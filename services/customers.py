@@ -54,6 +54,7 @@ def _customer_view(row: Customer, children: list[Child]) -> CustomerView:
         archived=row.archived,
         reminders_paused=row.reminders_paused,
         children=tuple(_child_view(c) for c in children),
+        language=row.language,
     )
 
 

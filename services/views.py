@@ -94,6 +94,7 @@ class CustomerView:
     archived: bool
     reminders_paused: bool
     children: tuple[ChildView, ...] = ()
+    language: str | None = None  # its documents' and messages' (None: the parent's Telegram's)
 
     @property
     def linked(self) -> bool:

@@ -18,6 +18,7 @@ from vanbill.services import (
     customers,
     exports,
     families,
+    languages,
     latefees,
     links,
     routes,
@@ -31,7 +32,7 @@ PAGE_SIZE = 10
 HISTORY_SHOWN = 15  # entries of a family's history shown at once
 PAGE, CARD, UNPAID, PAY, STATEMENT, INVITE = "page", "card", "unpaid", "pay", "stmt", "inv"
 ARCHIVE, UNARCHIVE, NEW_INVOICE = "arch", "unarch", "newinv"
-HISTORY, FIX = "hist", "fix"
+HISTORY, FIX, LANGUAGE = "hist", "fix", "lang"
 
 Action = Callable[[Update, VanBillContext, OperatorView, int], Awaitable[None]]
 
@@ -211,6 +212,37 @@ async def show_fixes(
     )
 
 
+async def ask_family_language(
+    update: Update, context: VanBillContext, operator: OperatorView, customer_id: int
+) -> None:
+    """Offer the languages a family's documents can be in (a parent not linked yet, say)."""
+    family = await customers.get_customer(context.services.db, operator.id, customer_id)
+    await _reply(
+        update,
+        texts.family_language_prompt(family),
+        reply_markup=keyboards.family_languages(operator.id, family),
+    )
+
+
+@for_operator
+async def family_language_button(
+    update: Update, context: VanBillContext, operator: OperatorView
+) -> None:
+    """Set the language a family's invoices, reminders and receipts are in."""
+    query = update.callback_query
+    assert query is not None
+    action, argument = parsing.owned_button(
+        query.data, parsing.FAMILY_LANGUAGE_PREFIX, operator.id, parsing.FAMILY_LANGUAGES
+    )
+    db = context.services.db
+    customer_id, locale = parsing.button_number(argument), parsing.FAMILY_LANGUAGES[action]
+    await languages.set_family_language(db, operator.id, customer_id, locale)
+    family = await customers.get_customer(db, operator.id, customer_id)
+    await keyboards.drop_buttons(query)
+    await _reply(update, texts.family_language_set(family.name, locale))
+    await query.answer()
+
+
 ACTIONS: dict[str, Action] = {
     PAGE: _turn_page,
     CARD: show_card,
@@ -223,6 +255,7 @@ ACTIONS: dict[str, Action] = {
     NEW_INVOICE: point_to_newinvoice,
     HISTORY: show_history,
     FIX: show_fixes,
+    LANGUAGE: ask_family_language,
 }
 
 
@@ -307,6 +340,9 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
     """Return this area's handlers."""
     return [
         CallbackQueryHandler(waive_button, pattern=rf"^{parsing.LATE_FEE_PREFIX}:"),
+        CallbackQueryHandler(
+            family_language_button, pattern=rf"^{parsing.FAMILY_LANGUAGE_PREFIX}:"
+        ),
         CommandHandler("customers", list_families),
         CommandHandler("customer", _finder(CARD, include_archived=True)),
         CommandHandler("invite", _finder(INVITE, include_archived=False)),

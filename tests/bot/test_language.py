@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness, add_family
-from tests.bot.fake_telegram import TgUser
+from tests.bot.factories import business, pdf_text, siti, wait_for_document
+from tests.bot.fake_telegram import Call, TgUser
 from vanbill.bot import keyboards, texts
-from vanbill.services import i18n, invoices, languages, links, operators
+from vanbill.services import customers, i18n, invoices, languages, links, monthly, operators
 from vanbill.services.billing import NewLine
 from vanbill.services.models import Customer
 from vanbill.services.roles import OPERATOR as OPERATOR_ROLE
@@ -264,3 +265,48 @@ async def test_a_parent_linking_by_invite_keeps_their_telegram_language_for_the_
         found = dict((await session.execute(select(Customer.id, Customer.language))).all())
     assert found[malay] == "ms"  # nobody had chosen: Telegram's language is kept
     assert found[chosen] == "en"  # the operator's choice stands
+
+
+def _message(calls: list[Call]) -> Call:
+    """Return the one message among what a button press brought (its answer left out)."""
+    (message,) = [c for c in calls if c.method == "sendMessage"]
+    return message
+
+
+async def test_the_operator_sets_a_familys_language_on_its_card_and_it_governs_the_documents(
+    harness: BotHarness,
+) -> None:
+    biz = await business(harness)
+    family = await siti(harness, biz)  # the parent's Telegram reports English
+    (card,) = await harness.say(OPERATOR, "/customer siti")
+    offer = _message(await harness.press_button(OPERATOR, card, "Language"))
+    assert "the parent's own" in offer.seen
+    assert [b["text"] for b in offer.buttons] == [
+        "Bahasa Melayu",
+        "English",
+        "中文",
+        "✓ The parent's own (from Telegram)",  # the one in use
+    ]
+    # Another operator's forged press, and a made-up language, change nothing.
+    for forged in (f"flang:{biz.id + 1}:ms:{family.id}", f"flang:{biz.id}:fr:{family.id}"):
+        (refusal,) = await harness.press(OPERATOR, forged)
+        assert refusal.method == "answerCallbackQuery"
+    assert (await customers.get_customer(harness.db, biz.id, family.id)).language is None
+    done = _message(await harness.press_button(OPERATOR, offer, "Bahasa Melayu"))
+    assert "Bahasa Melayu from now on" in done.seen
+    assert (await customers.get_customer(harness.db, biz.id, family.id)).language == "ms"
+    await monthly.generate_month(harness.db, biz.id, date(2026, 1, 1), harness.clock, deliver=True)
+    sent = await wait_for_document(harness, PARENT.id)
+    assert "INVOIS" in pdf_text(sent) and "Januari 2026" in pdf_text(sent)
+    found = await invoices.find_invoice_by_number(
+        harness.db, biz.id, sent.files["document"].filename.removesuffix(".pdf"), harness.clock
+    )
+    document = await invoices.invoice_document(harness.db, biz.id, found.id, harness.clock)
+    assert sent.text == in_language("ms", lambda: texts.invoice_caption(document))
+    assert sent.text != in_language("en", lambda: texts.invoice_caption(document))
+    (card,) = await harness.say(OPERATOR, "/customer siti")
+    offer = _message(await harness.press_button(OPERATOR, card, "Language"))
+    assert "✓ Bahasa Melayu" in [b["text"] for b in offer.buttons]
+    done = _message(await harness.press_button(OPERATOR, offer, "The parent's own"))
+    assert "the language their Telegram reports" in done.seen
+    assert (await customers.get_customer(harness.db, biz.id, family.id)).language is None
