@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from vanbill.bot import texts
+from vanbill.bot import error_texts, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.services.db import unreachable
 from vanbill.services.errors import VanBillError
@@ -55,8 +55,8 @@ async def tell(update: object, text: str, *, alert: str | None = None) -> None:
 
 async def show_error(update: object, error: VanBillError, *, hint: str = "") -> None:
     """Show a domain error's friendly message (and an HTML hint) to the person who caused it."""
-    text = texts.friendly(error.message) + (f"\n{hint}" if hint else "")
-    await tell(update, text, alert=error.message)
+    text = texts.friendly(error) + (f"\n{hint}" if hint else "")
+    await tell(update, text, alert=error_texts.message(error))
 
 
 def first_answer(update: object, context: VanBillContext) -> bool:
@@ -82,7 +82,7 @@ async def handle_error(update: object, context: VanBillContext) -> None:
     """Answer a domain error with its message, an outage with "try again", else an error id."""
     error = context.error
     if isinstance(error, VanBillError):
-        log.info("refused: %s", error.message)
+        log.info("refused: %s", error)
         if first_answer(update, context):
             await show_error(update, error)
         return
@@ -121,7 +121,7 @@ def replies_on_error(state: object, *, hint: str = "") -> Callable[[Callback[Any
             try:
                 return await callback(update, context)
             except VanBillError as error:
-                log.info("refused: %s", error.message)
+                log.info("refused: %s", error)
                 if first_answer(update, context):
                     await show_error(update, error, hint=hint)
                 return state

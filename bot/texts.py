@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from vanbill.bot import error_texts
 from vanbill.services import i18n
 from vanbill.services.audit import AuditEvent
 from vanbill.services.billing import NewLine
 from vanbill.services.clock import zone
 from vanbill.services.duitnow import DuitNowCode, parse_payload
-from vanbill.services.errors import InvalidInput
+from vanbill.services.errors import InvalidInput, VanBillError
 from vanbill.services.imports import ImportDone, ImportPlan
 from vanbill.services.links import LinkedFamily, Redeemed
 from vanbill.services.money import format_money
@@ -313,9 +314,9 @@ def apology_alert(error_id: str) -> str:
     return _("Sorry, something went wrong on my side (code {code}).").format(code=error_id)
 
 
-def friendly(message: str) -> str:
-    """Return a domain error's message ready to send."""
-    return esc(message)
+def friendly(error: VanBillError) -> str:
+    """Return a domain error's message in the reader's language, ready to send (HTML)."""
+    return esc(error_texts.message(error))
 
 
 # -- /business -----------------------------------------------------------------------------
@@ -1597,7 +1598,7 @@ def import_preview(plan: ImportPlan, currency: str) -> str:
             )
         )
         for refusal in plan.refused[:MAX_REFUSALS_SHOWN]:
-            lines.append(f"Row {refusal.row}: {esc(refusal.reason)}.")
+            lines.append(f"Row {refusal.row}: {esc(error_texts.short(refusal.reason))}.")
         if len(plan.refused) > MAX_REFUSALS_SHOWN:
             lines.append(f"… and {len(plan.refused) - MAX_REFUSALS_SHOWN} more.")
     if plan.families:

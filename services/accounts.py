@@ -56,7 +56,7 @@ async def statement(
     negative balance.
     """
     if end < start:
-        raise InvalidInput("The statement's end date cannot come before its start.")
+        raise InvalidInput("statement.end_before_start")
     async with db.sessions() as session:
         customer = await load_customer(session, operator_id, customer_id)
         invoiced_before = (

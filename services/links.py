@@ -74,7 +74,7 @@ async def create_parent_invite(
             )
         ).scalar_one_or_none()
         if customer is None:
-            raise NotFound("I could not find that family.")
+            raise NotFound("family.not_found")
         session.add(_token_row(token, PARENT, operator_id, customer_id, clock))
     return token
 
@@ -85,7 +85,7 @@ async def create_operator_invite(db: Database, operator_id: int, clock: Clock) -
     token = secrets.token_urlsafe(24)
     async with db.sessions.begin() as session:
         if await session.get(Operator, operator_id) is None:
-            raise NotFound("No such operator.")
+            raise NotFound("operator.not_found")
         session.add(_token_row(token, OPERATOR, operator_id, None, clock))
     return token
 
@@ -110,7 +110,7 @@ async def redeem(
 ) -> Redeemed:
     """Use a one-time token: link the parent, or create the new operator; refuse it otherwise."""
     if not _TOKEN_SHAPE.match(token or ""):
-        raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
+        raise NotFound("invite.invalid")
     now = clock.now()
     async with db.sessions.begin() as session:
         row = (
@@ -121,19 +121,14 @@ async def redeem(
             )
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
+            raise NotFound("invite.invalid")
         if row.used_at is not None:
-            raise Conflict(
-                "That invite link has already been used. Ask your van operator for a new one."
-            )
+            raise Conflict("invite.used")
         if row.expires_at <= now:
-            raise InvalidInput(
-                "That invite link has expired (links last 7 days). "
-                "Ask your van operator for a new one."
-            )
+            raise InvalidInput("invite.expired")
         inviter = await session.get(Operator, row.operator_id)
         if inviter is None:  # pragma: no cover - the foreign key cascades
-            raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
+            raise NotFound("invite.invalid")
         if row.purpose == OPERATOR:
             redeemed = await _make_operator(session, inviter, telegram_user_id, now)
         else:
@@ -147,7 +142,7 @@ async def redeem(
             .values(used_at=now, used_by=telegram_user_id)
         )
         if marked.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
-            raise Conflict("That invite link has already been used.")
+            raise Conflict("invite.used_operator")
         return redeemed
 
 
@@ -160,7 +155,7 @@ async def _make_operator(
         )
     ).scalar_one_or_none()
     if existing is not None:
-        raise Conflict("You already have an operator account; this link was not used.")
+        raise Conflict("invite.operator_already")
     operator = Operator(
         telegram_user_id=telegram_user_id, timezone=inviter.timezone, created_at=now
     )
@@ -201,7 +196,7 @@ async def _link_parent(
         )
     ).scalar_one_or_none()
     if customer is None or customer.archived:
-        raise NotFound("That invite link is no longer valid. Ask your van operator for a new one.")
+        raise NotFound("invite.no_longer_valid")
     customer.telegram_user_id = user_id
     customer.telegram_chat_id = chat_id
     await session.flush()

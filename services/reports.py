@@ -64,7 +64,7 @@ async def summary_report(
     payments.apply_credit).
     """
     if not 1 <= months <= 60:
-        raise InvalidInput("A report covers 1 to 60 months.")
+        raise InvalidInput("report.months")
     async with db.sessions() as session:
         operator = await load_operator(session, operator_id)
         today = local_today(clock, operator.timezone)

@@ -294,7 +294,7 @@ async def add_child(update: Update, context: VanBillContext, operator: OperatorV
 async def new_name(update: Update, context: VanBillContext, operator: OperatorView):
     """Take the new child's name, ask the category."""
     draft = _draft(context)
-    draft.name = clean_text(_typed(update), "child's name", limit=200)
+    draft.name = clean_text(_typed(update), "child_name", limit=200)
     _keep(context, draft)
     await _reply(
         update,

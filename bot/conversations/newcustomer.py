@@ -20,7 +20,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot import error_texts, keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.family import offer_month
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
@@ -92,7 +92,7 @@ async def start(update: Update, context: VanBillContext) -> str:
 @replies_on_error(PARENT, hint=texts.TRY_AGAIN)
 async def receive_parent(update: Update, context: VanBillContext) -> str:
     """Take the parent's name, then ask for their phone."""
-    name = clean_text(_typed(update), "parent's name", limit=200)
+    name = clean_text(_typed(update), "parent_name", limit=200)
     _draft(context)["parent"] = name
     await _reply(update, texts.new_customer_phone(name))
     return PHONE
@@ -111,7 +111,7 @@ async def receive_phone(update: Update, context: VanBillContext) -> str:
 @replies_on_error(CHILD, hint=texts.TRY_AGAIN)
 async def receive_child(update: Update, context: VanBillContext) -> str:
     """Take a child's name, then ask for their category with buttons."""
-    name = clean_text(_typed(update), "child's name", limit=200)
+    name = clean_text(_typed(update), "child_name", limit=200)
     _draft(context)["children"].append({"name": name, "routes": []})
     operator = await _operator(update, context)
     await _reply(
@@ -227,7 +227,7 @@ async def receive_more(update: Update, context: VanBillContext) -> str | int:
             children=_new_children(draft),
         )
     except VanBillError as error:  # nothing was written: say why, and how to start again
-        await _reply(update, texts.family_not_saved(error.message))
+        await _reply(update, texts.family_not_saved(error_texts.message(error)))
         return ConversationHandler.END
     family = added.customer
     await _reply(

@@ -29,7 +29,7 @@ from vanbill.services.errors import InvalidInput, PermissionDenied
 def test_anything_but_ascii_digits_in_range_is_refused(typed: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parsing.number(typed)
-    assert refused.value.message == parsing.STALE_BUTTON
+    assert refused.value.code == parsing.STALE_BUTTON
 
 
 def test_ascii_digits_from_one_to_two_to_the_53_are_read() -> None:
