@@ -79,7 +79,7 @@ async def test_invisible_characters_are_removed_from_every_name_and_a_name_of_on
         operators.update_profile(db, biz.id, business_name="\u2067\u2069"),
     ]
     for attempt in attempts:
-        with pytest.raises(InvalidInput, match="^text.invisible "):
+        with pytest.raises(InvalidInput, match=r"^text\.invisible "):
             await attempt
     assert (await customers.get_customer(db, biz.id, family.id)).name == "Siti Nurhaliza"
     names = {r.name for r in await routes.list_services(db, biz.id)}
@@ -186,7 +186,7 @@ async def test_a_child_already_billed_cannot_be_deleted(db: Database, clock: Fix
     biz = await make_business(db, clock)
     family = await make_family(db, clock, biz, "Aminah")
     await monthly.generate_month(db, biz.id, date(2026, 1, 1), clock)
-    with pytest.raises(Conflict, match="^child.on_invoices$"):
+    with pytest.raises(Conflict, match=r"^child\.on_invoices$"):
         await customers.remove_child(db, biz.id, family.children[0].id)
 
 

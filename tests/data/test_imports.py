@@ -121,7 +121,10 @@ async def test_refused_rows_are_named_with_their_row_number_and_reason(
     assert set(reasons) == {2, 3, 4, 6, 7, 8, 10}
     assert reasons[2][0] == "phone.unreadable"
     assert reasons[3] == ("import.family_exists_phone", {"name": "Siti", "phone": "012-345 6789"})
-    assert reasons[4] == ("import.route_unknown", {"route": "Evening", "routes": "Morning"})
+    assert reasons[4] == (
+        "import.route_unknown",
+        {"route": "Evening", "routes": "Morning, Afternoon"},
+    )
     assert reasons[6][0] == "import.category"
     assert reasons[7][0] == "import.birth_year"
     assert reasons[8] == ("import.formula", {"column": "parent", "text": '=HYPERLINK("x")'})

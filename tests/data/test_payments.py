@@ -85,7 +85,7 @@ async def test_voiding_a_payment_reopens_what_it_paid(db: Database, clock: Fixed
     assert (await invoices.get_invoice(db, biz.id, feb, clock)).status == "paid"
     with pytest.raises(Conflict):
         await payments.void_payment(db, biz.id, first.id, clock)
-    with pytest.raises(Conflict, match="^payment.voided_no_receipt$"):
+    with pytest.raises(Conflict, match=r"^payment\.voided_no_receipt$"):
         await payments.receipt_document(db, biz.id, first.id, clock)
 
 
@@ -115,11 +115,11 @@ async def test_a_payment_dated_tomorrow_or_by_an_unknown_method_is_refused(
 ) -> None:
     biz = await make_business(db, clock)
     family = await make_family(db, clock, biz, "Aminah")
-    with pytest.raises(InvalidInput, match="^payment.future$"):
+    with pytest.raises(InvalidInput, match=r"^payment\.future$"):
         await payments.record_payment(
             db, biz.id, family.id, clock, amount_sen=100, method="cash", paid_on=date(2026, 1, 16)
         )
-    with pytest.raises(InvalidInput, match="^payment.method "):
+    with pytest.raises(InvalidInput, match=r"^payment\.method "):
         await payments.record_payment(db, biz.id, family.id, clock, amount_sen=100, method="gold")
 
 
@@ -131,7 +131,7 @@ async def test_paying_an_invoice_that_is_paid_or_someone_elses_is_refused(
     other = await make_family(db, clock, biz, "Bala")
     made = await invoices.create_invoice(db, biz.id, family.id, clock, [NewLine("Fee", 100)])
     await payments.record_payment(db, biz.id, family.id, clock, amount_sen=100, method="cash")
-    with pytest.raises(Conflict, match="^payment.invoice_paid$"):
+    with pytest.raises(Conflict, match=r"^payment\.invoice_paid$"):
         await payments.record_payment(
             db, biz.id, family.id, clock, amount_sen=100, method="cash", invoice_id=made.id
         )
