@@ -302,6 +302,21 @@ AMOUNTS: dict[str, str] = {
 }
 
 
+# Why a family was left out of a month's run (services/monthly.py SkippedFamily.reason).
+SKIPPED: dict[str, str] = {
+    "archived": N_("archived"),
+    "routes_inactive": N_("its routes are no longer active"),
+    "zero_fees": N_("nothing to bill (the fees are zero)"),
+}
+
+
+def skipped(reason: str) -> str:
+    """Return why a family was not billed, in the current language (an older notice's words as
+    they are)."""
+    words = SKIPPED.get(reason)
+    return i18n.gettext(words) if words else reason
+
+
 def _shown(name: str, value: object) -> str:
     """Return one parameter as the reader sees it (in the current language)."""
     if isinstance(value, VanBillError):

@@ -18,7 +18,6 @@ from vanbill.services.imports import ImportDone, ImportPlan
 from vanbill.services.links import LinkedFamily, Redeemed
 from vanbill.services.money import format_money
 from vanbill.services.operators import Readiness
-from vanbill.services.payments import describe_allocation
 from vanbill.services.periods import month_key, month_label
 from vanbill.services.phones import national
 from vanbill.services.reminders import ReminderOutlook
@@ -319,6 +318,17 @@ def friendly(error: VanBillError) -> str:
     return esc(error_texts.message(error))
 
 
+def describe_allocation(payment: PaymentView, currency: str = "MYR") -> str:
+    """Say in a line where a payment went: INV-2026-0001 RM 150.00, credit RM 20.00 (plain)."""
+    parts = [
+        f"{a.invoice_number} {format_money(a.amount_sen, currency)}" for a in payment.allocations
+    ]
+    if payment.unallocated_sen:
+        credit = format_money(payment.unallocated_sen, currency)
+        parts.append(_("credit {amount}").format(amount=credit))
+    return ", ".join(parts) or _("nothing allocated")
+
+
 # -- /business -----------------------------------------------------------------------------
 
 
@@ -569,7 +579,11 @@ def run_preview(params: Mapping[str, object]) -> str:
     if new_families:
         lines.append(f"New this month: {esc(', '.join(new_families))}.")
     if skipped:
-        lines.append("Not billed: " + esc(", ".join(f"{n} ({r})" for n, r in skipped)) + ".")
+        lines.append(
+            "Not billed: "
+            + esc(", ".join(f"{n} ({error_texts.skipped(r)})" for n, r in skipped))
+            + "."
+        )
     lines.append("Approve to create the invoices and send them to the parents, or hold.")
     return "\n".join(lines)
 

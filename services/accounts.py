@@ -16,11 +16,11 @@ from vanbill.services.models import Invoice, Payment
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.payments import family_credit, family_owed
 from vanbill.services.views import (
-    METHOD_LABELS,
     FamilyBalance,
     StatementDocument,
     StatementEntry,
     StatementView,
+    method_label,
 )
 
 
@@ -115,7 +115,7 @@ async def statement(
                 )
             )
         ).scalars():
-            label = METHOD_LABELS.get(pay.method, pay.method)
+            label = method_label(pay.method)
             if pay.reference:
                 label += f" ({pay.reference})"
             events.append(

@@ -22,7 +22,7 @@ from vanbill.services.models import (
     PaymentAllocation,
     ReceiptCounter,
 )
-from vanbill.services.money import check_amount, format_money
+from vanbill.services.money import check_amount
 from vanbill.services.numbering import RECEIPT_PREFIX, format_number, take_sequence
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.text import clean_text
@@ -576,13 +576,3 @@ async def receipt_document(
             balance_after_sen=owed - credit,
             today=local_today(clock, operator.timezone),
         )
-
-
-def describe_allocation(payment: PaymentView, currency: str = "MYR") -> str:
-    """Say in a line where a payment went (for chat replies and logs)."""
-    parts = [
-        f"{a.invoice_number} {format_money(a.amount_sen, currency)}" for a in payment.allocations
-    ]
-    if payment.unallocated_sen:
-        parts.append(f"credit {format_money(payment.unallocated_sen, currency)}")
-    return ", ".join(parts) or "nothing allocated"

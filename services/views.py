@@ -10,18 +10,27 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
+from vanbill.services import i18n
+
 T = TypeVar("T")
 
 PAYMENT_METHODS = ("cash", "bank_transfer", "duitnow", "cheque", "other")
+# A payment method as people say it (translated when shown: method_label).
 METHOD_LABELS = {
-    "cash": "Cash",
-    "bank_transfer": "Bank transfer",
-    "duitnow": "DuitNow",
-    "cheque": "Cheque",
-    "other": "Other",
-    "credit": "Credit note",
+    "cash": i18n.N_("Cash"),
+    "bank_transfer": i18n.N_("Bank transfer"),
+    "duitnow": i18n.N_("DuitNow"),
+    "cheque": i18n.N_("Cheque"),
+    "other": i18n.N_("Other"),
+    "credit": i18n.N_("Credit note"),
 }
 CHILD_CATEGORIES = ("kindergarten", "primary", "secondary", "other")
+
+
+def method_label(method: str) -> str:
+    """Return a payment method as people say it, in the language being written."""
+    label = METHOD_LABELS.get(method)
+    return i18n.gettext(label) if label else method
 
 
 @dataclass(frozen=True)
@@ -252,7 +261,7 @@ class PaymentView:
     @property
     def method_label(self) -> str:
         """Return the method as people say it."""
-        return METHOD_LABELS.get(self.method, self.method)
+        return method_label(self.method)
 
 
 @dataclass(frozen=True)

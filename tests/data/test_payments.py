@@ -151,7 +151,10 @@ async def test_a_receipt_shows_the_balance_left_after_the_payment(
     receipt = await payments.receipt_document(db, biz.id, paid.id, clock)
     assert receipt.balance_after_sen == 25000
     assert receipt.customer.name == "Aminah" and receipt.payment.method_label == "Cash"
-    assert payments.describe_allocation(paid) == "INV-2026-0001 RM 150.00, INV-2026-0002 RM 50.00"
+    assert [(a.invoice_number, a.amount_sen) for a in paid.allocations] == [
+        ("INV-2026-0001", 15000),
+        ("INV-2026-0002", 5000),
+    ]
 
 
 async def test_a_statement_runs_from_an_opening_to_a_closing_balance(

@@ -10,14 +10,15 @@ import ast
 import importlib
 import re
 import string
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from vanbill.bot import error_texts
+from vanbill.bot import error_texts, texts
 from vanbill.services import errors, i18n, operators
 from vanbill.services.errors import Conflict, InvalidInput, NotFound, VanBillError
+from vanbill.services.views import AllocationView, PaymentView, method_label
 
 SERVICES = Path(errors.__file__).parent
 BOT = SERVICES.parent / "bot"
@@ -173,3 +174,31 @@ def test_every_message_formats_in_every_language(locale: str) -> None:
             params = dict.fromkeys(_placeholders(message), "x")
             shown = error_texts.message(VanBillError(code, **params))
             assert shown and "{" not in shown, code
+
+
+def test_where_a_payment_went_is_said_in_the_readers_words() -> None:
+    paid = PaymentView(
+        id=1,
+        customer_id=1,
+        customer_name="Aminah",
+        receipt_number="RCPT-2026-0001",
+        amount_sen=25000,
+        method="duitnow",
+        paid_on=date(2026, 3, 2),
+        reference="",
+        voided=False,
+        created_at=datetime(2026, 3, 2, 1, 0, tzinfo=UTC),
+        allocations=(AllocationView(1, "INV-2026-0001", 15000),),
+    )
+    assert texts.describe_allocation(paid) == "INV-2026-0001 RM 150.00, credit RM 100.00"
+    assert paid.method_label == "DuitNow"
+    with i18n.use(i18n.MALAY):
+        assert method_label("cash") == "Tunai"
+    assert method_label("barter") == "barter"
+
+
+def test_why_a_family_was_not_billed_is_worded_by_the_bot() -> None:
+    assert error_texts.skipped("zero_fees") == "nothing to bill (the fees are zero)"
+    assert error_texts.skipped("its routes are no longer active") == (
+        "its routes are no longer active"
+    )  # a notice queued before the reasons were codes
