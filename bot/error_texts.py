@@ -254,6 +254,60 @@ MESSAGES: dict[str, str] = {
     "import.child_twice": N_("{name} is already in row {row}"),
     "import.nothing": N_("No row of that file can be imported; nothing was written."),
     "import.done_already": N_("That file was imported already; nothing was written again."),
+    # -- what bot/ refuses itself (parsing.py, the conversations and handlers)
+    "button.stale": N_(
+        "That button is not valid any more. Send the command again for fresh buttons."
+    ),
+    "button.invalid": N_("That button is not valid."),
+    "button.invalid_business": N_("That button is not valid. Send /business for a fresh menu."),
+    "button.invalid_invoices": N_("That button is not valid. Send /invoices for a fresh list."),
+    "button.invalid_slip": N_("That button is not valid. Send the slip again."),
+    "button.not_yours": N_("That button is not yours."),
+    "invoice.not_yours": N_("That invoice is not yours."),
+    "paid.earlier_step": N_(
+        "That button belongs to an earlier step. Answer the last question, or /cancel."
+    ),
+    "newinvoice.earlier_step": N_(
+        "That button belongs to an earlier step. Answer the last question."
+    ),
+    "newcustomer.lost_child": N_("I lost track of the child. Send /newcustomer to start again."),
+    "number.whole": N_("Send the {field} as a whole number, for example {example}."),
+    "page.number": N_("Send {command} for the first page, or a page number like {command} 3."),
+    "percent.unreadable": N_("Send a percentage such as 10 or 12.5 (0 for none)."),
+    "routes.none_typed": N_("Send a route's name and its monthly fee, e.g. Morning 150."),
+    "routes.line_unreadable": N_(
+        "I could not read '{line}': send a route's name and its monthly fee, e.g. Morning 150."
+    ),
+    "route.no_other_active": N_("There is no other active route. Add one with /newservice."),
+    "family.nothing_this_month": N_("Nothing of this month waits to be billed for this family."),
+    "child.birth_year_or_age": N_(
+        "Send the birth year (e.g. 2017) or the age (e.g. 8), or - to skip."
+    ),
+    "child.birth_year_typed": N_(
+        "A birth year lies between {first} and {last}; send e.g. 2017, or an age such as 8."
+    ),
+    "day.unreadable": N_("I could not read '{text}' as a date; use YYYY-MM-DD, e.g. 2026-02-07."),
+    "day.not_on_calendar": N_(
+        "'{text}' is not a day on the calendar; use YYYY-MM-DD, e.g. 2026-02-07."
+    ),
+    "due_date.past": N_("The due date cannot be in the past (today is {today})."),
+    "due_date.too_far": N_("That due date is more than a year away; please check it."),
+    "payment.future_today": N_("A payment cannot be dated in the future (today is {today})."),
+    "line.description_missing": N_("Send a few words describing the line."),
+    "line.quantity_typed": N_("Send the quantity as a whole number from 1 to {limit}, like 3."),
+    "invoices.filter": N_(
+        "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a "
+        "month such as /invoices 2026-01."
+    ),
+    "invoice.number_missing": N_(
+        "Send /invoice followed by its number, e.g. /invoice INV-2026-0001."
+    ),
+    "invoice.void_nothing_to_send": N_("{number} is void; there is nothing to send."),
+    "late_fee.unreadable": N_(
+        "Send the late fee and the days after the due date, e.g. RM 10 after 7 or "
+        "5% after 14 (- for none)."
+    ),
+    "file.too_big": N_("That file is too big ({size_kb} kB); send one under {limit_mb} MB."),
     # -- the bot's own saved state (a fault of ours, not the reader's)
     "botstate.kind": N_("'{kind}' is not a kind of bot state ({kinds})."),
     "botstate.name_too_long": N_("A bot state name has at most {limit} characters."),
@@ -273,6 +327,9 @@ FIELDS: dict[str, str] = {
     "reference": N_("reference"),
     "caption": N_("caption"),
     "search": N_("search"),
+    "due_day": N_("due day"),
+    "hour": N_("hour"),
+    "reminder_hour": N_("reminder hour"),
     # the business settings (services/operators.py TEXT_FIELDS)
     "business_name": N_("business name"),
     "address": N_("address"),

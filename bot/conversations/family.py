@@ -284,7 +284,7 @@ async def add_child(update: Update, context: VanBillContext, operator: OperatorV
         context.services.db, operator.id, parsing.button_number(arg)
     )
     if family.archived:
-        raise InvalidInput(f"{family.name} is archived; unarchive the family to change it.")
+        raise InvalidInput("family.archived_change", name=family.name)
     _keep(context, Draft(customer_id=family.id))
     await _reply(update, texts.ASK_NEW_CHILD)
     return NEW_NAME
@@ -443,7 +443,7 @@ async def offer_month(
 async def show_offer(update: Update, context: VanBillContext, operator: OperatorView, arg: str):
     """Show the 'bill this month now' choices again (from the card)."""
     if not await offer_month(update, context, operator, parsing.button_number(arg)):
-        raise InvalidInput("Nothing of this month waits to be billed for this family.")
+        raise InvalidInput("family.nothing_this_month")
 
 
 @button("bill", MENU)
@@ -572,7 +572,7 @@ async def _ask_new_route(update, context, operator, child_id, taken):  # type: i
     active = await routes.list_services(context.services.db, operator.id)
     choices = [(str(r.id), r.name) for r in active if r.id != taken.service_id]
     if not choices:
-        raise InvalidInput("There is no other active route. Add one with /newservice.")
+        raise InvalidInput("route.no_other_active")
     await _reply(
         update,
         texts.ask_move_to(taken.child_name, taken.service_name),
@@ -672,7 +672,7 @@ async def adjust(update: Update, context: VanBillContext, operator: OperatorView
         context.services.db, operator.id, parsing.button_number(arg)
     )
     if family.archived:
-        raise InvalidInput(f"{family.name} is archived; unarchive the family first.")
+        raise InvalidInput("family.archived_first", name=family.name)
     _keep(context, Draft(customer_id=family.id))
     await _reply(
         update,

@@ -54,7 +54,7 @@ def _draft(context: VanBillContext) -> dict[str, Any]:
 def _child(context: VanBillContext) -> dict[str, Any]:
     children = _draft(context)["children"]
     if not children:  # a draft lost to a stale state: start the child again
-        raise InvalidInput("I lost track of the child. Send /newcustomer to start again.")
+        raise InvalidInput("newcustomer.lost_child")
     return children[-1]  # type: ignore[no-any-return]
 
 

@@ -57,7 +57,7 @@ PICK, ADD, UNDO, SET_DUE, PREVIEW, CONFIRM, CANCEL, ONE = (
     "one",
 )
 SEARCH_LIMIT = 8
-EARLIER_STEP = "That button belongs to an earlier step. Answer the last question."
+EARLIER_STEP = "newinvoice.earlier_step"  # an error code: bot/error_texts.py words it
 
 
 @dataclass(frozen=True)
@@ -277,7 +277,7 @@ async def pick_family(update: Update, context: VanBillContext, operator: Operato
         services.db, operator.id, parsing.button_number(argument)
     )
     if family.archived:
-        raise Conflict(f"{family.name} is archived; unarchive the family to bill it.")
+        raise Conflict("family.archived_bill", name=family.name)
     month = operator_today(context, operator).replace(day=1)
     bill = await monthly.family_bill(services.db, operator.id, family.id, month)
     await query.answer()

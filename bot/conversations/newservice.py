@@ -56,7 +56,7 @@ async def receive_name(update: Update, context: VanBillContext, operator: Operat
     name = clean_text(update.effective_message.text, "route_name", limit=100)
     existing = await routes.list_services(context.services.db, operator.id, include_inactive=True)
     if any(route.name.casefold() == name.casefold() for route in existing):
-        raise Conflict(f"You already have a route called {name!r}.")
+        raise Conflict("route.exists", name=name)
     draft = _draft(context)
     draft["name"] = name
     if "fee_sen" in draft:  # back here after a clash at the end: the rest is known

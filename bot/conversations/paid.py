@@ -39,7 +39,7 @@ DRAFT = "paid"  # user_data key of the answers so far
 PREFIX = parsing.PAID_PREFIX
 PICK, CHOOSE_METHOD, TODAY, RECORD, CANCEL = "fam", "method", "today", "ok", "cancel"
 SEARCH_LIMIT = 8
-EARLIER_STEP = "That button belongs to an earlier step. Answer the last question, or /cancel."
+EARLIER_STEP = "paid.earlier_step"  # an error code: bot/error_texts.py words it
 
 
 @dataclass(frozen=True)

@@ -50,26 +50,45 @@ def _codes(node: ast.expr) -> list[str] | None:
     return None
 
 
-def _raised() -> list[tuple[str, str, set[str]]]:
-    """Return (where, code, parameter names) for every error built in services/."""
-    classes = _error_classes()
+def _raised_in(folder: Path, classes: set[str]) -> list[tuple[str, str, set[str]]]:
+    """Return (where, code, parameter names) for every error built with a literal code in the
+    files of folder; in bot/, also the codes handed to parsing.number (`refusal=`) and the code
+    constants (`STALE_BUTTON = "button.stale"`)."""
     found = []
-    for path in sorted(SERVICES.glob("*.py")):
+    in_bot = folder == BOT
+    for path in sorted(folder.rglob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            where = f"{path.relative_to(folder.parent)}:{getattr(node, 'lineno', 0)}"
+            if in_bot and isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                names = {getattr(t, "id", "") for t in node.targets}
+                if names & {"stale", "STALE_BUTTON", "EARLIER_STEP"}:
+                    found.append((where, node.value.value, set()))
+                continue
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
             rebuilt = isinstance(func, ast.Call) and getattr(func.func, "id", None) == "type"
+            refusal = [k for k in node.keywords if k.arg == "refusal"]
+            if in_bot and refusal and isinstance(refusal[0].value, ast.Constant):
+                params = {k.arg for k in node.keywords} - {"refusal", "low", "high"}
+                found.append((where, refusal[0].value.value, params))
+                continue
             if name not in classes and not rebuilt:
                 continue
-            where = f"{path.name}:{node.lineno}"
             codes = _codes(node.args[0]) if node.args else None
+            if codes is None and in_bot:
+                continue  # a code held in a name (parsing.STALE_BUTTON), or texts' own words
             assert codes is not None, f"{where}: an error's code must be a literal string"
             params = {keyword.arg for keyword in node.keywords}
             assert None not in params, f"{where}: name each parameter (no **kwargs)"
             found.extend((where, code, params) for code in codes)
     return found
+
+
+def _raised() -> list[tuple[str, str, set[str]]]:
+    classes = _error_classes()
+    return _raised_in(SERVICES, classes) + _raised_in(BOT, classes | {"FileRefused"})
 
 
 RAISED = _raised()
@@ -79,8 +98,8 @@ def _placeholders(message: str) -> set[str]:
     return {field for _, field, _, _ in string.Formatter().parse(message) if field}
 
 
-def test_services_raise_codes_not_sentences() -> None:
-    assert len(RAISED) > 140
+def test_services_and_the_bot_raise_codes_not_sentences() -> None:
+    assert len(RAISED) > 180
     wrong = [f"{where}: {code!r}" for where, code, _ in RAISED if not CODE.match(code)]
     assert not wrong, "raise a code such as 'family.not_found', not a sentence:\n" + "\n".join(
         wrong
@@ -122,7 +141,11 @@ def _literal_args(function: str, position: int, keyword: str) -> list[tuple[str,
 
 
 def test_every_field_named_has_words() -> None:
-    named = _literal_args("clean_text", 1, "what") + _literal_args("refuse_invisible", 2, "what")
+    named = (
+        _literal_args("clean_text", 1, "what")
+        + _literal_args("refuse_invisible", 2, "what")
+        + _literal_args("whole_number", 1, "what")
+    )
     assert named
     assert [(w, f) for w, f in named if f not in error_texts.FIELDS] == []
     assert set(operators.TEXT_FIELDS) <= set(error_texts.FIELDS)
