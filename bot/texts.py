@@ -571,7 +571,7 @@ def run_preview(params: Mapping[str, object]) -> str:
     label = month_label(date.fromisoformat(str(params["period"])))
     families = int(str(params["families"]))
     new_families = [str(n) for n in _listed(params, "new_families")]
-    skipped = [(str(n), str(r)) for n, r in _listed(params, "skipped")]
+    skipped = [(str(n), error_texts.skipped(str(r))) for n, r in _listed(params, "skipped")]
     lines = [
         f"📅 <b>{label}</b>: {families} famil{'y' if families == 1 else 'ies'}"
         f", {esc(format_money(int(str(params['total_sen']))))} in all."
@@ -579,11 +579,7 @@ def run_preview(params: Mapping[str, object]) -> str:
     if new_families:
         lines.append(f"New this month: {esc(', '.join(new_families))}.")
     if skipped:
-        lines.append(
-            "Not billed: "
-            + esc(", ".join(f"{n} ({error_texts.skipped(r)})" for n, r in skipped))
-            + "."
-        )
+        lines.append("Not billed: " + esc(", ".join(f"{n} ({r})" for n, r in skipped)) + ".")
     lines.append("Approve to create the invoices and send them to the parents, or hold.")
     return "\n".join(lines)
 
