@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, case, func, or_, select
 
+from vanbill.services import i18n
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.db import Database
@@ -13,7 +14,7 @@ from vanbill.services.errors import InvalidInput
 from vanbill.services.invoices import load_operator
 from vanbill.services.models import Customer, Invoice, Payment, PaymentAllocation
 from vanbill.services.periods import add_months
-from vanbill.services.views import Debtor, MonthFigures, SummaryReport
+from vanbill.services.views import DEFAULT_BUSINESS_NAME, Debtor, MonthFigures, SummaryReport
 
 
 def _sum_when(condition, value):  # type: ignore[no-untyped-def]
@@ -183,7 +184,7 @@ async def summary_report(
             )
         ).one()
         return SummaryReport(
-            business_name=operator.business_name or "My van service",
+            business_name=operator.business_name or i18n.gettext(DEFAULT_BUSINESS_NAME),
             currency=operator.currency,
             generated_on=today,
             months=tuple(figures),

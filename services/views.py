@@ -25,6 +25,8 @@ METHOD_LABELS = {
     "credit": i18n.N_("Credit note"),
 }
 CHILD_CATEGORIES = ("kindergarten", "primary", "secondary", "other")
+# What a business is called until its operator names it (translated when shown).
+DEFAULT_BUSINESS_NAME = i18n.N_("My van service")
 
 
 def method_label(method: str) -> str:
@@ -72,7 +74,7 @@ class OperatorView:
     @property
     def display_name(self) -> str:
         """Return the business name, or a placeholder until one is set."""
-        return self.business_name or "My van service"
+        return self.business_name or i18n.gettext(DEFAULT_BUSINESS_NAME)
 
 
 @dataclass(frozen=True)
