@@ -106,6 +106,7 @@ def build(rows: Rows, operator_id: int, families: int, months: int, rng: random.
                     status,
                     CREATED,
                     closed,
+                    period.isoformat(),
                 )
             )
             if paid:
@@ -134,9 +135,10 @@ INSERTS = {
     " VALUES (%s, %s, %s, %s)",
     "customers": "INSERT INTO customers (id, operator_id, name, created_at, credit_sen)"
     " VALUES (%s, %s, %s, %s, %s)",
+    # live_period = period: every invoice here is live (none void).
     "invoices": "INSERT INTO invoices (id, operator_id, customer_id, number, kind, period,"
-    " issue_date, due_date, subtotal_sen, total_sen, paid_sen, status, created_at, closed_on)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+    " issue_date, due_date, subtotal_sen, total_sen, paid_sen, status, created_at, closed_on,"
+    " live_period) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
     "payments": "INSERT INTO payments (id, operator_id, customer_id, amount_sen, method,"
     " paid_on, created_at, receipt_number) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
     "payment_allocations": "INSERT INTO payment_allocations (id, operator_id, payment_id,"

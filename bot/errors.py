@@ -20,6 +20,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from vanbill.bot import error_texts, texts
 from vanbill.bot.context import VanBillContext
+from vanbill.services import i18n
 from vanbill.services.db import unreachable
 from vanbill.services.errors import VanBillError
 
@@ -55,7 +56,9 @@ async def tell(update: object, text: str, *, alert: str | None = None) -> None:
 
 async def show_error(update: object, error: VanBillError, *, hint: str = "") -> None:
     """Show a domain error's friendly message (and an HTML hint) to the person who caused it."""
-    text = texts.friendly(error) + (f"\n{hint}" if hint else "")
+    # A hint given when a conversation was built (`hint=texts.TRY_AGAIN` is read at import,
+    # in English) is a catalog message: it is put in the reader's language here.
+    text = texts.friendly(error) + (f"\n{i18n.gettext(hint)}" if hint else "")
     await tell(update, text, alert=error_texts.message(error))
 
 

@@ -29,6 +29,8 @@ from vanbill.services.views import (
     method_label,
 )
 
+_ = i18n.gettext
+
 
 def share_phone() -> ReplyKeyboardMarkup:
     """Return the one-button keyboard that shares the person's own phone number."""
@@ -62,19 +64,22 @@ def remove() -> ReplyKeyboardRemove:
 def business_menu(operator_id: int, fields: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
     """Return the /business menu: one button per (key, label), two a row, then Done."""
     buttons = [
-        InlineKeyboardButton(label, callback_data=parsing.business_button_data(operator_id, key))
+        InlineKeyboardButton(
+            texts.setting_label(label),
+            callback_data=parsing.business_button_data(operator_id, key),
+        )
         for key, label in fields
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     done = parsing.business_button_data(operator_id, parsing.BUSINESS_DONE)
-    rows.append([InlineKeyboardButton("✅ Done", callback_data=done)])
+    rows.append([InlineKeyboardButton(_("✅ Done"), callback_data=done)])
     return InlineKeyboardMarkup(rows)
 
 
 def business_back(operator_id: int) -> InlineKeyboardMarkup:
     """Return the one button under a /business question: back to the menu."""
     back = parsing.business_button_data(operator_id, "back")
-    return InlineKeyboardMarkup([[InlineKeyboardButton("⬅ Back", callback_data=back)]])
+    return InlineKeyboardMarkup([[InlineKeyboardButton(_("⬅ Back"), callback_data=back)]])
 
 
 def run_approval(operator_id: int, run_id: int) -> InlineKeyboardMarkup:
@@ -83,10 +88,11 @@ def run_approval(operator_id: int, run_id: int) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(
-                    "✅ Approve", callback_data=parsing.run_button_data(operator_id, run_id, "ok")
+                    _("✅ Approve"),
+                    callback_data=parsing.run_button_data(operator_id, run_id, "ok"),
                 ),
                 InlineKeyboardButton(
-                    "⏸ Hold", callback_data=parsing.run_button_data(operator_id, run_id, "hold")
+                    _("⏸ Hold"), callback_data=parsing.run_button_data(operator_id, run_id, "hold")
                 ),
             ]
         ]
@@ -222,8 +228,8 @@ def confirm_new_service(operator_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _owned("✅ Save", prefix, operator_id, "save"),
-                _owned("✖️ Cancel", prefix, operator_id, "cancel"),
+                _owned(_("✅ Save"), prefix, operator_id, "save"),
+                _owned(_("✖️ Cancel"), prefix, operator_id, "cancel"),
             ]
         ]
     )
@@ -235,10 +241,28 @@ def route_list(operator_id: int, routes: Sequence[ServiceView]) -> InlineKeyboar
     return InlineKeyboardMarkup(
         [
             [
-                _owned(f"💰 Fee: {route.name}", prefix, operator_id, "fee", route.id),
-                _owned(f"⏸ Deactivate {route.name}", prefix, operator_id, "off", route.id)
+                _owned(
+                    _("💰 Fee: {route}").format(route=route.name),
+                    prefix,
+                    operator_id,
+                    "fee",
+                    route.id,
+                ),
+                _owned(
+                    _("⏸ Deactivate {route}").format(route=route.name),
+                    prefix,
+                    operator_id,
+                    "off",
+                    route.id,
+                )
                 if route.active
-                else _owned(f"▶️ Reactivate {route.name}", prefix, operator_id, "on", route.id),
+                else _owned(
+                    _("▶️ Reactivate {route}").format(route=route.name),
+                    prefix,
+                    operator_id,
+                    "on",
+                    route.id,
+                ),
             ]
             for route in routes
         ]
@@ -248,7 +272,7 @@ def route_list(operator_id: int, routes: Sequence[ServiceView]) -> InlineKeyboar
 def child_categories(operator_id: int, categories: Sequence[str]) -> InlineKeyboardMarkup:
     """Return one button per child category, two a row."""
     buttons = [
-        _owned(texts.CATEGORY_LABELS.get(c, c), parsing.NEW_CUSTOMER_PREFIX, operator_id, "cat", c)
+        _owned(texts.category_label(c), parsing.NEW_CUSTOMER_PREFIX, operator_id, "cat", c)
         for c in categories
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
@@ -266,8 +290,8 @@ def route_picker(
     rows = [[_owned(_ticked(r, chosen), prefix, operator_id, "route", r.id)] for r in routes]
     rows.append(
         [
-            _owned("Done", prefix, operator_id, "done"),
-            _owned("No route", prefix, operator_id, "none"),
+            _owned(_("Done"), prefix, operator_id, "done"),
+            _owned(_("No route"), prefix, operator_id, "none"),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -279,8 +303,8 @@ def another_child(operator_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _owned("➕ Yes, another child", prefix, operator_id, "yes"),
-                _owned("No, save the family", prefix, operator_id, "no"),
+                _owned(_("➕ Yes, another child"), prefix, operator_id, "yes"),
+                _owned(_("No, save the family"), prefix, operator_id, "no"),
             ]
         ]
     )
@@ -292,8 +316,8 @@ def family_created(operator_id: int, customer_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [
-                _owned("🔗 Invite link", prefix, operator_id, "inv", customer_id),
-                _owned("🧾 New invoice", prefix, operator_id, "newinv", customer_id),
+                _owned(_("🔗 Invite link"), prefix, operator_id, "inv", customer_id),
+                _owned(_("🧾 New invoice"), prefix, operator_id, "newinv", customer_id),
             ]
         ]
     )
@@ -309,19 +333,19 @@ def family_card(
     prefix, fid, edit = parsing.FAMILY_PREFIX, family.id, parsing.FAMILY_EDIT_PREFIX
     rows = [
         [
-            _owned("🧾 Invoices", prefix, operator_id, "unpaid", fid),
-            _owned("💵 Record payment", prefix, operator_id, "pay", fid),
+            _owned(_("🧾 Invoices"), prefix, operator_id, "unpaid", fid),
+            _owned(_("💵 Record payment"), prefix, operator_id, "pay", fid),
         ],
-        [_owned("📄 Statement", prefix, operator_id, "stmt", fid)],
+        [_owned(_("📄 Statement"), prefix, operator_id, "stmt", fid)],
         [
             _owned(texts.HISTORY_BUTTON, prefix, operator_id, "hist", fid),
             _owned(texts.FIX_BUTTON, prefix, operator_id, "fix", fid),
         ],
     ]
     if family.archived:
-        rows[1].append(_owned("♻️ Unarchive", prefix, operator_id, "unarch", fid))
+        rows[1].append(_owned(_("♻️ Unarchive"), prefix, operator_id, "unarch", fid))
         return InlineKeyboardMarkup(rows)
-    rows[1].insert(0, _owned("🔗 Invite link", prefix, operator_id, "inv", fid))
+    rows[1].insert(0, _owned(_("🔗 Invite link"), prefix, operator_id, "inv", fid))
     rows.append(
         [
             _owned(texts.EDIT_DETAILS_BUTTON, edit, operator_id, "edit", fid),
@@ -343,7 +367,7 @@ def family_card(
     )
     if bill_month:
         rows.append([_owned(bill_month, edit, operator_id, "offer", fid)])
-    rows.append([_owned("🗄 Archive", prefix, operator_id, "arch", fid)])
+    rows.append([_owned(_("🗄 Archive"), prefix, operator_id, "arch", fid)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -397,7 +421,7 @@ def categories(operator_id: int, action: str, owner: int | None = None) -> Inlin
         _pairs(
             [
                 _edit(
-                    texts.CATEGORY_LABELS.get(c, c),
+                    texts.category_label(c),
                     operator_id,
                     action,
                     f"{owner}-{c}" if owner is not None else c,
@@ -413,7 +437,7 @@ def new_child_routes(
 ) -> InlineKeyboardMarkup:
     """Return the active routes to tick for a new child, then Done."""
     rows = [[_edit(_ticked(r, chosen), operator_id, "nrt", r.id)] for r in routes]
-    rows.append([_edit("Done", operator_id, "ndone", "1")])
+    rows.append([_edit(_("Done"), operator_id, "ndone", "1")])
     return InlineKeyboardMarkup(rows)
 
 
@@ -482,9 +506,9 @@ def family_page(operator_id: int, page: Page[CustomerBalance]) -> InlineKeyboard
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     turn = []
     if page.page > 1:
-        turn.append(_owned("◀ Previous", prefix, operator_id, "page", page.page - 1))
+        turn.append(_owned(_("◀ Previous"), prefix, operator_id, "page", page.page - 1))
     if page.page < page.pages:
-        turn.append(_owned("Next ▶", prefix, operator_id, "page", page.page + 1))
+        turn.append(_owned(_("Next ▶"), prefix, operator_id, "page", page.page + 1))
     if turn:
         rows.append(turn)
     return InlineKeyboardMarkup(rows)

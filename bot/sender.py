@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import functools
 import logging
 import os
@@ -35,11 +36,12 @@ from telegram import Bot, InlineKeyboardMarkup, InputFile, Message
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from vanbill.bot import keyboards, texts
-from vanbill.services import budget, customers, delivery, invoices, operators, payments
+from vanbill.services import budget, customers, delivery, invoices, operators, payments, slips
 from vanbill.services.clock import Clock
 from vanbill.services.db import Database, unreachable
 from vanbill.services.delivery import DeliveryJob
 from vanbill.services.documents import DocumentRenderer, invoice_filename, receipt_filename
+from vanbill.services.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ class Content:
     skip_reason: str | None = None
     text: str | None = None
     buttons: InlineKeyboardMarkup | None = None
+    photo: bool = False  # file_id is a photo (a parent's transfer slip), not a document
 
 
 def _now_us() -> int:
@@ -464,6 +467,8 @@ class OutboxSender:
             )
         if job.kind == "notice":
             return Content(caption="", text=texts.parent_notice(operator, job.meta))
+        if job.kind == delivery.OPERATOR_NOTICE and job.meta.get("notice") == slips.SLIP_WAITING:
+            return await self._slip_content(job, operator)
         if job.kind == delivery.OPERATOR_NOTICE:
             return Content(
                 caption="",
@@ -495,6 +500,22 @@ class OutboxSender:
             assert pdf is not None
             return Content(caption=caption, pdf=await pdf, filename=invoice_filename(invoice))
         return Content(caption="", skip_reason=f"unknown delivery kind {job.kind!r}")
+
+    async def _slip_content(self, job: DeliveryJob, operator: Any) -> Content:
+        """Return a parent's transfer slip for the operator, with the buttons to record it."""
+        try:
+            slip = await slips.get_pending_slip(self.db, operator.id, int(job.meta["slip_id"]))
+        except (NotFound, Conflict):
+            return Content(caption="", skip_reason="the slip was dealt with already")
+        slip = dataclasses.replace(slip, balance_sen=int(job.meta.get("balance_sen", 0)))
+        return Content(
+            caption=texts.slip_for_operator(operator, str(job.meta.get("name", "")), slip),
+            file_id=slip.telegram_file_id,
+            photo=slip.file_kind == "photo",
+            buttons=keyboards.slip_decision(
+                operator.id, slip.id, slip.balance_sen, operator.currency
+            ),
+        )
 
     async def _void_content(
         self, job: DeliveryJob, operator: Any, documents: dict[int, Any]
@@ -670,6 +691,13 @@ class OutboxSender:
             return await self.bot.send_message(
                 chat_id=job.chat_id, text=content.text, reply_markup=content.buttons
             )
+        if content.photo:
+            return await self.bot.send_photo(
+                chat_id=job.chat_id,
+                photo=content.file_id,
+                caption=content.caption,
+                reply_markup=content.buttons,
+            )
         document: str | InputFile
         if content.file_id:
             document = content.file_id
@@ -677,5 +705,8 @@ class OutboxSender:
             assert content.pdf is not None
             document = InputFile(content.pdf, filename=content.filename)
         return await self.bot.send_document(
-            chat_id=job.chat_id, document=document, caption=content.caption
+            chat_id=job.chat_id,
+            document=document,
+            caption=content.caption,
+            reply_markup=content.buttons,
         )

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from babel.dates import format_skeleton
+
 from vanbill.bot import error_texts
 from vanbill.services import i18n
 from vanbill.services.audit import AuditEvent
@@ -211,23 +213,31 @@ def unknown_command(sender: Sender) -> str:
 
 def parent_linked(redeemed: Redeemed) -> str:
     """Welcome a parent just linked: who the business is, what comes here, how to pay."""
-    business = redeemed.business_name or "your van service"
+    business = redeemed.business_name or _your_van_service()
     operator = redeemed.operator
-    text = (
-        f"Thank you, {esc(redeemed.customer_name)}! You are now linked to <b>{esc(business)}</b>"
-    )
+    name, shown = esc(redeemed.customer_name), esc(business)
+    arrive = _("Your invoices, reminders and receipts will arrive here.")
+    if operator is None or not operator.phone:
+        head = _("Thank you, {name}! You are now linked to <b>{business}</b>.").format(
+            name=name, business=shown
+        )
+    else:
+        head = _("Thank you, {name}! You are now linked to <b>{business}</b> ({phone}).").format(
+            name=name, business=shown, phone=esc(national(operator.phone))
+        )
     if operator is None:
-        return text + ".\nYour invoices, reminders and receipts will arrive here."
-    if operator.phone:
-        text += f" ({esc(national(operator.phone))})"
-    text += (
-        ".\n\n<b>What you will get here</b>\n"
-        f"• Your invoice each month, around day {operator.billing_day}, as a PDF, due on day "
-        f"{operator.due_day}.\n"
-    )
+        return f"{head}\n{arrive}"
+    lines = [
+        head,
+        "",
+        _("<b>What you will get here</b>"),
+        _(
+            "• Your invoice each month, around day {billing_day}, as a PDF, due on day {due_day}."
+        ).format(billing_day=operator.billing_day, due_day=operator.due_day),
+    ]
     if operator.reminders_enabled:
-        text += "• A reminder before it falls due, and after if it is still unpaid.\n"
-    text += "• A receipt for every payment.\n\n<b>How to pay</b>\n"
+        lines.append(_("• A reminder before it falls due, and after if it is still unpaid."))
+    lines += [_("• A receipt for every payment."), "", _("<b>How to pay</b>")]
     ways = []
     if operator.bank_account:
         bank = f"{esc(operator.bank_name)} " if operator.bank_name else ""
@@ -239,18 +249,20 @@ def parent_linked(redeemed: Redeemed) -> str:
     if operator.duitnow_id:
         ways.append(f"📱 DuitNow <code>{esc(operator.duitnow_id)}</code>")
     if operator.payment_qr_payload:
-        ways.append("🔳 Each invoice carries a DuitNow QR: scan it with your banking app.")
+        ways.append(_("🔳 Each invoice carries a DuitNow QR: scan it with your banking app."))
     if not ways:
-        ways.append(f"As {esc(business)} tells you; the invoice says how.")
-    text += "\n".join(ways)
-    text += (
-        "\nPaid? Send a photo of the transfer slip here and you get the receipt once it is "
-        "recorded. /balance shows what you owe at any time."
+        ways.append(_("As {business} tells you; the invoice says how.").format(business=shown))
+    lines += ways
+    lines.append(
+        _(
+            "Paid? Send a photo of the transfer slip here and you get the receipt once it is "
+            "recorded. /balance shows what you owe at any time."
+        )
     )
-    return text
+    return "\n".join(lines)
 
 
-INVITE_QR_NOTE = (
+_CONSTANTS["INVITE_QR_NOTE"] = lambda: _(
     "📷 The QR code holds the same link, for parents who find links awkward: they scan it with "
     "their phone's camera. Print it or forward the picture."
 )
@@ -297,7 +309,9 @@ def deep_link(bot_username: str, token: str) -> str:
     return f"https://t.me/{bot_username}?start={token}"
 
 
-RECORDS_UNREACHABLE = "I can't reach the records right now, please try again in a minute."
+_CONSTANTS["RECORDS_UNREACHABLE"] = lambda: _(
+    "I can't reach the records right now, please try again in a minute."
+)
 
 
 def apology(error_id: str) -> str:
@@ -340,51 +354,61 @@ def percent(basis_points: int) -> str:
 
 def holiday_list(holidays: Sequence[date]) -> str:
     """Return the holiday months as 2026-06, 2026-12 (or 'none')."""
-    return ", ".join(month_key(m) for m in holidays) or "none"
+    return ", ".join(month_key(m) for m in holidays) or _("none")
+
+
+def _not_set() -> str:
+    return _("<i>not set</i>")
 
 
 def business_menu(operator: OperatorView, holidays: Sequence[date]) -> str:
     """Show the business profile and settings, with a request to pick one."""
-    offsets = ", ".join(str(o) for o in operator.reminder_offsets) or "none"
+    offsets = ", ".join(str(o) for o in operator.reminder_offsets) or _("none")
 
     def row(label: str, value: object) -> str:
-        shown = esc(value) if value not in ("", None) else "<i>not set</i>"
-        return f"<b>{label}:</b> {shown}"
+        shown = esc(value) if value not in ("", None) else _not_set()
+        return _("<b>{label}:</b> {value}").format(label=label, value=shown)
 
+    on, off = _("on"), _("off")
     return "\n".join(
         [
-            "<b>Your business</b>",
-            row("Business name", operator.business_name),
-            row("Address", operator.address),
-            row("Phone", national(operator.phone)),
-            row("Bank", operator.bank_name),
-            row("Bank account", operator.bank_account),
-            row("Account holder", operator.account_holder),
-            row("SSM no.", operator.ssm_number),
-            row("DuitNow QR", qr_name(operator.payment_qr_payload)),
-            row("Logo", "set" if operator.logo else ""),
-            row("DuitNow ID", operator.duitnow_id),
-            row("Payment note", operator.payment_note),
-            row("Due day", f"day {operator.due_day} of each month"),
-            row("Reminder days", f"{offsets} (days from the due date)"),
-            row("Reminder hour", f"{operator.reminder_hour:02d}:00"),
-            row("Reminders", "on" if operator.reminders_enabled else "off"),
+            _("<b>Your business</b>"),
+            row(_("Business name"), operator.business_name),
+            row(_("Address"), operator.address),
+            row(_("Phone"), national(operator.phone)),
+            row(_("Bank"), operator.bank_name),
+            row(_("Bank account"), operator.bank_account),
+            row(_("Account holder"), operator.account_holder),
+            row(_("SSM no."), operator.ssm_number),
+            row(_("DuitNow QR"), qr_name(operator.payment_qr_payload)),
+            row(_("Logo"), _("set") if operator.logo else ""),
+            row(_("DuitNow ID"), operator.duitnow_id),
+            row(_("Payment note"), operator.payment_note),
+            row(_("Due day"), _("day {day} of each month").format(day=operator.due_day)),
             row(
-                "Approve each month",
-                "on: you see each month's invoices before they go out"
+                _("Reminder days"),
+                _("{offsets} (days from the due date)").format(offsets=offsets),
+            ),
+            row(_("Reminder hour"), f"{operator.reminder_hour:02d}:00"),
+            row(_("Reminders"), on if operator.reminders_enabled else off),
+            row(
+                _("Approve each month"),
+                _("on: you see each month's invoices before they go out")
                 if operator.approval_required
-                else "off: invoices go out by themselves",
+                else _("off: invoices go out by themselves"),
             ),
             row(
-                "Daily digest",
-                "off" if operator.digest_hour is None else f"at {operator.digest_hour:02d}:00",
+                _("Daily digest"),
+                off
+                if operator.digest_hour is None
+                else _("at {hour}").format(hour=f"{operator.digest_hour:02d}:00"),
             ),
-            row("Sibling discount", percent(operator.sibling_discount_bp)),
-            row("Time zone", operator.timezone),
-            row("Holiday months", holiday_list(holidays)),
-            row("Late fee", late_fee_setting(operator)),
+            row(_("Sibling discount"), percent(operator.sibling_discount_bp)),
+            row(_("Time zone"), operator.timezone),
+            row(_("Holiday months"), holiday_list(holidays)),
+            row(_("Late fee"), late_fee_setting(operator)),
             "",
-            "Tap what you want to change.",
+            _("Tap what you want to change."),
         ]
     )
 
@@ -396,60 +420,85 @@ def qr_name(payload: str) -> str:
     try:
         code = parse_payload(payload)
     except InvalidInput:
-        return "set"
-    return ", ".join(x for x in (code.merchant_name, code.merchant_city) if x) or "set"
+        return _("set")
+    return ", ".join(x for x in (code.merchant_name, code.merchant_city) if x) or _("set")
 
 
-CHECK_THE_QR = "🔎 Check the QR code I found (below) and tap Use to keep it."
+_CONSTANTS["CHECK_THE_QR"] = lambda: _(
+    "🔎 Check the QR code I found (below) and tap Use to keep it."
+)
+
+
+def setting_label(label: str) -> str:
+    """Return a /business setting's label (its English name, a catalog message) translated."""
+    return _(label)
 
 
 def send_a_picture(label: str) -> str:
     """Ask for a picture where text came (a lone - clears the setting)."""
-    return f"Send the {esc(label)} as a photo (or - to clear it)."
+    return _("Send the {label} as a photo (or - to clear it).").format(
+        label=esc(setting_label(label))
+    )
 
 
 def business_prompt(label: str, current: str, hint: str) -> str:
     """Ask for a new value of one setting."""
-    now = esc(current) if current else "<i>not set</i>"
-    return f"Send the new <b>{esc(label)}</b>.\nNow: {now}\n{esc(hint)}\n(/cancel to stop)"
+    now = esc(current) if current else _not_set()
+    return _("Send the new <b>{label}</b>.\nNow: {now}\n{hint}\n(/cancel to stop)").format(
+        label=esc(setting_label(label)), now=now, hint=esc(_(hint) if hint else "")
+    )
 
 
 def business_saved(label: str, shown: str) -> str:
     """Confirm a changed setting."""
-    value = esc(shown) if shown else "<i>cleared</i>"
-    return f"Saved. <b>{esc(label)}</b>: {value}"
+    value = esc(shown) if shown else _("<i>cleared</i>")
+    return _("Saved. <b>{label}</b>: {value}").format(label=esc(setting_label(label)), value=value)
 
 
 def holiday_saved(month: date, holiday: bool) -> str:
     """Confirm a holiday month switched on or off."""
     if holiday:
-        return f"Saved. {month_key(month)} is a holiday month: nobody is billed for it."
-    return f"Saved. {month_key(month)} is a normal month again."
+        return _("Saved. {month} is a holiday month: nobody is billed for it.").format(
+            month=month_key(month)
+        )
+    return _("Saved. {month} is a normal month again.").format(month=month_key(month))
 
 
-BUSINESS_DONE = "Done. Send /business whenever you want to change something."
+_CONSTANTS["BUSINESS_DONE"] = lambda: _(
+    "Done. Send /business whenever you want to change something."
+)
 
 
 def duration(span: timedelta) -> str:
     """Return a span as people say it: '15 minutes', '1 minute', '30 seconds'."""
     seconds = round(span.total_seconds())
-    amount, unit = (seconds // 60, "minute") if seconds >= 60 else (seconds, "second")
-    return f"{amount} {unit}{'' if amount == 1 else 's'}"
+    if seconds >= 60:
+        minutes = seconds // 60
+        return i18n.ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    return i18n.ngettext("{n} second", "{n} seconds", seconds).format(n=seconds)
 
 
 def business_timed_out(after: timedelta) -> str:
     """Say the /business session closed after a quiet spell."""
-    return (
-        f"I closed your /business session after {duration(after)} without an answer; "
+    return _(
+        "I closed your /business session after {duration} without an answer; "
         "nothing more was changed. Send /business to carry on."
-    )
+    ).format(duration=duration(after))
 
 
 # Messages to parents from the outbox (captions of the PDFs they receive).
 
 
 def _day(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    """Return '5 Mar 2026' in the reader's language ('5 Mac 2026', '2026年3月5日')."""
+    if i18n.current() == i18n.ENGLISH:
+        return f"{day.day} {day:%b %Y}"
+    return format_skeleton("yMMMd", day, locale=i18n.cldr())
+
+
+def _month(month: date) -> str:
+    """Return 'March 2026' in the reader's language ('Mac 2026', '2026年3月')."""
+    return i18n.month_name(month)
 
 
 def how_to_pay(operator: OperatorView, reference: str) -> str:
@@ -462,25 +511,36 @@ def how_to_pay(operator: OperatorView, reference: str) -> str:
         lines.append(f"📱 DuitNow <code>{esc(operator.duitnow_id)}</code>")
     if operator.payment_note:
         lines.append(esc(operator.payment_note))
-    lines.append(f"Reference: <code>{esc(reference)}</code>")
+    lines.append(_("Reference: <code>{reference}</code>").format(reference=esc(reference)))
     return "\n".join(lines)
+
+
+def _paid_already() -> str:
+    return _("Paid already? Send a photo of the transfer slip here.")
 
 
 def invoice_caption(document: InvoiceDocument) -> str:
     """Caption the invoice PDF a parent receives."""
     invoice, operator = document.invoice, document.operator
     money = _money(operator)
-    period = f" for {month_label(invoice.period)}" if invoice.period else ""
-    text = (
-        f"🧾 <b>{esc(operator.display_name)}</b>\n"
-        f"Invoice <b>{esc(invoice.number)}</b>{period} for {esc(invoice.customer_name)}.\n"
-        f"Amount due: <b>{money(invoice.balance_sen)}</b> by {_day(invoice.due_date)}."
+    number, family = esc(invoice.number), esc(invoice.customer_name)
+    if invoice.period:
+        what = _("Invoice <b>{number}</b> for {month} for {family}.").format(
+            number=number, month=_month(invoice.period), family=family
+        )
+    else:
+        what = _("Invoice <b>{number}</b> for {family}.").format(number=number, family=family)
+    due = _("Amount due: <b>{amount}</b> by {due}.").format(
+        amount=money(invoice.balance_sen), due=_day(invoice.due_date)
     )
+    text = f"🧾 <b>{esc(operator.display_name)}</b>\n{what}\n{due}"
     if document.previous_unpaid_sen > 0:
-        text += f"\nStill unpaid from before: {money(document.previous_unpaid_sen)}."
+        text += "\n" + _("Still unpaid from before: {amount}.").format(
+            amount=money(document.previous_unpaid_sen)
+        )
     if invoice.balance_sen > 0:
         text += "\n\n" + how_to_pay(operator, invoice.number)
-        text += "\n\nPaid already? Send a photo of the transfer slip here."
+        text += "\n\n" + _paid_already()
     else:
         text += "\n" + _nothing_to_pay(invoice, money)
     return text
@@ -489,39 +549,49 @@ def invoice_caption(document: InvoiceDocument) -> str:
 def _nothing_to_pay(invoice: InvoiceView, money) -> str:  # type: ignore[no-untyped-def]
     """Say why nothing is left to pay on an invoice: only credit the family held is credit."""
     if invoice.total_sen == 0:
-        return "Nothing to pay on this invoice."
+        return _("Nothing to pay on this invoice.")
     if invoice.credit_applied_sen >= invoice.total_sen:
-        return "Nothing to pay: your credit covers it. Thank you!"
+        return _("Nothing to pay: your credit covers it. Thank you!")
     if invoice.credit_applied_sen > 0:
-        return (
-            f"Paid in full ({money(invoice.credit_applied_sen)} of it from your credit). "
-            "Thank you!"
+        return _("Paid in full ({amount} of it from your credit). Thank you!").format(
+            amount=money(invoice.credit_applied_sen)
         )
-    return "Paid in full. Thank you!"
+    return _("Paid in full. Thank you!")
 
 
 def reminder_caption(document: InvoiceDocument, stage: int) -> str:
     """Caption a payment reminder: which invoice, how much, how late, how to pay."""
     invoice, operator = document.invoice, document.operator
     money = _money(operator)
+    number, family = esc(invoice.number), esc(invoice.customer_name)
     if stage < 0:
-        when = f"is due in {-stage} day{'s' if stage != -1 else ''}, on {_day(invoice.due_date)}"
+        when = i18n.ngettext(
+            "Invoice <b>{number}</b> for {family} is due in {n} day, on {due}.",
+            "Invoice <b>{number}</b> for {family} is due in {n} days, on {due}.",
+            -stage,
+        ).format(number=number, family=family, n=-stage, due=_day(invoice.due_date))
     elif stage == 0:
-        when = "is due <b>today</b>"
-    else:
-        when = f"is <b>{stage} day{'s' if stage != 1 else ''} overdue</b>"
-    return (
-        f"🔔 Reminder from <b>{esc(operator.display_name)}</b>\n"
-        f"Invoice <b>{esc(invoice.number)}</b> for {esc(invoice.customer_name)} {when}.\n"
-        f"Left to pay: <b>{money(invoice.balance_sen)}</b>"
-        + (
-            f", including a late fee of {money(invoice.late_fee_sen)}"
-            if invoice.late_fee_sen
-            else ""
+        when = _("Invoice <b>{number}</b> for {family} is due <b>today</b>.").format(
+            number=number, family=family
         )
-        + ".\n\n"
+    else:
+        when = i18n.ngettext(
+            "Invoice <b>{number}</b> for {family} is <b>{n} day overdue</b>.",
+            "Invoice <b>{number}</b> for {family} is <b>{n} days overdue</b>.",
+            stage,
+        ).format(number=number, family=family, n=stage)
+    if invoice.late_fee_sen:
+        left = _("Left to pay: <b>{amount}</b>, including a late fee of {fee}.").format(
+            amount=money(invoice.balance_sen), fee=money(invoice.late_fee_sen)
+        )
+    else:
+        left = _("Left to pay: <b>{amount}</b>.").format(amount=money(invoice.balance_sen))
+    head = _("🔔 Reminder from <b>{business}</b>").format(business=esc(operator.display_name))
+    return (
+        f"{head}\n{when}\n{left}\n\n"
         + how_to_pay(operator, invoice.number)
-        + "\n\nPaid already? Send a photo of the transfer slip here and ignore this message."
+        + "\n\n"
+        + _("Paid already? Send a photo of the transfer slip here and ignore this message.")
     )
 
 
@@ -529,29 +599,39 @@ def receipt_caption(document: ReceiptDocument) -> str:
     """Caption the receipt PDF a parent receives after paying."""
     payment, operator = document.payment, document.operator
     money = _money(operator)
-    text = (
-        f"✅ <b>{esc(operator.display_name)}</b>: thank you!\n"
-        f"We received <b>{money(payment.amount_sen)}</b> ({esc(payment.method_label)}) on "
-        f"{_day(payment.paid_on)}: receipt {esc(payment.receipt_number)}."
-    )
+    lines = [
+        _("✅ <b>{business}</b>: thank you!").format(business=esc(operator.display_name)),
+        _("We received <b>{amount}</b> ({method}) on {day}: receipt {number}.").format(
+            amount=money(payment.amount_sen),
+            method=esc(_(payment.method_label)),
+            day=_day(payment.paid_on),
+            number=esc(payment.receipt_number),
+        ),
+    ]
     if payment.allocations:
         settled = ", ".join(esc(a.invoice_number) for a in payment.allocations)
-        text += f"\nIt went to: {settled}."
+        lines.append(_("It went to: {invoices}.").format(invoices=settled))
     if document.balance_after_sen > 0:
-        text += f"\nStill to pay: <b>{money(document.balance_after_sen)}</b>."
+        lines.append(
+            _("Still to pay: <b>{amount}</b>.").format(amount=money(document.balance_after_sen))
+        )
     elif document.balance_after_sen < 0:
-        text += f"\nYour credit for next month: <b>{money(-document.balance_after_sen)}</b>."
+        lines.append(
+            _("Your credit for next month: <b>{amount}</b>.").format(
+                amount=money(-document.balance_after_sen)
+            )
+        )
     else:
-        text += "\nYou are all paid up."
-    return text
+        lines.append(_("You are all paid up."))
+    return "\n".join(lines)
 
 
 def family_blocked(name: str) -> str:
     """Tell the operator a family blocked the bot."""
-    return (
-        f"⚠️ <b>{esc(name)}</b> has blocked this bot, so their invoices and receipts are on hold. "
+    return _(
+        "⚠️ <b>{name}</b> has blocked this bot, so their invoices and receipts are on hold. "
         "They will go out by themselves when the parent opens the bot again and sends /start."
-    )
+    ).format(name=esc(name))
 
 
 def _money(operator: OperatorView):  # type: ignore[no-untyped-def]
@@ -568,53 +648,86 @@ def _listed(params: Mapping[str, object], key: str) -> list[Any]:
 
 def run_preview(params: Mapping[str, object]) -> str:
     """Ask the operator to approve a month before anything is billed (a run_preview notice)."""
-    label = month_label(date.fromisoformat(str(params["period"])))
+    label = _month(date.fromisoformat(str(params["period"])))
     families = int(str(params["families"]))
     new_families = [str(n) for n in _listed(params, "new_families")]
     skipped = [(str(n), error_texts.skipped(str(r))) for n, r in _listed(params, "skipped")]
     lines = [
-        f"📅 <b>{label}</b>: {families} famil{'y' if families == 1 else 'ies'}"
-        f", {esc(format_money(int(str(params['total_sen']))))} in all."
+        i18n.ngettext(
+            "📅 <b>{month}</b>: {n} family, {amount} in all.",
+            "📅 <b>{month}</b>: {n} families, {amount} in all.",
+            families,
+        ).format(
+            month=label,
+            n=families,
+            amount=esc(format_money(int(str(params["total_sen"])))),
+        )
     ]
     if new_families:
-        lines.append(f"New this month: {esc(', '.join(new_families))}.")
+        lines.append(
+            _("New this month: {families}.").format(families=esc(", ".join(new_families)))
+        )
     if skipped:
-        lines.append("Not billed: " + esc(", ".join(f"{n} ({r})" for n, r in skipped)) + ".")
-    lines.append("Approve to create the invoices and send them to the parents, or hold.")
+        lines.append(
+            _("Not billed: {families}.").format(
+                families=esc(", ".join(f"{n} ({r})" for n, r in skipped))
+            )
+        )
+    lines.append(_("Approve to create the invoices and send them to the parents, or hold."))
     return "\n".join(lines)
 
 
 def run_holiday(period: date) -> str:
     """Tell the operator a holiday month was skipped."""
-    return f"📅 {month_label(period)} is marked as a holiday month: nothing was billed."
+    return _("📅 {month} is marked as a holiday month: nothing was billed.").format(
+        month=_month(period)
+    )
 
 
 def run_decided(run: RunView, approved: bool) -> str:
     """Confirm the operator's decision on a run."""
-    label = month_label(run.period)
+    label = _month(run.period)
     if not approved:
-        return f"⏸ {label} is on hold. Nothing is billed until you approve it."
-    return (
-        f"✅ {label} approved: {run.created_count} invoice(s) created "
-        f"({esc(format_money(run.total_sen))}); they are going out to the parents now."
-    )
+        return _("⏸ {month} is on hold. Nothing is billed until you approve it.").format(
+            month=label
+        )
+    return i18n.ngettext(
+        "✅ {month} approved: {n} invoice created ({amount}); it is going out to the parent now.",
+        "✅ {month} approved: {n} invoices created ({amount}); "
+        "they are going out to the parents now.",
+        run.created_count,
+    ).format(month=label, n=run.created_count, amount=esc(format_money(run.total_sen)))
 
 
 def run_report(params: Mapping[str, object]) -> str:
     """Report a finished monthly run to the operator (a run_report notice)."""
     waiting = [str(n) for n in _listed(params, "waiting_for_link")]
     failed = [(str(n), str(w)) for n, w in _listed(params, "failed")]
+    created = int(str(params["created"]))
     lines = [
-        f"📬 <b>{month_label(date.fromisoformat(str(params['period'])))}</b> billing done: "
-        f"{params['created']} invoice(s), {esc(format_money(int(str(params['total_sen']))))}.",
-        f"Delivered in Telegram: {params['delivered']}.",
+        i18n.ngettext(
+            "📬 <b>{month}</b> billing done: {n} invoice, {amount}.",
+            "📬 <b>{month}</b> billing done: {n} invoices, {amount}.",
+            created,
+        ).format(
+            month=_month(date.fromisoformat(str(params["period"]))),
+            n=created,
+            amount=esc(format_money(int(str(params["total_sen"])))),
+        ),
+        _("Delivered in Telegram: {n}.").format(n=params["delivered"]),
     ]
     if waiting:
         lines.append(
-            f"Waiting for the parent to link ({len(waiting)}): " + esc(", ".join(waiting))
+            _("Waiting for the parent to link ({n}): {families}").format(
+                n=len(waiting), families=esc(", ".join(waiting))
+            )
         )
     if failed:
-        lines.append("Could not deliver: " + esc("; ".join(f"{n}: {why}" for n, why in failed)))
+        lines.append(
+            _("Could not deliver: {families}").format(
+                families=esc("; ".join(f"{n}: {why}" for n, why in failed))
+            )
+        )
     return "\n".join(lines)
 
 
@@ -645,13 +758,24 @@ def operator_notice(meta: Mapping[str, object]) -> str:
 
 # -- Parents: /balance, /invoices and transfer slips -----------------------------------------
 
-INVOICE_NOT_YOURS = "That invoice is not yours."
-SLIP_OTHER_AMOUNT_BUTTON = "✏️ Record other amount"
-SLIP_DISMISS_BUTTON = "🗑 Dismiss"
-SLIP_WHICH_BUSINESS = "Thank you! Which van service is this payment for?"
-SLIP_PASSED_ALREADY = "I have passed that slip on already."
-SLIP_ASK_AMOUNT = (
-    "How much does the slip show? Send the amount, e.g. 150 or RM 1,234.50.\n(/cancel to stop)"
+_CONSTANTS.update(
+    {
+        "INVOICE_NOT_YOURS": lambda: _("That invoice is not yours."),
+        "SLIP_OTHER_AMOUNT_BUTTON": lambda: _("✏️ Record other amount"),
+        "SLIP_DISMISS_BUTTON": lambda: _("🗑 Dismiss"),
+        "SLIP_WHICH_BUSINESS": lambda: _("Thank you! Which van service is this payment for?"),
+        "SLIP_PASSED_ALREADY": lambda: _("I have passed that slip on already."),
+        "SLIP_ASK_AMOUNT": lambda: _(
+            "How much does the slip show? Send the amount, e.g. 150 or RM 1,234.50.\n"
+            "(/cancel to stop)"
+        ),
+        "SLIP_ASK_REASON": lambda: _(
+            "Dismiss this slip? The parent is told in one line. Send the reason in a few words "
+            "(e.g. <i>the amount does not match</i>), or tap the button for none.\n"
+            "(/cancel keeps the slip.)"
+        ),
+        "SLIP_NO_REASON_BUTTON": lambda: _("🗑 Dismiss without a reason"),
+    }
 )
 SLIP_NOTE_LIMIT = 300  # a photo caption holds 1,024 characters in all
 
@@ -665,19 +789,30 @@ def family_balance(operator: OperatorView, account: FamilyBalance) -> str:
     money = _money(operator)
     lines = [_family_head(operator, account.customer_name)]
     for invoice in account.unpaid:
-        late = " ⚠️ <b>overdue</b>" if invoice.overdue else ""
+        words = (
+            _("• {number}, due {due}: {amount} left ⚠️ <b>overdue</b>")
+            if invoice.overdue
+            else _("• {number}, due {due}: {amount} left")
+        )
         lines.append(
-            f"• {esc(invoice.number)}, due {_day(invoice.due_date)}: "
-            f"{money(invoice.balance_sen)} left{late}"
+            words.format(
+                number=esc(invoice.number),
+                due=_day(invoice.due_date),
+                amount=money(invoice.balance_sen),
+            )
         )
     if account.balance_sen > 0:
         if account.credit_sen > 0:
-            lines.append(f"Less your credit: {money(account.credit_sen)}")
-        lines.append(f"Total to pay: <b>{money(account.balance_sen)}</b>")
+            lines.append(_("Less your credit: {amount}").format(amount=money(account.credit_sen)))
+        lines.append(_("Total to pay: <b>{amount}</b>").format(amount=money(account.balance_sen)))
     else:
-        lines.append("✅ All paid. Thank you!")
+        lines.append(_("✅ All paid. Thank you!"))
         if account.balance_sen < 0:
-            lines.append(f"Your credit for the next invoice: <b>{money(-account.balance_sen)}</b>")
+            lines.append(
+                _("Your credit for the next invoice: <b>{amount}</b>").format(
+                    amount=money(-account.balance_sen)
+                )
+            )
     return "\n".join(lines)
 
 
@@ -685,19 +820,19 @@ def balances(sections: Sequence[str], *, owing: bool) -> str:
     """Join the families' balances into one message."""
     text = "\n\n".join(sections)
     if owing:
-        text += "\n\nPaid already? Send a photo of the transfer slip here."
+        text += "\n\n" + _paid_already()
     return text
 
 
 def _invoice_state(operator: OperatorView, invoice: InvoiceView) -> str:
     if invoice.status == "void":
-        return "void"
+        return _("void")
     if invoice.status == "paid":
-        return "paid ✅"
+        return _("paid ✅")
     left = _money(operator)(invoice.balance_sen)
     if invoice.overdue:
-        return f"⚠️ <b>overdue</b>, {left} left"
-    return f"{left} left, due {_day(invoice.due_date)}"
+        return _("⚠️ <b>overdue</b>, {amount} left").format(amount=left)
+    return _("{amount} left, due {due}").format(amount=left, due=_day(invoice.due_date))
 
 
 def parent_invoices(
@@ -706,16 +841,16 @@ def parent_invoices(
     """List a family's recent invoices, newest first, for the parent."""
     head = _family_head(operator, family_name)
     if not invoices:
-        return f"{head}\nNo invoices yet."
+        return f"{head}\n" + _("No invoices yet.")
     money = _money(operator)
-    lines = [f"{head}: your recent invoices"]
+    lines = [_("{head}: your recent invoices").format(head=head)]
     for invoice in invoices:
-        when = month_label(invoice.period) if invoice.period else _day(invoice.issue_date)
+        when = _month(invoice.period) if invoice.period else _day(invoice.issue_date)
         lines.append(
             f"• <b>{esc(invoice.number)}</b> ({when}): {money(invoice.total_sen)}, "
             + _invoice_state(operator, invoice)
         )
-    lines.append("Tap an invoice for its PDF.")
+    lines.append(_("Tap an invoice for its PDF."))
     return "\n".join(lines)
 
 
@@ -726,98 +861,125 @@ def invoice_pdf_button(number: str) -> str:
 
 def family_label(family: Family) -> str:
     """Label a 'this slip is for' button (plain text): business and family."""
-    return f"{family.business_name or 'Van service'} — {family.name}"
+    return f"{family.business_name or _('Van service')} — {family.name}"
 
 
 def slip_thanks(operator: OperatorView) -> str:
     """Thank the parent for a slip and say what happens next."""
-    return (
-        f"Thank you! I've passed it to <b>{esc(operator.display_name)}</b>; "
-        "you'll get a receipt once it's recorded."
-    )
+    return _(
+        "Thank you! I've passed it to <b>{business}</b>; you'll get a receipt once it's recorded."
+    ).format(business=esc(operator.display_name))
 
 
 def slip_for_operator(operator: OperatorView, family_name: str, slip: SlipView) -> str:
     """Caption the slip the operator receives: who sent it, what they owed, their note."""
     money = _money(operator)
-    lines = [f"🧾 Transfer slip from <b>{esc(family_name)}</b>"]
+    lines = [_("🧾 Transfer slip from <b>{family}</b>").format(family=esc(family_name))]
     if slip.balance_sen > 0:
-        lines.append(f"Owed when it came: <b>{money(slip.balance_sen)}</b>")
+        lines.append(
+            _("Owed when it came: <b>{amount}</b>").format(amount=money(slip.balance_sen))
+        )
     elif slip.balance_sen < 0:
-        lines.append(f"Nothing owed ({in_credit(-slip.balance_sen, operator.currency)}).")
+        lines.append(
+            _("Nothing owed ({credit}).").format(
+                credit=in_credit(-slip.balance_sen, operator.currency)
+            )
+        )
     else:
-        lines.append("Nothing owed.")
+        lines.append(_("Nothing owed."))
     if slip.caption:
         note = slip.caption
         if len(note) > SLIP_NOTE_LIMIT:
             note = note[: SLIP_NOTE_LIMIT - 1] + "…"
-        lines.append(f"Parent's note: <i>{esc(note)}</i>")
-    lines.append("Record the payment it shows?")
+        lines.append(_("Parent's note: <i>{note}</i>").format(note=esc(note)))
+    lines.append(_("Record the payment it shows?"))
     return "\n".join(lines)
 
 
 def slip_record_button(amount_sen: int, currency: str) -> str:
     """Label the one-tap button recording what the family owed."""
-    return f"✅ Record {format_money(amount_sen, currency)}"
+    return _("✅ Record {amount}").format(amount=format_money(amount_sen, currency))
 
 
 def slip_recorded(operator: OperatorView, payment: PaymentView) -> str:
     """Confirm a payment recorded from a slip, with where it went."""
     money = _money(operator)
-    return (
-        f"✅ Recorded <b>{money(payment.amount_sen)}</b> from <b>{esc(payment.customer_name)}</b> "
-        f"({esc(payment.method_label)}).\n"
-        f"It went to: {esc(describe_allocation(payment, operator.currency))}.\n"
-        f"Receipt {esc(payment.receipt_number)} is on its way to the parent."
+    return _(
+        "✅ Recorded <b>{amount}</b> from <b>{family}</b> ({method}).\n"
+        "It went to: {allocation}.\n"
+        "Receipt {number} is on its way to the parent."
+    ).format(
+        amount=money(payment.amount_sen),
+        family=esc(payment.customer_name),
+        method=esc(_(payment.method_label)),
+        allocation=esc(describe_allocation(payment, operator.currency)),
+        number=esc(payment.receipt_number),
     )
 
 
 def slip_ask_method(amount_sen: int, currency: str) -> str:
     """Ask how the money a slip shows was paid (plain text: it is also a button's toast)."""
-    return f"How did they pay {format_money(amount_sen, currency)}? Tap one."
-
-
-SLIP_ASK_REASON = (
-    "Dismiss this slip? The parent is told in one line. Send the reason in a few words "
-    "(e.g. <i>the amount does not match</i>), or tap the button for none.\n"
-    "(/cancel keeps the slip.)"
-)
-SLIP_NO_REASON_BUTTON = "🗑 Dismiss without a reason"
+    return _("How did they pay {amount}? Tap one.").format(
+        amount=format_money(amount_sen, currency)
+    )
 
 
 def slip_dismissed(caption_html: str, dismissed: DismissedSlip) -> str:
     """Mark the operator's slip message as dismissed (keeping what it said), and say what the
     parent is told."""
-    done = "🗑 Dismissed: nothing was recorded."
     name = esc(dismissed.customer_name)
     if not dismissed.parent_linked:
-        done += f" {name} is told when they link their Telegram."
+        done = _(
+            "🗑 Dismissed: nothing was recorded. {name} is told when they link their Telegram."
+        ).format(name=name)
     elif dismissed.reason:
-        done += f" {name} is told, with your reason: <i>{esc(dismissed.reason)}</i>."
+        done = _(
+            "🗑 Dismissed: nothing was recorded. {name} is told, with your reason: <i>{reason}</i>."
+        ).format(name=name, reason=esc(dismissed.reason))
     else:
-        done += f" {name} is told."
+        done = _("🗑 Dismissed: nothing was recorded. {name} is told.").format(name=name)
     return f"{caption_html}\n\n{done}" if caption_html else done
 
 
 def slip_timed_out(after: timedelta) -> str:
     """Say the bot stopped waiting for an answer about a slip (its amount or reason)."""
-    return (
-        f"I stopped waiting for your answer about the slip after {duration(after)}; nothing "
+    return _(
+        "I stopped waiting for your answer about the slip after {duration}; nothing "
         "was recorded or dismissed. Tap the slip's button again when you are ready."
-    )
+    ).format(duration=duration(after))
 
 
 def parent_notice(operator: OperatorView, meta: Mapping[str, object]) -> str:
     """Word a notice queued for a parent (delivery kind 'notice', meta as the service put it)."""
     if meta.get("notice") == SLIP_DISMISSED:
         sent_on = meta.get("sent_on")
-        when = f" you sent on {_day(date.fromisoformat(str(sent_on)))}" if sent_on else ""
         reason = str(meta.get("reason") or "")
-        why = f": {esc(reason)}" if reason else ""
-        return (
-            f"🧾 <b>{esc(operator.display_name)}</b> could not record the transfer slip{when}"
-            f"{why}. Please get in touch with them if anything is unclear."
-        )
+        values = {
+            "business": esc(operator.display_name),
+            "day": _day(date.fromisoformat(str(sent_on))) if sent_on else "",
+            "reason": esc(reason),
+        }
+        if sent_on and reason:
+            words = _(
+                "🧾 <b>{business}</b> could not record the transfer slip you sent on {day}: "
+                "{reason}. Please get in touch with them if anything is unclear."
+            )
+        elif sent_on:
+            words = _(
+                "🧾 <b>{business}</b> could not record the transfer slip you sent on {day}. "
+                "Please get in touch with them if anything is unclear."
+            )
+        elif reason:
+            words = _(
+                "🧾 <b>{business}</b> could not record the transfer slip: {reason}. "
+                "Please get in touch with them if anything is unclear."
+            )
+        else:
+            words = _(
+                "🧾 <b>{business}</b> could not record the transfer slip. "
+                "Please get in touch with them if anything is unclear."
+            )
+        return words.format(**values)
     if meta.get("notice") == "credit_note":
         return credit_note_notice(operator, meta)
     raise ValueError(f"unknown notice {meta.get('notice')!r}")
@@ -827,220 +989,271 @@ def parent_notice(operator: OperatorView, meta: Mapping[str, object]) -> str:
 # -- /invite, /statement, /export (bot/conversations/newservice.py, newcustomer.py, ----------
 # -- bot/handlers/services.py, customers.py) -------------------------------------------------
 
-NOTHING_SAVED = "Cancelled. Nothing was saved."
-SKIP_HINT = "Send - to skip."
+_CATEGORY_LABELS = {
+    "kindergarten": i18n.N_("Kindergarten"),
+    "primary": i18n.N_("Primary school"),
+    "secondary": i18n.N_("Secondary school"),
+    "other": i18n.N_("Other"),
+}
+_CONSTANTS.update(
+    {
+        "NOTHING_SAVED": lambda: _("Cancelled. Nothing was saved."),
+        "SKIP_HINT": lambda: _("Send - to skip."),
+        "NEW_SERVICE_NAME": lambda: _(
+            "New route. What is it called? For example "
+            "<i>Taman Melati → SK Setapak (morning)</i>.\n(/cancel to stop)"
+        ),
+        "NEW_SERVICE_DESCRIPTION": lambda: _(
+            "A short description for you (pick-up times, stops…)? Send - to skip."
+        ),
+        "NEW_SERVICE_OTHER_NAME": lambda: _(
+            "Send another name for the route, or /cancel to stop."
+        ),
+        "NEW_CUSTOMER_PARENT": lambda: _(
+            "New family. What is the name of the parent who pays? (/cancel to stop at any step; "
+            "nothing is saved until the end.)"
+        ),
+        "NEW_CUSTOMER_CHILD": lambda: _("The first child's name?"),
+        "NEW_CUSTOMER_NEXT_CHILD": lambda: _("The next child's name?"),
+        "NO_ROUTES_FOR_CHILD": lambda: _(
+            "You have no active routes yet, so this child gets none for now. "
+            "Add routes with /newservice."
+        ),
+        # {category key: label} in the reader's language, in the order the buttons show them
+        "CATEGORY_LABELS": lambda: {key: _(label) for key, label in _CATEGORY_LABELS.items()},
+    }
+)
+
+
+def category_label(category: str) -> str:
+    """Return a child category's name in the reader's language (an unknown key as it is)."""
+    label = _CATEGORY_LABELS.get(category)
+    return _(label) if label else category
 
 
 def conversation_timed_out(what: str, after: timedelta) -> str:
     """Say a quiet conversation was closed and nothing was saved."""
-    return (
-        f"I closed your {esc(what)} after {duration(after)} without an answer; "
+    return _(
+        "I closed your {what} after {duration} without an answer; "
         "nothing was saved. Start it again whenever you like."
-    )
+    ).format(what=esc(_(what) if what else what), duration=duration(after))
 
 
 def _sen(sen: int, currency: str = "MYR") -> str:
     return esc(format_money(sen, currency))
 
 
-NEW_SERVICE_NAME = (
-    "New route. What is it called? For example <i>Taman Melati → SK Setapak (morning)</i>.\n"
-    "(/cancel to stop)"
-)
-NEW_SERVICE_DESCRIPTION = f"A short description for you (pick-up times, stops…)? {SKIP_HINT}"
-NEW_SERVICE_OTHER_NAME = "Send another name for the route, or /cancel to stop."
-
-
 def new_service_fee(name: str) -> str:
     """Ask for a new route's monthly fee."""
-    return f"What is the monthly fee for <b>{esc(name)}</b>? For example 150 or RM 1,234.50."
+    return _("What is the monthly fee for <b>{route}</b>? For example 150 or RM 1,234.50.").format(
+        route=esc(name)
+    )
+
+
+def _a_month(name: str, fee_sen: int, currency: str = "MYR") -> str:
+    return _("<b>{route}</b>: {fee} a month").format(route=esc(name), fee=_sen(fee_sen, currency))
 
 
 def new_service_confirm(name: str, fee_sen: int, description: str) -> str:
     """Show the new route for confirmation."""
-    lines = [f"<b>{esc(name)}</b>: {_sen(fee_sen)} a month"]
+    lines = [_("Save this route?"), _a_month(name, fee_sen)]
     if description:
         lines.append(esc(description))
-    return "\n".join(["Save this route?", *lines])
+    return "\n".join(lines)
 
 
 def new_service_saved(route: ServiceView) -> str:
     """Confirm a new route."""
-    return (
-        f"Saved. <b>{esc(route.name)}</b>: {_sen(route.monthly_fee_sen)} a month.\n"
+    return _(
+        "Saved. <b>{route}</b>: {fee} a month.\n"
         "Put children on it with /newcustomer; see every route with /services."
-    )
+    ).format(route=esc(route.name), fee=_sen(route.monthly_fee_sen))
 
 
 def route_list(fees: Sequence[tuple[ServiceView, int]]) -> str:
     """List the routes with the fee in force this month (inactive ones marked)."""
     if not fees:
-        return "You have no routes yet. Add one with /newservice."
-    lines = ["<b>Your routes</b> (fees this month)"]
+        return _("You have no routes yet. Add one with /newservice.")
+    lines = [_("<b>Your routes</b> (fees this month)")]
     for route, fee_sen in fees:
-        off = "" if route.active else " — <i>inactive</i>"
-        lines.append(f"• <b>{esc(route.name)}</b>: {_sen(fee_sen)} a month{off}")
+        words = (
+            _("• <b>{route}</b>: {fee} a month")
+            if route.active
+            else _("• <b>{route}</b>: {fee} a month — <i>inactive</i>")
+        )
+        lines.append(words.format(route=esc(route.name), fee=_sen(fee_sen)))
         if route.description:
             lines.append(f"  {esc(route.description)}")
-    lines.append("\nTap a button to change a route's fee from a month, or to switch it off or on.")
+    lines.append(
+        "\n" + _("Tap a button to change a route's fee from a month, or to switch it off or on.")
+    )
     return "\n".join(lines)
 
 
 def route_switched(route: ServiceView) -> str:
     """Confirm a route switched off or on."""
     if route.active:
-        return f"▶️ <b>{esc(route.name)}</b> is active again: its children are billed for it."
-    return (
-        f"⏸ <b>{esc(route.name)}</b> is inactive: nobody is billed for it and no child can "
+        return _("▶️ <b>{route}</b> is active again: its children are billed for it.").format(
+            route=esc(route.name)
+        )
+    return _(
+        "⏸ <b>{route}</b> is inactive: nobody is billed for it and no child can "
         "join it until you reactivate it."
-    )
+    ).format(route=esc(route.name))
 
 
 def route_fee_prompt(route: ServiceView) -> str:
     """Ask for a route's new monthly fee."""
-    return (
-        f"New monthly fee for <b>{esc(route.name)}</b>? For example 150 or RM 1,234.50.\n"
-        "(/cancel to stop)"
-    )
+    return _(
+        "New monthly fee for <b>{route}</b>? For example 150 or RM 1,234.50.\n(/cancel to stop)"
+    ).format(route=esc(route.name))
 
 
 def route_fee_month_prompt(fee_sen: int, next_month: date) -> str:
     """Ask from which month a new fee applies."""
-    return (
-        f"From which month is it {_sen(fee_sen)}? Send it as YYYY-MM, e.g. "
-        f"{month_key(next_month)} for {month_label(next_month)}. Earlier months keep their fee."
-    )
+    return _(
+        "From which month is it {fee}? Send it as YYYY-MM, e.g. "
+        "{key} for {month}. Earlier months keep their fee."
+    ).format(fee=_sen(fee_sen), key=month_key(next_month), month=_month(next_month))
 
 
 def route_fee_saved(name: str, fee_sen: int, month: date) -> str:
     """Confirm a fee change."""
-    return (
-        f"Saved. From {month_label(month)}, <b>{esc(name)}</b> costs {_sen(fee_sen)} a month. "
+    return _(
+        "Saved. From {month}, <b>{route}</b> costs {fee} a month. "
         "Invoices already made keep their amounts."
-    )
-
-
-NEW_CUSTOMER_PARENT = (
-    "New family. What is the name of the parent who pays? (/cancel to stop at any step; "
-    "nothing is saved until the end.)"
-)
-NEW_CUSTOMER_CHILD = "The first child's name?"
-NEW_CUSTOMER_NEXT_CHILD = "The next child's name?"
-NO_ROUTES_FOR_CHILD = (
-    "You have no active routes yet, so this child gets none for now. Add routes with /newservice."
-)
-CATEGORY_LABELS = {
-    "kindergarten": "Kindergarten",
-    "primary": "Primary school",
-    "secondary": "Secondary school",
-    "other": "Other",
-}
+    ).format(month=_month(month), route=esc(name), fee=_sen(fee_sen))
 
 
 def new_customer_phone(name: str) -> str:
     """Ask for the parent's phone."""
-    return (
-        f"{esc(name)}'s phone number? For example 012-345 6789. With it, the parent can link "
-        f"their Telegram by sharing their number. {SKIP_HINT}"
-    )
+    return _(
+        "{name}'s phone number? For example 012-345 6789. With it, the parent can link "
+        "their Telegram by sharing their number. Send - to skip."
+    ).format(name=esc(name))
 
 
 def new_customer_category(child: str) -> str:
     """Ask for a child's category."""
-    return f"Is <b>{esc(child)}</b> in kindergarten, primary or secondary school?"
+    return _("Is <b>{child}</b> in kindergarten, primary or secondary school?").format(
+        child=esc(child)
+    )
 
 
 def new_customer_birth(child: str, category: str) -> str:
     """Ask for a child's birth year or age."""
-    return (
-        f"{esc(child)}: {esc(CATEGORY_LABELS.get(category, category))}. Birth year (e.g. 2017) "
-        f"or age (e.g. 8)? {SKIP_HINT}"
-    )
+    return _(
+        "{child}: {category}. Birth year (e.g. 2017) or age (e.g. 8)? Send - to skip."
+    ).format(child=esc(child), category=esc(category_label(category)))
 
 
 def new_customer_school(child: str) -> str:
     """Ask for a child's school."""
-    return f"Which school does {esc(child)} go to? {SKIP_HINT}"
+    return _("Which school does {child} go to? Send - to skip.").format(child=esc(child))
 
 
 def new_customer_routes(child: str) -> str:
     """Ask which routes a child takes."""
-    return (
-        f"Which routes does <b>{esc(child)}</b> take? Tap each one, then <b>Done</b>. "
+    return _(
+        "Which routes does <b>{child}</b> take? Tap each one, then <b>Done</b>. "
         "They are billed from this month."
-    )
+    ).format(child=esc(child))
 
 
 def another_child(child: str, routes: int) -> str:
     """Sum up a child's routes and ask whether there is another child."""
-    taken = f"{routes} route{'s' if routes != 1 else ''}" if routes else "no route for now"
-    return f"{esc(child)}: {taken}.\nAdd another child to this family?"
+    if not routes:
+        return _("{child}: no route for now.\nAdd another child to this family?").format(
+            child=esc(child)
+        )
+    return i18n.ngettext(
+        "{child}: {n} route.\nAdd another child to this family?",
+        "{child}: {n} routes.\nAdd another child to this family?",
+        routes,
+    ).format(child=esc(child), n=routes)
 
 
 def _child_line(child: ChildView, routes: Sequence[str]) -> str:
-    details = [CATEGORY_LABELS.get(child.category, child.category)]
+    details = [category_label(child.category)]
     if child.birth_year:
-        details.append(f"born {child.birth_year}")
+        details.append(_("born {year}").format(year=child.birth_year))
     if child.school:
         details.append(child.school)
-    taken = ", ".join(routes) if routes else "no route"
+    taken = ", ".join(routes) if routes else _("no route")
     return f"• <b>{esc(child.name)}</b> ({esc(', '.join(details))}) — {esc(taken)}"
 
 
 def family_saved(family: CustomerView, routes: Sequence[Sequence[str]], start: date) -> str:
     """Sum up the family /newcustomer saved: each child with their routes (in that order)."""
-    phone = f" ({esc(national(family.phone))})" if family.phone else ""
-    lines = [f"✅ Saved the family of <b>{esc(family.name)}</b>{phone}."]
+    if family.phone:
+        head = _("✅ Saved the family of <b>{name}</b> ({phone}).").format(
+            name=esc(family.name), phone=esc(national(family.phone))
+        )
+    else:
+        head = _("✅ Saved the family of <b>{name}</b>.").format(name=esc(family.name))
+    lines = [head]
     children = list(zip(family.children, routes, strict=True))
-    lines += [_child_line(child, taken) for child, taken in children] or ["No children."]
+    lines += [_child_line(child, taken) for child, taken in children] or [_("No children.")]
     if any(routes):
-        lines.append(f"Routes are billed from {month_label(start)}.")
-    lines.append("\nNext: send the parent their invite link, so their bills reach them here.")
+        lines.append(_("Routes are billed from {month}.").format(month=_month(start)))
+    lines.append(
+        "\n" + _("Next: send the parent their invite link, so their bills reach them here.")
+    )
     return "\n".join(lines)
 
 
 def family_not_saved(problem: str) -> str:
     """Say /newcustomer saved nothing at all, and why."""
-    return f"⚠️ Nothing was saved: {esc(problem)}\nSend /newcustomer to try again."
+    return _("⚠️ Nothing was saved: {problem}\nSend /newcustomer to try again.").format(
+        problem=esc(problem)
+    )
 
 
 def use_newinvoice(name: str) -> str:
     """Point to /newinvoice for billing one family something extra."""
-    return f"Send /newinvoice and pick <b>{esc(name)}</b>."
+    return _("Send /newinvoice and pick <b>{name}</b>.").format(name=esc(name))
 
 
 def use_paid(name: str) -> str:
     """Point to /paid for recording a payment."""
-    return f"Send /paid and pick <b>{esc(name)}</b>."
+    return _("Send /paid and pick <b>{name}</b>.").format(name=esc(name))
 
 
 def in_credit(credit_sen: int, currency: str = "MYR") -> str:
     """Say a family's credit the one way every list, card and statement says it."""
-    return f"{_sen(credit_sen, currency)} in credit"
+    return _("{amount} in credit").format(amount=_sen(credit_sen, currency))
 
 
 def _balance_words(balance_sen: int, currency: str) -> str:
     if balance_sen > 0:
-        return f"owes {_sen(balance_sen, currency)}"
+        return _("owes {amount}").format(amount=_sen(balance_sen, currency))
     if balance_sen < 0:
         return in_credit(-balance_sen, currency)
-    return "paid up"
+    return _("paid up")
 
 
 def family_page(page: Page[CustomerBalance], currency: str) -> str:
     """List one page of families with their balances."""
     if not page.total:
-        return "You have no families yet. Add one with /newcustomer."
-    lines = [f"<b>Your families</b> (page {page.page} of {page.pages}, {page.total} in all)"]
+        return _("You have no families yet. Add one with /newcustomer.")
+    lines = [
+        _("<b>Your families</b> (page {page} of {pages}, {total} in all)").format(
+            page=page.page, pages=page.pages, total=page.total
+        )
+    ]
     first = (page.page - 1) * page.page_size + 1
     for number, family in enumerate(page.items, start=first):
-        unpaid = f", {family.unpaid_invoices} unpaid" if family.unpaid_invoices else ""
-        link = "" if family.linked else " · not linked"
+        unpaid = (
+            ", " + _("{n} unpaid").format(n=family.unpaid_invoices)
+            if family.unpaid_invoices
+            else ""
+        )
+        link = "" if family.linked else " · " + _("not linked")
         lines.append(
             f"{number}. {esc(family.name)} — {_balance_words(family.balance_sen, currency)}"
             f"{unpaid}{link}"
         )
-    lines.append("\nTap a family to open its card.")
+    lines.append("\n" + _("Tap a family to open its card."))
     return "\n".join(lines)
 
 
@@ -1053,72 +1266,94 @@ def family_card(
     """Show one family: parent, phone, link, children with routes, balance."""
     lines = [f"👪 <b>{esc(family.name)}</b>"]
     if family.archived:
-        lines.append("🗄 <i>Archived: not billed any more.</i>")
+        lines.append(_("🗄 <i>Archived: not billed any more.</i>"))
     elif family.reminders_paused:
-        lines.append("🔕 <i>Reminders paused.</i>")
-    lines.append(f"📱 {esc(national(family.phone)) if family.phone else '<i>no phone</i>'}")
-    linked = "linked ✅" if family.linked else "not linked yet (send an invite link)"
-    lines.append(f"Telegram: {linked}")
-    lines.append("<b>Children</b>" if family.children else "<i>No children yet.</i>")
+        lines.append(_("🔕 <i>Reminders paused.</i>"))
+    lines.append(f"📱 {esc(national(family.phone)) if family.phone else _('<i>no phone</i>')}")
+    linked = _("linked ✅") if family.linked else _("not linked yet (send an invite link)")
+    lines.append(_("Telegram: {linked}").format(linked=linked))
+    lines.append(_("<b>Children</b>") if family.children else _("<i>No children yet.</i>"))
     for child in family.children:
         names = [e.service_name for e in taken if e.child_id == child.id]
         lines.append(_child_line(child, names))
-    money = [f"<b>Balance:</b> {_balance_words(balance.balance_sen, currency)}"]
+    money = [
+        _("<b>Balance:</b> {balance}").format(
+            balance=_balance_words(balance.balance_sen, currency)
+        )
+    ]
     if balance.unpaid:
         count = len(balance.unpaid)
-        money.append(f"({count} unpaid invoice{'s' if count != 1 else ''})")
+        money.append(
+            i18n.ngettext("({n} unpaid invoice)", "({n} unpaid invoices)", count).format(n=count)
+        )
     if balance.owed_sen and balance.credit_sen:
         owed, credit = _sen(balance.owed_sen, currency), in_credit(balance.credit_sen, currency)
-        money.append(f"— owed {owed}, {credit}")
+        money.append(_("— owed {owed}, {credit}").format(owed=owed, credit=credit))
     lines.append(" ".join(money))
     return "\n".join(lines)
 
 
 def unpaid_invoices(balance: FamilyBalance, currency: str) -> str:
     """List a family's unpaid invoices, oldest first."""
+    name = esc(balance.customer_name)
     if not balance.unpaid:
-        return f"<b>{esc(balance.customer_name)}</b> has no unpaid invoices."
-    lines = [f"Unpaid invoices of <b>{esc(balance.customer_name)}</b>:"]
+        return _("<b>{name}</b> has no unpaid invoices.").format(name=name)
+    lines = [_("Unpaid invoices of <b>{name}</b>:").format(name=name)]
     for invoice in balance.unpaid:
-        late = " — <b>overdue</b>" if invoice.overdue else ""
-        lines.append(
-            f"• {esc(invoice.number)}: {_sen(invoice.balance_sen, currency)} left of "
-            f"{_sen(invoice.total_sen, currency)}, due {_day(invoice.due_date)}{late}"
+        words = (
+            _("• {number}: {left} left of {total}, due {due} — <b>overdue</b>")
+            if invoice.overdue
+            else _("• {number}: {left} left of {total}, due {due}")
         )
-    lines.append(f"In all: {_sen(balance.owed_sen, currency)}.")
+        lines.append(
+            words.format(
+                number=esc(invoice.number),
+                left=_sen(invoice.balance_sen, currency),
+                total=_sen(invoice.total_sen, currency),
+                due=_day(invoice.due_date),
+            )
+        )
+    lines.append(_("In all: {amount}.").format(amount=_sen(balance.owed_sen, currency)))
     return "\n".join(lines)
 
 
 def statement_caption(statement: StatementView) -> str:
     """Caption a statement PDF sent to the operator."""
-    return (
-        f"Statement of <b>{esc(statement.customer.name)}</b>, {_day(statement.start)} to "
-        f"{_day(statement.end)}. Balance: {_balance_words(statement.closing_balance_sen, 'MYR')}."
+    return _("Statement of <b>{name}</b>, {start} to {end}. Balance: {balance}.").format(
+        name=esc(statement.customer.name),
+        start=_day(statement.start),
+        end=_day(statement.end),
+        balance=_balance_words(statement.closing_balance_sen, "MYR"),
     )
 
 
 def parent_invite(family: CustomerView, link: str) -> str:
     """Give the invite link for one family."""
-    already = (
-        " (it is linked already: whoever opens this link becomes its Telegram account instead)"
-        if family.linked
-        else ""
-    )
-    return (
-        f"Send this link to <b>{esc(family.name)}</b>{already}. It works once, within 7 days, "
-        f"and links their Telegram to this family:\n{esc(link)}"
-    )
+    if family.linked:
+        words = _(
+            "Send this link to <b>{name}</b> (it is linked already: whoever opens this link "
+            "becomes its Telegram account instead). It works once, within 7 days, "
+            "and links their Telegram to this family:\n{link}"
+        )
+    else:
+        words = _(
+            "Send this link to <b>{name}</b>. It works once, within 7 days, "
+            "and links their Telegram to this family:\n{link}"
+        )
+    return words.format(name=esc(family.name), link=esc(link))
 
 
 def family_archived(family: CustomerView) -> str:
     """Confirm a family archived or brought back."""
     if family.archived:
-        return f"🗄 <b>{esc(family.name)}</b> is archived: no more monthly invoices."
-    return f"✅ <b>{esc(family.name)}</b> is back: billed every month again."
+        return _("🗄 <b>{name}</b> is archived: no more monthly invoices.").format(
+            name=esc(family.name)
+        )
+    return _("✅ <b>{name}</b> is back: billed every month again.").format(name=esc(family.name))
 
 
-FAMILY_COMMAND_USES = {
-    "card": "/customer Siti (or a phone number, or a child's name)",
+_FAMILY_COMMAND_USES = {
+    "card": i18n.N_("/customer Siti (or a phone number, or a child's name)"),
     "inv": "/invite Siti",
     "stmt": "/statement Siti",
 }
@@ -1126,31 +1361,37 @@ FAMILY_COMMAND_USES = {
 
 def name_a_family(action: str) -> str:
     """Say a command needs a family's name or phone after it."""
-    example = FAMILY_COMMAND_USES.get(action, "/customer Siti")
-    return f"Which family? Send for example {esc(example)}."
+    example = _FAMILY_COMMAND_USES.get(action)
+    shown = _(example) if action == "card" and example else example or "/customer Siti"
+    return _("Which family? Send for example {example}.").format(example=esc(shown))
 
 
 def families_found(wanted: str, count: int) -> str:
     """Say how many families match (none, or several to pick from)."""
     if count == 0:
-        return (
-            f"I found no family matching <b>{esc(wanted)}</b>. Try part of the parent's or a "
+        return _(
+            "I found no family matching <b>{wanted}</b>. Try part of the parent's or a "
             "child's name, or the phone number; /customers lists them all."
-        )
-    return f"{count} families match <b>{esc(wanted)}</b>. Which one?"
+        ).format(wanted=esc(wanted))
+    return i18n.ngettext(
+        "{n} family matches <b>{wanted}</b>. Which one?",
+        "{n} families match <b>{wanted}</b>. Which one?",
+        count,
+    ).format(n=count, wanted=esc(wanted))
 
 
-EXPORT_CAPTIONS = {
-    "customers.csv": "Your families and their children.",
-    "invoices.csv": "Every invoice, with what is paid and what is left.",
-    "payments.csv": "Every payment received.",
-    "history.csv": "The history: every invoice, payment and correction, who and when.",
+_EXPORT_CAPTIONS = {
+    "customers.csv": i18n.N_("Your families and their children."),
+    "invoices.csv": i18n.N_("Every invoice, with what is paid and what is left."),
+    "payments.csv": i18n.N_("Every payment received."),
+    "history.csv": i18n.N_("The history: every invoice, payment and correction, who and when."),
 }
 
 
 def export_caption(filename: str) -> str:
     """Caption one CSV file of /export."""
-    return esc(EXPORT_CAPTIONS.get(filename, filename))
+    caption = _EXPORT_CAPTIONS.get(filename)
+    return esc(_(caption) if caption else filename)
 
 
 # -- Billing: /newinvoice, /paid, /invoices, /invoice, /summary, /remind --------------------
@@ -1810,6 +2051,35 @@ def daily_digest(meta: Mapping[str, Any]) -> str:
         lines.append(f"• ⚠️ Messages that could not be delivered: {count('deliveries_failed')}")
     lines.append("\n/invoices overdue lists who owes; switch this off in /business.")
     return "\n".join(lines)
+
+
+# -- School year (issue 12): a slip back after Undo, a month's part for a child joining ------
+# -- mid-month before the run (bot/handlers/corrections.py, bot/conversations/family.py) ------
+
+
+def slip_waiting_again(family_name: str) -> str:
+    """Say the slip an undone payment was recorded from waits again (it is shown below)."""
+    return _(
+        "🧾 The transfer slip from <b>{name}</b> is waiting again: record it below with the "
+        "right amount or method, or dismiss it."
+    ).format(name=esc(family_name))
+
+
+def ask_join_billing(child: str, joined_on: date, period: date) -> str:
+    """Ask how the month a child joins in its middle is billed by its run (still to come)."""
+    return _(
+        "{child} joins today, {day}, in the middle of {month}; {month}'s invoices are still to "
+        "go out. How should {child}'s routes be billed for {month}? Each button shows the figure."
+    ).format(child=esc(child), day=i18n.day(joined_on), month=i18n.month_name(period))
+
+
+def join_billing_saved(child: str, period: date, amount_sen: int, currency: str) -> str:
+    """Say what the month's run will bill for a child who joined in its middle."""
+    return _("{month}'s run will bill {amount} for {child}'s routes, as you chose.").format(
+        month=i18n.month_name(period),
+        child=esc(child),
+        amount=format_money(amount_sen, currency),
+    )
 
 
 # -- Families change: the family card's edit buttons, children joining, leaving and moving, ----

@@ -83,15 +83,20 @@ async def issue_invoice_in(
     *,
     description: str,
     period: date | None = None,
+    discount_sen: int = 0,
 ) -> int:
-    """Write an invoice of these lines in the caller's transaction, apply credit, queue it.
+    """Write an invoice of these lines (less discount_sen) in the caller's transaction, apply
+    credit, queue it.
 
     The caller holds the counter and family locks in that order (take_numbers first).
     """
     check_lines(lines)
     today = local_today(clock, operator.timezone)
     (number,) = await take_numbers(session, dialect, operator, today.year, 1)
-    total = sum(line.amount_sen for line in lines)
+    subtotal = sum(line.amount_sen for line in lines)
+    if not 0 <= discount_sen <= subtotal:
+        raise InvalidInput("invoice.discount_too_large")
+    total = subtotal - discount_sen
     invoice = Invoice(
         operator_id=operator.id,
         customer_id=customer_id,
@@ -101,8 +106,8 @@ async def issue_invoice_in(
         issue_date=today,
         due_date=due_date_for(today, operator.due_day, period),
         description=description[:500],
-        subtotal_sen=total,
-        discount_sen=0,
+        subtotal_sen=subtotal,
+        discount_sen=discount_sen,
         total_sen=total,
         paid_sen=0,
         status=invoice_status(total, 0),

@@ -144,6 +144,24 @@ def monthly_bill(
     )
 
 
+def added_sibling_discount(
+    billed: Iterable[ChildFee], added: Iterable[ChildFee], sibling_discount_bp: int
+) -> int:
+    """Return the sibling discount due on routes added to a month already billed.
+
+    The monthly run's rule (monthly_bill) over the whole month — the routes billed already and
+    the ones added — less the discount the month's invoice gave: so the family pays in all what
+    one run over all its children would have billed. Never below nothing, never more than the
+    added routes cost.
+    """
+    billed, added = list(billed), list(added)
+    if not sibling_discount_bp or not added:
+        return 0
+    whole = monthly_bill(billed + added, sibling_discount_bp, "").discount_sen
+    before = monthly_bill(billed, sibling_discount_bp, "").discount_sen
+    return max(0, min(whole - before, sum(fee.fee_sen for fee in added)))
+
+
 def allocate(
     available: Sequence[tuple[int, int]], owed: Sequence[tuple[int, int]]
 ) -> list[tuple[int, int, int]]:

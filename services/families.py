@@ -15,7 +15,7 @@ from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import adjustments, audit, proration, routes
-from vanbill.services.billing import NewLine
+from vanbill.services.billing import ChildFee, NewLine, added_sibling_discount
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import (
     _check_birth_year,
@@ -246,6 +246,9 @@ class ChildAdded:
     child: ChildView
     routes: tuple[str, ...]
     start_month: date
+    joined_on: date | None = None  # joining in the middle of start_month, before its run:
+    join_rule: str | None = None  # how that month's run bills the routes
+    join_figure_sen: int = 0  # and what it bills for them
 
 
 async def add_child(
@@ -261,13 +264,28 @@ async def add_child(
     school: str = "",
     route_ids: Sequence[int] = (),
     next_month: bool = False,
+    join_rule: str | None = None,
 ) -> ChildAdded:
-    """Add a child to a family with their routes from this month (or the next)."""
+    """Add a child to a family with their routes from this month (or the next).
+
+    With join_rule, a child joining today in the middle of a month whose run is still to come
+    has that month billed by the rule (stored on the enrollments, honoured by the run); once
+    the run was made the rule is not stored, and unbilled_month offers the month instead.
+    """
+    if join_rule is not None:
+        proration.check_rule(join_rule)
     async with db.sessions.begin() as session:
         await _live_family(session, operator_id, customer_id)
         operator = await load_operator(session, operator_id)
         today = local_today(clock, operator.timezone)
         start = add_months(month_start(today), 1 if next_month else 0)
+        joined_on = None
+        if (
+            join_rule is not None
+            and not next_month
+            and await _joins_before_run(session, operator, today)
+        ):
+            joined_on = today
         child = _child_row(
             operator_id,
             customer_id,
@@ -280,7 +298,7 @@ async def add_child(
         )
         session.add(child)
         await session.flush()
-        names = []
+        names, fees = [], []
         for route_id in dict.fromkeys(route_ids):
             taken = await routes.add_enrollment(
                 session,
@@ -289,8 +307,16 @@ async def add_child(
                 child_id=child.id,
                 service_id=route_id,
                 start_month=start,
+                joined_on=joined_on,
+                join_billing=join_rule if joined_on else None,
             )
             names.append(taken.service_name)
+            fees.append(await _route_fee(session, operator_id, route_id, start))
+        after: dict[str, object] = {**_child_values(child), "routes": names, "from": start}
+        figure = 0
+        if joined_on is not None and join_rule is not None and names:
+            figure = proration.joining_figures(fees, start, joined_on)[join_rule]
+            after |= {"joined_on": joined_on, "billing": join_rule, "billed_sen": figure}
         audit.record(
             session,
             clock,
@@ -300,12 +326,80 @@ async def add_child(
             entity="child",
             entity_id=child.id,
             customer_id=customer_id,
-            after={**_child_values(child), "routes": names, "from": start},
+            after=after,
         )
         view = ChildView(
             child.id, customer_id, child.name, child.category, child.birth_year, child.school
         )
-        return ChildAdded(view, tuple(names), start)
+        if joined_on is None or not names:
+            return ChildAdded(view, tuple(names), start)
+        return ChildAdded(view, tuple(names), start, joined_on, join_rule, figure)
+
+
+@dataclass(frozen=True)
+class JoinPreview:
+    """What a child's routes cost this month by each rule, joining today in its middle."""
+
+    period: date
+    joined_on: date
+    figures: dict[str, int]  # rule -> what the month's run bills for the routes
+
+
+async def join_preview(
+    db: Database,
+    operator_id: int,
+    customer_id: int,
+    clock: Clock,
+    *,
+    route_ids: Sequence[int],
+) -> JoinPreview | None:
+    """Return what each rule bills for routes a new child takes from today, when today is in
+    the middle of a month whose run is still to come (the choice then goes to add_child);
+    None on the 1st, in a holiday month, or once the run was made (the offer comes after)."""
+    async with db.sessions() as session:
+        await _live_family(session, operator_id, customer_id)
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        if not route_ids or not await _joins_before_run(session, operator, today):
+            return None
+        period = month_start(today)
+        fees = [
+            await _route_fee(session, operator_id, route_id, period)
+            for route_id in dict.fromkeys(route_ids)
+        ]
+        return JoinPreview(period, today, proration.joining_figures(fees, period, today))
+
+
+async def _joins_before_run(session: AsyncSession, operator: Operator, today: date) -> bool:
+    """Return whether a child joining today joins mid-month, before the month's run."""
+    period = month_start(today)
+    if today == period:
+        return False
+    return not await _run_made(session, operator.id, period) and not await _holiday(
+        session, operator.id, period
+    )
+
+
+async def _run_made(session: AsyncSession, operator_id: int, period: date) -> bool:
+    return (
+        await session.execute(
+            select(MonthlyRun.id).where(
+                MonthlyRun.operator_id == operator_id,
+                MonthlyRun.period == period,
+                MonthlyRun.status.in_(MADE_RUNS),
+            )
+        )
+    ).first() is not None
+
+
+async def _holiday(session: AsyncSession, operator_id: int, period: date) -> bool:
+    return (
+        await session.execute(
+            select(HolidayMonth.month).where(
+                HolidayMonth.operator_id == operator_id, HolidayMonth.month == period
+            )
+        )
+    ).first() is not None
 
 
 async def _open_enrollments(
@@ -450,13 +544,24 @@ async def _route_name(session: AsyncSession, service_id: int) -> str:
 async def _fee(session: AsyncSession, operator_id: int, row: Enrollment, month: date) -> int:
     if row.fee_override_sen is not None:
         return row.fee_override_sen
+    return await _route_fee(session, operator_id, row.service_id, month)
+
+
+async def _route_fee(session: AsyncSession, operator_id: int, service_id: int, month: date) -> int:
+    """Return a route's fee in force in month (one of the operator's routes, or NotFound)."""
     base = (
-        await session.execute(select(Service.monthly_fee_sen).where(Service.id == row.service_id))
-    ).scalar_one()
+        await session.execute(
+            select(Service.monthly_fee_sen).where(
+                Service.operator_id == operator_id, Service.id == service_id
+            )
+        )
+    ).scalar_one_or_none()
+    if base is None:
+        raise NotFound("route.not_found")
     changes = (
         await session.execute(
             select(ServiceFee.effective_from, ServiceFee.fee_sen).where(
-                ServiceFee.operator_id == operator_id, ServiceFee.service_id == row.service_id
+                ServiceFee.operator_id == operator_id, ServiceFee.service_id == service_id
             )
         )
     ).all()
@@ -557,25 +662,9 @@ async def _undecided(
     session: AsyncSession, operator: Operator, customer_id: int, period: date
 ) -> list[Enrollment]:
     """Return the family's routes starting this month and not billed, once the run was made."""
-    run_started = (
-        await session.execute(
-            select(MonthlyRun.started_at).where(
-                MonthlyRun.operator_id == operator.id,
-                MonthlyRun.period == period,
-                MonthlyRun.status.in_(MADE_RUNS),
-            )
-        )
-    ).scalar_one_or_none()
-    if run_started is None:
+    if not await _run_made(session, operator.id, period):
         return []  # the run has not been made: it bills the family itself
-    holiday = (
-        await session.execute(
-            select(HolidayMonth.month).where(
-                HolidayMonth.operator_id == operator.id, HolidayMonth.month == period
-            )
-        )
-    ).first()
-    if holiday is not None:
+    if await _holiday(session, operator.id, period):
         return []
     rows = await session.execute(
         select(Enrollment)
@@ -632,8 +721,11 @@ async def _own_lines(
     taken: Sequence[Enrollment],
     joined_on: date,
     rule: str,
-) -> list[NewLine]:
-    lines = []
+    billed_invoice_id: int,
+) -> tuple[list[NewLine], int]:
+    """Return the lines of an invoice of its own for routes added to a month billed already,
+    and the sibling discount due on them (the monthly run's rule, services/billing.py)."""
+    lines, added = [], []
     for row in taken:
         fee, note = part_month_fee(
             await _fee(session, operator.id, row, period),
@@ -656,7 +748,19 @@ async def _own_lines(
                     service_id=row.service_id,
                 )
             )
-    return lines
+            added.append(ChildFee(child.id, child.name, row.service_id, route, fee, note))
+    billed = [
+        ChildFee(child_id, "", service_id, "", amount)
+        for child_id, service_id, amount in await session.execute(
+            select(InvoiceItem.child_id, InvoiceItem.service_id, InvoiceItem.amount_sen).where(
+                InvoiceItem.operator_id == operator.id,
+                InvoiceItem.invoice_id == billed_invoice_id,
+                InvoiceItem.child_id.is_not(None),
+                InvoiceItem.service_id.is_not(None),
+            )
+        )
+    ]
+    return lines, added_sibling_discount(billed, added, operator.sibling_discount_bp)
 
 
 async def _figures(
@@ -666,13 +770,15 @@ async def _figures(
     period: date,
     taken: Sequence[Enrollment],
     joined_on: date,
-    own_invoice: bool,
+    own_invoice: int | None,
 ) -> dict[str, int]:
     figures = {}
     for rule in proration.RULES:
-        if own_invoice:
-            lines = await _own_lines(session, operator, period, taken, joined_on, rule)
-            figures[rule] = sum(line.amount_sen for line in lines)
+        if own_invoice is not None:
+            lines, discount = await _own_lines(
+                session, operator, period, taken, joined_on, rule, own_invoice
+            )
+            figures[rule] = sum(line.amount_sen for line in lines) - discount
             continue
         plan = await plan_in(
             session, operator, period, customer_id, {row.id: (joined_on, rule) for row in taken}
@@ -692,9 +798,9 @@ async def unbilled_month(
         taken = await _undecided(session, operator, customer_id, period)
         if not taken:
             return None
-        own = await _month_invoice(session, operator_id, customer_id, period) is not None
+        own = await _month_invoice(session, operator_id, customer_id, period)
         figures = await _figures(session, operator, customer_id, period, taken, today, own)
-        return UnbilledMonth(customer_id, period, today, figures, own)
+        return UnbilledMonth(customer_id, period, today, figures, own is not None)
 
 
 @dataclass(frozen=True)
@@ -738,7 +844,9 @@ async def bill_month_now(
                     await session.delete(row)
             await session.flush()
         elif existing is not None:
-            lines = await _own_lines(session, operator, period, taken, today, rule)
+            lines, discount = await _own_lines(
+                session, operator, period, taken, today, rule, existing
+            )
             for row in taken:
                 row.joined_on, row.join_billing = today, rule
             await session.flush()
@@ -751,8 +859,9 @@ async def bill_month_now(
                     clock,
                     lines,
                     description=f"School transport — {month_label(period)}",
+                    discount_sen=discount,
                 )
-                total = sum(line.amount_sen for line in lines)
+                total = sum(line.amount_sen for line in lines) - discount
         else:
             for row in taken:
                 row.joined_on, row.join_billing = today, rule

@@ -199,6 +199,7 @@ class Customer(Base):
         Index("ix_customers_operator_id_name", "operator_id", "name"),
         Index("ix_customers_operator_id_phone", "operator_id", "phone"),
         Index("ix_customers_telegram_user_id", "telegram_user_id"),
+        Index("ix_customers_operator_id_owed_sen", "operator_id", "owed_sen"),
         CheckConstraint("language IN ('en', 'ms', 'zh_Hans')", name="ck_customers_language"),
         TABLE_OPTIONS,
     )
@@ -223,6 +224,9 @@ class Customer(Base):
     credit_sen: Mapped[int] = mapped_column(
         BigInteger, nullable=False, server_default=_default("0")
     )
+    # What the family owes on its open invoices (total - paid of each open or partial), kept by
+    # the database's triggers on invoices (revision 0012), never written by the code.
+    owed_sen: Mapped[int] = mapped_column(BigInteger, nullable=False, server_default=_default("0"))
 
 
 class Child(Base):
@@ -368,6 +372,36 @@ class HolidayMonth(Base):
     )
     month: Mapped[date] = mapped_column(Date, primary_key=True)
     note: Mapped[str] = mapped_column(String(200), nullable=False, server_default=_default("''"))
+
+
+class SummaryMonth(Base):
+    """An operator's month in the summary's ledger, kept by triggers (revision 0012) only.
+
+    invoiced_sen: the totals of the invoices issued that month (not void); settled_sen: the money
+    allocated to invoices, counted in the later of the invoice's month and the payment's;
+    own_settled_sen: money allocated to the invoices issued that month and paid by its end. So
+    what was owed at the end of a month is the sum of invoiced - settled up to it.
+    """
+
+    __tablename__ = "summary_months"
+    __table_args__ = (TABLE_OPTIONS,)
+
+    operator_id: Mapped[int] = mapped_column(
+        BigInteger,
+        ForeignKey("operators.id", ondelete="CASCADE", name="fk_summary_months_operator_id"),
+        primary_key=True,
+        autoincrement=False,
+    )
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    invoiced_sen: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=_default("0")
+    )
+    settled_sen: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=_default("0")
+    )
+    own_settled_sen: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, server_default=_default("0")
+    )
 
 
 def _year_counter(name: str) -> Table:
@@ -538,13 +572,13 @@ class Payment(Base):
         UniqueConstraint(
             "operator_id", "receipt_number", name="uq_payments_operator_id_receipt_number"
         ),
-        Index("ix_payments_operator_id_paid_on", "operator_id", "paid_on"),
-        # Covers the money collected per month.
+        # Covers the money collected per month (credit notes left out).
         Index(
-            "ix_payments_operator_id_paid_on_amount",
+            "ix_payments_operator_id_paid_on_money",
             "operator_id",
             "paid_on",
             "voided",
+            "method",
             "amount_sen",
         ),
         Index("ix_payments_operator_id_customer_id", "operator_id", "customer_id"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import and_, case, delete, func, select, update
@@ -20,6 +21,7 @@ from vanbill.services.models import (
     Operator,
     Payment,
     PaymentAllocation,
+    PaymentSlip,
     ReceiptCounter,
 )
 from vanbill.services.money import check_amount
@@ -457,78 +459,144 @@ async def void_payment(
     """
     reason = clean_text(reason, "reason", limit=200, required=False)
     async with db.sessions.begin() as session:
-        customer_id = (
-            await session.execute(
-                select(Payment.customer_id).where(
-                    Payment.operator_id == operator_id, Payment.id == payment_id
-                )
-            )
-        ).scalar_one_or_none()
-        if customer_id is None:
-            raise NotFound("payment.not_found")
-        await lock_customer(session, operator_id, customer_id)
-        payment = (
-            await session.execute(
-                select(Payment)
-                .where(Payment.operator_id == operator_id, Payment.id == payment_id)
-                .execution_options(populate_existing=True)
-            )
-        ).scalar_one()
-        if payment.voided:
-            if payment.void_reason:
-                raise Conflict(
-                    "void.already_because",
-                    number=payment.receipt_number,
-                    reason=payment.void_reason,
-                )
-            raise Conflict("void.already", number=payment.receipt_number)
-        if within is not None and clock.now() - payment.created_at > within:
-            raise TooLate(
-                "payment.undo_too_late",
-                minutes=int(within.total_seconds() // 60),
-                number=payment.receipt_number,
-            )
-        before = payment_values(await load_payment(session, operator_id, payment_id))
-        touched = [
-            r[0]
-            for r in await session.execute(
-                select(PaymentAllocation.invoice_id).where(
-                    PaymentAllocation.operator_id == operator_id,
-                    PaymentAllocation.payment_id == payment_id,
-                )
-            )
-        ]
+        voided, _ = await _void(
+            session, db.dialect, operator_id, payment_id, clock, reason, actor, within
+        )
+        return voided
+
+
+@dataclass(frozen=True)
+class UndonePayment:
+    """A payment undone right after it was recorded, and the slip that waits again (if any)."""
+
+    payment: PaymentView
+    slip_id: int | None
+
+
+@retried
+async def undo_payment(
+    db: Database,
+    operator_id: int,
+    payment_id: int,
+    clock: Clock,
+    *,
+    reason: str = "",
+    actor: audit.Actor = audit.BOT,
+) -> UndonePayment:
+    """Undo a payment recorded less than UNDO_WINDOW ago (the Undo button): it is voided as
+    void_payment does, and a transfer slip it was recorded from goes back to waiting for a
+    decision, so it can be recorded again; all in one transaction."""
+    reason = clean_text(reason, "reason", limit=200, required=False)
+    async with db.sessions.begin() as session:
+        voided, slip_id = await _void(
+            session, db.dialect, operator_id, payment_id, clock, reason, actor, UNDO_WINDOW
+        )
+        return UndonePayment(voided, slip_id)
+
+
+async def _reopen_slip(session: AsyncSession, operator_id: int, payment_id: int) -> int | None:
+    """Put the slip a payment was recorded from back to waiting; return its id (or None)."""
+    slip = (
         await session.execute(
-            delete(PaymentAllocation).where(
+            select(PaymentSlip).where(
+                PaymentSlip.operator_id == operator_id,
+                PaymentSlip.payment_id == payment_id,
+                PaymentSlip.status == "recorded",
+            )
+        )
+    ).scalar_one_or_none()
+    if slip is None:
+        return None
+    slip.status = "pending"
+    slip.payment_id = None
+    slip.decided_at = None
+    return slip.id
+
+
+async def _void(
+    session: AsyncSession,
+    dialect: str,
+    operator_id: int,
+    payment_id: int,
+    clock: Clock,
+    reason: str,
+    actor: audit.Actor,
+    within: timedelta | None,
+) -> tuple[PaymentView, int | None]:
+    """Void a payment in the session (void_payment's work); return it and a reopened slip."""
+    customer_id = (
+        await session.execute(
+            select(Payment.customer_id).where(
+                Payment.operator_id == operator_id, Payment.id == payment_id
+            )
+        )
+    ).scalar_one_or_none()
+    if customer_id is None:
+        raise NotFound("payment.not_found")
+    await lock_customer(session, operator_id, customer_id)
+    payment = (
+        await session.execute(
+            select(Payment)
+            .where(Payment.operator_id == operator_id, Payment.id == payment_id)
+            .execution_options(populate_existing=True)
+        )
+    ).scalar_one()
+    if payment.voided:
+        if payment.void_reason:
+            raise Conflict(
+                "void.already_because", number=payment.receipt_number, reason=payment.void_reason
+            )
+        raise Conflict("void.already", number=payment.receipt_number)
+    if within is not None and clock.now() - payment.created_at > within:
+        raise TooLate(
+            "payment.undo_too_late",
+            minutes=int(within.total_seconds() // 60),
+            number=payment.receipt_number,
+        )
+    before = payment_values(await load_payment(session, operator_id, payment_id))
+    touched = [
+        r[0]
+        for r in await session.execute(
+            select(PaymentAllocation.invoice_id).where(
                 PaymentAllocation.operator_id == operator_id,
                 PaymentAllocation.payment_id == payment_id,
             )
         )
-        payment.voided = True
-        payment.voided_at = clock.now()
-        payment.void_reason = reason
-        await session.flush()
-        await refresh_invoices(session, operator_id, touched)
-        await apply_credit(session, operator_id, customer_id, clock)
-        voided = await load_payment(session, operator_id, payment_id)
-        audit.record(
-            session,
-            clock,
-            operator_id=operator_id,
-            actor=actor,
-            action=PAYMENT_UNDONE if within is not None else PAYMENT_VOIDED,
-            entity="payment",
-            entity_id=payment_id,
-            customer_id=customer_id,
-            before=before,
-            after=payment_values(voided),
-            reason=reason,
+    ]
+    await session.execute(
+        delete(PaymentAllocation).where(
+            PaymentAllocation.operator_id == operator_id,
+            PaymentAllocation.payment_id == payment_id,
         )
-        if await delivery.reached_parent(session, operator_id, payment_id=payment_id):
-            await delivery.enqueue_void_receipt(
-                session, db.dialect, operator_id, customer_id, payment_id, clock.now()
-            )
-        return voided
+    )
+    payment.voided = True
+    payment.voided_at = clock.now()
+    payment.void_reason = reason
+    await session.flush()
+    await refresh_invoices(session, operator_id, touched)
+    await apply_credit(session, operator_id, customer_id, clock)
+    voided = await load_payment(session, operator_id, payment_id)
+    audit.record(
+        session,
+        clock,
+        operator_id=operator_id,
+        actor=actor,
+        action=PAYMENT_UNDONE if within is not None else PAYMENT_VOIDED,
+        entity="payment",
+        entity_id=payment_id,
+        customer_id=customer_id,
+        before=before,
+        after=payment_values(voided),
+        reason=reason,
+    )
+    if await delivery.reached_parent(session, operator_id, payment_id=payment_id):
+        await delivery.enqueue_void_receipt(
+            session, dialect, operator_id, customer_id, payment_id, clock.now()
+        )
+    slip_id = None
+    if within is not None:  # undone: the slip it was recorded from waits again
+        slip_id = await _reopen_slip(session, operator_id, payment_id)
+    return voided, slip_id
 
 
 async def get_payment(db: Database, operator_id: int, payment_id: int) -> PaymentView:

@@ -94,6 +94,15 @@ def options(fee_sen: int, part_first: date, part_last: date, month: date) -> dic
     }
 
 
+def joining_figures(fees_sen: list[int], month: date, day: date) -> dict[str, int]:
+    """Return what routes of these fees cost in month, for a child joining on day, by each
+    rule (the figures the preview shows before the choice is saved)."""
+    return {
+        rule: sum(part_of_fee(fee, joining(month, day, rule)) for fee in fees_sen)
+        for rule in RULES
+    }
+
+
 def rule_label(rule: str) -> str:
     """Return the words an invoice line uses for a rule."""
     return {

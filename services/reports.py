@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import exists, func, select, union_all
 
 from vanbill.services import i18n
 from vanbill.services.billing import OPEN_STATUSES
@@ -12,45 +12,45 @@ from vanbill.services.clock import Clock, local_today
 from vanbill.services.db import Database
 from vanbill.services.errors import InvalidInput
 from vanbill.services.invoices import load_operator
-from vanbill.services.models import Customer, Invoice, Payment, PaymentAllocation
+from vanbill.services.models import Customer, Invoice, Payment, SummaryMonth
 from vanbill.services.periods import add_months
 from vanbill.services.views import DEFAULT_BUSINESS_NAME, Debtor, MonthFigures, SummaryReport
 
 
-def _sum_when(condition, value):  # type: ignore[no-untyped-def]
-    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+def ledger_figures(
+    starts: list[date], base_sen: int, months: dict[date, tuple[int, int, int]]
+) -> tuple[list[int], list[int], list[int]]:
+    """Return invoiced, outstanding at the month's end and own settled for each month.
 
-
-def month_tallies(
-    starts: list[date],
-    ends: list[date],
-    as_ofs: list[date],
-    invoices: list[tuple[date, date, date | None, int, int]],
-    allocations: list[tuple[date, date, int]],
-) -> tuple[list[int], list[int], list[int], list[int], list[int]]:
-    """Return invoiced, issued by the end, settled by the end, own settled, overdue per month.
-
-    invoices: (issue date, due date, closed on, total, count) groups; allocations: (issue date
-    of the invoice, date paid, amount) groups. An invoice is overdue on day a when it fell due
-    before a and was not closed (paid whole) by a.
+    base_sen: invoiced - settled over every month before the first; months: the ledger's rows
+    (invoiced, settled, own settled) by month (summary_months, kept by the database's triggers).
+    What is owed at the end of a month is what was invoiced up to it less what was settled up
+    to it, an allocation counting in the later of its invoice's month and its payment's.
     """
-    n = len(starts)
-    invoiced, issued_by, settled, own, overdue = ([0] * n for _ in range(5))
-    for issued, due, closed, total, count in invoices:
-        for i in range(n):
-            if issued < ends[i]:
-                issued_by[i] += total
-                if issued >= starts[i]:
-                    invoiced[i] += total
-            if due < as_ofs[i] and (closed is None or closed > as_ofs[i]):
-                overdue[i] += count
-    for issued, paid_on, amount in allocations:
-        for i in range(n):
-            if issued < ends[i] and paid_on < ends[i]:
-                settled[i] += amount
-                if issued >= starts[i]:
-                    own[i] += amount
-    return invoiced, issued_by, settled, own, overdue
+    invoiced, outstanding, own = [], [], []
+    running = base_sen
+    for start in starts:
+        month_invoiced, month_settled, month_own = months.get(start, (0, 0, 0))
+        running += month_invoiced - month_settled
+        invoiced.append(month_invoiced)
+        outstanding.append(running)
+        own.append(month_own)
+    return invoiced, outstanding, own
+
+
+def overdue_counts(as_ofs: list[date], groups: list[tuple[date, date | None, int]]) -> list[int]:
+    """Return how many invoices were overdue on each day: due before it, not closed by it.
+
+    groups: (due date, closed on, count) of the invoices not closed before the first day.
+    """
+    return [
+        sum(
+            count
+            for due, closed, count in groups
+            if due < as_of and (closed is None or closed > as_of)
+        )
+        for as_of in as_ofs
+    ]
 
 
 async def summary_report(
@@ -58,11 +58,13 @@ async def summary_report(
 ) -> SummaryReport:
     """Return the last `months` months (this one last) and the families owing most.
 
-    Every figure comes from the rows: two GROUP BYs by date give invoiced, outstanding, settled
-    and overdue for every month, reading only invoices not closed before the first month
-    (closed_on, kept by payments.refresh_invoices); one query for collected; one for the debtors;
-    one for the families owing; one for the credit held (customers.credit_sen, kept by
-    payments.apply_credit).
+    Invoiced, outstanding and settled come from the summary's ledger (summary_months: one row
+    per operator and month, kept in the same transaction as every write by the database's
+    triggers, revision 0012), so the report reads a row per month whatever the history; overdue
+    from the invoices not closed by the first month (closed_on, kept by
+    payments.refresh_invoices); one query for collected; the debtors from customers.owed_sen
+    (triggers too); one for the families owing; one for the credit held (customers.credit_sen,
+    kept by payments.apply_credit).
     """
     if not 1 <= months <= 60:
         raise InvalidInput("report.months")
@@ -73,106 +75,116 @@ async def summary_report(
         starts = [add_months(first, i) for i in range(months)]
         ends = [add_months(m, 1) for m in starts]
         as_ofs = [min(e - timedelta(days=1), today) for e in ends]
-        # Only invoices open at the window's start or touched since weigh on any figure: one
-        # closed before it (paid by payments all dated before it) was issued before it, counts
-        # its total as issued and as settled alike, and is overdue in no month of the window.
-        weighing = and_(
-            Invoice.operator_id == operator_id,
-            Invoice.status != "void",
-            or_(Invoice.closed_on.is_(None), Invoice.closed_on >= first),
-        )
-        # Two GROUP BYs over those rows, by dates only; the months are tallied from the dates.
-        invoice_groups = (
+        (base_sen,) = (
             await session.execute(
                 select(
-                    Invoice.issue_date,
-                    Invoice.due_date,
-                    Invoice.closed_on,
-                    func.sum(Invoice.total_sen),
-                    func.count(),
-                )
-                .where(weighing)
-                .group_by(Invoice.issue_date, Invoice.due_date, Invoice.closed_on)
-            )
-        ).all()
-        allocation_groups = (
-            await session.execute(
-                select(Invoice.issue_date, Payment.paid_on, func.sum(PaymentAllocation.amount_sen))
-                .select_from(Invoice)
-                .join(
-                    PaymentAllocation,
-                    and_(
-                        PaymentAllocation.operator_id == Invoice.operator_id,
-                        PaymentAllocation.invoice_id == Invoice.id,
-                    ),
-                )
-                .join(
-                    Payment,
-                    and_(
-                        Payment.operator_id == PaymentAllocation.operator_id,
-                        Payment.id == PaymentAllocation.payment_id,
-                    ),
-                )
-                .where(weighing)
-                .group_by(Invoice.issue_date, Payment.paid_on)
-            )
-        ).all()
-        invoiced, issued_by, settled, own_settled, overdue = month_tallies(
-            starts,
-            ends,
-            as_ofs,
-            [(r[0], r[1], r[2], int(r[3]), int(r[4])) for r in invoice_groups],
-            [(r[0], r[1], int(r[2])) for r in allocation_groups],
-        )
-
-        collected_cols = [
-            _sum_when(and_(Payment.paid_on >= s, Payment.paid_on < e), Payment.amount_sen)
-            for s, e in zip(starts, ends, strict=True)
-        ]
-        collected_row = (
-            await session.execute(
-                select(*collected_cols).where(
-                    Payment.operator_id == operator_id,
-                    Payment.paid_on >= first,
-                    Payment.paid_on < ends[-1],
-                    Payment.voided.is_(False),
-                    Payment.method != "credit",  # a credit note is not money received
-                )
+                    func.coalesce(
+                        func.sum(SummaryMonth.invoiced_sen - SummaryMonth.settled_sen), 0
+                    )
+                ).where(SummaryMonth.operator_id == operator_id, SummaryMonth.month < first)
             )
         ).one()
+        ledger = {
+            row[0]: (int(row[1]), int(row[2]), int(row[3]))
+            for row in await session.execute(
+                select(
+                    SummaryMonth.month,
+                    SummaryMonth.invoiced_sen,
+                    SummaryMonth.settled_sen,
+                    SummaryMonth.own_settled_sen,
+                ).where(
+                    SummaryMonth.operator_id == operator_id,
+                    SummaryMonth.month >= first,
+                    SummaryMonth.month < ends[-1],
+                )
+            )
+        }
+        invoiced, outstanding, own_settled = ledger_figures(starts, int(base_sen), ledger)
+        # Overdue on a day: due before it and not closed by it; only invoices not closed by
+        # the first month's last day can be, read from an index by (closed_on, due_date).
+        # Two ranges of the (operator_id, closed_on, ...) index, grouped in its order: an OR of
+        # them, a condition on due_date next to the second or grouping by due_date first sends
+        # SQLite's planner to the due_date index, which reads the whole history.
+        overdue_groups = (
+            await session.execute(
+                union_all(
+                    *(
+                        select(Invoice.due_date, Invoice.closed_on, func.count())
+                        .where(Invoice.operator_id == operator_id, Invoice.status != "void", *cut)
+                        .group_by(Invoice.closed_on, Invoice.due_date)
+                        for cut in (
+                            (Invoice.closed_on.is_(None), Invoice.due_date < as_ofs[-1]),
+                            (Invoice.closed_on > as_ofs[0],),
+                        )
+                    )
+                )
+            )
+        ).all()
+        overdue = overdue_counts(as_ofs, [(r[0], r[1], int(r[2])) for r in overdue_groups])
+
+        # Money received per day of the window (credit notes are not money received).
+        collected = [0] * months
+        for paid_on, amount in await session.execute(
+            select(Payment.paid_on, func.sum(Payment.amount_sen))
+            .where(
+                Payment.operator_id == operator_id,
+                Payment.paid_on >= first,
+                Payment.paid_on < ends[-1],
+                Payment.voided.is_(False),
+                Payment.method != "credit",
+            )
+            .group_by(Payment.paid_on)
+        ):
+            collected[(paid_on.year - first.year) * 12 + paid_on.month - first.month] += int(
+                amount
+            )
 
         figures = [
             MonthFigures(
                 month=start,
                 invoiced_sen=invoiced[i],
-                collected_sen=int(collected_row[i]),
-                outstanding_sen=issued_by[i] - settled[i],
+                collected_sen=collected[i],
+                outstanding_sen=outstanding[i],
                 overdue_count=overdue[i],
                 settled_sen=own_settled[i],
             )
             for i, start in enumerate(starts)
         ]
 
-        owed = func.sum(Invoice.total_sen - Invoice.paid_sen)
-        debtors = await session.execute(
-            select(Customer.id, Customer.name, owed, func.min(Invoice.due_date))
-            .join(
-                Invoice,
-                and_(
-                    Invoice.operator_id == Customer.operator_id, Invoice.customer_id == Customer.id
-                ),
+        # The families owing most: customers.owed_sen, kept by the triggers on invoices.
+        debtors = (
+            await session.execute(
+                select(Customer.id, Customer.name, Customer.owed_sen)
+                .where(Customer.operator_id == operator_id, Customer.owed_sen > 0)
+                .order_by(Customer.owed_sen.desc(), Customer.name)
+                .limit(max(1, min(top, 50)))
             )
-            .where(Customer.operator_id == operator_id, Invoice.status.in_(OPEN_STATUSES))
-            .group_by(Customer.id, Customer.name)
-            .order_by(owed.desc(), Customer.name)
-            .limit(max(1, min(top, 50)))
+        ).all()
+        oldest_due = dict(
+            (
+                await session.execute(
+                    select(Invoice.customer_id, func.min(Invoice.due_date))
+                    .where(
+                        Invoice.operator_id == operator_id,
+                        Invoice.status.in_(OPEN_STATUSES),
+                        Invoice.customer_id.in_([r[0] for r in debtors] or [0]),
+                    )
+                    .group_by(Invoice.customer_id)
+                )
+            ).all()
         )
+        # Families with an open invoice past due: only families owing can have one.
         overdue_families = (
             await session.execute(
-                select(func.count(func.distinct(Invoice.customer_id))).where(
-                    Invoice.operator_id == operator_id,
-                    Invoice.status.in_(OPEN_STATUSES),
-                    Invoice.due_date < today,
+                select(func.count()).where(
+                    Customer.operator_id == operator_id,
+                    Customer.owed_sen > 0,
+                    exists().where(
+                        Invoice.operator_id == operator_id,
+                        Invoice.customer_id == Customer.id,
+                        Invoice.status.in_(OPEN_STATUSES),
+                        Invoice.due_date < today,
+                    ),
                 )
             )
         ).scalar_one()
@@ -189,7 +201,12 @@ async def summary_report(
             generated_on=today,
             months=tuple(figures),
             top_debtors=tuple(
-                Debtor(customer_id=r[0], name=r[1], owed_sen=int(r[2]), oldest_due=r[3])
+                Debtor(
+                    customer_id=r[0],
+                    name=r[1],
+                    owed_sen=int(r[2]),
+                    oldest_due=oldest_due.get(r[0]),
+                )
                 for r in debtors
             ),
             overdue_families=int(overdue_families),

@@ -232,8 +232,11 @@ async def add_enrollment(
     start_month: date,
     end_month: date | None = None,
     fee_override_sen: int | None = None,
+    joined_on: date | None = None,
+    join_billing: str | None = None,
 ) -> EnrollmentView:
-    """Check and write an enrollment inside the caller's transaction (see enroll)."""
+    """Check and write an enrollment inside the caller's transaction (see enroll); joined_on
+    and join_billing say how its first month is billed when the child joins in its middle."""
     start = start_month.replace(day=1)
     end = end_month.replace(day=1) if end_month else None
     if end is not None and end < start:
@@ -270,6 +273,8 @@ async def add_enrollment(
         start_month=start,
         end_month=end,
         fee_override_sen=fee_override_sen,
+        joined_on=joined_on,
+        join_billing=join_billing,
         created_at=clock.now(),
     )
     session.add(row)

@@ -24,6 +24,9 @@ from vanbill.services.payments import (
 from vanbill.services.text import clean_text
 from vanbill.services.views import PaymentView
 
+# The operator notice that shows a slip waiting (sent by bot/sender.py as the slip itself).
+SLIP_WAITING = "slip_waiting"
+
 
 @dataclass(frozen=True)
 class SlipView:
@@ -53,7 +56,7 @@ async def receive_slip(
     if file_kind not in ("photo", "document"):
         raise ValueError(f"unknown slip kind {file_kind!r}")
     async with db.sessions.begin() as session:
-        await lock_customer(session, operator_id, customer_id)
+        family = await lock_customer(session, operator_id, customer_id)
         slip = PaymentSlip(
             operator_id=operator_id,
             customer_id=customer_id,
@@ -65,7 +68,19 @@ async def receive_slip(
         )
         session.add(slip)
         await session.flush()
-        return _view(slip, await _balance(session, operator_id, customer_id))
+        balance_sen = await _balance(session, operator_id, customer_id)
+        # Shown to the operator through the outbox, in this transaction: a slip kept is a slip
+        # shown, even when Telegram is refusing for a while (the sender retries).
+        await delivery.notify_operator(
+            session,
+            db.dialect,
+            operator_id,
+            SLIP_WAITING,
+            str(slip.id),
+            clock.now(),
+            {"slip_id": slip.id, "name": family.name, "balance_sen": balance_sen},
+        )
+        return _view(slip, balance_sen)
 
 
 async def _balance(session: AsyncSession, operator_id: int, customer_id: int) -> int:

@@ -21,7 +21,7 @@ from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
-from vanbill.bot.guards import actor_of, allow, sender_of
+from vanbill.bot.guards import actor_of, allow, for_operator
 from vanbill.bot.handlers import files
 from vanbill.services import latefees, operators
 from vanbill.services.periods import parse_month
@@ -269,29 +269,22 @@ async def _put(
     context.user_data[MENU_MESSAGE] = sent.message_id
 
 
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
-
-
-@allow(OPERATOR)
-async def open_menu(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def open_menu(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Show the settings and what they are now, in a new message that edits stay in."""
     context.user_data.pop(FIELD, None)
     context.user_data.pop(MENU_MESSAGE, None)
-    await _show(update, context, await _operator(update, context))
+    await _show(update, context, operator)
     return MENU
 
 
-@allow(OPERATOR)
 @replies_on_error(ConversationHandler.END)
-async def choose(update: Update, context: VanBillContext) -> str | int:
+@for_operator
+async def choose(update: Update, context: VanBillContext, operator: OperatorView) -> str | int:
     """Ask for the setting the pressed button names (checked: it must be this operator's);
     a switch is flipped at once. The question takes the menu's place in the same message."""
     query = update.callback_query
     assert query is not None
-    operator = await _operator(update, context)
     key = parsing.business_button(query.data, operator.id, (*BY_KEY, BACK))
     await query.answer()
     if isinstance(query.message, Message):
@@ -337,13 +330,12 @@ async def choose(update: Update, context: VanBillContext) -> str | int:
     return ASKING
 
 
-@allow(OPERATOR)
 @replies_on_error(ASKING, hint=texts.TRY_AGAIN)
-async def receive(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Save the value typed for the setting asked, then show the menu again in its message."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    operator = await _operator(update, context)
     setting = BY_KEY.get(str(context.user_data.get(FIELD)))
     if setting is None:  # e.g. state restored without the field: start from the menu
         await _show(update, context, operator)
@@ -375,19 +367,18 @@ async def receive(update: Update, context: VanBillContext) -> str:
     return MENU
 
 
-@allow(OPERATOR)
 @replies_on_error(ASKING, hint=texts.TRY_AGAIN)
-async def receive_picture(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_picture(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Keep the logo sent, or read the DuitNow QR in it (its Use / No buttons follow)."""
     message = update.effective_message
     assert message is not None
-    operator = await _operator(update, context)
     setting = BY_KEY.get(str(context.user_data.get(FIELD)))
     if setting is None or setting.kind != PICTURE:
         await message.reply_text(texts.USE_THE_BUTTONS)
         return ASKING if setting is not None else MENU
     if setting.key == "qr":
-        await files.qr_received(update, context)
+        await files.qr_received(update, context, operator)
         context.user_data.pop(FIELD, None)
         await _show(update, context, operator, texts.CHECK_THE_QR)
         return MENU

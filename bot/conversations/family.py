@@ -389,12 +389,69 @@ async def new_routes_done(
 async def new_child_save(
     update: Update, context: VanBillContext, operator: OperatorView, arg: str
 ):
-    """Save the new child with their routes; offer to bill this month when its run was made."""
+    """Save the new child with their routes; joining in the middle of a month whose run is
+    still to come, first ask how that month is billed (each button shows its figure)."""
     if arg not in ("this", "next"):
         raise InvalidInput(parsing.STALE_BUTTON)
     draft = _draft(context)
     if not draft.name:
         raise InvalidInput(texts.FAMILY_EXPIRED)
+    if arg == "this":
+        services = context.services
+        preview = await families.join_preview(
+            services.db,
+            operator.id,
+            draft.customer_id,
+            services.clock,
+            route_ids=draft.routes,
+        )
+        if preview is not None:
+            choices = [
+                (rule, texts.bill_button(rule, preview.figures[rule], operator.currency))
+                for rule in JOIN_CHOICES
+            ]
+            await keyboards.drop_buttons(update.callback_query)
+            await _reply(
+                update,
+                texts.ask_join_billing(draft.name, preview.joined_on, preview.period),
+                reply_markup=keyboards.months(operator.id, "njoin", "", choices),
+            )
+            return MENU
+    return await _save_new_child(update, context, operator, draft, next_month=arg == "next")
+
+
+# The choices for a month a child joins in its middle, before the run (the figure on each).
+JOIN_CHOICES = (
+    proration.FULL,
+    proration.DAYS,
+    proration.SCHOOL_DAYS,
+    proration.HALF,
+    proration.NONE,
+)
+
+
+@button("njoin", MENU)
+async def new_child_join(
+    update: Update, context: VanBillContext, operator: OperatorView, arg: str
+):
+    """Save the new child, this month's run to bill their routes by the rule tapped."""
+    if arg not in JOIN_CHOICES:
+        raise InvalidInput(parsing.STALE_BUTTON)
+    draft = _draft(context)
+    if not draft.name:
+        raise InvalidInput(texts.FAMILY_EXPIRED)
+    return await _save_new_child(update, context, operator, draft, join_rule=arg)
+
+
+async def _save_new_child(
+    update: Update,
+    context: VanBillContext,
+    operator: OperatorView,
+    draft: Draft,
+    *,
+    next_month: bool = False,
+    join_rule: str | None = None,
+) -> int:
     services = context.services
     added = await families.add_child(
         services.db,
@@ -407,12 +464,18 @@ async def new_child_save(
         birth_year=draft.birth_year,
         school=draft.school,
         route_ids=draft.routes,
-        next_month=arg == "next",
+        next_month=next_month,
+        join_rule=join_rule,
     )
     context.user_data.pop(DRAFT, None)
     await keyboards.drop_buttons(update.callback_query)
     family = await customers.get_customer(services.db, operator.id, draft.customer_id)
-    await _reply(update, texts.child_added(added, family.name))
+    text = texts.child_added(added, family.name)
+    if added.join_rule is not None and added.joined_on is not None:
+        text += "\n" + texts.join_billing_saved(
+            added.child.name, added.start_month, added.join_figure_sen, operator.currency
+        )
+    await _reply(update, text)
     await offer_month(update, context, operator, family.id)
     return ConversationHandler.END
 
@@ -767,6 +830,7 @@ BUTTONS: list[BaseHandler[Any, Any, Any]] = [
     new_route,
     new_routes_done,
     new_child_save,
+    new_child_join,
     show_offer,
     bill_now,
     leave,

@@ -23,7 +23,7 @@ from telegram.ext import (
 )
 
 from vanbill.bot.context import VanBillContext
-from vanbill.bot.guards import allow, sender_of
+from vanbill.bot.guards import allow
 from vanbill.services.clock import local_today
 from vanbill.services.roles import OPERATOR
 from vanbill.services.views import OperatorView
@@ -32,13 +32,6 @@ from vanbill.services.views import OperatorView
 DEFAULT_TIMEOUT = timedelta(minutes=15)
 # Text typed in a conversation (commands are not: they switch, bot/handlers/switching.py).
 TYPED = filters.TEXT & ~filters.COMMAND
-
-
-async def operator_of(update: Update, context: VanBillContext) -> OperatorView:
-    """Return the operator a flow acts for (its guard lets only operators in)."""
-    sender = await sender_of(update, context)
-    assert sender.operator is not None
-    return sender.operator
 
 
 def operator_today(context: VanBillContext, operator: OperatorView) -> date:

@@ -25,7 +25,7 @@ from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.family import offer_month
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
-from vanbill.bot.guards import allow, sender_of
+from vanbill.bot.guards import allow, for_operator
 from vanbill.services import customers, routes
 from vanbill.services.clock import local_today
 from vanbill.services.customers import NewChild
@@ -39,12 +39,6 @@ PARENT, PHONE, CHILD, CATEGORY = "nc_parent", "nc_phone", "nc_child", "nc_catego
 BIRTH, SCHOOL, ROUTES, MORE = "nc_birth", "nc_school", "nc_routes", "nc_more"
 DRAFT = "newcustomer"  # user_data key: {"parent", "phone", "children": [{...}, ...]}
 CAT, ROUTE, DONE, NO_ROUTE, YES, NO = "cat", "route", "done", "none", "yes", "no"
-
-
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
 
 
 def _draft(context: VanBillContext) -> dict[str, Any]:
@@ -69,12 +63,11 @@ async def _reply(update: Update, text: str, **kwargs: Any) -> None:
 
 
 async def _pressed(
-    update: Update, context: VanBillContext, actions: tuple[str, ...]
+    update: Update, operator: OperatorView, actions: tuple[str, ...]
 ) -> tuple[str, str]:
     """Return (action, argument) of this operator's /newcustomer button, and answer the press."""
     query = update.callback_query
     assert query is not None
-    operator = await _operator(update, context)
     pressed = parsing.owned_button(query.data, parsing.NEW_CUSTOMER_PREFIX, operator.id, actions)
     await query.answer()
     return pressed
@@ -107,13 +100,12 @@ async def receive_phone(update: Update, context: VanBillContext) -> str:
     return CHILD
 
 
-@allow(OPERATOR)
 @replies_on_error(CHILD, hint=texts.TRY_AGAIN)
-async def receive_child(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_child(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take a child's name, then ask for their category with buttons."""
     name = clean_text(_typed(update), "child_name", limit=200)
     _draft(context)["children"].append({"name": name, "routes": []})
-    operator = await _operator(update, context)
     await _reply(
         update,
         texts.new_customer_category(name),
@@ -122,11 +114,11 @@ async def receive_child(update: Update, context: VanBillContext) -> str:
     return CATEGORY
 
 
-@allow(OPERATOR)
 @replies_on_error(CATEGORY)
-async def receive_category(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_category(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the category button, then ask for the birth year or age."""
-    _, category = await _pressed(update, context, (CAT,))
+    _, category = await _pressed(update, operator, (CAT,))
     if category not in CHILD_CATEGORIES:
         raise InvalidInput(parsing.STALE_BUTTON)
     child = _child(context)
@@ -136,11 +128,10 @@ async def receive_category(update: Update, context: VanBillContext) -> str:
     return BIRTH
 
 
-@allow(OPERATOR)
 @replies_on_error(BIRTH, hint=texts.TRY_AGAIN)
-async def receive_birth(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_birth(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take a birth year or an age (from the operator's local today), then ask for the school."""
-    operator = await _operator(update, context)
     today = local_today(context.services.clock, operator.timezone)
     child = _child(context)
     child["birth_year"] = parsing.birth_year(_typed(update), today)
@@ -148,18 +139,19 @@ async def receive_birth(update: Update, context: VanBillContext) -> str:
     return SCHOOL
 
 
-@allow(OPERATOR)
 @replies_on_error(SCHOOL, hint=texts.TRY_AGAIN)
-async def receive_school(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_school(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the school ('-' for none), then offer the active routes."""
     child = _child(context)
     school = parsing.setting_text(_typed(update))
     child["school"] = clean_text(school, "school", limit=200, required=False)
-    return await _offer_routes(update, context, child)
+    return await _offer_routes(update, context, operator, child)
 
 
-async def _offer_routes(update: Update, context: VanBillContext, child: dict[str, Any]) -> str:
-    operator = await _operator(update, context)
+async def _offer_routes(
+    update: Update, context: VanBillContext, operator: OperatorView, child: dict[str, Any]
+) -> str:
     active = await routes.list_services(context.services.db, operator.id)
     if not active:
         await _reply(update, texts.NO_ROUTES_FOR_CHILD)
@@ -182,12 +174,12 @@ async def _ask_more(update: Update, operator: OperatorView, child: dict[str, Any
     return MORE
 
 
-@allow(OPERATOR)
 @replies_on_error(ROUTES)
-async def receive_route(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_route(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Tick or untick a route; Done (or No route) moves on to 'another child?'."""
-    action, argument = await _pressed(update, context, (ROUTE, DONE, NO_ROUTE))
-    child, operator = _child(context), await _operator(update, context)
+    action, argument = await _pressed(update, operator, (ROUTE, DONE, NO_ROUTE))
+    child = _child(context)
     if action != ROUTE:
         if action == NO_ROUTE:
             child["routes"] = []
@@ -206,16 +198,17 @@ async def receive_route(update: Update, context: VanBillContext) -> str:
     return ROUTES
 
 
-@allow(OPERATOR)
 @replies_on_error(MORE)
-async def receive_more(update: Update, context: VanBillContext) -> str | int:
+@for_operator
+async def receive_more(
+    update: Update, context: VanBillContext, operator: OperatorView
+) -> str | int:
     """Ask for the next child, or save the whole family and show what was saved."""
-    action, _ = await _pressed(update, context, (YES, NO))
+    action, _ = await _pressed(update, operator, (YES, NO))
     await keyboards.drop_buttons(update.callback_query)
     if action == YES:
         await _reply(update, texts.NEW_CUSTOMER_NEXT_CHILD)
         return CHILD
-    operator = await _operator(update, context)
     draft = context.user_data.pop(DRAFT, {"children": []})
     try:
         added = await customers.add_family(

@@ -23,10 +23,9 @@ from vanbill.bot.conversations.flows import (
     DEFAULT_TIMEOUT,
     TYPED,
     operator_conversation,
-    operator_of,
 )
 from vanbill.bot.errors import replies_on_error
-from vanbill.bot.guards import EVERYONE, allow, sender_of
+from vanbill.bot.guards import EVERYONE, allow, for_operator, sender_of
 from vanbill.bot.handlers import files, start
 from vanbill.services import operators, routes
 from vanbill.services.phones import national, normalise_phone
@@ -81,10 +80,15 @@ def _keyboard(operator_id: int, step: str) -> InlineKeyboardMarkup:
 
 
 async def _ask(
-    update: Update, context: VanBillContext, step: str, *, intro: bool = False, done: str = ""
+    update: Update,
+    context: VanBillContext,
+    operator: OperatorView,
+    step: str,
+    *,
+    intro: bool = False,
+    done: str = "",
 ) -> str:
     """Keep the step on the operator's row and ask its question."""
-    operator = await operator_of(update, context)
     await operators.update_profile(context.services.db, operator.id, setup_step=step)
     assert update.effective_chat is not None
     await update.effective_chat.send_message(
@@ -94,8 +98,9 @@ async def _ask(
     return step
 
 
-async def _finish(update: Update, context: VanBillContext, done: str = "") -> int:
-    operator = await operator_of(update, context)
+async def _finish(
+    update: Update, context: VanBillContext, operator: OperatorView, done: str = ""
+) -> int:
     await operators.update_profile(context.services.db, operator.id, setup_step=DONE)
     ready = await operators.readiness(context.services.db, operator.id)
     assert update.effective_chat is not None
@@ -104,12 +109,14 @@ async def _finish(update: Update, context: VanBillContext, done: str = "") -> in
     return ConversationHandler.END
 
 
-async def _next(update: Update, context: VanBillContext, step: str, done: str = "") -> str | int:
+async def _next(
+    update: Update, context: VanBillContext, operator: OperatorView, step: str, done: str = ""
+) -> str | int:
     """Go to the step after `step` (or finish after the last)."""
     following = STEPS.index(step) + 1
     if following >= len(STEPS):
-        return await _finish(update, context, done)
-    return await _ask(update, context, STEPS[following], done=done)
+        return await _finish(update, context, operator, done)
+    return await _ask(update, context, operator, STEPS[following], done=done)
 
 
 @allow(*EVERYONE)
@@ -129,40 +136,38 @@ async def begin(update: Update, context: VanBillContext) -> str | int:
     # At start-up Telegram refuses a chat menu for an admin who never opened the bot.
     await commands.show_operator_menu(context.bot, update.effective_chat.id)
     step = operator.setup_step if operator.setup_step in STEPS else STEPS[0]
-    return await _ask(update, context, step, intro=step == STEPS[0])
+    return await _ask(update, context, operator, step, intro=step == STEPS[0])
 
 
-@allow(OPERATOR)
-async def again(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def again(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Run the set-up again from the first step (/setup)."""
-    return await _ask(update, context, STEPS[0], intro=True)
+    return await _ask(update, context, operator, STEPS[0], intro=True)
 
 
 def _typed(step: str) -> Callable[[Update, VanBillContext], Awaitable[Any]]:
     column, label, read, show = ASKED_BY_TEXT[step]
 
-    @allow(OPERATOR)
     @replies_on_error(step, hint=texts.TRY_AGAIN)
-    async def answer(update: Update, context: VanBillContext) -> str | int:
+    @for_operator
+    async def answer(update: Update, context: VanBillContext, operator: OperatorView) -> str | int:
         message = update.effective_message
         assert message is not None and message.text is not None
-        operator = await operator_of(update, context)
         value = read(message.text)
         await operators.update_profile(context.services.db, operator.id, **{column: value})
-        return await _next(update, context, step, texts.setup_saved(label, show(value)))
+        return await _next(update, context, operator, step, texts.setup_saved(label, show(value)))
 
     answer.__name__ = answer.__qualname__ = f"answer_{step}"
     answer.__doc__ = f"Save the {label.lower()} typed and ask the next step."
     return answer
 
 
-@allow(OPERATOR)
 @replies_on_error("routes", hint=texts.TRY_AGAIN)
-async def routes_typed(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def routes_typed(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Add each route typed ('Morning 150', a line each); stay for more."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    operator = await operator_of(update, context)
     added = await routes.add_services(
         context.services.db,
         operator.id,
@@ -177,55 +182,58 @@ async def routes_typed(update: Update, context: VanBillContext) -> str:
 
 
 def _pressed(step: str) -> Callable[[Update, VanBillContext], Awaitable[Any]]:
-    @allow(OPERATOR)
     @replies_on_error(step)
-    async def pressed(update: Update, context: VanBillContext) -> str | int | None:
+    @for_operator
+    async def pressed(
+        update: Update, context: VanBillContext, operator: OperatorView
+    ) -> str | int | None:
         query = update.callback_query
         assert query is not None
-        operator = await operator_of(update, context)
         action, _ = parsing.owned_button(query.data, PREFIX, operator.id, ("next", "template"))
         await query.answer()
         if action == "template":
             await files.send_template(update, context)
             return None
-        return await _next(update, context, step)
+        return await _next(update, context, operator, step)
 
     pressed.__name__ = pressed.__qualname__ = f"pressed_{step}"
     pressed.__doc__ = "Skip the step (or, on the last, send the template or finish)."
     return pressed
 
 
-@allow(OPERATOR)
 @replies_on_error("qr", hint=texts.TRY_AGAIN)
-async def qr_sent(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def qr_sent(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Read the QR in the picture; its Use / No buttons follow."""
-    await files.qr_received(update, context)
+    await files.qr_received(update, context, operator)
     return "qr"
 
 
-@allow(OPERATOR)
 @replies_on_error("qr")
-async def qr_decided(update: Update, context: VanBillContext) -> str | int:
+@for_operator
+async def qr_decided(update: Update, context: VanBillContext, operator: OperatorView) -> str | int:
     """Keep the QR (then go on) or not (then ask again)."""
-    if await files.qr_decided(update, context):
-        return await _next(update, context, "qr")
+    if await files.qr_decided(update, context, operator):
+        return await _next(update, context, operator, "qr")
     return "qr"
 
 
-@allow(OPERATOR)
 @replies_on_error("families", hint=texts.TRY_AGAIN)
-async def families_sent(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def families_sent(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Check the file of families; its Import / Cancel buttons follow."""
-    await files.import_received(update, context)
+    await files.import_received(update, context, operator)
     return "families"
 
 
-@allow(OPERATOR)
 @replies_on_error("families")
-async def families_decided(update: Update, context: VanBillContext) -> str | int:
+@for_operator
+async def families_decided(
+    update: Update, context: VanBillContext, operator: OperatorView
+) -> str | int:
     """Import the file (then finish) or not (then wait for another)."""
-    if await files.import_decided(update, context):
-        return await _finish(update, context)
+    if await files.import_decided(update, context, operator):
+        return await _finish(update, context, operator)
     return "families"
 
 

@@ -11,7 +11,8 @@ from telegram.ext import BaseHandler, CallbackQueryHandler
 from vanbill.bot import error_texts, keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.guards import actor_of, for_operator
-from vanbill.services import accounts, corrections, payments
+from vanbill.bot.handlers.slips import show_slip
+from vanbill.services import accounts, corrections, payments, slips
 from vanbill.services.errors import TooLate
 from vanbill.services.views import OperatorView
 
@@ -26,14 +27,13 @@ async def undo(update: Update, context: VanBillContext, operator: OperatorView) 
     _, argument = parsing.owned_button(query.data, P, operator.id, (parsing.UNDO_PAYMENT,))
     payment_id = parsing.button_number(argument)
     try:
-        payment = await payments.void_payment(
+        undone = await payments.undo_payment(
             services.db,
             operator.id,
             payment_id,
             services.clock,
             reason=texts.UNDONE_REASON,
             actor=await actor_of(update, context),
-            within=payments.UNDO_WINDOW,
         )
     except TooLate as late:
         await query.answer(error_texts.message(late)[:200], show_alert=True)
@@ -47,12 +47,17 @@ async def undo(update: Update, context: VanBillContext, operator: OperatorView) 
     await query.answer()
     with contextlib.suppress(BadRequest):  # already without buttons
         await query.edit_message_reply_markup(None)
+    payment = undone.payment
     balance = await accounts.family_balance(
         services.db, operator.id, payment.customer_id, services.clock
     )
     await update.effective_chat.send_message(
         texts.payment_voided(payment, balance, operator.currency)
     )
+    if undone.slip_id is not None:  # the slip it was recorded from waits again: show it
+        slip = await slips.get_pending_slip(services.db, operator.id, undone.slip_id)
+        await update.effective_chat.send_message(texts.slip_waiting_again(payment.customer_name))
+        await show_slip(context.bot, operator, payment.customer_name, slip)
 
 
 @for_operator

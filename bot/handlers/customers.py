@@ -10,7 +10,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
-from vanbill.bot.guards import actor_of, allow, for_operator, sender_of
+from vanbill.bot.guards import actor_of, for_operator
 from vanbill.services import (
     accounts,
     audit,
@@ -25,7 +25,6 @@ from vanbill.services import (
 from vanbill.services.clock import local_today
 from vanbill.services.documents import qr_png, statement_filename
 from vanbill.services.periods import add_months, month_start
-from vanbill.services.roles import OPERATOR
 from vanbill.services.views import CustomerBalance, OperatorView, Page
 
 PAGE_SIZE = 10
@@ -35,12 +34,6 @@ ARCHIVE, UNARCHIVE, NEW_INVOICE = "arch", "unarch", "newinv"
 HISTORY, FIX = "hist", "fix"
 
 Action = Callable[[Update, VanBillContext, OperatorView, int], Awaitable[None]]
-
-
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
 
 
 async def _reply(update: Update, text: str, **kwargs: Any) -> None:
@@ -64,10 +57,9 @@ async def _page(
     return page
 
 
-@allow(OPERATOR)
-async def list_families(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def list_families(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Show the first page (or the page typed after /customers) of families with balances."""
-    operator = await _operator(update, context)
     page = await _page(context, operator, parsing.page_number(context.args, "/customers"))
     await _reply(
         update,
@@ -234,12 +226,11 @@ ACTIONS: dict[str, Action] = {
 }
 
 
-@allow(OPERATOR)
-async def family_button(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def family_button(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Do what a family button says, after checking it is this operator's and family's."""
     query = update.callback_query
     assert query is not None
-    operator = await _operator(update, context)
     action, argument = parsing.owned_button(
         query.data, parsing.FAMILY_PREFIX, operator.id, ACTIONS
     )
@@ -255,10 +246,10 @@ async def family_button(update: Update, context: VanBillContext) -> None:
 def _finder(
     action: str, *, include_archived: bool
 ) -> Callable[[Update, VanBillContext], Awaitable[None]]:
-    @allow(OPERATOR)
-    async def find(update: Update, context: VanBillContext) -> None:
+    @for_operator
+    async def find(update: Update, context: VanBillContext, operator: OperatorView) -> None:
         """Find the family typed after the command: one does it, several offer buttons."""
-        operator, wanted = await _operator(update, context), parsing.search_text(context.args)
+        wanted = parsing.search_text(context.args)
         if not wanted:
             await _reply(update, texts.name_a_family(action))
             return
@@ -274,10 +265,10 @@ def _finder(
     return find
 
 
-@allow(OPERATOR)
-async def export(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def export(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Send the operator's families, invoices, payments and history as four CSV files."""
-    operator, db = await _operator(update, context), context.services.db
+    db = context.services.db
     assert update.effective_chat is not None
     for name, make in (
         ("customers.csv", exports.export_customers),

@@ -13,11 +13,10 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler, Mess
 
 from vanbill.bot import parsing, texts
 from vanbill.bot.context import VanBillContext
-from vanbill.bot.conversations.flows import operator_of
-from vanbill.bot.guards import EVERYONE, allow, sender_of
+from vanbill.bot.guards import EVERYONE, allow, for_operator, sender_of
 from vanbill.bot.handlers import slips
 from vanbill.services import duitnow, imports, operators, routes
-from vanbill.services.roles import OPERATOR
+from vanbill.services.views import OperatorView
 
 IMPORT_PREFIX, DUITNOW_PREFIX = "imp", "dn"
 IMPORT_DRAFT, DUITNOW_DRAFT = "import_file", "duitnow_payload"
@@ -68,11 +67,10 @@ async def _without_buttons(update: Update) -> None:
 # The DuitNow QR.
 
 
-async def qr_received(update: Update, context: VanBillContext) -> None:
+async def qr_received(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Find and check the QR in the picture; show what it says with Use / No."""
     message = update.effective_message
     assert message is not None
-    operator = await operator_of(update, context)
     if message.photo:
         photo = message.photo[-1]
         file_id, size, is_pdf = photo.file_id, photo.file_size, False
@@ -92,11 +90,10 @@ async def qr_received(update: Update, context: VanBillContext) -> None:
     )
 
 
-async def qr_decided(update: Update, context: VanBillContext) -> bool:
+async def qr_decided(update: Update, context: VanBillContext, operator: OperatorView) -> bool:
     """Keep the QR shown (Use) or forget it (No); return whether it was kept."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
-    operator = await operator_of(update, context)
     action, _ = parsing.owned_button(query.data, DUITNOW_PREFIX, operator.id, ("go", "no"))
     payload = context.user_data.pop(DUITNOW_DRAFT, None)
     await query.answer()
@@ -115,11 +112,10 @@ async def qr_decided(update: Update, context: VanBillContext) -> bool:
 # Importing families.
 
 
-async def import_received(update: Update, context: VanBillContext) -> None:
+async def import_received(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Check a file of families and show the preview with Import / Cancel."""
     message = update.effective_message
     assert message is not None and message.document is not None
-    operator = await operator_of(update, context)
     document = message.document
     content = await _download(
         context, document.file_id, document.file_size, imports.MAX_FILE_BYTES
@@ -147,11 +143,10 @@ async def import_received(update: Update, context: VanBillContext) -> None:
     await message.reply_text(texts.import_preview(plan, operator.currency), reply_markup=markup)
 
 
-async def import_decided(update: Update, context: VanBillContext) -> bool:
+async def import_decided(update: Update, context: VanBillContext, operator: OperatorView) -> bool:
     """Import the previewed file (Import) or forget it (Cancel); return whether it imported."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
-    operator = await operator_of(update, context)
     action, _ = parsing.owned_button(query.data, IMPORT_PREFIX, operator.id, ("go", "no"))
     draft = context.user_data.pop(IMPORT_DRAFT, None)
     await query.answer()
@@ -190,32 +185,32 @@ async def file_sent(update: Update, context: VanBillContext) -> None:
             assert update.effective_chat is not None
             await update.effective_chat.send_message(texts.help_text(sender))
         return
+    assert sender.operator is not None
     if _is_qr_picture(message):
-        await qr_received(update, context)
+        await qr_received(update, context, sender.operator)
     elif message.document is not None:
-        await import_received(update, context)
+        await import_received(update, context, sender.operator)
     else:
         await message.reply_text(texts.FILE_NOT_UNDERSTOOD)
 
 
-@allow(OPERATOR)
-async def qr_pressed(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def qr_pressed(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Use or forget the QR shown."""
-    await qr_decided(update, context)
+    await qr_decided(update, context, operator)
 
 
-@allow(OPERATOR)
-async def import_pressed(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def import_pressed(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Import or cancel the file shown."""
-    await import_decided(update, context)
+    await import_decided(update, context, operator)
 
 
-@allow(OPERATOR)
-async def send_template(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def send_template(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Send the import template (on the operator's own routes) and how to fill it in."""
     chat = update.effective_chat
     assert chat is not None
-    operator = await operator_of(update, context)
     names = [r.name for r in await routes.list_services(context.services.db, operator.id)]
     await chat.send_document(
         imports.template_csv(names), filename="families-template.csv", caption=texts.IMPORT_HOW

@@ -10,27 +10,19 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
-from vanbill.bot.guards import allow, sender_of
+from vanbill.bot.guards import for_operator
 from vanbill.services import delivery, reminders
 from vanbill.services.clock import zone
-from vanbill.services.roles import OPERATOR
 from vanbill.services.views import OperatorView
 
 SEND, CANCEL = "send", "cancel"
 
 
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
-
-
-@allow(OPERATOR)
-async def ask(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def ask(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Say how many reminders are due today and ask whether to send them (or why none are)."""
     chat, services = update.effective_chat, context.services
     assert chat is not None
-    operator = await _operator(update, context)
     outlook = await reminders.reminder_outlook(services.db, operator.id, services.clock)
     due = outlook.due
     if not due:
@@ -44,12 +36,11 @@ async def ask(update: Update, context: VanBillContext) -> None:
     )
 
 
-@allow(OPERATOR)
-async def pressed(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def pressed(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Queue today's reminders (or not); the button must be this operator's."""
     query, chat, services = update.callback_query, update.effective_chat, context.services
     assert query is not None and chat is not None
-    operator = await _operator(update, context)
     action, _ = parsing.owned_button(
         query.data, parsing.REMIND_PREFIX, operator.id, (SEND, CANCEL)
     )

@@ -19,24 +19,17 @@ from vanbill.bot import keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
-from vanbill.bot.guards import allow, sender_of
+from vanbill.bot.guards import for_operator
 from vanbill.services import routes
 from vanbill.services.clock import local_today
 from vanbill.services.money import parse_amount
 from vanbill.services.periods import add_months, month_start, parse_month
-from vanbill.services.roles import OPERATOR
 from vanbill.services.views import OperatorView, ServiceView
 
 NAME = "routefee"
 ASK_FEE, ASK_MONTH = "fee_amount", "fee_month"
 DRAFT = "routefee"  # user_data key: {"route": id, "name": str, "fee_sen": int}
 FEE, OFF, ON = "fee", "off", "on"
-
-
-async def _operator(update: Update, context: VanBillContext) -> OperatorView:
-    sender = await sender_of(update, context)
-    assert sender.operator is not None  # the guard let only operators in
-    return sender.operator
 
 
 async def _reply(update: Update, text: str, **kwargs: Any) -> None:
@@ -62,18 +55,17 @@ async def _show_routes(update: Update, context: VanBillContext, operator: Operat
     await _reply(update, texts.route_list(fees), reply_markup=markup)
 
 
-@allow(OPERATOR)
-async def list_routes(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def list_routes(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """List the routes with this month's fees, each with its buttons."""
-    await _show_routes(update, context, await _operator(update, context))
+    await _show_routes(update, context, operator)
 
 
-@allow(OPERATOR)
-async def switch(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def switch(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Deactivate or reactivate the route a button names, then refresh the list."""
     query = update.callback_query
     assert query is not None
-    operator = await _operator(update, context)
     action, argument = parsing.owned_button(
         query.data, parsing.ROUTE_PREFIX, operator.id, (OFF, ON)
     )
@@ -85,12 +77,11 @@ async def switch(update: Update, context: VanBillContext) -> None:
     await _show_routes(update, context, operator)
 
 
-@allow(OPERATOR)
-async def ask_fee(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def ask_fee(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Start a fee change: ask for the new monthly fee of the route the button names."""
     query = update.callback_query
     assert query is not None
-    operator = await _operator(update, context)
     _, argument = parsing.owned_button(query.data, parsing.ROUTE_PREFIX, operator.id, (FEE,))
     route = await routes.get_service(
         context.services.db, operator.id, parsing.button_number(argument)
@@ -101,12 +92,11 @@ async def ask_fee(update: Update, context: VanBillContext) -> str:
     return ASK_FEE
 
 
-@allow(OPERATOR)
 @replies_on_error(ASK_FEE, hint=texts.TRY_AGAIN)
-async def receive_fee(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def receive_fee(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the new fee, then ask from which month it applies."""
     assert update.effective_message is not None
-    operator = await _operator(update, context)
     fee = parse_amount(update.effective_message.text or "")
     context.user_data.setdefault(DRAFT, {})["fee_sen"] = fee
     next_month = add_months(month_start(local_today(context.services.clock, operator.timezone)), 1)
@@ -114,12 +104,12 @@ async def receive_fee(update: Update, context: VanBillContext) -> str:
     return ASK_MONTH
 
 
-@allow(OPERATOR)
 @replies_on_error(ASK_MONTH, hint=texts.TRY_AGAIN)
-async def receive_month(update: Update, context: VanBillContext) -> int:
+@for_operator
+async def receive_month(update: Update, context: VanBillContext, operator: OperatorView) -> int:
     """Save the new fee from that month on."""
     assert update.effective_message is not None
-    operator, services = await _operator(update, context), context.services
+    services = context.services
     month = parse_month(update.effective_message.text or "")
     draft = context.user_data.get(DRAFT) or {}
     await routes.change_fee(

@@ -23,14 +23,13 @@ from vanbill.bot.conversations.flows import (
     DEFAULT_TIMEOUT,
     TYPED,
     operator_conversation,
-    operator_of,
 )
 from vanbill.bot.errors import replies_on_error, show_error
-from vanbill.bot.guards import actor_of, allow, sender_of
+from vanbill.bot.guards import actor_of, allow, for_operator, sender_of
 from vanbill.services import operators, slips
 from vanbill.services.errors import InvalidInput
 from vanbill.services.money import parse_amount
-from vanbill.services.roles import OPERATOR, PARENT, Family
+from vanbill.services.roles import PARENT, Family
 from vanbill.services.slips import SlipView
 from vanbill.services.views import OperatorView
 
@@ -54,9 +53,9 @@ def _file_of(message: Message) -> tuple[str, str]:
     return message.document.file_id, "document"
 
 
-async def _show_operator(bot: Bot, operator: OperatorView, family: Family, slip: SlipView) -> None:
+async def show_slip(bot: Bot, operator: OperatorView, family_name: str, slip: SlipView) -> None:
     """Send the slip itself to the operator, with what the family owed and the buttons."""
-    caption = texts.slip_for_operator(operator, family.name, slip)
+    caption = texts.slip_for_operator(operator, family_name, slip)
     markup = keyboards.slip_decision(operator.id, slip.id, slip.balance_sen, operator.currency)
     try:
         if slip.file_kind == "photo":
@@ -81,10 +80,10 @@ async def _show_operator(bot: Bot, operator: OperatorView, family: Family, slip:
 async def _pass_on(
     update: Update, context: VanBillContext, family: Family, slip: dict[str, str]
 ) -> None:
-    """Keep the slip for the family, show it to the operator and thank the parent."""
+    """Keep the slip for the family (the outbox shows it to the operator); thank the parent."""
     services, chat = context.services, update.effective_chat
     assert chat is not None
-    kept = await slips.receive_slip(
+    await slips.receive_slip(
         services.db,
         family.operator_id,
         family.customer_id,
@@ -94,7 +93,6 @@ async def _pass_on(
         caption=slip["caption"],
     )
     operator = await operators.get_operator(services.db, family.operator_id)
-    await _show_operator(context.bot, operator, family, kept)
     await chat.send_message(texts.slip_thanks(operator))
 
 
@@ -139,12 +137,11 @@ def _by(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
 
 
-@allow(OPERATOR)
-async def decide(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def decide(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Ask how the money the slip shows was paid: the method buttons take the slip's place."""
     query = update.callback_query
     assert query is not None
-    operator = await operator_of(update, context)
     slip_id, _, amount_sen = parsing.slip_button(query.data, operator.id, (parsing.SLIP_RECORD,))
     await slips.get_pending_slip(context.services.db, operator.id, slip_id)
     await query.answer(texts.slip_ask_method(amount_sen, operator.currency))
@@ -154,12 +151,11 @@ async def decide(update: Update, context: VanBillContext) -> None:
         )
 
 
-@allow(OPERATOR)
-async def method_chosen(update: Update, context: VanBillContext) -> None:
+@for_operator
+async def method_chosen(update: Update, context: VanBillContext, operator: OperatorView) -> None:
     """Record the slip's payment by the method tapped; show where it went."""
     query, services = update.callback_query, context.services
     assert query is not None and isinstance(query.message, Message)
-    operator = await operator_of(update, context)
     action, argument = parsing.owned_button(
         query.data, keyboards.SLIP_METHOD_PREFIX, operator.id, tuple(keyboards.SLIP_METHODS)
     )
@@ -196,13 +192,12 @@ async def _close_slip_message(
         )
 
 
-@allow(OPERATOR)
 @replies_on_error(ConversationHandler.END)
-async def ask_amount(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def ask_amount(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Ask the operator how much the slip shows."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
-    operator = await operator_of(update, context)
     slip_id, _, _ = parsing.slip_button(query.data, operator.id, (parsing.SLIP_OTHER_AMOUNT,))
     message_id = query.message.message_id if query.message is not None else 0
     context.user_data[ASKED] = {"slip": slip_id, "message": message_id}
@@ -211,14 +206,15 @@ async def ask_amount(update: Update, context: VanBillContext) -> str:
     return AMOUNT
 
 
-@allow(OPERATOR)
 @replies_on_error(ConversationHandler.END)
-async def amount_typed(update: Update, context: VanBillContext) -> str | int:
+@for_operator
+async def amount_typed(
+    update: Update, context: VanBillContext, operator: OperatorView
+) -> str | int:
     """Take the amount typed for the slip asked about and ask the method; a bad one is asked
     again."""
     message = update.effective_message
     assert message is not None and message.text is not None
-    operator = await operator_of(update, context)
     asked = context.user_data.get(ASKED)
     if not isinstance(asked, dict):
         await message.reply_text(texts.BUTTON_EXPIRED)
@@ -238,13 +234,12 @@ async def amount_typed(update: Update, context: VanBillContext) -> str | int:
     return ConversationHandler.END
 
 
-@allow(OPERATOR)
 @replies_on_error(ConversationHandler.END)
-async def ask_reason(update: Update, context: VanBillContext) -> str:
+@for_operator
+async def ask_reason(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Ask why the slip is dismissed (the parent is told), or offer to give no reason."""
     query, chat = update.callback_query, update.effective_chat
     assert query is not None and chat is not None
-    operator = await operator_of(update, context)
     slip_id, _, _ = parsing.slip_button(query.data, operator.id, (parsing.SLIP_DISMISS,))
     await slips.get_pending_slip(context.services.db, operator.id, slip_id)
     shown = query.message if isinstance(query.message, Message) else None
@@ -261,9 +256,9 @@ async def ask_reason(update: Update, context: VanBillContext) -> str:
     return REASON
 
 
-@allow(OPERATOR)
 @replies_on_error(REASON, hint=texts.TRY_AGAIN)
-async def reason_typed(update: Update, context: VanBillContext) -> int:
+@for_operator
+async def reason_typed(update: Update, context: VanBillContext, operator: OperatorView) -> int:
     """Dismiss the slip asked about with the reason typed; the parent is told it."""
     message = update.effective_message
     assert message is not None and message.text is not None
@@ -271,27 +266,26 @@ async def reason_typed(update: Update, context: VanBillContext) -> int:
     if not isinstance(asked, dict):
         await message.reply_text(texts.BUTTON_EXPIRED)
         return ConversationHandler.END
-    text = await _dismiss(update, context, asked, message.text)
+    text = await _dismiss(update, context, operator, asked, message.text)
     await message.reply_text(text)
     with contextlib.suppress(BadRequest):  # the question's button goes
         await context.bot.edit_message_reply_markup(message.chat_id, int(asked["question"]))
     return ConversationHandler.END
 
 
-@allow(OPERATOR)
 @replies_on_error(ConversationHandler.END)
-async def no_reason(update: Update, context: VanBillContext) -> int:
+@for_operator
+async def no_reason(update: Update, context: VanBillContext, operator: OperatorView) -> int:
     """Dismiss the slip asked about without a reason; the parent is told it was not recorded."""
     query = update.callback_query
     assert query is not None
-    operator = await operator_of(update, context)
     _, argument = parsing.owned_button(
         query.data, keyboards.SLIP_NO_REASON_PREFIX, operator.id, ("none",)
     )
     asked = context.user_data.get(ASKED)
     if not isinstance(asked, dict) or asked.get("slip") != parsing.button_number(argument):
         raise InvalidInput(parsing.STALE_BUTTON)
-    text = await _dismiss(update, context, asked, "")
+    text = await _dismiss(update, context, operator, asked, "")
     await query.answer()
     with contextlib.suppress(BadRequest):
         await query.edit_message_text(text, reply_markup=None)
@@ -299,10 +293,14 @@ async def no_reason(update: Update, context: VanBillContext) -> int:
 
 
 async def _dismiss(
-    update: Update, context: VanBillContext, asked: dict[str, Any], reason: str
+    update: Update,
+    context: VanBillContext,
+    operator: OperatorView,
+    asked: dict[str, Any],
+    reason: str,
 ) -> str:
     """Dismiss the slip (queueing the parent's line), mark its message; return the reply."""
-    services, operator = context.services, await operator_of(update, context)
+    services = context.services
     dismissed = await slips.dismiss_slip(
         services.db,
         operator.id,

@@ -36,7 +36,7 @@ SECOND_OPERATOR = TgUser(1002, "Ravi")
 PARENT = TgUser(2001, "Siti", "Nurhaliza")
 STRANGER = TgUser(3001, "Tan")
 ADMIN_IDS = frozenset({OPERATOR.id, SECOND_OPERATOR.id})
-REPLY_TIMEOUT = 5.0
+REPLY_TIMEOUT = 20.0  # generous: a loaded machine renders slowly; only a failure waits it out
 
 
 class MarkingIntake(PersonByPerson):

@@ -262,7 +262,7 @@ async def test_a_recorded_slip_offers_undo_and_undoing_it_owes_the_invoice_again
 ) -> None:
     op, family = await _family_owing(harness)
     await send_photo(harness, PARENT)
-    slip = _slip_at_operator(harness)
+    slip = await _slip_at_operator(harness)
     _, methods = await harness.press_button(OPERATOR, slip, "Record RM")
     _, edited = await harness.press_button(OPERATOR, methods, "DuitNow")
     assert [b["text"] for b in edited.buttons] == ["↩️ Undo"]
@@ -272,3 +272,31 @@ async def test_a_recorded_slip_offers_undo_and_undoing_it_owes_the_invoice_again
     assert await _balance(harness, op, family) == 15000
     actions = [e.action for e in await audit.family_history(harness.db, op, family)]
     assert actions[:2] == [payments.PAYMENT_UNDONE, payments.SLIP_RECORDED]
+
+
+async def test_undoing_a_slips_payment_shows_the_slip_again_to_be_recorded_right(
+    harness: BotHarness,
+) -> None:
+    op, family = await _family_owing(harness)
+    await send_photo(harness, PARENT)
+    slip = await _slip_at_operator(harness)
+    _, methods = await harness.press_button(OPERATOR, slip, "Record RM")
+    _, edited = await harness.press_button(OPERATOR, methods, "Cash")  # it was DuitNow
+    undone = await harness.press_button(OPERATOR, edited, "Undo")
+    assert "The transfer slip from Siti Nurhaliza is waiting again" in texts(undone)
+    (again,) = [c for c in undone if c.method == "sendPhoto"]
+    assert again.button("Record RM 150.00") and "Owed when it came: RM 150.00" in again.seen
+    assert await _balance(harness, op, family) == 15000
+    _, methods = await harness.press_button(OPERATOR, again, "Record RM")
+    _, edited = await harness.press_button(OPERATOR, methods, "DuitNow")
+    assert "Recorded RM 150.00 from Siti Nurhaliza (DuitNow)" in edited.seen
+    assert await _balance(harness, op, family) == 0
+    recorded = await payments.list_payments(harness.db, op)
+    assert [(p.receipt_number, p.method, p.voided) for p in recorded] == [
+        ("RCPT-2026-0002", "duitnow", False),
+        ("RCPT-2026-0001", "cash", True),
+    ]
+    # The first slip message's buttons are gone: its Record cannot record it a third time.
+    (alert, *_) = await harness.press(OPERATOR, slip.buttons[0]["callback_data"])
+    assert alert.method == "answerCallbackQuery"
+    assert len(await payments.list_payments(harness.db, op)) == 2

@@ -339,3 +339,54 @@ async def test_a_late_fee_set_in_business_is_added_named_in_the_reminder_and_wai
     balance = await accounts.family_balance(harness.db, biz.id, family.id, harness.clock)
     assert balance.owed_sen == 15000
     assert (await latefees.add_late_fees(harness.db, biz.id, harness.clock)) == []
+
+
+async def test_a_child_joining_mid_month_before_the_run_is_billed_as_chosen_by_the_run(
+    harness: BotHarness,
+) -> None:
+    biz = await business(harness, billing_day=20)  # January's invoices go out on the 20th
+    family = await siti(harness, biz)  # Aisyah, morning RM 150.00
+    await _card(harness)
+    await press(harness, "Children")
+    await press(harness, "Add a child")
+    await harness.say(OPERATOR, "Danish")
+    await press(harness, "Primary school")
+    await harness.say(OPERATOR, "2019")
+    await harness.say(OPERATOR, "SK Setapak")
+    await press(harness, biz.afternoon.name)
+    await press(harness, "Done")
+    (question,) = [c for c in await press(harness, "From January 2026") if c.buttons]
+    assert question.seen.startswith(
+        "Danish joins today, 15 January 2026, in the middle of January 2026; January 2026's "
+        "invoices are still to go out. How should Danish's routes be billed for January 2026?"
+    )
+    # 15 to 31 January: 17 of 31 days of RM 120.00 -> RM 65.81; 12 of 22 school days -> 65.45.
+    assert [b["text"] for b in question.buttons] == [
+        "RM 120.00 (full)",
+        "RM 65.81 (by days)",
+        "RM 65.45 (by school days)",
+        "RM 60.00 (half)",
+        "RM 0.00 (nothing)",
+    ]
+    assert await customers.find_customers(harness.db, biz.id, "Danish") == []  # nothing saved
+    assert "Tap one of the buttons" in texts(await harness.say(OPERATOR, "by days"))
+    other = await operators.ensure_operator(harness.db, SECOND_OPERATOR.id, harness.clock)
+    await harness.say(SECOND_OPERATOR, "/help")
+    (alert,) = await harness.press(SECOND_OPERATOR, f"fe:{biz.id}:njoin:days")
+    assert alert.text == "That button is not yours."
+    (alert,) = await harness.press(OPERATOR, f"fe:{biz.id}:njoin:most")  # forged
+    assert alert.params.get("show_alert")
+    done = texts(await harness.press_button(OPERATOR, question, "by school days"))
+    assert "Added Danish to" in done
+    assert "January 2026's run will bill RM 65.45 for Danish's routes, as you chose." in done
+    assert "Bill January" not in done  # the run is still to come: no offer
+    (stale,) = await harness.press_button(OPERATOR, question, "full")  # a second tap
+    assert stale.method == "answerCallbackQuery"
+    plan = await monthly.preview_month(harness.db, biz.id, JAN)
+    assert [f.bill.total_sen for f in plan.families] == [15000 + 6545]
+    (made,) = (await monthly.generate_month(harness.db, biz.id, JAN, harness.clock)).invoice_ids
+    invoice = await invoices.get_invoice(harness.db, biz.id, made, harness.clock)
+    assert invoice.total_sen == 21545
+    assert any("by school days" in line.description for line in invoice.lines)
+    balance = await accounts.family_balance(harness.db, biz.id, family.id, harness.clock)
+    assert balance.owed_sen == 21545 and other.id != biz.id

@@ -4,12 +4,15 @@ expected text comes from the catalogs (texts in the language), never from Englis
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.bot.conftest import OPERATOR, PARENT, BotHarness, add_family
 from tests.bot.fake_telegram import TgUser
-from vanbill.bot import texts
-from vanbill.services import i18n, operators
+from vanbill.bot import keyboards, texts
+from vanbill.services import i18n, invoices, links, operators
+from vanbill.services.billing import NewLine
 from vanbill.services.roles import OPERATOR as OPERATOR_ROLE
 from vanbill.services.roles import PARENT as PARENT_ROLE
 from vanbill.services.roles import Family, Sender
@@ -118,3 +121,125 @@ async def test_a_stranger_cannot_choose_a_language_by_a_forged_button(harness: B
     ]
     (reply,) = await harness.say(stranger, "/start")
     assert reply.text == in_language("ms", lambda: texts.STRANGER)
+
+
+async def _speaks(harness: BotHarness, user: TgUser, language: str) -> None:
+    """Choose a language with /language, as the person would."""
+    (offer,) = await harness.say(user, "/language")
+    await harness.press_button(user, offer, language)
+
+
+async def test_an_operator_in_malay_gets_the_business_menu_its_buttons_and_questions_in_malay(
+    harness: BotHarness,
+) -> None:
+    op = await operators.ensure_operator(harness.db, OPERATOR.id, harness.clock)
+    await operators.update_profile(harness.db, op.id, business_name="Van Kak Ros", due_day=7)
+    await _speaks(harness, OPERATOR, "Bahasa Melayu")
+    (menu,) = await harness.say(OPERATOR, "/business")
+    profile = await operators.get_operator(harness.db, op.id)
+    assert menu.text == in_language("ms", lambda: texts.business_menu(profile, []))
+    assert "Perniagaan anda" in menu.seen and "Nama perniagaan: Van Kak Ros" in menu.seen
+    assert "hari ke-7 setiap bulan" in menu.seen
+    for english in ("Your business", "Business name", "Tap what you want", "not set", "day 7"):
+        assert english not in menu.seen
+    labels = [b["text"] for b in menu.buttons]
+    assert "Nama perniagaan" in labels and "Hari akhir bayaran" in labels
+    assert "✅ Selesai" in labels and "✅ Done" not in labels and "Due day" not in labels
+    seen = await harness.press_button(OPERATOR, menu, "Hari akhir bayaran")
+    (question,) = [c for c in seen if c.method == "editMessageText"]
+    assert question.seen.startswith("Hantar Hari akhir bayaran yang baharu.\nSekarang: 7")
+    assert "Send the new" not in question.seen and "Now:" not in question.seen
+    assert [b["text"] for b in question.buttons] == ["⬅ Kembali"]
+    (refusal,) = await harness.say(OPERATOR, "40")  # the hint was built at import, in English
+    assert refusal.text.endswith("\n" + in_language("ms", lambda: texts.TRY_AGAIN))
+    assert "Send it again" not in refusal.text
+
+
+async def test_a_parent_in_chinese_sees_their_balance_in_chinese(harness: BotHarness) -> None:
+    op = await operators.ensure_operator(harness.db, OPERATOR.id, harness.clock)
+    await operators.update_profile(harness.db, op.id, business_name="Van Kak Ros")
+    family = await add_family(harness.db, op.id, "Siti Nurhaliza", telegram_user_id=PARENT.id)
+    for issued, due in ((date(2025, 12, 1), date(2025, 12, 7)), (date(2026, 1, 1), None)):
+        await invoices.create_invoice(
+            harness.db,
+            op.id,
+            family,
+            harness.clock,
+            [NewLine("School van", 150_00)],
+            issue_date=issued,
+            due_date=due or date(2026, 1, 20),
+        )
+    await _speaks(harness, PARENT, "中文")
+    (reply,) = await harness.say(PARENT, "/balance")
+    lines = reply.seen.splitlines()
+    assert lines[0] == "🚐 Van Kak Ros — Siti Nurhaliza"
+    assert lines[1] == "• INV-2025-0001，到期日 2025年12月7日：尚欠 RM 150.00 ⚠️ 已逾期"
+    assert lines[2] == "• INV-2026-0001，到期日 2026年1月20日：尚欠 RM 150.00"
+    assert lines[3] == "应付总额：RM 300.00"
+    paid_already = in_language(
+        "zh_Hans", lambda: i18n.gettext("Paid already? Send a photo of the transfer slip here.")
+    )
+    assert reply.seen.endswith(paid_already) and "转账单据" in paid_already
+    for english in ("due", "left", "overdue", "Total to pay", "Paid already", "Dec"):
+        assert english not in reply.seen
+    (listed,) = await harness.say(PARENT, "/invoices")
+    assert "您最近的账单" in listed.seen and "点击账单即可获取 PDF。" in listed.seen
+    assert "recent invoices" not in listed.seen and "Tap an invoice" not in listed.seen
+
+
+async def test_a_parent_whose_telegram_is_malay_is_welcomed_in_malay_when_linked(
+    harness: BotHarness,
+) -> None:
+    op = await operators.ensure_operator(harness.db, OPERATOR.id, harness.clock)
+    await operators.update_profile(
+        harness.db,
+        op.id,
+        business_name="Van Kak Ros",
+        bank_name="Maybank",
+        bank_account="5123 4567 8901",
+        phone="+60123456789",
+    )
+    family = await add_family(harness.db, op.id, "Siti Nurhaliza")
+    token = await links.create_parent_invite(harness.db, op.id, family, harness.clock)
+    parent = TgUser(2101, "Siti", language_code="ms")
+    (welcome,) = await harness.say(parent, f"/start {token}")
+    seen = welcome.seen
+    assert seen.startswith(
+        "Terima kasih, Siti Nurhaliza! Anda kini dipautkan kepada Van Kak Ros (012-345 6789)."
+    )
+    for malay in ("Apa yang anda akan terima di sini", "Cara membayar", "Resit untuk setiap"):
+        assert malay in seen
+    assert "Maybank 5123 4567 8901 (Van Kak Ros)" in seen
+    for english in ("Thank you", "What you will get", "How to pay", "receipt", "Paid?"):
+        assert english not in seen
+
+
+async def test_an_operator_in_chinese_gets_the_family_list_and_card_buttons_in_chinese(
+    harness: BotHarness,
+) -> None:
+    op = await operators.ensure_operator(harness.db, OPERATOR.id, harness.clock)
+    await add_family(harness.db, op.id, "Siti Nurhaliza", phone="+60123456789")
+    await _speaks(harness, OPERATOR, "中文")
+    (page,) = await harness.say(OPERATOR, "/customers")
+    assert page.seen.startswith("您的家庭（第 1/1 页，共 1 个）")
+    assert "Siti Nurhaliza — 已付清 · 未绑定" in page.seen
+    assert "Your families" not in page.seen and "paid up" not in page.seen
+    seen = await harness.press_button(OPERATOR, page, "Siti Nurhaliza")
+    (card,) = [c for c in seen if c.buttons]
+    assert "尚未绑定（请发送邀请链接）" in card.seen and "余额：已付清" in card.seen
+    labels = [b["text"] for b in card.buttons]
+    for chinese in ("🧾 账单", "💵 记录付款", "🔗 邀请链接", "📄 对账单", "🗄 存档"):
+        assert chinese in labels
+    for english in ("🧾 Invoices", "💵 Record payment", "🔗 Invite link", "📄 Statement"):
+        assert english not in labels
+    assert "Balance" not in card.seen and "not linked" not in card.seen
+
+
+def test_payment_method_buttons_are_in_the_readers_language() -> None:
+    def labels(locale: str) -> list[str]:
+        markup = in_language(locale, lambda: keyboards.payment_methods(1))
+        return [b.text for row in markup.inline_keyboard for b in row]
+
+    assert labels("en") == ["Cash", "Bank transfer", "DuitNow", "Cheque", "Other"]
+    assert labels("ms") == ["Tunai", "Pindahan bank", "DuitNow", "Cek", "Lain-lain"]
+    assert labels("zh_Hans") == ["现金", "银行转账", "DuitNow", "支票", "其他"]

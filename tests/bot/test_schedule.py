@@ -97,9 +97,7 @@ async def test_the_month_goes_out_at_eight_in_the_morning_local_time(harness: Bo
     again = await _scheduler(harness).tick()
     assert again.started == [] and len(again.reported) == 1
     report = (await _told(harness.tg, "billing done")).seen
-    assert (
-        "March 2026 billing done: 3 invoice(s)" in report and "Delivered in Telegram: 3" in report
-    )
+    assert "March 2026 billing done: 3 invoices" in report and "Delivered in Telegram: 3" in report
 
 
 async def test_a_missed_billing_day_is_caught_up_once(harness: BotHarness) -> None:
@@ -127,7 +125,7 @@ async def test_with_approval_the_operator_sees_a_preview_and_nothing_goes_out_be
     assert "New this month: Parent 00, Parent 01" in preview.seen
     assert not any(_documents(harness.tg, c) for c in chats)
     seen = await harness.press_button(OPERATOR, preview, "Approve")
-    assert "March 2026 approved: 2 invoice(s) created" in seen[-1].seen
+    assert "March 2026 approved: 2 invoices created" in seen[-1].seen
     await harness.tg.wait_for(lambda: all(_documents(harness.tg, c) for c in chats), timeout=20)
 
 

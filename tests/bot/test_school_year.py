@@ -10,9 +10,12 @@ month's fee a credit note; a late fee in March stays, another in September is wa
 tap. At the end every invoice total, every balance and the year's report are what the test
 works out from the fees, and every parent received exactly the documents expected.
 
-Payments are recorded through services/payments.py (/paid's own tests drive it in the chat),
-so the figures here do not depend on that conversation. Voided and re-issued invoices and
-voided payments (issue 12, item 2) belong in this year too: see VOIDS_GO_HERE below.
+Every payment is recorded through /paid (the real conversation, the parent getting the
+receipt). Mistakes are corrected in the chat too: in October Aminah's payment is typed RM 16
+instead of RM 160, voided from the family card (the parent gets the receipt again stamped VOID)
+and entered again; in November Chong's invoice, paid already, is voided (stamped VOID to the
+parent, the money Chong's credit) and re-issued for November with /newinvoice, the credit
+settling it.
 """
 
 from __future__ import annotations
@@ -26,9 +29,9 @@ from sqlalchemy import update
 
 from tests.bot.conftest import OPERATOR, BotHarness, texts
 from tests.bot.factories import business, documents_to, press
-from tests.bot.fake_telegram import TgUser
+from tests.bot.fake_telegram import Call, TgUser
 from tests.data.factories import make_family
-from vanbill.services import accounts, customers, delivery, invoices, payments, reports, routes
+from vanbill.services import accounts, customers, delivery, invoices, reports, routes
 from vanbill.services.clock import zone
 from vanbill.services.models import Customer
 from vanbill.services.periods import add_months
@@ -39,6 +42,7 @@ pytestmark = pytest.mark.long
 KL = zone("Asia/Kuala_Lumpur")
 MORNING, AFTERNOON, MORNING_FROM_JULY = 15000, 12000, 16000
 PARENTS = {name: TgUser(2100 + i, name) for i, name in enumerate("ABCDEF", start=1)}
+FAMILIES = dict(zip("ABCDEF", ("Aminah", "Bala", "Chong", "Devi", "Eng", "Farah"), strict=True))
 HOLIDAYS = (date(2026, 6, 1), date(2026, 12, 1))
 
 
@@ -112,17 +116,9 @@ async def test_a_whole_school_year(harness: BotHarness) -> None:
 
     async def pay(name: str, amount: int, day: date) -> None:
         clock.set(at(day))
-        await payments.record_payment(
-            db,
-            biz.id,
-            ids[name],
-            clock,
-            amount_sen=amount,
-            method="bank_transfer",
-            notify_parent=True,
-        )
+        await _paid(harness, FAMILIES[name], amount)
         paid.append((day, amount))
-        documents[name] += 1
+        documents[name] += 1  # the receipt
 
     for month in (add_months(date(2026, 1, 1), i) for i in range(12)):
         clock.set(at(month, 8))
@@ -145,7 +141,10 @@ async def test_a_whole_school_year(harness: BotHarness) -> None:
         await _documents_arrive(harness, documents)
         fifth = month.replace(day=5)
         for name in "ACDEF":
-            if month_bills[name] is None or (name == "C" and month == date(2026, 3, 1)):
+            if month_bills[name] is None or (name, month) in (
+                ("C", date(2026, 3, 1)),  # paid late, below
+                ("A", date(2026, 10, 1)),  # typed wrong, below
+            ):
                 continue
             await pay(name, month_bills[name], fifth)  # type: ignore[arg-type]
         if month == date(2026, 7, 1):
@@ -155,8 +154,10 @@ async def test_a_whole_school_year(harness: BotHarness) -> None:
 
         if month == date(2026, 3, 1):
             clock.set(at(date(2026, 3, 14), 8))
+            before = len(harness.tg.seen_by(OPERATOR.id))
             tick = await _tick(harness)  # Chong has not paid March: its late fee
             assert [(f.customer_id, f.amount_sen) for f in tick.late_fees] == [(ids["C"], 1000)]
+            await _late_fee_notice(harness, before)
             billed["C"][-1] += 1000
             clock.set(at(date(2026, 3, 16)))
             await _child_joins(harness, "Devi")
@@ -189,12 +190,37 @@ async def test_a_whole_school_year(harness: BotHarness) -> None:
             await _child_leaves(harness, "Eng", "Emily", "(by days)")
         if month == date(2026, 9, 1):
             clock.set(at(date(2026, 9, 14), 8))
+            before = len(harness.tg.seen_by(OPERATOR.id))
             tick = await _tick(harness)  # Bala has not paid September: a late fee, waived
             assert [(f.customer_id, f.amount_sen) for f in tick.late_fees] == [(ids["B"], 1000)]
-            assert "waived on" in texts(await press(harness, "Waive late fee"))
+            notice = await _late_fee_notice(harness, before)
+            assert "waived on" in texts(await harness.press_button(OPERATOR, notice, "Waive"))
             await pay("B", 2 * fee, date(2026, 9, 20))
-        # VOIDS_GO_HERE: a payment voided and re-entered, an invoice voided and re-issued for
-        # the same month (issue 12, item 2) — with the documents they send.
+        if month == date(2026, 10, 1):
+            # Aminah paid RM 160.00 on the 5th, typed as RM 16.00: voided from the family card
+            # the day after (the receipt re-sent stamped VOID) and entered again.
+            clock.set(at(fifth))
+            await _paid(harness, FAMILIES["A"], fee // 10)
+            documents["A"] += 1  # the wrong receipt
+            clock.set(at(date(2026, 10, 6)))
+            await _void_from_card(harness, "Aminah", "· RM 16.00", "Typed 16 for 160")
+            documents["A"] += 1  # the receipt stamped VOID
+            await pay("A", fee, date(2026, 10, 6))
+        if month == date(2026, 11, 1):
+            # Chong's November invoice, paid on the 5th, was sent with the wrong due date: voided
+            # (stamped VOID to the parent; the RM 280.00 paid is Chong's credit) and re-issued for
+            # November with /newinvoice, the credit settling it.
+            clock.set(at(date(2026, 11, 9)))
+            (november,) = [
+                i
+                for i in await invoices.list_invoices(db, biz.id, clock, customer_id=ids["C"])
+                if i.period == month
+            ]
+            await _void_from_card(harness, "Chong", november.number, "Wrong due date")
+            documents["C"] += 1  # the invoice stamped VOID
+            await _reissue(harness, "Chong", fee + AFTERNOON)
+            billed["C"].append(fee + AFTERNOON)
+            documents["C"] += 1
         await _documents_arrive(harness, documents)
 
     # Emily left on 14 August, billed 14 of 31 days; the rest of August is Eng's credit.
@@ -203,6 +229,8 @@ async def test_a_whole_school_year(harness: BotHarness) -> None:
         found = await invoices.list_invoices(db, biz.id, clock, customer_id=customer_id, limit=100)
         by_issue = sorted(found, key=lambda i: (i.issue_date, i.id))
         assert [i.total_sen for i in by_issue] == billed[name], name
+        if name == "C":  # the voided November invoice owes nothing
+            assert [i.status for i in by_issue].count("void") == 1
         balance = await accounts.family_balance(db, biz.id, customer_id, clock)
         assert balance.balance_sen == (-eng_credit if name == "E" else 0), name
     report = await reports.summary_report(db, biz.id, clock, months=12)
@@ -211,20 +239,84 @@ async def test_a_whole_school_year(harness: BotHarness) -> None:
         for invoice in await invoices.list_invoices(
             db, biz.id, clock, customer_id=customer_id, limit=100
         ):
-            invoiced[invoice.issue_date.replace(day=1)] += invoice.total_sen
+            if invoice.status != "void":
+                invoiced[invoice.issue_date.replace(day=1)] += invoice.total_sen
     collected = Counter[date]()
     for day, amount in paid:
         collected[day.replace(day=1)] += amount
     assert [m.invoiced_sen for m in report.months] == [invoiced[m.month] for m in report.months]
     assert [m.collected_sen for m in report.months] == [collected[m.month] for m in report.months]
-    assert sum(m.invoiced_sen for m in report.months) == sum(sum(b) for b in billed.values())
+    voided = billed["C"][-2]  # November's first invoice
+    assert sum(m.invoiced_sen for m in report.months) == (
+        sum(sum(b) for b in billed.values()) - voided
+    )
     assert report.credit_sen == eng_credit
     # Exactly the documents expected (invoices and receipts), nothing twice, nothing missing.
+    for _ in range(300):  # the last notices (November's run report) are still going out
+        if await delivery.pending_count(db, biz.id) == 0:
+            break
+        await asyncio.sleep(0.1)
     await asyncio.sleep(1.0)  # time enough for a document sent twice to show up
     assert await delivery.pending_count(db, biz.id) == 0
     for name, parent in PARENTS.items():
         assert len(documents_to(harness, parent.id)) == documents[name], name
-    assert documents == Counter({"A": 20, "B": 20, "C": 20, "D": 22, "E": 14, "F": 14})
+    assert documents == Counter({"A": 22, "B": 20, "C": 22, "D": 22, "E": 14, "F": 14})
+
+
+async def _late_fee_notice(harness: BotHarness, before: int) -> Call:
+    """Wait for the late-fee notice the outbox sends the operator (with its Waive button)."""
+
+    def notices() -> list[Call]:
+        found = harness.tg.seen_by(OPERATOR.id)[before:]
+        return [c for c in found if "Late fee RM 10.00 added to" in c.seen and c.buttons]
+
+    await harness.tg.wait_for(lambda: bool(notices()), timeout=30)
+    return notices()[-1]
+
+
+def _carrying(replies: list[Call], label: str) -> Call:
+    """Return the last of the replies with a button labelled label."""
+    return [c for c in replies if any(label in b.get("text", "") for b in c.buttons)][-1]
+
+
+async def _tap(harness: BotHarness, replies: list[Call], label: str) -> list[Call]:
+    """Tap the button labelled label on the reply that carries it; return what followed."""
+    return await harness.press_button(OPERATOR, _carrying(replies, label), label)
+
+
+def _typed(amount_sen: int) -> str:
+    """Return an amount of sen as an operator types it."""
+    return f"RM {amount_sen // 100}.{amount_sen % 100:02d}"
+
+
+async def _paid(harness: BotHarness, family: str, amount_sen: int) -> None:
+    """Record a bank transfer paid today through /paid; the parent is sent the receipt."""
+    replies = await _tap(harness, await harness.say(OPERATOR, f"/paid {family}"), family)
+    assert "How much did they pay?" in texts(replies)
+    replies = await _tap(harness, await harness.say(OPERATOR, _typed(amount_sen)), "Bank transfer")
+    replies = await _tap(harness, await _tap(harness, replies, "Today"), "Record payment")
+    done = texts(replies)
+    assert f"Recorded {_typed(amount_sen)} (Bank transfer) from {family}" in done, done
+    assert "is on its way to the parent" in done, done
+
+
+async def _void_from_card(harness: BotHarness, family: str, label: str, reason: str) -> None:
+    """Void the invoice or payment labelled label from the family card's Fix a mistake."""
+    card = await harness.say(OPERATOR, f"/customer {family}")
+    fixes = await _tap(harness, card, "Fix a mistake")
+    asked = texts(await _tap(harness, fixes, label))
+    assert "Void" in asked, asked
+    done = texts(await _tap(harness, await harness.say(OPERATOR, reason), "Void it"))
+    assert f"is void ({reason})" in done, done
+
+
+async def _reissue(harness: BotHarness, family: str, total_sen: int) -> None:
+    """Bill this month again with /newinvoice (its routes filled in) and send it to the parent."""
+    draft = await _tap(harness, await harness.say(OPERATOR, f"/newinvoice {family}"), family)
+    assert f"Total: {_typed(total_sen)}" in texts(draft), texts(draft)
+    done = await _tap(harness, draft, "Confirm")
+    assert "created for" in texts(done), texts(done)
+    assert "on its way" in texts(await _tap(harness, done, "Send to parent"))
 
 
 async def _link(harness: BotHarness, customer_id: int, user_id: int) -> None:

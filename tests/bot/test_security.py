@@ -135,7 +135,11 @@ async def test_an_operators_invoices_reaches_the_operators_own_list(harness: Bot
 
 
 async def _slip_shown_to(harness: BotHarness, operator: TgUser) -> Call:
-    return [c for c in harness.tg.seen_by(operator.id) if c.method == "sendPhoto"][-1]
+    def shown() -> list[Call]:
+        return [c for c in harness.tg.seen_by(operator.id) if c.method == "sendPhoto"]
+
+    await harness.tg.wait_for(lambda: bool(shown()))  # through the outbox
+    return shown()[-1]
 
 
 async def test_forged_slip_buttons_of_another_operator_are_refused_and_record_nothing(

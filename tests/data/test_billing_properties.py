@@ -634,6 +634,9 @@ async def apply(
         async def on_success(view: Any) -> None:
             assert chosen is not None and view.status == "void" and view.paid_sen == 0
             model.balance_sen[chosen.customer_id] -= chosen.total_sen
+            # A void monthly invoice lets go of its month: the next run bills it again.
+            if chosen.period is not None:
+                model.billed_periods[chosen.customer_id].discard(chosen.period)
 
     elif isinstance(op, VoidPayment):
         chosen = pick(state.payments, op.pick)

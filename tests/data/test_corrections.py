@@ -368,3 +368,54 @@ def test_a_void_reason_is_cleaned() -> None:
     assert (
         corrections.check_reason("  billed   twice <b>陈美玲</b> ") == "billed twice <b>陈美玲</b>"
     )
+
+
+async def test_undoing_a_slips_payment_puts_the_slip_back_to_waiting_in_the_same_go(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    family = await make_family(db, clock, biz, "Aminah")
+    await invoices.create_invoice(db, biz.id, family.id, clock, [NewLine("Routes", 15000)])
+    slip = await slips.receive_slip(
+        db, biz.id, family.id, clock, telegram_file_id="file-1", file_kind="photo", caption=""
+    )
+    recorded = await slips.record_from_slip(
+        db, biz.id, slip.id, clock, amount_sen=15000, method="duitnow"
+    )
+    with pytest.raises(Conflict):  # recorded: it is no longer waiting
+        await slips.get_pending_slip(db, biz.id, slip.id)
+    undone = await payments.undo_payment(db, biz.id, recorded.id, clock, reason="Undone")
+    assert undone.payment.voided and undone.slip_id == slip.id
+    waiting = await slips.get_pending_slip(db, biz.id, slip.id)
+    assert (waiting.status, waiting.balance_sen) == ("pending", 15000)
+    again = await slips.record_from_slip(
+        db, biz.id, slip.id, clock, amount_sen=15000, method="bank_transfer"
+    )
+    assert again.receipt_number == "RCPT-2026-0002" and not again.voided
+    # A payment typed in /paid has no slip; another operator's undo finds nothing.
+    typed = await payments.record_payment(
+        db, biz.id, family.id, clock, amount_sen=100, method="cash"
+    )
+    assert (await payments.undo_payment(db, biz.id, typed.id, clock)).slip_id is None
+    with pytest.raises(NotFound):
+        await payments.undo_payment(db, biz.id + 1000, again.id, clock)
+    assert not (await payments.get_payment(db, biz.id, again.id)).voided
+
+
+async def test_a_slip_stays_recorded_when_the_undo_is_too_late(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock)
+    family = await make_family(db, clock, biz, "Aminah")
+    slip = await slips.receive_slip(
+        db, biz.id, family.id, clock, telegram_file_id="file-1", file_kind="photo", caption=""
+    )
+    recorded = await slips.record_from_slip(
+        db, biz.id, slip.id, clock, amount_sen=5000, method="duitnow"
+    )
+    clock.set(clock.now() + payments.UNDO_WINDOW + timedelta(seconds=1))
+    with pytest.raises(TooLate):
+        await payments.undo_payment(db, biz.id, recorded.id, clock)
+    with pytest.raises(Conflict):  # nothing changed: the slip is still recorded
+        await slips.get_pending_slip(db, biz.id, slip.id)
+    assert not (await payments.get_payment(db, biz.id, recorded.id)).voided

@@ -267,6 +267,140 @@ async def test_a_child_added_to_a_billed_family_gets_an_invoice_of_their_own(
     assert balance.owed_sen == 15000 + 6000
 
 
+async def test_a_child_added_to_a_billed_family_gets_the_sibling_discount_of_the_run(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock, sibling_discount_bp=1000)
+    family = await make_family(db, clock, biz, "Siti")  # Aisyah, morning RM 150.00
+    await runs.start_run(db, biz.id, JAN, clock)
+    await families.add_child(
+        db, biz.id, family.id, clock, AMINAH, name="Ali", route_ids=[biz.afternoon.id]
+    )
+    offer = await families.unbilled_month(db, biz.id, family.id, clock)
+    # Ali's RM 120.00 less the 10% sibling discount the run gives a second child: RM 108.00.
+    assert offer is not None and offer.own_invoice
+    assert (offer.figures["full"], offer.figures["half"], offer.figures["none"]) == (
+        10800,
+        5400,
+        0,
+    )
+    billed = await families.bill_month_now(db, biz.id, family.id, clock, AMINAH, rule="full")
+    assert billed.total_sen == 10800 and billed.invoice_id is not None
+    own = await invoices.get_invoice(db, biz.id, billed.invoice_id, clock)
+    assert (own.subtotal_sen, own.discount_sen, own.total_sen) == (12000, 1200, 10800)
+    # What one run over both children bills for January: 15000 + 12000 - 1200.
+    balance = await accounts.family_balance(db, biz.id, family.id, clock)
+    assert balance.owed_sen == 15000 + 10800
+
+
+async def test_a_dearer_child_added_to_a_billed_family_moves_the_discount_to_the_first(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock, sibling_discount_bp=1000)
+    family = await make_family(db, clock, biz, "Siti")  # Aisyah, morning RM 150.00
+    await runs.start_run(db, biz.id, JAN, clock)
+    await families.add_child(
+        db,
+        biz.id,
+        family.id,
+        clock,
+        AMINAH,
+        name="Ali",
+        route_ids=[biz.morning.id, biz.afternoon.id],
+    )
+    billed = await families.bill_month_now(db, biz.id, family.id, clock, AMINAH, rule="full")
+    # Ali (RM 270.00) pays in full; the run would have given Aisyah's RM 150.00 the 10%.
+    assert billed.total_sen == 27000 - 1500
+
+
+async def test_a_child_joining_mid_month_before_the_run_is_billed_as_the_operator_chose(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock, billing_day=20)  # January's run: on the 20th
+    family = await make_family(db, clock, biz, "Siti")  # Aisyah, morning RM 150.00
+    # 15 January (a Thursday): 17 of 31 days of RM 120.00 = 6,580.6 -> 6,581.
+    preview = await families.join_preview(
+        db, biz.id, family.id, clock, route_ids=[biz.afternoon.id]
+    )
+    assert preview is not None and (preview.period, preview.joined_on) == (JAN, date(2026, 1, 15))
+    assert preview.figures == {
+        "full": 12000,
+        "half": 6000,
+        "none": 0,
+        "days": 6581,
+        "school_days": 6545,
+    }
+    added = await families.add_child(
+        db,
+        biz.id,
+        family.id,
+        clock,
+        AMINAH,
+        name="Ali",
+        route_ids=[biz.afternoon.id],
+        join_rule="days",
+    )
+    assert (added.joined_on, added.join_rule, added.join_figure_sen) == (
+        date(2026, 1, 15),
+        "days",
+        6581,
+    )
+    assert await families.unbilled_month(db, biz.id, family.id, clock) is None  # no run yet
+    # The run honours the choice: Aisyah in full, Ali by days.
+    plan = await monthly.preview_month(db, biz.id, JAN)
+    assert plan.families[0].bill.total_sen == 15000 + 6581
+    (made,) = (await monthly.generate_month(db, biz.id, JAN, clock)).invoice_ids
+    invoice = await invoices.get_invoice(db, biz.id, made, clock)
+    assert invoice.total_sen == 21581
+    assert any("(from 15 Jan, by days)" in line.description for line in invoice.lines)
+    assert (await monthly.preview_month(db, biz.id, FEB)).families[0].bill.total_sen == 27000
+    (joined,) = [
+        e for e in await audit.family_history(db, biz.id, family.id) if e.action == "child.add"
+    ]
+    assert joined.after["billing"] == "days" and joined.after["billed_sen"] == 6581
+
+
+async def test_no_join_choice_on_the_first_after_the_run_or_for_next_month(
+    db: Database, clock: FixedClock
+) -> None:
+    biz = await make_business(db, clock, billing_day=20)
+    family = await make_family(db, clock, biz, "Siti")
+    route = [biz.afternoon.id]
+    clock.set(datetime(2026, 2, 1, 2, 0, tzinfo=UTC))  # 1 February: a whole month
+    assert await families.join_preview(db, biz.id, family.id, clock, route_ids=route) is None
+    clock.set(datetime(2026, 2, 10, 2, 0, tzinfo=UTC))
+    assert await families.join_preview(db, biz.id, family.id, clock, route_ids=[]) is None
+    stranger = await make_business(db, clock, telegram_user_id=2002)
+    with pytest.raises(NotFound):  # another operator's route
+        await families.join_preview(db, biz.id, family.id, clock, route_ids=[stranger.morning.id])
+    next_month = await families.add_child(
+        db,
+        biz.id,
+        family.id,
+        clock,
+        AMINAH,
+        name="Ali",
+        route_ids=route,
+        next_month=True,
+        join_rule="none",
+    )
+    assert next_month.join_rule is None and next_month.start_month == date(2026, 3, 1)
+    await runs.start_run(db, biz.id, FEB, clock)  # February's run made (early, by hand)
+    assert await families.join_preview(db, biz.id, family.id, clock, route_ids=route) is None
+    after_run = await families.add_child(
+        db, biz.id, family.id, clock, AMINAH, name="Alia", route_ids=route, join_rule="none"
+    )
+    assert after_run.join_rule is None  # not stored: the month is offered instead
+    offer = await families.unbilled_month(db, biz.id, family.id, clock)
+    assert offer is not None and offer.figures["full"] == 12000
+    with pytest.raises(InvalidInput):
+        await families.add_child(
+            db, biz.id, family.id, clock, AMINAH, name="Amir", route_ids=route, join_rule="most"
+        )
+    with pytest.raises(NotFound):
+        await families.join_preview(db, stranger.id, family.id, clock, route_ids=route)
+
+
 async def test_a_charge_for_the_next_invoice_is_a_line_on_it(
     db: Database, clock: FixedClock
 ) -> None:

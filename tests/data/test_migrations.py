@@ -103,6 +103,49 @@ def credit_sen(customer: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) 
 
 # (table, column) -> function(old row, old rows) -> the value expected after upgrading to the
 # latest; a column the old row lacks is one a revision added.
+def owed_sen(customer: dict[str, Any], rows: dict[str, list[dict[str, Any]]]) -> int:
+    """Return what the family owes on its invoices (0012): total - paid of the open ones."""
+    return sum(
+        i["total_sen"] - i["paid_sen"]
+        for i in rows["invoices"]
+        if i["customer_id"] == customer["id"] and i["status"] in ("open", "partial")
+    )
+
+
+def _month(day: dict[str, str]) -> str:
+    return day["date"][:8] + "01"
+
+
+def summary_months(rows: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Return the summary's ledger 0012 builds from the old rows, worked out here by hand."""
+    ledger: dict[tuple[int, str], list[int]] = {}
+
+    def add(operator_id: int, month: str, column: int, amount: int) -> None:
+        ledger.setdefault((operator_id, month), [0, 0, 0])[column] += amount
+
+    invoices = {i["id"]: i for i in rows["invoices"]}
+    payments = {p["id"]: p for p in rows["payments"]}
+    for invoice in invoices.values():
+        if invoice["status"] != "void":
+            add(invoice["operator_id"], _month(invoice["issue_date"]), 0, invoice["total_sen"])
+    for allocation in rows["payment_allocations"]:
+        issued = _month(invoices[allocation["invoice_id"]]["issue_date"])
+        paid = _month(payments[allocation["payment_id"]]["paid_on"])
+        add(allocation["operator_id"], max(issued, paid), 1, allocation["amount_sen"])
+        if paid <= issued:
+            add(allocation["operator_id"], issued, 2, allocation["amount_sen"])
+    return [
+        {
+            "operator_id": operator_id,
+            "month": {"date": month},
+            "invoiced_sen": figures[0],
+            "settled_sen": figures[1],
+            "own_settled_sen": figures[2],
+        }
+        for (operator_id, month), figures in sorted(ledger.items())
+    ]
+
+
 EXPECTED_CHANGES: dict[tuple[str, str], Any] = {
     ("payments", "receipt_number"): lambda row, rows: receipt_numbers(rows["payments"])[row["id"]],
     ("invoices", "closed_on"): closed_on,
@@ -112,6 +155,7 @@ EXPECTED_CHANGES: dict[tuple[str, str], Any] = {
         None if row["status"] == "void" else row["period"]
     ),
     ("payments", "void_reason"): lambda row, rows: "",
+    ("customers", "owed_sen"): owed_sen,  # 0012
 }
 # table -> function(old rows) -> the rows a revision adds to a table the old schema lacked;
 # a new table not named here must start empty.
@@ -120,6 +164,7 @@ EXPECTED_NEW_ROWS: dict[str, Any] = {
     "family_imports": lambda rows: [],  # 0005: files imported from now on
     "send_budgets": lambda rows: [],  # filled by the senders as they send
     "send_turns": lambda rows: [],
+    "summary_months": summary_months,  # 0012: the summary's ledger of the invoices so far
 }
 
 

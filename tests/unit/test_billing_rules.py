@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from vanbill.services.billing import (
     ChildFee,
     NewLine,
+    added_sibling_discount,
     allocate,
     check_lines,
     due_date_for,
@@ -88,6 +89,40 @@ def test_the_discount_rounds_half_up_to_the_sen() -> None:
         [ChildFee(1, "A", 10, "R", 10000), ChildFee(2, "B", 10, "R", 12345)], 1000, "M"
     )
     assert bill.discount_sen == 1000  # the dearer child (12345) pays in full; 10% of 10000
+
+
+def test_a_child_added_to_a_billed_month_gets_the_sibling_discount_of_the_monthly_run() -> None:
+    aisyah = ChildFee(1, "Aisyah", 10, "Morning", 15000)
+    # Ali (12000) is not the dearest: 10% off his routes, as the run would have given.
+    assert (
+        added_sibling_discount([aisyah], [ChildFee(2, "Ali", 11, "Afternoon", 12000)], 1000)
+        == 1200
+    )
+    # Ali rides both routes (27000): he pays in full and Aisyah's 15000 gets the 10% instead.
+    both = [ChildFee(2, "Ali", 10, "Morning", 15000), ChildFee(2, "Ali", 11, "Afternoon", 12000)]
+    assert added_sibling_discount([aisyah], both, 1000) == 1500
+    # No discount set, nobody billed before, nothing added: no discount.
+    assert added_sibling_discount([aisyah], both, 0) == 0
+    assert added_sibling_discount([], [ChildFee(2, "Ali", 11, "Afternoon", 12000)], 1000) == 0
+    assert added_sibling_discount([aisyah], [], 1000) == 0
+
+
+@given(
+    st.lists(st.integers(0, 100_000), min_size=0, max_size=4),
+    st.lists(st.integers(0, 100_000), min_size=1, max_size=3),
+    st.integers(0, 10_000),
+)
+def test_billing_a_child_later_bills_what_one_run_over_all_the_children_would(
+    before: list[int], later: list[int], basis_points: int
+) -> None:
+    billed = [ChildFee(i + 1, "", 10, "R", fee) for i, fee in enumerate(before)]
+    added = [ChildFee(100 + i, "", 10, "R", fee) for i, fee in enumerate(later)]
+    discount = added_sibling_discount(billed, added, basis_points)
+    assert 0 <= discount <= sum(later)
+    whole = monthly_bill(billed + added, basis_points, "M")
+    first = monthly_bill(billed, basis_points, "M") if billed else None
+    already = first.total_sen if first else 0
+    assert already + sum(later) - discount == whole.total_sen
 
 
 def test_money_settles_the_oldest_debt_first_and_the_rest_is_left() -> None:

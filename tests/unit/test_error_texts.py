@@ -18,6 +18,7 @@ import pytest
 from vanbill.bot import error_texts, texts
 from vanbill.services import errors, i18n, operators
 from vanbill.services.errors import Conflict, InvalidInput, NotFound, VanBillError
+from vanbill.services.health import StartupError
 from vanbill.services.views import AllocationView, PaymentView, method_label
 
 SERVICES = Path(errors.__file__).parent
@@ -179,9 +180,10 @@ def test_parameters_are_shown_in_the_readers_words() -> None:
 
 
 def test_a_text_bot_wrote_itself_is_shown_as_it_is() -> None:
-    assert (
-        error_texts.message(NotFound("That button is not yours.")) == "That button is not yours."
-    )
+    # texts' own constants (texts.FAMILY_EXPIRED), already in the reader's language
+    shown = "That button has expired. Send /customer and the family's name again."
+    assert error_texts.message(NotFound(shown)) == shown
+    assert error_texts.message(StartupError("no DATABASE_URL")) == "no DATABASE_URL"
 
 
 def test_a_row_reason_starts_with_a_capital_and_has_no_full_stop() -> None:

@@ -19,6 +19,7 @@ from vanbill.services.proration import (
     PartMonth,
     count_days,
     joining,
+    joining_figures,
     leaving,
     month_end,
     options,
@@ -97,3 +98,34 @@ def test_leaving_and_joining_on_the_same_day_split_the_fee_within_a_sen(
     left = part_of_fee(fee, leaving(month, day - timedelta(days=1), rule))
     joined = part_of_fee(fee, joining(month, day, rule))
     assert abs(left + joined - fee) <= 1
+
+
+def test_a_child_joining_on_16_march_sees_every_rule_for_all_their_routes() -> None:
+    # Morning RM 150.00 and afternoon RM 120.00: 16 of 31 days = 7,741.9 + 6,193.5 sen.
+    assert joining_figures([15000, 12000], MARCH, date(2026, 3, 16)) == {
+        FULL: 27000,
+        HALF: 7500 + 6000,
+        NONE: 0,
+        DAYS: 7742 + 6194,
+        SCHOOL_DAYS: part_of_fee(15000, joining(MARCH, date(2026, 3, 16), SCHOOL_DAYS))
+        + part_of_fee(12000, joining(MARCH, date(2026, 3, 16), SCHOOL_DAYS)),
+    }
+
+
+@given(
+    route_fees=st.lists(fees, min_size=0, max_size=3),
+    month=months,
+    day=st.integers(0, 27),
+    later=st.integers(0, 27),
+)
+def test_joining_figures_never_exceed_the_full_fees_and_joining_later_never_costs_more(
+    route_fees: list[int], month: date, day: int, later: int
+) -> None:
+    first, second = sorted((day, later))
+    early = joining_figures(route_fees, month, month + timedelta(days=first))
+    late = joining_figures(route_fees, month, month + timedelta(days=second))
+    assert early[FULL] == late[FULL] == sum(route_fees) and early[NONE] == 0
+    for rule in RULES:
+        assert 0 <= late[rule] <= early[rule] <= sum(route_fees)
+    on_the_first = joining_figures(route_fees, month, month)
+    assert on_the_first[DAYS] == on_the_first[SCHOOL_DAYS] == sum(route_fees)
