@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
+from vanbill.bot import error_texts
 from vanbill.bot.startup import RedactSecrets, configure_logging, secrets_of, wait_for_telegram
 from vanbill.services.config import Settings
 from vanbill.services.db import Database
@@ -319,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     except (StartupError, SchemaError, VanBillError) as exc:
         if args.verbose:
             sys.stderr.write(redact.redact(traceback.format_exc()))
-        _say(exc.message, redact)
+        _say(error_texts.message(exc), redact)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -18,7 +18,7 @@ from telegram import Update
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from vanbill.bot import texts
+from vanbill.bot import error_texts, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.services import i18n
 from vanbill.services.db import unreachable
@@ -58,8 +58,8 @@ async def show_error(update: object, error: VanBillError, *, hint: str = "") -> 
     """Show a domain error's friendly message (and an HTML hint) to the person who caused it."""
     # A hint given when a conversation was built (`hint=texts.TRY_AGAIN` is read at import,
     # in English) is a catalog message: it is put in the reader's language here.
-    text = texts.friendly(error.message) + (f"\n{i18n.gettext(hint)}" if hint else "")
-    await tell(update, text, alert=error.message)
+    text = texts.friendly(error) + (f"\n{i18n.gettext(hint)}" if hint else "")
+    await tell(update, text, alert=error_texts.message(error))
 
 
 def first_answer(update: object, context: VanBillContext) -> bool:
@@ -85,7 +85,7 @@ async def handle_error(update: object, context: VanBillContext) -> None:
     """Answer a domain error with its message, an outage with "try again", else an error id."""
     error = context.error
     if isinstance(error, VanBillError):
-        log.info("refused: %s", error.message)
+        log.info("refused: %s", error)
         if first_answer(update, context):
             await show_error(update, error)
         return
@@ -124,7 +124,7 @@ def replies_on_error(state: object, *, hint: str = "") -> Callable[[Callback[Any
             try:
                 return await callback(update, context)
             except VanBillError as error:
-                log.info("refused: %s", error.message)
+                log.info("refused: %s", error)
                 if first_answer(update, context):
                     await show_error(update, error, hint=hint)
                 return state

@@ -19,7 +19,6 @@ from vanbill.bot import parsing, texts
 from vanbill.services import i18n
 from vanbill.services.corrections import Correctable
 from vanbill.services.views import (
-    METHOD_LABELS,
     PAYMENT_METHODS,
     CustomerBalance,
     CustomerView,
@@ -27,6 +26,7 @@ from vanbill.services.views import (
     Page,
     PaymentView,
     ServiceView,
+    method_label,
 )
 
 _ = i18n.gettext
@@ -189,7 +189,7 @@ def slip_methods(
     if slip_message_id is not None:
         argument += f"-{slip_message_id}"
     buttons = [
-        _owned(_(METHOD_LABELS[method]), SLIP_METHOD_PREFIX, operator_id, action, argument)
+        _owned(method_label(method), SLIP_METHOD_PREFIX, operator_id, action, argument)
         for action, method in SLIP_METHODS.items()
     ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
@@ -613,7 +613,7 @@ def send_to_parent(operator_id: int, invoice_id: int) -> InlineKeyboardMarkup:
 def payment_methods(operator_id: int) -> InlineKeyboardMarkup:
     """Return a button per payment method, two a row."""
     buttons = [
-        _owned(_(METHOD_LABELS[method]), parsing.PAID_PREFIX, operator_id, "method", index)
+        _owned(method_label(method), parsing.PAID_PREFIX, operator_id, "method", index)
         for index, method in enumerate(PAYMENT_METHODS)
     ]
     return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])

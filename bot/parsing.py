@@ -28,28 +28,26 @@ _START_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_ID = 2**53  # ids are BIGINT; 2**53 also stays exact wherever the number passes as JSON
 MAX_PAGE = 9999
 _ = i18n.gettext
-# Refusals are worded when raised, in the language of the person being answered.
-STALE_BUTTON = i18n.N_(
-    "That button is not valid any more. Send the command again for fresh buttons."
-)
-
-
-def stale_button() -> str:
-    """Return the refusal of a button that is no longer valid, in the reader's language."""
-    return _(STALE_BUTTON)
+STALE_BUTTON = "button.stale"  # an error code: bot/error_texts.py words it
 
 
 def number(
-    text: str | None, *, low: int = 1, high: int = MAX_ID, refusal: str | None = None
+    text: str | None,
+    *,
+    low: int = 1,
+    high: int = MAX_ID,
+    refusal: str = STALE_BUTTON,
+    **params: object,
 ) -> int:
-    """Return text as a whole number from low to high (ASCII digits only), else InvalidInput."""
+    """Return text as a whole number from low to high (ASCII digits only), else InvalidInput
+    (the refusal's code, with its parameters)."""
     value = text or ""
-    refusal = refusal or stale_button()
+    refusal = refusal or STALE_BUTTON
     if not (value.isascii() and value.isdigit()) or len(value) > len(str(high)):
-        raise InvalidInput(refusal)
+        raise InvalidInput(refusal, **params)
     found = int(value)
     if not low <= found <= high:
-        raise InvalidInput(refusal)
+        raise InvalidInput(refusal, **params)
     return found
 
 
@@ -57,7 +55,7 @@ def slip_and_amount(argument: str) -> tuple[int, int, int | None]:
     """Read a slip method button: <slip>-<amount sen>[-<its message>] (keyboards.slip_methods)."""
     parts = argument.split("-")
     if len(parts) not in (2, 3):
-        raise InvalidInput(stale_button())
+        raise InvalidInput(STALE_BUTTON)
     message = number(parts[2]) if len(parts) == 3 else None
     return number(parts[0]), number(parts[1]), message
 
@@ -68,36 +66,27 @@ def start_token(args: Sequence[str] | None) -> str | None:
         return None
     token = args[0].strip()
     if not _START_TOKEN.match(token):
-        raise InvalidInput(
-            _("That invite link is not valid. Ask your van operator for a new one.")
-        )
+        raise InvalidInput("invite.invalid")
     return token
-
-
-# What whole_number says for each thing it reads (what: the key given by the caller).
-_WHOLE_NUMBER_REFUSALS = {
-    "hour": i18n.N_("Send the hour as a whole number, for example {example}."),
-    "due day": i18n.N_("Send the due day as a whole number, for example {example}."),
-    "reminder hour": i18n.N_("Send the reminder hour as a whole number, for example {example}."),
-}
 
 
 def whole_number(text: str, what: str, example: int) -> int:
     """Parse a small whole number such as a day or an hour."""
-    wording = _WHOLE_NUMBER_REFUSALS.get(what)
-    refusal = (
-        _(wording).format(example=example)
-        if wording
-        else _("Send a whole number, for example {example}.").format(example=example)
+    return number(
+        (text or "").strip(),
+        low=0,
+        high=9999,
+        refusal="number.whole",
+        field=what,
+        example=example,
     )
-    return number((text or "").strip(), low=0, high=9999, refusal=refusal)
 
 
 def percent_as_basis_points(text: str) -> int:
     """Parse '10', '10%' or '12.5' into basis points (1000, 1000, 1250)."""
     match = _PERCENT.match(text or "")
     if not match:
-        raise InvalidInput(_("Send a percentage such as 10 or 12.5 (0 for none)."))
+        raise InvalidInput("percent.unreadable")
     whole, fraction = match.group(1), (match.group(2) or "").ljust(2, "0")
     return int(whole) * 100 + int(fraction)
 
@@ -116,15 +105,10 @@ def routes_and_fees(text: str) -> list[tuple[str, int]]:
             continue
         match = _ROUTE_AND_FEE.match(line)
         if match is None:
-            raise InvalidInput(
-                _(
-                    "I could not read {line}: send a route's name and its monthly fee, "
-                    "e.g. Morning 150."
-                ).format(line=repr(line[:40]))
-            )
+            raise InvalidInput("routes.line_unreadable", line=line[:40])
         found.append((match.group("name").strip(), parse_amount(match.group("fee"))))
     if not found:
-        raise InvalidInput(_("Send a route's name and its monthly fee, e.g. Morning 150."))
+        raise InvalidInput("routes.none_typed")
     return found
 
 
@@ -155,14 +139,14 @@ def business_button_data(operator_id: int, key: str) -> str:
 
 def business_button(data: str | None, operator_id: int, keys: Collection[str]) -> str:
     """Return the setting a /business button names; refuse another operator's button."""
-    stale = _("That button is not valid. Send /business for a fresh menu.")
+    stale = "button.invalid_business"
     parts = (data or "").split(":")
     if len(parts) != 3 or parts[0] != BUSINESS_PREFIX:
         raise InvalidInput(stale)
     if number(parts[1], refusal=stale) != operator_id:
-        raise PermissionDenied(_("That button is not yours."))
+        raise PermissionDenied("button.not_yours")
     if parts[2] != BUSINESS_DONE and parts[2] not in keys:
-        raise InvalidInput(_("That button is not valid. Send /business for a fresh menu."))
+        raise InvalidInput(stale)
     return parts[2]
 
 
@@ -176,13 +160,13 @@ def run_button_data(operator_id: int, run_id: int, action: str) -> str:
 
 def run_button(data: str | None, operator_id: int) -> tuple[int, str]:
     """Return (run id, action) of a run button; refuse another operator's button."""
-    stale = _("That button is not valid.")
+    stale = "button.invalid"
     parts = (data or "").split(":")
     if len(parts) != 4 or parts[0] != RUN_PREFIX or parts[3] not in ("ok", "hold"):
         raise InvalidInput(stale)
     owner, run_id = number(parts[1], refusal=stale), number(parts[2], refusal=stale)
     if owner != operator_id:
-        raise PermissionDenied(_("That button is not yours."))
+        raise PermissionDenied("button.not_yours")
     return run_id, parts[3]
 
 
@@ -214,9 +198,9 @@ def parent_invoice_button(data: str | None, customer_ids: Collection[int]) -> tu
     """Return (family, invoice) an invoice button names; refuse a family not the sender's."""
     numbers = _numbers(data, PARENT_INVOICE_PREFIX, 2)
     if numbers is None:
-        raise InvalidInput(_("That button is not valid. Send /invoices for a fresh list."))
+        raise InvalidInput("button.invalid_invoices")
     if numbers[0] not in customer_ids:
-        raise PermissionDenied(_("That invoice is not yours."))
+        raise PermissionDenied("invoice.not_yours")
     return numbers[0], numbers[1]
 
 
@@ -229,9 +213,9 @@ def slip_for_button(data: str | None, customer_ids: Collection[int]) -> tuple[in
     """Return (family, slip message) a 'this slip is for' button names; refuse another's."""
     numbers = _numbers(data, SLIP_FOR_PREFIX, 2)
     if numbers is None:
-        raise InvalidInput(_("That button is not valid. Send the slip again."))
+        raise InvalidInput("button.invalid_slip")
     if numbers[0] not in customer_ids:
-        raise PermissionDenied(_("That button is not yours."))
+        raise PermissionDenied("button.not_yours")
     return numbers[0], numbers[1]
 
 
@@ -249,9 +233,9 @@ def slip_button(
     action = parts[3] if len(parts) in (4, 5) else ""
     numbers = _numbers(":".join(parts[:3] + parts[4:]), SLIP_PREFIX, len(parts) - 2)
     if numbers is None or action not in actions or (len(parts) == 5) != (action == SLIP_RECORD):
-        raise InvalidInput(_("That button is not valid."))
+        raise InvalidInput("button.invalid")
     if numbers[0] != operator_id:
-        raise PermissionDenied(_("That button is not yours."))
+        raise PermissionDenied("button.not_yours")
     return numbers[1], action, numbers[2] if action == SLIP_RECORD else 0
 
 
@@ -286,9 +270,9 @@ def owned_button(
     """Return (action, argument) of a button; refuse a malformed or another operator's one."""
     match = _OWNED.match(data or "")
     if match is None or match.group(1) != prefix or match.group(3) not in actions:
-        raise InvalidInput(stale_button())
+        raise InvalidInput(STALE_BUTTON)
     if number(match.group(2)) != operator_id:
-        raise PermissionDenied(_("That button is not yours."))
+        raise PermissionDenied("button.not_yours")
     return match.group(3), match.group(4) or ""
 
 
@@ -300,10 +284,7 @@ def button_number(argument: str, *, high: int = MAX_ID) -> int:
 def page_number(args: Sequence[str] | None, command: str) -> int:
     """Return the page typed after a command such as /customers (1 when none is)."""
     typed = " ".join(args or []).strip()
-    refusal = _("Send {command} for the first page, or a page number like {command} 3.").format(
-        command=command
-    )
-    return number(typed, high=MAX_PAGE, refusal=refusal) if typed else 1
+    return number(typed, high=MAX_PAGE, refusal="page.number", command=command) if typed else 1
 
 
 def birth_year(text: str, today: date) -> int | None:
@@ -315,15 +296,12 @@ def birth_year(text: str, today: date) -> int | None:
         value,
         low=0,
         high=9999,
-        refusal=_("Send the birth year (e.g. 2017) or the age (e.g. 8), or - to skip."),
+        refusal="child.birth_year_or_age",
     )
     year = typed if typed >= 100 else today.year - typed
     if not today.year - OLDEST_CHILD <= year <= today.year:
         raise InvalidInput(
-            _(
-                "A birth year lies between {oldest} and {year}; send e.g. 2017, or an age such "
-                "as 8."
-            ).format(oldest=today.year - OLDEST_CHILD, year=today.year)
+            "child.birth_year_typed", first=today.year - OLDEST_CHILD, last=today.year
         )
     return year
 
@@ -357,19 +335,11 @@ def day(text: str) -> date:
     """Parse a date typed as YYYY-MM-DD."""
     match = _DAY.match(text or "")
     if not match:
-        raise InvalidInput(
-            _("I could not read {text} as a date; use YYYY-MM-DD, e.g. 2026-02-07.").format(
-                text=repr((text or "").strip()[:40])
-            )
-        )
+        raise InvalidInput("day.unreadable", text=(text or "").strip()[:40])
     try:
         return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
     except ValueError:
-        raise InvalidInput(
-            _("{text} is not a day on the calendar; use YYYY-MM-DD, e.g. 2026-02-07.").format(
-                text=repr(text.strip())
-            )
-        ) from None
+        raise InvalidInput("day.not_on_calendar", text=text.strip()) from None
 
 
 def due_date(text: str, today: date) -> date | None:
@@ -378,13 +348,9 @@ def due_date(text: str, today: date) -> date | None:
         return None
     due = day(text)
     if due < today:
-        raise InvalidInput(
-            _("The due date cannot be in the past (today is {today}).").format(
-                today=today.isoformat()
-            )
-        )
+        raise InvalidInput("due_date.past", today=today.isoformat())
     if (due - today).days > MAX_DAYS_AHEAD:
-        raise InvalidInput(_("That due date is more than a year away; please check it."))
+        raise InvalidInput("due_date.too_far")
     return due
 
 
@@ -392,29 +358,24 @@ def payment_day(text: str, today: date) -> date:
     """Parse the day a payment was made: today or earlier."""
     paid_on = day(text)
     if paid_on > today:
-        raise InvalidInput(
-            _("A payment cannot be dated in the future (today is {today}).").format(
-                today=today.isoformat()
-            )
-        )
+        raise InvalidInput("payment.future_today", today=today.isoformat())
     return paid_on
 
 
 def quantity(text: str) -> int:
     """Parse how many of a line: a whole number from 1 to MAX_QUANTITY."""
-    refusal = _("Send the quantity as a whole number from 1 to {most}, like 3.").format(
-        most=MAX_QUANTITY
+    return number(
+        (text or "").strip(), high=MAX_QUANTITY, refusal="line.quantity_typed", limit=MAX_QUANTITY
     )
-    return number((text or "").strip(), high=MAX_QUANTITY, refusal=refusal)
 
 
 def line_description(text: str) -> str:
     """Return a line's description as typed, refusing an empty or overlong one."""
     value = " ".join((text or "").split())
     if not value:
-        raise InvalidInput(_("Send a few words describing the line."))
+        raise InvalidInput("line.description_missing")
     if len(value) > 300:
-        raise InvalidInput(_("A line's description is 300 characters at most."))
+        raise InvalidInput("line.description_too_long")
     return value
 
 
@@ -430,19 +391,14 @@ def invoice_filter(args: Sequence[str] | None) -> tuple[str, date | None]:
             return "all", parse_month(words[0])
         except InvalidInput:
             pass
-    raise InvalidInput(
-        _(
-            "Send /invoices for the latest invoices, /invoices unpaid, /invoices overdue, or a "
-            "month such as /invoices 2026-01."
-        )
-    )
+    raise InvalidInput("invoices.filter")
 
 
 def invoice_number(args: Sequence[str] | None) -> str:
     """Return the invoice number after /invoice."""
     text = " ".join(args or []).strip()
     if not text:
-        raise InvalidInput(_("Send /invoice followed by its number, e.g. /invoice INV-2026-0001."))
+        raise InvalidInput("invoice.number_missing")
     return text
 
 
@@ -469,7 +425,7 @@ def parts(argument: str, count: int) -> list[str]:
     """Split a button argument such as 12-name into count parts, or refuse it as stale."""
     found = argument.split("-")
     if len(found) != count or not all(found):
-        raise InvalidInput(stale_button())
+        raise InvalidInput(STALE_BUTTON)
     return found
 
 
@@ -480,12 +436,7 @@ def late_fee(text: str) -> tuple[str, int, int, int]:
         return "none", 0, 0, 7
     match = _LATE_FEE.match(value)
     if match is None:
-        raise InvalidInput(
-            _(
-                "Send the late fee and the days after the due date, e.g. RM 10 after 7 or "
-                "5% after 14 (- for none)."
-            )
-        )
+        raise InvalidInput("late_fee.unreadable")
     amount, is_percent, days = match.group(1), match.group(2), int(match.group(3))
     if is_percent:
         return "percent", 0, percent_as_basis_points(amount), days

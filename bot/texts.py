@@ -9,17 +9,17 @@ from typing import Any
 
 from babel.dates import format_skeleton
 
+from vanbill.bot import error_texts
 from vanbill.services import i18n
 from vanbill.services.audit import AuditEvent
 from vanbill.services.billing import NewLine
 from vanbill.services.clock import zone
 from vanbill.services.duitnow import DuitNowCode, parse_payload
-from vanbill.services.errors import InvalidInput
+from vanbill.services.errors import InvalidInput, VanBillError
 from vanbill.services.imports import ImportDone, ImportPlan
 from vanbill.services.links import LinkedFamily, Redeemed
 from vanbill.services.money import format_money
 from vanbill.services.operators import Readiness
-from vanbill.services.payments import describe_allocation
 from vanbill.services.periods import month_key
 from vanbill.services.phones import national
 from vanbill.services.reminders import ReminderOutlook
@@ -334,9 +334,20 @@ def apology_alert(error_id: str) -> str:
     return _("Sorry, something went wrong on my side (code {code}).").format(code=error_id)
 
 
-def friendly(message: str) -> str:
-    """Return a domain error's message ready to send."""
-    return esc(message)
+def friendly(error: VanBillError) -> str:
+    """Return a domain error's message in the reader's language, ready to send (HTML)."""
+    return esc(error_texts.message(error))
+
+
+def describe_allocation(payment: PaymentView, currency: str = "MYR") -> str:
+    """Say in a line where a payment went: INV-2026-0001 RM 150.00, credit RM 20.00 (plain)."""
+    parts = [
+        f"{a.invoice_number} {format_money(a.amount_sen, currency)}" for a in payment.allocations
+    ]
+    if payment.unallocated_sen:
+        credit = format_money(payment.unallocated_sen, currency)
+        parts.append(_("credit {amount}").format(amount=credit))
+    return ", ".join(parts) or _("nothing allocated")
 
 
 # -- /business -----------------------------------------------------------------------------
@@ -647,7 +658,7 @@ def run_preview(params: Mapping[str, object]) -> str:
     label = _month(date.fromisoformat(str(params["period"])))
     families = int(str(params["families"]))
     new_families = [str(n) for n in _listed(params, "new_families")]
-    skipped = [(str(n), str(r)) for n, r in _listed(params, "skipped")]
+    skipped = [(str(n), error_texts.skipped(str(r))) for n, r in _listed(params, "skipped")]
     lines = [
         i18n.ngettext(
             "📅 <b>{month}</b>: {n} family, {amount} in all.",
@@ -2015,7 +2026,9 @@ def import_preview(plan: ImportPlan, currency: str) -> str:
         lines.append("\n" + left_out.format(n=refused))
         for refusal in plan.refused[:MAX_REFUSALS_SHOWN]:
             lines.append(
-                _("Row {row}: {reason}.").format(row=refusal.row, reason=esc(refusal.reason))
+                _("Row {row}: {reason}.").format(
+                    row=refusal.row, reason=esc(error_texts.short(refusal.reason))
+                )
             )
         if refused > MAX_REFUSALS_SHOWN:
             lines.append(_("… and {n} more.").format(n=refused - MAX_REFUSALS_SHOWN))

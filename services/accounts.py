@@ -17,11 +17,11 @@ from vanbill.services.models import Customer, Invoice, Payment
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.payments import family_credit, family_owed
 from vanbill.services.views import (
-    METHOD_LABELS,
     FamilyBalance,
     StatementDocument,
     StatementEntry,
     StatementView,
+    method_label,
 )
 
 
@@ -57,7 +57,7 @@ async def statement(
     negative balance.
     """
     if end < start:
-        raise InvalidInput("The statement's end date cannot come before its start.")
+        raise InvalidInput("statement.end_before_start")
     async with db.sessions() as session:
         customer = await load_customer(session, operator_id, customer_id)
         invoiced_before = (
@@ -117,7 +117,7 @@ async def statement(
                 )
             )
         ).scalars():
-            label = METHOD_LABELS.get(pay.method, pay.method)
+            label = method_label(pay.method)
             if pay.reference:
                 label += f" ({pay.reference})"
             events.append(

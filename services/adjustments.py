@@ -66,10 +66,10 @@ class AdjustmentView:
 def check_adjustment(kind: str, description: str, amount_sen: int, timing: str) -> str:
     """Refuse an adjustment that cannot be recorded; return its cleaned description."""
     if kind not in (CHARGE, CREDIT):
-        raise InvalidInput("An adjustment is a charge or a credit.")
+        raise InvalidInput("adjustment.kind")
     if timing not in (NEXT, NOW):
-        raise InvalidInput("Choose the next invoice, or now.")
-    check_amount(amount_sen, what="The amount")
+        raise InvalidInput("adjustment.when")
+    check_amount(amount_sen, what="amount")
     return clean_text(description, "description", limit=300)
 
 
@@ -95,7 +95,7 @@ async def issue_invoice_in(
     (number,) = await take_numbers(session, dialect, operator, today.year, 1)
     subtotal = sum(line.amount_sen for line in lines)
     if not 0 <= discount_sen <= subtotal:
-        raise InvalidInput("The discount cannot be more than the lines add up to.")
+        raise InvalidInput("invoice.discount_too_large")
     total = subtotal - discount_sen
     invoice = Invoice(
         operator_id=operator.id,
@@ -147,7 +147,7 @@ async def credit_note_in(
     note = Payment(
         operator_id=operator.id,
         customer_id=customer_id,
-        amount_sen=check_amount(amount_sen, what="The credit"),
+        amount_sen=check_amount(amount_sen, what="credit"),
         method=CREDIT_METHOD,
         reference=description[:100],
         paid_on=today,
@@ -227,7 +227,7 @@ async def add_adjustment(
             await take_numbers(session, db.dialect, operator, today.year, 0)
         customer = await lock_customer(session, operator_id, customer_id)
         if customer.archived:
-            raise Conflict(f"{customer.name} is archived; unarchive the family first.")
+            raise Conflict("family.archived_first", name=customer.name)
         row = Adjustment(
             operator_id=operator_id,
             customer_id=customer_id,
@@ -363,5 +363,5 @@ async def get_adjustment(db: Database, operator_id: int, adjustment_id: int) -> 
             )
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("I could not find that adjustment.")
+            raise NotFound("adjustment.not_found")
         return await _view(session, row)

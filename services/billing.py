@@ -111,19 +111,19 @@ def due_date_for(issue_date: date, due_day: int, period: date | None = None) -> 
 def check_lines(lines: Sequence[NewLine]) -> None:
     """Refuse lines that cannot be billed, with a reason."""
     if not lines:
-        raise InvalidInput("An invoice needs at least one line.")
+        raise InvalidInput("invoice.no_lines")
     if len(lines) > MAX_LINES:
-        raise InvalidInput(f"At most {MAX_LINES} lines on one invoice, please.")
+        raise InvalidInput("invoice.too_many_lines", limit=MAX_LINES)
     for line in lines:
         if not line.description.strip():
-            raise InvalidInput("Every line needs a description.")
+            raise InvalidInput("line.no_description")
         if len(line.description) > 300:
-            raise InvalidInput("A line's description is 300 characters at most.")
+            raise InvalidInput("line.description_too_long")
         if isinstance(line.quantity, bool) or not 1 <= line.quantity <= MAX_QUANTITY:
-            raise InvalidInput(f"A quantity is a whole number from 1 to {MAX_QUANTITY}.")
-        check_amount(line.unit_price_sen, what="A line's price", allow_zero=True)
-        check_amount(line.amount_sen, what="A line's amount", allow_zero=True)
-    check_amount(sum(line.amount_sen for line in lines), what="The invoice total", allow_zero=True)
+            raise InvalidInput("line.quantity", limit=MAX_QUANTITY)
+        check_amount(line.unit_price_sen, what="line_price", allow_zero=True)
+        check_amount(line.amount_sen, what="line_amount", allow_zero=True)
+    check_amount(sum(line.amount_sen for line in lines), what="invoice_total", allow_zero=True)
 
 
 def monthly_bill(

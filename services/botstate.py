@@ -20,11 +20,11 @@ MAX_NAME_LENGTH = 64
 
 def _check(kind: str, name: str, state_key: str | None = None) -> None:
     if kind not in KINDS:
-        raise InvalidInput(f"{kind!r} is not a kind of bot state ({', '.join(KINDS)}).")
+        raise InvalidInput("botstate.kind", kind=kind, kinds=", ".join(KINDS))
     if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"A bot state name has at most {MAX_NAME_LENGTH} characters.")
+        raise InvalidInput("botstate.name_too_long", limit=MAX_NAME_LENGTH)
     if state_key is not None and len(state_key) > MAX_KEY_LENGTH:
-        raise InvalidInput(f"A bot state key has at most {MAX_KEY_LENGTH} characters.")
+        raise InvalidInput("botstate.key_too_long", limit=MAX_KEY_LENGTH)
 
 
 def encode(value: Any) -> str:
@@ -32,7 +32,7 @@ def encode(value: Any) -> str:
     try:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise InvalidInput(f"Bot state must be plain JSON data: {exc}") from exc
+        raise InvalidInput("botstate.not_json", detail=str(exc)) from exc
 
 
 async def load(db: Database, kind: str, name: str) -> dict[str, Any]:

@@ -57,9 +57,7 @@ def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(
-            f"Unknown time zone {name!r}; use a name such as Asia/Kuala_Lumpur."
-        ) from exc
+        raise InvalidInput("timezone.unknown", name=name) from exc
 
 
 def local_now(clock: Clock, tz: str) -> datetime:

@@ -92,11 +92,14 @@ async def invoice_to_void(
         today = local_today(clock, operator.timezone)
         found = await load_invoices(session, operator_id, [Invoice.id == invoice_id], today)
     if not found:
-        raise NotFound("I could not find that invoice.")
+        raise NotFound("invoice.not_found")
     invoice = found[0]
     if invoice.status == "void":
-        why = f" ({invoice.void_reason})" if invoice.void_reason else ""
-        raise Conflict(f"{invoice.number} is void already{why}.")
+        if invoice.void_reason:
+            raise Conflict(
+                "void.already_because", number=invoice.number, reason=invoice.void_reason
+            )
+        raise Conflict("void.already", number=invoice.number)
     return invoice
 
 
@@ -105,6 +108,9 @@ async def payment_to_void(db: Database, operator_id: int, payment_id: int) -> Pa
     async with db.sessions() as session:
         payment = await load_payment(session, operator_id, payment_id)
     if payment.voided:
-        why = f" ({payment.void_reason})" if payment.void_reason else ""
-        raise Conflict(f"{payment.receipt_number} is void already{why}.")
+        if payment.void_reason:
+            raise Conflict(
+                "void.already_because", number=payment.receipt_number, reason=payment.void_reason
+            )
+        raise Conflict("void.already", number=payment.receipt_number)
     return payment

@@ -68,7 +68,7 @@ async def lock_customer(session: AsyncSession, operator_id: int, customer_id: in
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("I could not find that family.")
+        raise NotFound("family.not_found")
     return row
 
 
@@ -80,7 +80,7 @@ async def load_customer(session: AsyncSession, operator_id: int, customer_id: in
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("I could not find that family.")
+        raise NotFound("family.not_found")
     children = (
         await session.execute(
             select(Child)
@@ -94,7 +94,7 @@ async def load_customer(session: AsyncSession, operator_id: int, customer_id: in
 def _check_category(category: str) -> str:
     value = (category or "").strip().lower()
     if value not in CHILD_CATEGORIES:
-        raise InvalidInput(f"A child's category is one of: {', '.join(CHILD_CATEGORIES)}.")
+        raise InvalidInput("child.category", choices=", ".join(CHILD_CATEGORIES))
     return value
 
 
@@ -109,7 +109,7 @@ def _check_birth_year(birth_year: int | None, today: date) -> int | None:
     if birth_year is None:
         return None
     if not today.year - 25 <= birth_year <= today.year:
-        raise InvalidInput(f"A birth year lies between {today.year - 25} and {today.year}.")
+        raise InvalidInput("child.birth_year", first=today.year - 25, last=today.year)
     return birth_year
 
 
@@ -118,7 +118,7 @@ def _customer_row(
 ) -> Customer:
     return Customer(
         operator_id=operator_id,
-        name=clean_text(name, "parent's name", limit=200),
+        name=clean_text(name, "parent_name", limit=200),
         phone=normalise_phone(phone) if phone else None,
         notes=clean_text(notes, "note", limit=1000, required=False),
         created_at=clock.now(),
@@ -139,7 +139,7 @@ def _child_row(
     return Child(
         operator_id=operator_id,
         customer_id=customer_id,
-        name=clean_text(name, "child's name", limit=200),
+        name=clean_text(name, "child_name", limit=200),
         category=_check_category(category),
         birth_year=_check_birth_year(birth_year, today),
         school=clean_text(school, "school", limit=200, required=False),
@@ -235,7 +235,9 @@ async def add_family(
                     )
                     names.append(enrolment.service_name)
             except VanBillError as error:
-                raise type(error)(f"{(wanted.name or '').strip()}: {error.message}") from error
+                raise type(error)(
+                    "child.refused", name=(wanted.name or "").strip(), reason=error
+                ) from error
             added.append(child)
             taken.append(tuple(names))
         return FamilyAdded(_customer_view(customer, added), start, tuple(taken))
@@ -254,7 +256,7 @@ async def update_customer(
     """Change a family's name, phone or notes (an empty phone removes it)."""
     values: dict[str, object] = {}
     if name is not None:
-        values["name"] = clean_text(name, "parent's name", limit=200)
+        values["name"] = clean_text(name, "parent_name", limit=200)
     if phone is not None:
         values["phone"] = normalise_phone(phone) if phone.strip() else None
     if notes is not None:
@@ -281,7 +283,7 @@ async def _set_flag(
             .values(**flag)
         )
         if result.rowcount == 0:
-            raise NotFound("I could not find that family.")
+            raise NotFound("family.not_found")
         return await load_customer(session, operator_id, customer_id)
 
 
@@ -483,7 +485,7 @@ async def update_child(
     """Change a child's details."""
     values: dict[str, object] = {}
     if name is not None:
-        values["name"] = clean_text(name, "child's name", limit=200)
+        values["name"] = clean_text(name, "child_name", limit=200)
     if category is not None:
         values["category"] = _check_category(category)
     if school is not None:
@@ -499,7 +501,7 @@ async def update_child(
             )
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("I could not find that child.")
+            raise NotFound("child.not_found")
         for key, value in values.items():
             setattr(row, key, value)
         await session.flush()
@@ -518,12 +520,9 @@ async def remove_child(db: Database, operator_id: int, child_id: int) -> None:
             )
         ).scalar_one()
         if billed:
-            raise Conflict(
-                "This child is on invoices already, so their record stays; end their route "
-                "instead and they will not be billed again."
-            )
+            raise Conflict("child.on_invoices")
         result = await session.execute(
             delete(Child).where(Child.operator_id == operator_id, Child.id == child_id)
         )
         if result.rowcount == 0:
-            raise NotFound("I could not find that child.")
+            raise NotFound("child.not_found")

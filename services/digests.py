@@ -48,7 +48,7 @@ async def day_figures(db: Database, operator_id: int, clock: Clock) -> Digest:
 async def _figures(session, operator_id: int, clock: Clock) -> Digest:  # type: ignore[no-untyped-def]
     tz = await session.scalar(select(Operator.timezone).where(Operator.id == operator_id))
     if tz is None:
-        raise NotFound("No such operator.")
+        raise NotFound("operator.not_found")
     today: date = local_now(clock, tz).date()
     paid = (
         await session.execute(

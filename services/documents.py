@@ -559,7 +559,7 @@ def shrink_logo(content: bytes) -> bytes:
     """Return a logo photo as a PNG or JPEG at most LOGO_MAX_PX on its long side (done once,
     when the operator sends it); refuse what is no picture."""
     if len(content) > 20_000_000:
-        raise InvalidInput("That picture is too large; send one under 20 MB.")
+        raise InvalidInput("logo.too_large")
     try:
         with Image.open(io.BytesIO(content)) as image:
             image.load()
@@ -572,7 +572,7 @@ def shrink_logo(content: bytes) -> bytes:
                 image.convert("RGB").save(out, format="JPEG", quality=88)
             return out.getvalue()
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidInput("I could not read that picture; send the logo as a photo.") from exc
+        raise InvalidInput("logo.unreadable") from exc
 
 
 def _data_uri(mime: str, data: bytes) -> str:

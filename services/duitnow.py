@@ -90,11 +90,11 @@ def parse_fields(text: str) -> list[tuple[str, str]]:
     while at < len(text):
         head = text[at : at + 4]
         if len(head) < 4 or not head.isascii() or not head.isdigit():
-            raise NotPaymentCode("That QR code is not a payment code.")
+            raise NotPaymentCode("qr.not_payment")
         tag, length = head[:2], int(head[2:])
         value = text[at + 4 : at + 4 + length]
         if len(value) != length:
-            raise NotPaymentCode("That QR code is not a payment code.")
+            raise NotPaymentCode("qr.not_payment")
         fields.append((tag, value))
         at += 4 + length
     return fields
@@ -104,34 +104,23 @@ def parse_payload(text: str) -> DuitNowCode:
     """Check a scanned payload is a static DuitNow (EMVCo) code with a good CRC; describe it."""
     payload = text.strip()
     if not payload.startswith("000201"):
-        raise NotPaymentCode(
-            "That QR code is not a payment code (it holds a link or text, not DuitNow)."
-        )
+        raise NotPaymentCode("qr.link_or_text")
     fields = parse_fields(payload)
     tags = dict(fields)
     if fields[-1][0] != CRC or len(fields[-1][1]) != 4:
-        raise NotPaymentCode("That QR code is not a payment code: it has no checksum (tag 63).")
+        raise NotPaymentCode("qr.no_checksum")
     body = payload[:-4]
     if f"{crc16(body.encode('utf-8')):04X}" != fields[-1][1].upper():
-        raise DamagedCode(
-            "That QR code's checksum does not match: it was damaged or misread. "
-            "Send a sharper photo or the PDF your bank gave you."
-        )
+        raise DamagedCode("qr.checksum")
     accounts = [value for tag, value in fields if tag in MERCHANT_ACCOUNT_TAGS]
     if not accounts:
-        raise NotPaymentCode("That QR code is not a payment code: it names no account to pay.")
+        raise NotPaymentCode("qr.no_account")
     if tags.get(POINT_OF_INITIATION) == DYNAMIC:
-        raise OneTimeCode(
-            "That is a one-time (dynamic) QR code, made for a single payment. Send the static "
-            "DuitNow QR your bank issued for your account (the one you print for customers)."
-        )
+        raise OneTimeCode("qr.dynamic")
     if tags.get(AMOUNT):
-        raise OneTimeCode(
-            "That QR code asks for a fixed amount, so it would be wrong on every other invoice. "
-            "Send the static DuitNow QR without an amount."
-        )
+        raise OneTimeCode("qr.fixed_amount")
     if tags.get(CURRENCY, MYR) != MYR:
-        raise NotPaymentCode("That QR code is for payments in another currency, not ringgit.")
+        raise NotPaymentCode("qr.currency")
     return DuitNowCode(
         payload=payload,
         merchant_name=tags.get(MERCHANT_NAME, "").strip(),
@@ -145,10 +134,7 @@ def parse_payload(text: str) -> DuitNowCode:
 def choose_code(texts: list[str]) -> DuitNowCode:
     """Return the one payment code among the codes found; the first refusal otherwise."""
     if not texts:
-        raise NoCodeFound(
-            "I could not find a QR code in that picture. Send a photo or screenshot where the "
-            "whole QR code is sharp and fills a good part of the picture, or your bank's PDF."
-        )
+        raise NoCodeFound("qr.not_found")
     problem: InvalidInput | None = None
     for text in texts:
         try:
@@ -171,25 +157,21 @@ def _images_of_pdf(content: bytes) -> list[Image.Image]:
                 found.append(embedded.image)
         return found
     except (PdfReadError, OSError, ValueError, KeyError) as exc:
-        raise InvalidInput(
-            "I could not open that PDF. Send a photo or screenshot of the QR."
-        ) from exc
+        raise InvalidInput("qr.pdf_unreadable") from exc
 
 
 def _images(content: bytes, is_pdf: bool) -> list[Image.Image]:
     if len(content) > MAX_FILE_BYTES:
-        raise InvalidInput("That file is too big; send one under 10 MB.")
+        raise InvalidInput("qr.file_too_big")
     if is_pdf or content[:5] == b"%PDF-":
         return _images_of_pdf(content)
     try:
         image = Image.open(io.BytesIO(content))
         if image.width * image.height > MAX_PIXELS:
-            raise InvalidInput("That picture is too big; send a screenshot instead.")
+            raise InvalidInput("qr.picture_too_big")
         image.load()
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise InvalidInput(
-            "I could not open that picture. Send it as a photo (JPEG or PNG)."
-        ) from exc
+        raise InvalidInput("qr.picture_unreadable") from exc
     return [ImageOps.exif_transpose(image) or image]
 
 

@@ -75,7 +75,7 @@ async def _live_family(session: AsyncSession, operator_id: int, customer_id: int
     """Lock the family for this change; refuse an archived one with the reason."""
     row = await lock_customer(session, operator_id, customer_id)
     if row.archived:
-        raise Conflict(f"{row.name} is archived; unarchive the family to change it.")
+        raise Conflict("family.archived_change", name=row.name)
     return row
 
 
@@ -86,7 +86,7 @@ async def _child(session: AsyncSession, operator_id: int, child_id: int) -> Chil
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("I could not find that child.")
+        raise NotFound("child.not_found")
     return row
 
 
@@ -102,9 +102,9 @@ async def edit_family(
 ) -> CustomerView:
     """Change the parent's name, phone ('' removes it) or notes."""
     if field not in PARENT_FIELDS:
-        raise InvalidInput("That detail cannot be changed here.")
+        raise InvalidInput("family.detail_fixed")
     if field == "name":
-        new: object = clean_text(value, "parent's name", limit=200)
+        new: object = clean_text(value, "parent_name", limit=200)
     elif field == "phone":
         new = normalise_phone(value) if value.strip() else None
     else:
@@ -142,11 +142,16 @@ async def _flag(
     async with db.sessions.begin() as session:
         row = await lock_customer(session, operator_id, customer_id)
         if field != "archived" and row.archived:
-            raise Conflict(f"{row.name} is archived; unarchive the family to change it.")
+            raise Conflict("family.archived_change", name=row.name)
         before = bool(getattr(row, field))
         if before == value:
-            word = {"archived": "archived", "reminders_paused": "paused"}[field]
-            raise Conflict(f"{row.name} is {'already' if value else 'not'} {word}.")
+            if field == "archived":
+                raise Conflict(
+                    "family.already_archived" if value else "family.not_archived", name=row.name
+                )
+            raise Conflict(
+                "family.already_paused" if value else "family.not_paused", name=row.name
+            )
         setattr(row, field, value)
         await session.flush()
         audit.record(
@@ -200,13 +205,13 @@ async def edit_child(
 ) -> ChildView:
     """Change a child's name, school, category or birth year."""
     if field not in CHILD_FIELDS:
-        raise InvalidInput("That detail cannot be changed here.")
+        raise InvalidInput("family.detail_fixed")
     async with db.sessions.begin() as session:
         child = await _child(session, operator_id, child_id)
         await _live_family(session, operator_id, child.customer_id)
         operator = await load_operator(session, operator_id)
         if field == "name":
-            new: object = clean_text(str(value or ""), "child's name", limit=200)
+            new: object = clean_text(str(value or ""), "child_name", limit=200)
         elif field == "school":
             new = clean_text(str(value or ""), "school", limit=200, required=False)
         elif field == "category":
@@ -472,14 +477,14 @@ async def child_leaves(
         operator = await load_operator(session, operator_id)
         today = local_today(clock, operator.timezone)
         if last_day < month_start(today):
-            raise InvalidInput("A child can leave from this month on, not in a month gone by.")
+            raise InvalidInput("child.leave_past")
         child = await _child(session, operator_id, child_id)
         customer = await _live_family(session, operator_id, child.customer_id)
         month = month_start(last_day)
         whole = last_day == proration.month_end(month)
         taken = await _open_enrollments(session, operator_id, child_id, month)
         if not taken:
-            raise Conflict(f"{child.name} takes no route after {month_label(month)} already.")
+            raise Conflict("child.no_route_after", name=child.name, month=month)
         billed = await _billed_for(session, operator_id, customer.id, child_id, month)
         names, credit = [], 0
         for row in taken:
@@ -552,7 +557,7 @@ async def _route_fee(session: AsyncSession, operator_id: int, service_id: int, m
         )
     ).scalar_one_or_none()
     if base is None:
-        raise NotFound("I could not find that route.")
+        raise NotFound("route.not_found")
     changes = (
         await session.execute(
             select(ServiceFee.effective_from, ServiceFee.fee_sen).where(
@@ -589,7 +594,7 @@ async def move_child(
     async with db.sessions.begin() as session:
         operator = await load_operator(session, operator_id)
         if month < month_start(local_today(clock, operator.timezone)):
-            raise InvalidInput("A route changes from this month on, not in a month gone by.")
+            raise InvalidInput("route.change_past")
         child = await _child(session, operator_id, child_id)
         await _live_family(session, operator_id, child.customer_id)
         old = next(
@@ -601,9 +606,9 @@ async def move_child(
             None,
         )
         if old is None:
-            raise NotFound("I could not find that route for the child.")
+            raise NotFound("child.route_not_found")
         if old.service_id == route_id:
-            raise Conflict(f"{child.name} takes that route already.")
+            raise Conflict("child.takes_route", name=child.name)
         old_name = await _route_name(session, old.service_id)
         if old.start_month >= month:
             await session.delete(old)  # not ridden yet: nothing to keep
@@ -829,7 +834,7 @@ async def bill_month_now(
         await _live_family(session, operator_id, customer_id)
         taken = await _undecided(session, operator, customer_id, period)
         if not taken:
-            raise Conflict(f"Nothing of {month_label(period)} waits to be billed for this family.")
+            raise Conflict("family.nothing_to_bill", month=period)
         existing = await _month_invoice(session, operator_id, customer_id, period)
         invoice_id, total = None, 0
         if rule == NEXT_MONTH:

@@ -16,12 +16,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from vanbill.services.db import Database, split_hosts
-from vanbill.services.errors import VanBillError
+from vanbill.services.errors import CONSOLE, VanBillError
 from vanbill.services.schema import SchemaError, SchemaStatus, schema_status
 
 
 class StartupError(VanBillError):
     """VanBill cannot start; the message is the one line to print."""
+
+    def __init__(self, message: str) -> None:
+        # Read by the one running the command line, in English like the logs.
+        super().__init__(CONSOLE, text=message)
+        self.message = message
 
 
 def mask_url(url: str) -> str:

@@ -127,7 +127,7 @@ class Refusal:
     """A row left out, and why."""
 
     row: int
-    reason: str
+    reason: InvalidInput  # worded by the bot (bot/error_texts.py), without its full stop
 
 
 @dataclass(frozen=True)
@@ -178,24 +178,20 @@ def file_kind(content: bytes, filename: str) -> str:
     name = (filename or "").lower()
     if len(content) > MAX_FILE_BYTES:
         raise FileRefused(
-            f"That file is too big ({len(content) // 1000:,} kB); I take files up to "
-            f"{MAX_FILE_BYTES // 1_000_000} MB — about {MAX_ROWS:,} rows."
+            "import.too_big",
+            size_kb=f"{len(content) // 1000:,}",
+            limit_mb=MAX_FILE_BYTES // 1_000_000,
+            rows=f"{MAX_ROWS:,}",
         )
     if not content.strip():
-        raise FileRefused("That file is empty.")
+        raise FileRefused("import.empty")
     if content[:4] == b"PK\x03\x04" and not name.endswith((".docx", ".zip", ".ods")):
         return "xlsx"
     if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        raise FileRefused(
-            "That is an old Excel .xls file. In Excel choose Save As → Excel Workbook (.xlsx), "
-            "or CSV UTF-8, and send that."
-        )
+        raise FileRefused("import.xls")
     if name.endswith((".csv", ".txt", ".tsv")) and content[:5] != b"%PDF-":
         return "csv"
-    raise FileRefused(
-        "I can import families from a CSV file or an Excel .xlsx file. Send /import for a "
-        "template to fill in."
-    )
+    raise FileRefused("import.file_type")
 
 
 def _decode(content: bytes) -> str:
@@ -204,11 +200,7 @@ def _decode(content: bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise FileRefused(
-            "That CSV file is not in UTF-8, so names in Chinese or Tamil would come out "
-            "garbled. In Excel choose Save As → 'CSV UTF-8 (Comma delimited)', or send the "
-            ".xlsx file itself."
-        ) from None
+        raise FileRefused("import.not_utf8") from None
 
 
 def _csv_rows(content: bytes) -> list[list[str]]:
@@ -234,9 +226,7 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileRefused(
-            "I could not open that Excel file. Save it again as .xlsx (or CSV UTF-8) and send it."
-        ) from exc
+        raise FileRefused("import.excel_unreadable") from exc
     try:
         sheet = book.worksheets[0]
         rows: list[list[str]] = []
@@ -247,9 +237,7 @@ def _xlsx_rows(content: bytes) -> list[list[str]]:
             for cell in cells:
                 if getattr(cell, "data_type", None) == "f":
                     raise FileRefused(
-                        f"Row {number} has a formula ({str(cell.value)[:30]}). Formulas are not "
-                        "imported: in Excel copy the sheet and Paste Special → Values, then send "
-                        "it again."
+                        "import.row_formula", row=number, formula=str(cell.value)[:30]
                     )
                 row.append(_cell_text(cell.value))
             rows.append(row)
@@ -264,7 +252,7 @@ def read_table(content: bytes, filename: str) -> list[list[str]]:
     while rows and not any(cell.strip() for cell in rows[-1]):
         rows.pop()
     if len(rows) > MAX_ROWS + 1:
-        raise FileRefused(f"That file has more than {MAX_ROWS:,} rows; split it in two.")
+        raise FileRefused("import.too_many_rows", rows=f"{MAX_ROWS:,}")
     return rows
 
 
@@ -279,11 +267,7 @@ def _header(row: Sequence[str]) -> dict[str, int]:
         if name and name not in found:
             found[name] = index
     if "parent" not in found:
-        raise FileRefused(
-            "I could not find the column headings in the first row (at least 'parent', and "
-            "'phone', 'child', 'category', 'birth year', 'school', 'routes', 'fee'). Send /import "
-            "for a template."
-        )
+        raise FileRefused("import.no_headings")
     return found
 
 
@@ -295,16 +279,14 @@ def _value(row: Sequence[str], columns: Mapping[str, int], name: str) -> str:
     if text.startswith("'"):  # our own /export quotes what a spreadsheet would run
         return text[1:]
     if text and text[0] in "=+-@" and not _FORMULA_SAFE_NUMBER.match(text):
-        raise InvalidInput(f"the {name} {text[:20]!r} is a formula; type the value itself")
+        raise InvalidInput("import.formula", column=name, text=text[:20])
     return text
 
 
 def _category(text: str) -> str:
     category = CATEGORY_WORDS.get(text.strip().lower())
     if category is None:
-        raise InvalidInput(
-            f"the category {text[:30]!r} is not one of {', '.join(CHILD_CATEGORIES)}"
-        )
+        raise InvalidInput("import.category", text=text[:30], choices=", ".join(CHILD_CATEGORIES))
     return category
 
 
@@ -313,7 +295,7 @@ def _birth_year(text: str, today: date) -> int | None:
         return None
     if not _YEAR.match(text) or not today.year - 25 <= int(text) <= today.year:
         raise InvalidInput(
-            f"the birth year {text[:10]!r} is not a year from {today.year - 25} to {today.year}"
+            "import.birth_year", text=text[:10], first=today.year - 25, last=today.year
         )
     return int(text)
 
@@ -324,12 +306,7 @@ def _fee(text: str) -> int | None:
     try:
         return parse_amount(text, allow_zero=True)
     except InvalidInput:
-        raise InvalidInput(f"the fee {text[:20]!r} is not an amount like 150 or 180.50") from None
-
-
-def _short(error: InvalidInput) -> str:
-    message = error.message.rstrip(".")
-    return message[:1].upper() + message[1:]
+        raise InvalidInput("import.fee", text=text[:20]) from None
 
 
 def plan_import(
@@ -344,7 +321,7 @@ def plan_import(
     numbers (E.164) and lower-cased names of phoneless families already there to their names.
     """
     if not rows:
-        raise FileRefused("That file is empty.")
+        raise FileRefused("import.empty")
     columns = _header(rows[0])
     refused: list[Refusal] = []
     families: dict[str, _Draft] = {}
@@ -357,17 +334,27 @@ def plan_import(
                 row, number, columns, routes, new_routes, existing, today
             )
         except InvalidInput as error:
-            refused.append(Refusal(number, _short(error)))
+            refused.append(Refusal(number, error))
             continue
         family = families.get(draft_key)
         if family is None:
             families[draft_key] = family = draft
         elif family.parent.lower() != draft.parent.lower():
-            refused.append(Refusal(number, f"the phone is {family.parent}'s (row {family.row})"))
+            refused.append(
+                Refusal(
+                    number,
+                    InvalidInput("import.phone_taken", parent=family.parent, row=family.row),
+                )
+            )
             continue
         if child is not None:
             if any(c.name.lower() == child.name.lower() for c in family.children):
-                refused.append(Refusal(number, f"{child.name} is already in row {family.row}"))
+                refused.append(
+                    Refusal(
+                        number,
+                        InvalidInput("import.child_twice", name=child.name, row=family.row),
+                    )
+                )
                 continue
             family.children.append(child)
     planned = tuple(
@@ -400,15 +387,16 @@ def _read_row(
     existing: Mapping[str, str],
     today: date,
 ) -> tuple[str, _Draft, ImportChild | None]:
-    parent = clean_text(_value(row, columns, "parent"), "parent's name", limit=200)
+    parent = clean_text(_value(row, columns, "parent"), "parent_name", limit=200)
     phone_text = _value(row, columns, "phone")
     phone = normalise_phone(phone_text) if phone_text else None
     key = phone or f"name:{parent.lower()}"
     already = existing.get(phone or parent.lower())
     if already is not None:
-        raise InvalidInput(
-            f"{already} is already one of your families"
-            + (f" with the phone {national(phone)}" if phone else "")
+        raise (
+            InvalidInput("import.family_exists_phone", name=already, phone=national(phone))
+            if phone
+            else InvalidInput("import.family_exists", name=already)
         )
     draft = _Draft(
         row=number,
@@ -417,9 +405,7 @@ def _read_row(
         notes=clean_text(_value(row, columns, "notes"), "note", limit=1000, required=False),
         archived=_value(row, columns, "archived").lower() in ("yes", "y", "true", "1"),
     )
-    child_name = clean_text(
-        _value(row, columns, "child"), "child's name", limit=200, required=False
-    )
+    child_name = clean_text(_value(row, columns, "child"), "child_name", limit=200, required=False)
     if not child_name:
         return key, draft, None
     fee = _fee(_value(row, columns, "fee"))
@@ -436,16 +422,17 @@ def _read_row(
         own = route_fees[position] if position < len(route_fees) else None
         if known is None:
             if own is not None:
-                name = clean_text(wanted, "route name", limit=100)
+                name = clean_text(wanted, "route_name", limit=100)
                 known = new_routes[wanted.lower()] = (name, own)
             elif fee is None:
-                yours = ", ".join(name for name, _ in routes.values()) or "none yet"
-                raise InvalidInput(
-                    f"the route {wanted[:40]!r} is not one of yours ({yours}); give its fee in "
-                    "the fee column to create it, or add it with /newservice"
+                yours = ", ".join(name for name, _ in routes.values())
+                raise (
+                    InvalidInput("import.route_unknown", route=wanted[:40], routes=yours)
+                    if yours
+                    else InvalidInput("import.route_unknown_none", route=wanted[:40])
                 )
             else:
-                name = clean_text(wanted, "route name", limit=100)
+                name = clean_text(wanted, "route_name", limit=100)
                 known = new_routes[wanted.lower()] = (name, fee)
         if known[0] not in names:
             names.append(known[0])
@@ -531,7 +518,7 @@ async def _today(session, operator_id: int, clock: Clock, *, lock: bool) -> date
         query = query.with_for_update()  # two imports of one business run one after the other
     tz = (await session.execute(query)).scalar_one_or_none()
     if tz is None:
-        raise NotFound("No such operator.")
+        raise NotFound("operator.not_found")
     return local_today(clock, tz)
 
 
@@ -572,7 +559,7 @@ async def import_families(
             routes, existing = await _known(session, operator_id)
             plan = plan_import(rows, routes, existing, today)
             if not plan.families:
-                raise InvalidInput("No row of that file can be imported; nothing was written.")
+                raise InvalidInput("import.nothing")
             session.add(
                 FamilyImport(
                     operator_id=operator_id,
@@ -586,7 +573,7 @@ async def import_families(
             await session.flush()
             return await _write(session, operator_id, plan, routes, today, now)
     except IntegrityError as exc:
-        raise Conflict("That file was imported already; nothing was written again.") from exc
+        raise Conflict("import.done_already") from exc
 
 
 def _family_key(name: str, phone: str | None) -> str:

@@ -38,7 +38,7 @@ from vanbill.services.money import check_amount
 from vanbill.services.numbering import format_number, take_sequence
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.payments import apply_credit, refresh_invoices
-from vanbill.services.periods import add_months, month_label
+from vanbill.services.periods import add_months
 from vanbill.services.text import clean_text
 from vanbill.services.views import InvoiceDocument, InvoiceLineView, InvoiceView, UnpaidInvoice
 
@@ -59,7 +59,7 @@ async def load_operator(session: AsyncSession, operator_id: int) -> Operator:
     """Return the operator row, or raise NotFound."""
     row = await session.get(Operator, operator_id)
     if row is None:
-        raise NotFound("No such operator.")
+        raise NotFound("operator.not_found")
     return row
 
 
@@ -186,7 +186,7 @@ async def _check_line_owners(
             )
         ).scalar_one()
         if found != len(child_ids):
-            raise NotFound("A line names a child who is not in this family.")
+            raise NotFound("invoice.child_not_in_family")
     if service_ids:
         found = (
             await session.execute(
@@ -196,7 +196,7 @@ async def _check_line_owners(
             )
         ).scalar_one()
         if found != len(service_ids):
-            raise NotFound("A line names a route I could not find.")
+            raise NotFound("invoice.route_not_found")
 
 
 def item_rows(operator_id: int, invoice_id: int, lines: Sequence[NewLine]) -> list[dict]:
@@ -232,13 +232,13 @@ def _plan(
 ) -> tuple[date, date, int, int]:
     check_lines(lines)
     subtotal = sum(line.amount_sen for line in lines)
-    check_amount(discount_sen, what="The discount", allow_zero=True)
+    check_amount(discount_sen, what="discount", allow_zero=True)
     if discount_sen > subtotal:
-        raise InvalidInput("The discount cannot be more than the lines add up to.")
+        raise InvalidInput("invoice.discount_too_large")
     issue = issue_date or today
     due = due_date or due_date_for(issue, operator.due_day)
     if due < issue:
-        raise InvalidInput("The due date cannot come before the invoice date.")
+        raise InvalidInput("invoice.due_before_date")
     return issue, due, subtotal, subtotal - discount_sen
 
 
@@ -280,10 +280,7 @@ async def create_invoice(
     except IntegrityError as exc:
         if month is None:
             raise
-        raise Conflict(
-            f"This family already has its invoice for {month_label(month)}; "
-            "add extras as separate lines on a new invoice without the month's routes."
-        ) from exc
+        raise Conflict("invoice.month_billed", month=month) from exc
 
 
 @retried
@@ -310,7 +307,7 @@ async def _create(
         (number,) = await take_numbers(session, db.dialect, operator, issue.year, 1)
         customer = await lock_customer(session, operator_id, customer_id)
         if customer.archived:
-            raise Conflict(f"{customer.name} is archived; unarchive the family to bill it.")
+            raise Conflict("family.archived_bill", name=customer.name)
         await _check_line_owners(session, operator_id, customer_id, lines)
         invoice = Invoice(
             operator_id=operator_id,
@@ -464,7 +461,7 @@ async def void_invoice(
             )
         ).scalar_one_or_none()
         if customer_id is None:
-            raise NotFound("I could not find that invoice.")
+            raise NotFound("invoice.not_found")
         await lock_customer(session, operator_id, customer_id)
         invoice = (
             await session.execute(
@@ -474,8 +471,11 @@ async def void_invoice(
             )
         ).scalar_one()
         if invoice.status == "void":
-            why = f" ({invoice.void_reason})" if invoice.void_reason else ""
-            raise Conflict(f"{invoice.number} is void already{why}.")
+            if invoice.void_reason:
+                raise Conflict(
+                    "void.already_because", number=invoice.number, reason=invoice.void_reason
+                )
+            raise Conflict("void.already", number=invoice.number)
         before = invoice_values(invoice)
         await session.execute(
             delete(PaymentAllocation).where(
@@ -514,13 +514,17 @@ async def void_invoice(
 
 
 async def _one_invoice(
-    session: AsyncSession, operator_id: int, condition, clock: Clock, what: str = "that invoice"
+    session: AsyncSession, operator_id: int, condition, clock: Clock, number: str | None = None
 ) -> tuple[InvoiceView, Operator]:
     operator = await load_operator(session, operator_id)
     today = local_today(clock, operator.timezone)
     found = await load_invoices(session, operator_id, [condition], today)
     if not found:
-        raise NotFound(f"I could not find {what}.")
+        raise (
+            NotFound("invoice.number_not_found", number=number)
+            if number is not None
+            else NotFound("invoice.not_found")
+        )
     return found[0], operator
 
 
@@ -540,7 +544,7 @@ async def find_invoice_by_number(
     wanted = "".join((number or "").split()).upper()
     async with db.sessions() as session:
         view, _ = await _one_invoice(
-            session, operator_id, Invoice.number == wanted, clock, f"invoice {wanted[:32]!r}"
+            session, operator_id, Invoice.number == wanted, clock, wanted[:32]
         )
         return view
 

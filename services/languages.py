@@ -15,7 +15,7 @@ def _check(locale: str | None) -> str | None:
     if locale is None:
         return None
     if i18n.known(locale) is None:
-        raise InvalidInput(f"{locale!r} is not a language VanBill writes in.")
+        raise InvalidInput("language.unknown", locale=locale)
     return locale
 
 
@@ -49,4 +49,4 @@ async def set_family_language(
             .values(language=locale)
         )
         if result.rowcount == 0:
-            raise NotFound("No such family.")
+            raise NotFound("family.no_such")

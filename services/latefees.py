@@ -104,13 +104,13 @@ async def set_settings(
 ) -> LateFeeSettings:
     """Switch late fees off, or set a fixed amount or a percentage and the days after due."""
     if kind not in KINDS:
-        raise InvalidInput("A late fee is none, a fixed amount or a percentage.")
+        raise InvalidInput("late_fee.kind")
     if kind == FIXED:
-        check_amount(amount_sen, what="The late fee")
+        check_amount(amount_sen, what="late_fee")
     if kind == PERCENT and not 1 <= basis_points <= 10_000:
-        raise InvalidInput("A late fee percentage lies between 0.01% and 100%.")
+        raise InvalidInput("late_fee.percentage")
     if not 1 <= days <= 365:
-        raise InvalidInput("Send the days after the due date as a number from 1 to 365.")
+        raise InvalidInput("late_fee.days")
     async with db.sessions.begin() as session:
         row = (
             await session.execute(
@@ -118,7 +118,7 @@ async def set_settings(
             )
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("No such operator.")
+            raise NotFound("operator.not_found")
         before = _settings(row)
         row.late_fee_kind = kind
         row.late_fee_sen = amount_sen if kind == FIXED else 0
@@ -151,7 +151,7 @@ async def add_late_fees(
         await session.execute(select(Operator).where(Operator.id == operator_id).with_for_update())
     ).scalar_one_or_none()
     if operator is None:
-        raise NotFound("No such operator.")
+        raise NotFound("operator.not_found")
     settings = _settings(operator)
     if not settings.enabled:
         return []
@@ -282,7 +282,7 @@ async def waive_late_fee(
             )
         ).scalar_one_or_none()
         if fee is None:
-            raise NotFound("That invoice has no late fee.")
+            raise NotFound("late_fee.none")
         invoice = (
             await session.execute(
                 select(Invoice).where(Invoice.operator_id == operator_id, Invoice.id == invoice_id)
@@ -290,9 +290,9 @@ async def waive_late_fee(
         ).scalar_one()
         await lock_customer(session, operator_id, invoice.customer_id)
         if fee.waived_at is not None:
-            raise Conflict(f"The late fee on {invoice.number} was waived already.")
+            raise Conflict("late_fee.waived_already", number=invoice.number)
         if invoice.status == "void":
-            raise Conflict(f"{invoice.number} is void; there is nothing to waive.")
+            raise Conflict("late_fee.invoice_void", number=invoice.number)
         if fee.item_id is not None:
             await session.execute(
                 delete(InvoiceItem).where(

@@ -75,7 +75,7 @@ async def create_parent_invite(
             )
         ).scalar_one_or_none()
         if customer is None:
-            raise NotFound("I could not find that family.")
+            raise NotFound("family.not_found")
         session.add(_token_row(token, PARENT, operator_id, customer_id, clock))
     return token
 
@@ -86,7 +86,7 @@ async def create_operator_invite(db: Database, operator_id: int, clock: Clock) -
     token = secrets.token_urlsafe(24)
     async with db.sessions.begin() as session:
         if await session.get(Operator, operator_id) is None:
-            raise NotFound("No such operator.")
+            raise NotFound("operator.not_found")
         session.add(_token_row(token, OPERATOR, operator_id, None, clock))
     return token
 
@@ -121,7 +121,7 @@ async def redeem(
     family whose language nobody has chosen yet is written to in it from now on.
     """
     if not _TOKEN_SHAPE.match(token or ""):
-        raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
+        raise NotFound("invite.invalid")
     now = clock.now()
     async with db.sessions.begin() as session:
         row = (
@@ -132,19 +132,14 @@ async def redeem(
             )
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
+            raise NotFound("invite.invalid")
         if row.used_at is not None:
-            raise Conflict(
-                "That invite link has already been used. Ask your van operator for a new one."
-            )
+            raise Conflict("invite.used")
         if row.expires_at <= now:
-            raise InvalidInput(
-                "That invite link has expired (links last 7 days). "
-                "Ask your van operator for a new one."
-            )
+            raise InvalidInput("invite.expired")
         inviter = await session.get(Operator, row.operator_id)
         if inviter is None:  # pragma: no cover - the foreign key cascades
-            raise NotFound("That invite link is not valid. Ask your van operator for a new one.")
+            raise NotFound("invite.invalid")
         if row.purpose == OPERATOR:
             redeemed = await _make_operator(session, inviter, telegram_user_id, now)
         else:
@@ -158,7 +153,7 @@ async def redeem(
             .values(used_at=now, used_by=telegram_user_id)
         )
         if marked.rowcount != 1:  # pragma: no cover - the row lock makes this unreachable
-            raise Conflict("That invite link has already been used.")
+            raise Conflict("invite.used_operator")
         return redeemed
 
 
@@ -171,7 +166,7 @@ async def _make_operator(
         )
     ).scalar_one_or_none()
     if existing is not None:
-        raise Conflict("You already have an operator account; this link was not used.")
+        raise Conflict("invite.operator_already")
     operator = Operator(
         telegram_user_id=telegram_user_id, timezone=inviter.timezone, created_at=now
     )
@@ -213,7 +208,7 @@ async def _link_parent(
         )
     ).scalar_one_or_none()
     if customer is None or customer.archived:
-        raise NotFound("That invite link is no longer valid. Ask your van operator for a new one.")
+        raise NotFound("invite.no_longer_valid")
     customer.telegram_user_id = user_id
     customer.telegram_chat_id = chat_id
     if customer.language is None and i18n.known(language) is not None:

@@ -19,40 +19,35 @@ _AMOUNT = re.compile(
     re.VERBOSE | re.ASCII,
 )
 
-ACCEPTED = "Send an amount like 150, RM150 or RM 1,234.50."
-
 
 def parse_amount(text: str, *, allow_zero: bool = False) -> int:
     """Parse what a person typed (150, RM150, rm 1,234.50) into sen, or raise InvalidInput."""
     cleaned = (text or "").strip().lower().replace("\u00a0", " ")
     if cleaned.startswith("-") or "-" in cleaned:
-        raise InvalidInput(f"The amount cannot be negative. {ACCEPTED}")
+        raise InvalidInput("amount.negative")
     match = _AMOUNT.match(cleaned)
     if not match:
-        raise InvalidInput(f"I could not read {text.strip()[:40]!r} as an amount. {ACCEPTED}")
+        raise InvalidInput("amount.unreadable", text=text.strip()[:40])
     whole = int(match.group("whole").replace(",", ""))
     frac = (match.group("frac") or "").ljust(2, "0")
     sen = whole * 100 + int(frac or "0")
     if sen == 0 and not allow_zero:
-        raise InvalidInput(f"The amount must be more than zero. {ACCEPTED}")
+        raise InvalidInput("amount.zero")
     if sen > MAX_AMOUNT_SEN:
-        raise InvalidInput(
-            f"{format_money(sen)} is more than the most I accept "
-            f"({format_money(MAX_AMOUNT_SEN)}); please check the amount."
-        )
+        raise InvalidInput("amount.too_large", amount_sen=sen, limit_sen=MAX_AMOUNT_SEN)
     return sen
 
 
-def check_amount(sen: int, *, what: str = "The amount", allow_zero: bool = False) -> int:
+def check_amount(sen: int, *, what: str = "amount", allow_zero: bool = False) -> int:
     """Return sen if it is a sane amount of money, else raise InvalidInput saying why."""
     if isinstance(sen, bool) or not isinstance(sen, int):
-        raise InvalidInput(f"{what} must be a whole number of sen.")
+        raise InvalidInput("amount.not_sen", amount_of=what)
     if sen < 0:
-        raise InvalidInput(f"{what} cannot be negative.")
+        raise InvalidInput("amount.field_negative", amount_of=what)
     if sen == 0 and not allow_zero:
-        raise InvalidInput(f"{what} must be more than zero.")
+        raise InvalidInput("amount.field_zero", amount_of=what)
     if sen > MAX_AMOUNT_SEN:
-        raise InvalidInput(f"{what} is more than {format_money(MAX_AMOUNT_SEN)}; please check it.")
+        raise InvalidInput("amount.field_too_large", amount_of=what, limit_sen=MAX_AMOUNT_SEN)
     return sen
 
 

@@ -51,7 +51,7 @@ class SkippedFamily:
 
     customer_id: int
     name: str
-    reason: str
+    reason: str  # archived, routes_inactive or zero_fees (worded by bot/error_texts.py)
 
 
 @dataclass(frozen=True)
@@ -94,15 +94,14 @@ class MonthlyReport:
     invoice_ids: tuple[int, ...]
 
     def describe(self) -> str:
-        """Say what happened in a sentence."""
+        """Say what happened in a line, in English: the run's record and the command line's
+        output (the operator's chat gets texts.run_decided in her language)."""
         label = month_label(self.period)
         if self.holiday:
             return f"{label} is a holiday month: nothing was billed."
         text = f"{label}: {self.created} invoice(s) created, {self.existing} already existed"
         if self.skipped:
-            text += (
-                f", {len(self.skipped)} famil{'y' if len(self.skipped) == 1 else 'ies'} not billed"
-            )
+            text += f", families not billed: {len(self.skipped)}"
         return text + "."
 
 
@@ -226,7 +225,7 @@ async def plan_in(
         if cid in skipped:
             continue
         if not fees[cid]:
-            skipped[cid] = SkippedFamily(cid, name, "its routes are no longer active")
+            skipped[cid] = SkippedFamily(cid, name, "routes_inactive")
             continue
         bill = monthly_bill(fees[cid], operator.sibling_discount_bp, label, period)
         extra = tuple(NewLine(c.description, c.amount_sen) for c in charges[cid])
@@ -237,7 +236,7 @@ async def plan_in(
                 bill.discount_sen,
             )
         if bill.total_sen == 0:
-            skipped[cid] = SkippedFamily(cid, name, "nothing to bill (the fees are zero)")
+            skipped[cid] = SkippedFamily(cid, name, "zero_fees")
             continue
         families.append(FamilyPlan(cid, name, bill, tuple(c.id for c in charges[cid])))
     existing = (

@@ -78,14 +78,12 @@ def parse_reminder_offsets(text: str) -> tuple[int, ...]:
     """Parse '-3,0,3,7,14' (days relative to the due date) into sorted unique offsets."""
     parts = [p.strip() for p in (text or "").replace(" ", ",").split(",") if p.strip()]
     if not all(_OFFSET.fullmatch(p) for p in parts):  # ASCII digits: int() also reads '١'
-        raise InvalidInput(
-            "Reminder days are whole numbers of days from the due date, e.g. -3,0,3,7,14."
-        )
+        raise InvalidInput("reminders.days_format")
     offsets = sorted({int(p) for p in parts})
     if any(not -30 <= o <= 90 for o in offsets):
-        raise InvalidInput("Reminder days must lie between 30 days before and 90 days after.")
+        raise InvalidInput("reminders.days_range")
     if len(offsets) > 10:
-        raise InvalidInput("At most 10 reminder days, please.")
+        raise InvalidInput("reminders.too_many_days")
     return tuple(offsets)
 
 
@@ -95,25 +93,22 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     for key, value in changes.items():
         if key in TEXT_FIELDS:
             text = visible(str(value)).strip()
-            refuse_invisible(str(value), text, key.replace("_", " "))
+            refuse_invisible(str(value), text, key)
             if len(text) > TEXT_FIELDS[key]:
-                raise InvalidInput(
-                    f"That {key.replace('_', ' ')} is too long ({TEXT_FIELDS[key]} characters "
-                    "at most)."
-                )
+                raise InvalidInput("setting.too_long", field=key, limit=TEXT_FIELDS[key])
             values[key] = text
         elif key in ("due_day", "billing_day"):
             day = int(value)
             if not 1 <= day <= 28:
-                raise InvalidInput("Pick a day from 1 to 28, so every month has it.")
+                raise InvalidInput("setting.invoice_day")
             values[key] = day
         elif key == "billing_hour":
             if not 0 <= int(value) <= 23:
-                raise InvalidInput("Pick an hour from 0 to 23.")
+                raise InvalidInput("setting.hour")
             values[key] = int(value)
         elif key == "reminder_hour":
             if not 8 <= int(value) <= 20:
-                raise InvalidInput("Reminders go out between 08:00 and 20:00; pick 8 to 20.")
+                raise InvalidInput("setting.reminder_hour")
             values[key] = int(value)
         elif key == "reminder_offsets":
             offsets = (
@@ -126,16 +121,16 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
         elif key == "currency":
             code = str(value).strip().upper()
             if len(code) != 3 or not code.isalpha():
-                raise InvalidInput("A currency is a three-letter code such as MYR.")
+                raise InvalidInput("setting.currency")
             values[key] = code
         elif key == "sibling_discount_bp":
             bp = int(value)
             if not 0 <= bp <= 10_000:
-                raise InvalidInput("A sibling discount lies between 0% and 100%.")
+                raise InvalidInput("setting.sibling_discount")
             values[key] = bp
         elif key == "digest_hour":
             if value is not None and not 0 <= int(value) <= 23:
-                raise InvalidInput("Pick an hour from 0 to 23 for the daily digest.")
+                raise InvalidInput("setting.digest_hour")
             values[key] = None if value is None else int(value)
         elif key == "setup_step":
             values[key] = str(value)[:20]
@@ -143,10 +138,10 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
             values[key] = bool(value)
         elif key == "logo":
             if value is not None and len(value) > 2_000_000:
-                raise InvalidInput("That logo is too large; send one under 2 MB.")
+                raise InvalidInput("logo.too_large_2mb")
             values[key] = value
         else:
-            raise InvalidInput(f"{key!r} is not a setting I know.")
+            raise InvalidInput("setting.unknown", key=key)
     return values
 
 
@@ -186,7 +181,7 @@ async def get_operator(db: Database, operator_id: int) -> OperatorView:
     async with db.sessions() as session:
         row = await session.get(Operator, operator_id)
         if row is None:
-            raise NotFound("No such operator.")
+            raise NotFound("operator.not_found")
         return to_view(row)
 
 
@@ -207,10 +202,10 @@ async def update_profile(db: Database, operator_id: int, **changes: Any) -> Oper
                 update(Operator).where(Operator.id == operator_id).values(**values)
             )
             if result.rowcount == 0:
-                raise NotFound("No such operator.")
+                raise NotFound("operator.not_found")
         row = await session.get(Operator, operator_id)
         if row is None:
-            raise NotFound("No such operator.")
+            raise NotFound("operator.not_found")
         await session.refresh(row)
         return to_view(row)
 
@@ -243,7 +238,7 @@ async def readiness(db: Database, operator_id: int) -> Readiness:
     async with db.sessions() as session:
         row = await session.get(Operator, operator_id)
         if row is None:
-            raise NotFound("No such operator.")
+            raise NotFound("operator.not_found")
         routes = await session.scalar(
             select(func.count())
             .select_from(Service)

@@ -24,7 +24,7 @@ from vanbill.services.models import (
     PaymentSlip,
     ReceiptCounter,
 )
-from vanbill.services.money import check_amount, format_money
+from vanbill.services.money import check_amount
 from vanbill.services.numbering import RECEIPT_PREFIX, format_number, take_sequence
 from vanbill.services.operators import to_view as operator_view
 from vanbill.services.text import clean_text
@@ -269,7 +269,7 @@ async def load_payment(session: AsyncSession, operator_id: int, payment_id: int)
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("I could not find that payment.")
+        raise NotFound("payment.not_found")
     customer = await load_customer(session, operator_id, row.customer_id)
     allocations = await session.execute(
         select(PaymentAllocation.invoice_id, Invoice.number, PaymentAllocation.amount_sen)
@@ -308,7 +308,7 @@ async def _operator_timezone(session: AsyncSession, operator_id: int) -> str:
         await session.execute(select(Operator.timezone).where(Operator.id == operator_id))
     ).scalar_one_or_none()
     if tz is None:
-        raise NotFound("No such operator.")
+        raise NotFound("operator.not_found")
     return tz
 
 
@@ -332,17 +332,17 @@ async def new_payment(
     A chosen invoice is settled first, then the oldest unpaid ones; the rest is credit. The
     payment takes the next receipt number of its year (RCPT-2026-0003) in this transaction.
     """
-    check_amount(amount_sen, what="The payment")
+    check_amount(amount_sen, what="payment")
     if method not in PAYMENT_METHODS:
-        raise InvalidInput(f"A payment method is one of: {', '.join(PAYMENT_METHODS)}.")
+        raise InvalidInput("payment.method", methods=", ".join(PAYMENT_METHODS))
     reference = clean_text(reference, "reference", limit=100, required=False)
     note = clean_text(note, "note", limit=500, required=False)
     today = local_today(clock, await _operator_timezone(session, operator_id))
     paid_on = paid_on or today
     if paid_on > today:
-        raise InvalidInput("A payment cannot be dated in the future.")
+        raise InvalidInput("payment.future")
     if paid_on.year < today.year - 5:
-        raise InvalidInput("That date is too far back; please check it.")
+        raise InvalidInput("payment.too_far_back")
     if invoice_id is not None:
         status = (
             await session.execute(
@@ -354,9 +354,13 @@ async def new_payment(
             )
         ).scalar_one_or_none()
         if status is None:
-            raise NotFound("I could not find that invoice for this family.")
+            raise NotFound("payment.invoice_not_found")
         if status not in OPEN_STATUSES:
-            raise Conflict(f"That invoice is {status} already; nothing is owed on it.")
+            raise (
+                Conflict("payment.invoice_paid")
+                if status == "paid"
+                else Conflict("payment.invoice_void")
+            )
     last = await take_sequence(
         session, dialect, ReceiptCounter.__table__, operator_id, paid_on.year, 1
     )
@@ -534,7 +538,7 @@ async def _void(
         )
     ).scalar_one_or_none()
     if customer_id is None:
-        raise NotFound("I could not find that payment.")
+        raise NotFound("payment.not_found")
     await lock_customer(session, operator_id, customer_id)
     payment = (
         await session.execute(
@@ -544,13 +548,16 @@ async def _void(
         )
     ).scalar_one()
     if payment.voided:
-        why = f" ({payment.void_reason})" if payment.void_reason else ""
-        raise Conflict(f"{payment.receipt_number} is void already{why}.")
+        if payment.void_reason:
+            raise Conflict(
+                "void.already_because", number=payment.receipt_number, reason=payment.void_reason
+            )
+        raise Conflict("void.already", number=payment.receipt_number)
     if within is not None and clock.now() - payment.created_at > within:
         raise TooLate(
-            f"It is more than {int(within.total_seconds() // 60)} minutes since "
-            f"{payment.receipt_number} was recorded, so it can no longer be undone here. "
-            "Void it instead (it asks for a reason)."
+            "payment.undo_too_late",
+            minutes=int(within.total_seconds() // 60),
+            number=payment.receipt_number,
         )
     before = payment_values(await load_payment(session, operator_id, payment_id))
     touched = [
@@ -630,7 +637,7 @@ async def receipt_document(
     async with db.sessions() as session:
         payment = await load_payment(session, operator_id, payment_id)
         if payment.voided and not voided:
-            raise Conflict("That payment was voided; there is no receipt for it.")
+            raise Conflict("payment.voided_no_receipt")
         operator = await session.get(Operator, operator_id)
         assert operator is not None
         customer = await load_customer(session, operator_id, payment.customer_id)
@@ -736,13 +743,3 @@ async def _standing_after(
         if a.invoice_id in rows
     )
     return int(invoiced) - int(paid), settled
-
-
-def describe_allocation(payment: PaymentView, currency: str = "MYR") -> str:
-    """Say in a line where a payment went (for chat replies and logs)."""
-    parts = [
-        f"{a.invoice_number} {format_money(a.amount_sen, currency)}" for a in payment.allocations
-    ]
-    if payment.unallocated_sen:
-        parts.append(f"credit {format_money(payment.unallocated_sen, currency)}")
-    return ", ".join(parts) or "nothing allocated"

@@ -28,10 +28,10 @@ def parse_month(text: str) -> date:
     """Parse YYYY-MM into the first day of that month, or raise InvalidInput."""
     match = _MONTH.match(text or "")
     if not match:
-        raise InvalidInput(f"I could not read {text!r} as a month; use YYYY-MM, e.g. 2026-03.")
+        raise InvalidInput("month.unreadable", text=text)
     year, month = int(match.group(1)), int(match.group(2))
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise InvalidInput(f"{text!r} is not a month I can bill; use YYYY-MM, e.g. 2026-03.")
+        raise InvalidInput("month.out_of_range", text=text)
     return date(year, month, 1)
 
 

@@ -7,7 +7,6 @@ import re
 from vanbill.services.errors import InvalidInput
 
 _PHONE_PUNCTUATION = re.compile(r"[\s\-.()/]")
-PHONE_HINT = "Send a Malaysian phone number such as 012-345 6789 or +60123456789."
 
 
 def normalise_phone(text: str) -> str:
@@ -19,7 +18,7 @@ def normalise_phone(text: str) -> str:
     international = cleaned.startswith("+")
     digits = cleaned[1:] if international else cleaned
     if not digits.isascii() or not digits.isdigit():
-        raise InvalidInput(f"I could not read {raw[:40]!r} as a phone number. {PHONE_HINT}")
+        raise InvalidInput("phone.unreadable", text=raw[:40])
     if not international:
         if digits.startswith("0"):
             digits = "60" + digits[1:]  # national format: 012-345 6789
@@ -29,9 +28,9 @@ def normalise_phone(text: str) -> str:
     if digits.startswith("60"):
         national = digits[2:]
         if not (8 <= len(national) <= 10) or national.startswith("0"):
-            raise InvalidInput(f"{raw[:40]!r} is not a Malaysian phone number. {PHONE_HINT}")
+            raise InvalidInput("phone.not_malaysian", text=raw[:40])
     elif not (8 <= len(digits) <= 15) or digits.startswith("0"):
-        raise InvalidInput(f"I could not read {raw[:40]!r} as a phone number. {PHONE_HINT}")
+        raise InvalidInput("phone.unreadable", text=raw[:40])
     return "+" + digits
 
 

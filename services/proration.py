@@ -51,7 +51,7 @@ def _half_up(numerator: int, denominator: int) -> int:
 def check_rule(rule: str) -> str:
     """Return rule if it is one of RULES, else refuse it."""
     if rule not in RULES:
-        raise InvalidInput("Choose full, half, none, by days or by school days.")
+        raise InvalidInput("proration.kind")
     return rule
 
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import exists, func, select, union_all
 
+from vanbill.services import i18n
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.db import Database
@@ -13,7 +14,7 @@ from vanbill.services.errors import InvalidInput
 from vanbill.services.invoices import load_operator
 from vanbill.services.models import Customer, Invoice, Payment, SummaryMonth
 from vanbill.services.periods import add_months
-from vanbill.services.views import Debtor, MonthFigures, SummaryReport
+from vanbill.services.views import DEFAULT_BUSINESS_NAME, Debtor, MonthFigures, SummaryReport
 
 
 def ledger_figures(
@@ -66,7 +67,7 @@ async def summary_report(
     kept by payments.apply_credit).
     """
     if not 1 <= months <= 60:
-        raise InvalidInput("A report covers 1 to 60 months.")
+        raise InvalidInput("report.months")
     async with db.sessions() as session:
         operator = await load_operator(session, operator_id)
         today = local_today(clock, operator.timezone)
@@ -195,7 +196,7 @@ async def summary_report(
             )
         ).one()
         return SummaryReport(
-            business_name=operator.business_name or "My van service",
+            business_name=operator.business_name or i18n.gettext(DEFAULT_BUSINESS_NAME),
             currency=operator.currency,
             generated_on=today,
             months=tuple(figures),

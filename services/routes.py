@@ -50,9 +50,9 @@ async def add_service(
     """Add a route or plan with its monthly fee."""
     row = Service(
         operator_id=operator_id,
-        name=clean_text(name, "route name", limit=100),
+        name=clean_text(name, "route_name", limit=100),
         description=clean_text(description, "description", limit=500, required=False),
-        monthly_fee_sen=check_amount(monthly_fee_sen, what="The monthly fee", allow_zero=True),
+        monthly_fee_sen=check_amount(monthly_fee_sen, what="monthly_fee", allow_zero=True),
         created_at=clock.now(),
     )
     try:
@@ -61,7 +61,7 @@ async def add_service(
             await session.flush()
             return _service_view(row)
     except IntegrityError as exc:
-        raise Conflict(f"You already have a route called {row.name!r}.") from exc
+        raise Conflict("route.exists", name=row.name) from exc
 
 
 async def add_services(
@@ -71,22 +71,22 @@ async def add_services(
     rows = [
         Service(
             operator_id=operator_id,
-            name=clean_text(name, "route name", limit=100),
-            monthly_fee_sen=check_amount(fee, what="The monthly fee", allow_zero=True),
+            name=clean_text(name, "route_name", limit=100),
+            monthly_fee_sen=check_amount(fee, what="monthly_fee", allow_zero=True),
             created_at=clock.now(),
         )
         for name, fee in wanted
     ]
     names = [row.name.lower() for row in rows]
     if len(set(names)) != len(names):
-        raise Conflict("Two of those routes have the same name.")
+        raise Conflict("route.names_twice")
     try:
         async with db.sessions.begin() as session:
             session.add_all(rows)
             await session.flush()
             return [_service_view(row) for row in rows]
     except IntegrityError as exc:
-        raise Conflict("You already have a route with one of those names.") from exc
+        raise Conflict("route.exists_one_of") from exc
 
 
 async def _service_row(session, operator_id: int, service_id: int) -> Service:  # type: ignore[no-untyped-def]
@@ -96,7 +96,7 @@ async def _service_row(session, operator_id: int, service_id: int) -> Service:  
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("I could not find that route.")
+        raise NotFound("route.not_found")
     return row
 
 
@@ -115,7 +115,7 @@ async def update_service(
         async with db.sessions.begin() as session:
             row = await _service_row(session, operator_id, service_id)
             if name is not None:
-                row.name = clean_text(name, "route name", limit=100)
+                row.name = clean_text(name, "route_name", limit=100)
             if description is not None:
                 row.description = clean_text(description, "description", limit=500, required=False)
             if active is not None:
@@ -123,7 +123,7 @@ async def update_service(
             await session.flush()
             return _service_view(row)
     except IntegrityError as exc:
-        raise Conflict(f"You already have a route called {name!r}.") from exc
+        raise Conflict("route.exists", name=name) from exc
 
 
 @retried
@@ -137,7 +137,7 @@ async def change_fee(
     fee_sen: int,
 ) -> None:
     """Set a route's fee from a month on; months before keep the fee they had."""
-    check_amount(fee_sen, what="The monthly fee", allow_zero=True)
+    check_amount(fee_sen, what="monthly_fee", allow_zero=True)
     month = from_month.replace(day=1)
     async with db.sessions.begin() as session:
         await _service_row(session, operator_id, service_id)
@@ -240,19 +240,19 @@ async def add_enrollment(
     start = start_month.replace(day=1)
     end = end_month.replace(day=1) if end_month else None
     if end is not None and end < start:
-        raise InvalidInput("The last month cannot come before the first.")
+        raise InvalidInput("enrolment.end_before_start")
     if fee_override_sen is not None:
-        check_amount(fee_override_sen, what="The special fee", allow_zero=True)
+        check_amount(fee_override_sen, what="special_fee", allow_zero=True)
     child = (
         await session.execute(
             select(Child).where(Child.operator_id == operator_id, Child.id == child_id)
         )
     ).scalar_one_or_none()
     if child is None:
-        raise NotFound("I could not find that child.")
+        raise NotFound("child.not_found")
     service = await _service_row(session, operator_id, service_id)
     if not service.active:
-        raise Conflict(f"The route {service.name!r} is no longer active.")
+        raise Conflict("route.inactive", name=service.name)
     overlapping = (
         await session.execute(
             select(Enrollment.id).where(
@@ -265,7 +265,7 @@ async def add_enrollment(
         )
     ).first()
     if overlapping is not None:
-        raise Conflict(f"{child.name} already takes {service.name} in those months.")
+        raise Conflict("enrolment.overlap", child=child.name, route=service.name)
     row = Enrollment(
         operator_id=operator_id,
         child_id=child_id,
@@ -306,9 +306,9 @@ async def end_enrollment(
             )
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("I could not find that route for the child.")
+            raise NotFound("child.route_not_found")
         if last < row.start_month:
-            raise InvalidInput("The last month cannot come before the route started.")
+            raise InvalidInput("enrolment.end_before_route")
         await session.execute(
             update(Enrollment).where(Enrollment.id == enrollment_id).values(end_month=last)
         )

@@ -121,7 +121,7 @@ async def _lock_operator(session: AsyncSession, operator_id: int) -> Operator:
         await session.execute(select(Operator).where(Operator.id == operator_id).with_for_update())
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("No such operator.")
+        raise NotFound("operator.not_found")
     return row
 
 
@@ -191,7 +191,7 @@ async def _run_row(session: AsyncSession, operator_id: int, run_id: int) -> Mont
         )
     ).scalar_one_or_none()
     if row is None:
-        raise NotFound("I could not find that monthly run.")
+        raise NotFound("run.not_found")
     return row
 
 
@@ -202,7 +202,7 @@ async def approve_run(db: Database, operator_id: int, run_id: int, clock: Clock)
         await _lock_operator(session, operator_id)
         row = await _run_row(session, operator_id, run_id)
         if row.status not in ("awaiting_approval", "held"):
-            raise Conflict("That month has been approved already.")
+            raise Conflict("run.approved_already")
         report = await generate_in(
             session, db.dialect, operator_id, row.period, clock, deliver=True
         )
@@ -223,7 +223,7 @@ async def hold_run(db: Database, operator_id: int, run_id: int, clock: Clock) ->
     async with db.sessions.begin() as session:
         row = await _run_row(session, operator_id, run_id)
         if row.status != "awaiting_approval":
-            raise Conflict("That month is not waiting for approval.")
+            raise Conflict("run.not_waiting")
         row.status = "held"
         row.decided_at = clock.now()
         await session.flush()
@@ -286,5 +286,5 @@ async def get_run(db: Database, operator_id: int, run_id: int) -> RunView:
             )
         ).scalar_one_or_none()
         if row is None:
-            raise NotFound("I could not find that monthly run.")
+            raise NotFound("run.not_found")
         return _view(row)

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool
 
 from vanbill.services.db import SCHEMA_SQL, Database, configure_sqlite
-from vanbill.services.errors import VanBillError
+from vanbill.services.errors import CONSOLE, VanBillError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"
@@ -45,6 +45,11 @@ SCHEMA_SQL_HEADER = """\
 
 class SchemaError(VanBillError):
     """The database's schema is not one this VanBill can use or upgrade."""
+
+    def __init__(self, message: str) -> None:
+        # Read by the one running the command line, in English like the logs.
+        super().__init__(CONSOLE, text=message)
+        self.message = message
 
 
 def alembic_config(**attributes: object) -> Config:

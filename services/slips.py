@@ -109,9 +109,13 @@ async def _pending_slip(  # type: ignore[no-untyped-def]
     )
     slip = (await session.execute(query.with_for_update() if lock else query)).scalar_one_or_none()
     if slip is None:
-        raise NotFound("I could not find that slip.")
+        raise NotFound("slip.not_found")
     if slip.status != "pending":
-        raise Conflict(f"That slip was {slip.status} already.")
+        raise (
+            Conflict("slip.recorded_already")
+            if slip.status == "recorded"
+            else Conflict("slip.dismissed_already")
+        )
     return slip
 
 

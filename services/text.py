@@ -26,9 +26,7 @@ def visible(text: str | None) -> str:
 def refuse_invisible(text: str | None, cleaned: str, what: str) -> None:
     """Refuse text that had something in it but nothing visible (e.g. only zero-width spaces)."""
     if (text or "").strip() and not cleaned:
-        raise InvalidInput(
-            f"The {what} has only invisible characters; type it in letters, please."
-        )
+        raise InvalidInput("text.invisible", field=what)
 
 
 def clean_text(text: str | None, what: str, *, limit: int, required: bool = True) -> str:
@@ -36,7 +34,7 @@ def clean_text(text: str | None, what: str, *, limit: int, required: bool = True
     cleaned = re.sub(r"\s+", " ", visible(text)).strip()
     refuse_invisible(text, cleaned, what)
     if required and not cleaned:
-        raise InvalidInput(f"The {what} cannot be empty.")
+        raise InvalidInput("text.empty", field=what)
     if len(cleaned) > limit:
-        raise InvalidInput(f"The {what} is too long ({limit} characters at most).")
+        raise InvalidInput("text.too_long", field=what, limit=limit)
     return cleaned

@@ -10,21 +10,29 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Generic, TypeVar
 
-from vanbill.services.i18n import N_
+from vanbill.services import i18n
 
 T = TypeVar("T")
 
 PAYMENT_METHODS = ("cash", "bank_transfer", "duitnow", "cheque", "other")
-# English, marked for the catalogs: words put them in the reader's language (gettext) when shown.
+# A payment method as people say it (translated when shown: method_label).
 METHOD_LABELS = {
-    "cash": N_("Cash"),
-    "bank_transfer": N_("Bank transfer"),
-    "duitnow": N_("DuitNow"),
-    "cheque": N_("Cheque"),
-    "other": N_("Other"),
-    "credit": N_("Credit note"),
+    "cash": i18n.N_("Cash"),
+    "bank_transfer": i18n.N_("Bank transfer"),
+    "duitnow": i18n.N_("DuitNow"),
+    "cheque": i18n.N_("Cheque"),
+    "other": i18n.N_("Other"),
+    "credit": i18n.N_("Credit note"),
 }
 CHILD_CATEGORIES = ("kindergarten", "primary", "secondary", "other")
+# What a business is called until its operator names it (translated when shown).
+DEFAULT_BUSINESS_NAME = i18n.N_("My van service")
+
+
+def method_label(method: str) -> str:
+    """Return a payment method as people say it, in the language being written."""
+    label = METHOD_LABELS.get(method)
+    return i18n.gettext(label) if label else method
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,7 @@ class OperatorView:
     @property
     def display_name(self) -> str:
         """Return the business name, or a placeholder until one is set."""
-        return self.business_name or "My van service"
+        return self.business_name or i18n.gettext(DEFAULT_BUSINESS_NAME)
 
 
 @dataclass(frozen=True)
@@ -263,7 +271,7 @@ class PaymentView:
     @property
     def method_label(self) -> str:
         """Return the method as people say it."""
-        return METHOD_LABELS.get(self.method, self.method)
+        return method_label(self.method)
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,7 @@ async def ask_parent(update: Update, context: VanBillContext, operator: Operator
     """Ask for the new value of one of the parent's details."""
     customer, what = parsing.parts(arg, 2)
     if what not in families.PARENT_FIELDS:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     family = await customers.get_customer(
         context.services.db, operator.id, parsing.button_number(customer)
     )
@@ -222,7 +222,7 @@ async def _child_of(context: VanBillContext, operator: OperatorView, child_id: i
     """Return (family, child) for one of the operator's children, or refuse a stale button."""
     found = await families.find_child(context.services.db, operator.id, child_id)
     if found is None:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     return found
 
 
@@ -246,7 +246,7 @@ async def ask_child(update: Update, context: VanBillContext, operator: OperatorV
     """Ask for a child's new name, school or birth year (the category with buttons)."""
     child_id, what = parsing.parts(arg, 2)
     if what not in families.CHILD_FIELDS:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     family, kid = await _child_of(context, operator, parsing.button_number(child_id))
     _keep(context, Draft(customer_id=family.id, child_id=kid.id, detail=f"child.{what}"))
     markup = keyboards.categories(operator.id, "ccat", kid.id) if what == "category" else None
@@ -261,7 +261,7 @@ async def child_category(
     """Save a child's category."""
     child_id, category = parsing.parts(arg, 2)
     if category not in CHILD_CATEGORIES:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     services = context.services
     kid = await families.edit_child(
         services.db,
@@ -284,7 +284,7 @@ async def add_child(update: Update, context: VanBillContext, operator: OperatorV
         context.services.db, operator.id, parsing.button_number(arg)
     )
     if family.archived:
-        raise InvalidInput(texts.archived_cannot_change(family.name))
+        raise InvalidInput("family.archived_change", name=family.name)
     _keep(context, Draft(customer_id=family.id))
     await _reply(update, texts.ASK_NEW_CHILD)
     return NEW_NAME
@@ -294,7 +294,7 @@ async def add_child(update: Update, context: VanBillContext, operator: OperatorV
 async def new_name(update: Update, context: VanBillContext, operator: OperatorView):
     """Take the new child's name, ask the category."""
     draft = _draft(context)
-    draft.name = clean_text(_typed(update), "child's name", limit=200)
+    draft.name = clean_text(_typed(update), "child_name", limit=200)
     _keep(context, draft)
     await _reply(
         update,
@@ -308,7 +308,7 @@ async def new_name(update: Update, context: VanBillContext, operator: OperatorVi
 async def new_category(update: Update, context: VanBillContext, operator: OperatorView, arg: str):
     """Take the category, ask the birth year."""
     if arg not in CHILD_CATEGORIES:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     draft = _draft(context)
     draft.category = arg
     _keep(context, draft)
@@ -351,7 +351,7 @@ async def new_route(update: Update, context: VanBillContext, operator: OperatorV
     active = await routes.list_services(context.services.db, operator.id)
     route_id = parsing.button_number(arg)
     if route_id not in {r.id for r in active}:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     draft.routes = sorted(set(draft.routes) ^ {route_id})
     _keep(context, draft)
     assert update.callback_query is not None
@@ -392,7 +392,7 @@ async def new_child_save(
     """Save the new child with their routes; joining in the middle of a month whose run is
     still to come, first ask how that month is billed (each button shows its figure)."""
     if arg not in ("this", "next"):
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     draft = _draft(context)
     if not draft.name:
         raise InvalidInput(texts.FAMILY_EXPIRED)
@@ -436,7 +436,7 @@ async def new_child_join(
 ):
     """Save the new child, this month's run to bill their routes by the rule tapped."""
     if arg not in JOIN_CHOICES:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     draft = _draft(context)
     if not draft.name:
         raise InvalidInput(texts.FAMILY_EXPIRED)
@@ -506,7 +506,7 @@ async def offer_month(
 async def show_offer(update: Update, context: VanBillContext, operator: OperatorView, arg: str):
     """Show the 'bill this month now' choices again (from the card)."""
     if not await offer_month(update, context, operator, parsing.button_number(arg)):
-        raise InvalidInput(texts.NOTHING_TO_BILL_NOW)
+        raise InvalidInput("family.nothing_this_month")
 
 
 @button("bill", MENU)
@@ -514,7 +514,7 @@ async def bill_now(update: Update, context: VanBillContext, operator: OperatorVi
     """Bill this month now by the rule chosen (or start from next month)."""
     customer, rule = parsing.parts(arg, 2)
     if rule not in (*proration.RULES, families.NEXT_MONTH):
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     services = context.services
     billed = await families.bill_month_now(
         services.db,
@@ -556,7 +556,7 @@ async def leave_when(update: Update, context: VanBillContext, operator: Operator
     """End the routes after a month, or ask how this month is billed when it is today."""
     child_id, when = parsing.parts(arg, 2)
     if when not in ("today", "this", "next"):
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     _, kid = await _child_of(context, operator, parsing.button_number(child_id))
     services = context.services
     today = operator_today(context, operator)
@@ -591,7 +591,7 @@ async def leave_today(update: Update, context: VanBillContext, operator: Operato
     """End the child's routes today, this month billed by the rule chosen."""
     child_id, rule = parsing.parts(arg, 2)
     if rule not in proration.RULES:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     services = context.services
     left = await families.child_leaves(
         services.db,
@@ -635,7 +635,7 @@ async def _ask_new_route(update, context, operator, child_id, taken):  # type: i
     active = await routes.list_services(context.services.db, operator.id)
     choices = [(str(r.id), r.name) for r in active if r.id != taken.service_id]
     if not choices:
-        raise InvalidInput(texts.NO_OTHER_ROUTE)
+        raise InvalidInput("route.no_other_active")
     await _reply(
         update,
         texts.ask_move_to(taken.child_name, taken.service_name),
@@ -658,7 +658,7 @@ async def move_from(update: Update, context: VanBillContext, operator: OperatorV
         None,
     )
     if taken is None:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     return await _ask_new_route(update, context, operator, kid.id, taken)
 
 
@@ -688,7 +688,7 @@ async def move_save(update: Update, context: VanBillContext, operator: OperatorV
     """Move the child to the new route from the month chosen."""
     child_id, enrollment_id, route_id, when = parsing.parts(arg, 4)
     if when not in ("this", "next"):
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     services = context.services
     this = month_start(operator_today(context, operator))
     moved = await families.move_child(
@@ -735,7 +735,7 @@ async def adjust(update: Update, context: VanBillContext, operator: OperatorView
         context.services.db, operator.id, parsing.button_number(arg)
     )
     if family.archived:
-        raise InvalidInput(texts.archived_unarchive_first(family.name))
+        raise InvalidInput("family.archived_first", name=family.name)
     _keep(context, Draft(customer_id=family.id))
     await _reply(
         update,
@@ -750,7 +750,7 @@ async def adjust_kind(update: Update, context: VanBillContext, operator: Operato
     """Take charge or credit; ask the description."""
     customer, kind = parsing.parts(arg, 2)
     if kind not in (adjustments.CHARGE, adjustments.CREDIT):
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     family = await customers.get_customer(
         context.services.db, operator.id, parsing.button_number(customer)
     )
@@ -790,7 +790,7 @@ async def adjust_amount(update: Update, context: VanBillContext, operator: Opera
 async def adjust_save(update: Update, context: VanBillContext, operator: OperatorView, arg: str):
     """Record the charge or credit, on the next invoice or now."""
     if arg not in (adjustments.NEXT, adjustments.NOW):
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     draft = _draft(context)
     if not draft.kind or not draft.amount_sen:
         raise InvalidInput(texts.FAMILY_EXPIRED)

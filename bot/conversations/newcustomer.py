@@ -20,7 +20,7 @@ from telegram.ext import (
     MessageHandler,
 )
 
-from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot import error_texts, keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.conversations.family import offer_month
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
@@ -48,7 +48,7 @@ def _draft(context: VanBillContext) -> dict[str, Any]:
 def _child(context: VanBillContext) -> dict[str, Any]:
     children = _draft(context)["children"]
     if not children:  # a draft lost to a stale state: start the child again
-        raise InvalidInput(texts.LOST_THE_CHILD)
+        raise InvalidInput("newcustomer.lost_child")
     return children[-1]  # type: ignore[no-any-return]
 
 
@@ -85,7 +85,7 @@ async def start(update: Update, context: VanBillContext) -> str:
 @replies_on_error(PARENT, hint=texts.TRY_AGAIN)
 async def receive_parent(update: Update, context: VanBillContext) -> str:
     """Take the parent's name, then ask for their phone."""
-    name = clean_text(_typed(update), "parent's name", limit=200)
+    name = clean_text(_typed(update), "parent_name", limit=200)
     _draft(context)["parent"] = name
     await _reply(update, texts.new_customer_phone(name))
     return PHONE
@@ -104,7 +104,7 @@ async def receive_phone(update: Update, context: VanBillContext) -> str:
 @for_operator
 async def receive_child(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take a child's name, then ask for their category with buttons."""
-    name = clean_text(_typed(update), "child's name", limit=200)
+    name = clean_text(_typed(update), "child_name", limit=200)
     _draft(context)["children"].append({"name": name, "routes": []})
     await _reply(
         update,
@@ -120,7 +120,7 @@ async def receive_category(update: Update, context: VanBillContext, operator: Op
     """Take the category button, then ask for the birth year or age."""
     _, category = await _pressed(update, operator, (CAT,))
     if category not in CHILD_CATEGORIES:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     child = _child(context)
     child["category"] = category
     await keyboards.drop_buttons(update.callback_query)
@@ -188,7 +188,7 @@ async def receive_route(update: Update, context: VanBillContext, operator: Opera
     active = await routes.list_services(context.services.db, operator.id)
     route_id = parsing.button_number(argument)
     if route_id not in {route.id for route in active}:
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     chosen = set(child["routes"]) ^ {route_id}
     child["routes"] = sorted(chosen)
     assert update.callback_query is not None
@@ -220,7 +220,7 @@ async def receive_more(
             children=_new_children(draft),
         )
     except VanBillError as error:  # nothing was written: say why, and how to start again
-        await _reply(update, texts.family_not_saved(error.message))
+        await _reply(update, texts.family_not_saved(error_texts.message(error)))
         return ConversationHandler.END
     family = added.customer
     await _reply(

@@ -57,6 +57,7 @@ PICK, ADD, UNDO, SET_DUE, PREVIEW, CONFIRM, CANCEL, ONE = (
     "one",
 )
 SEARCH_LIMIT = 8
+EARLIER_STEP = "newinvoice.earlier_step"  # an error code: bot/error_texts.py words it
 
 
 @dataclass(frozen=True)
@@ -276,7 +277,7 @@ async def pick_family(update: Update, context: VanBillContext, operator: Operato
         services.db, operator.id, parsing.button_number(argument)
     )
     if family.archived:
-        raise Conflict(texts.archived_cannot_bill(family.name))
+        raise Conflict("family.archived_bill", name=family.name)
     month = operator_today(context, operator).replace(day=1)
     bill = await monthly.family_bill(services.db, operator.id, family.id, month)
     await query.answer()

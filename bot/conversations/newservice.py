@@ -53,10 +53,10 @@ async def start(update: Update, context: VanBillContext, operator: OperatorView)
 async def receive_name(update: Update, context: VanBillContext, operator: OperatorView) -> str:
     """Take the name (refusing one already used), then ask the fee or, on a retry, confirm."""
     assert update.effective_message is not None
-    name = clean_text(update.effective_message.text, "route name", limit=100)
+    name = clean_text(update.effective_message.text, "route_name", limit=100)
     existing = await routes.list_services(context.services.db, operator.id, include_inactive=True)
     if any(route.name.casefold() == name.casefold() for route in existing):
-        raise Conflict(texts.route_name_taken(name))
+        raise Conflict("route.exists", name=name)
     draft = _draft(context)
     draft["name"] = name
     if "fee_sen" in draft:  # back here after a clash at the end: the rest is known

@@ -31,7 +31,7 @@ from vanbill.bot.guards import for_operator
 from vanbill.services import accounts, customers, invoices, payments
 from vanbill.services.errors import InvalidInput
 from vanbill.services.money import parse_amount
-from vanbill.services.views import METHOD_LABELS, PAYMENT_METHODS, InvoiceView, OperatorView
+from vanbill.services.views import PAYMENT_METHODS, InvoiceView, OperatorView, method_label
 
 NAME = "paid"
 FAMILY, AMOUNT, METHOD, DAY, CONFIRM = "family", "amount", "method", "day", "confirm"
@@ -39,6 +39,7 @@ DRAFT = "paid"  # user_data key of the answers so far
 PREFIX = parsing.PAID_PREFIX
 PICK, CHOOSE_METHOD, TODAY, RECORD, CANCEL = "fam", "method", "today", "ok", "cancel"
 SEARCH_LIMIT = 8
+EARLIER_STEP = "paid.earlier_step"  # an error code: bot/error_texts.py words it
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ async def _ask_confirmation(
         texts.payment_summary(
             draft.name,
             draft.amount,
-            METHOD_LABELS[draft.method],
+            method_label(draft.method),
             day,
             draft.invoice_number,
             operator.currency,

@@ -48,7 +48,7 @@ ASKED_BY_TEXT = {
     "due": (
         "due_day",
         N_("Invoices due on day"),
-        lambda text: parsing.whole_number(text, "due day", 7),
+        lambda text: parsing.whole_number(text, "due_day", 7),
         str,
     ),
 }

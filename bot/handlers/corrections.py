@@ -8,7 +8,7 @@ from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import BaseHandler, CallbackQueryHandler
 
-from vanbill.bot import keyboards, parsing, texts
+from vanbill.bot import error_texts, keyboards, parsing, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.guards import actor_of, for_operator
 from vanbill.bot.handlers.slips import show_slip
@@ -36,10 +36,10 @@ async def undo(update: Update, context: VanBillContext, operator: OperatorView) 
             actor=await actor_of(update, context),
         )
     except TooLate as late:
-        await query.answer(late.message[:200], show_alert=True)
+        await query.answer(error_texts.message(late)[:200], show_alert=True)
         found = await corrections.payment_to_void(services.db, operator.id, payment_id)
         await update.effective_chat.send_message(
-            texts.undo_too_late(late.message),
+            texts.undo_too_late(error_texts.message(late)),
             reply_markup=keyboards.void_payment(operator.id, found, operator.currency),
         )
         return

@@ -35,7 +35,9 @@ def _is_qr_picture(message: Message) -> bool:
 
 async def _download(context: VanBillContext, file_id: str, size: int | None, limit: int) -> bytes:
     if size is not None and size > limit:
-        raise imports.FileRefused(texts.file_too_big(size // 1000, limit // 1_000_000))
+        raise imports.FileRefused(
+            "file.too_big", size_kb=f"{size // 1000:,}", limit_mb=limit // 1_000_000
+        )
     telegram_file = await context.bot.get_file(file_id)
     return bytes(await telegram_file.download_as_bytearray())
 

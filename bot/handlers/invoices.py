@@ -61,7 +61,7 @@ async def send_to_parent(update: Update, context: VanBillContext, operator: Oper
     # Another operator's invoice is NotFound here, before anything is queued.
     invoice = await invoices.get_invoice(services.db, operator.id, invoice_id, services.clock)
     if invoice.status == "void":
-        raise Conflict(texts.invoice_void_nothing_to_send(invoice.number))
+        raise Conflict("invoice.void_nothing_to_send", number=invoice.number)
     queued = await delivery.send_invoice(services.db, operator.id, invoice.id, services.clock)
     services.wake_outbox()
     family = await customers.get_customer(services.db, operator.id, invoice.customer_id)

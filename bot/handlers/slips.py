@@ -284,7 +284,7 @@ async def no_reason(update: Update, context: VanBillContext, operator: OperatorV
     )
     asked = context.user_data.get(ASKED)
     if not isinstance(asked, dict) or asked.get("slip") != parsing.button_number(argument):
-        raise InvalidInput(parsing.stale_button())
+        raise InvalidInput(parsing.STALE_BUTTON)
     text = await _dismiss(update, context, operator, asked, "")
     await query.answer()
     with contextlib.suppress(BadRequest):

@@ -13,14 +13,13 @@ from tests.bot.conftest import OPERATOR, PARENT, STRANGER, BotHarness, texts
 from tests.bot.factories import business, documents_to, invoice, press, siti
 from tests.bot.fake_telegram import Call, TgUser
 from tests.data.factories import Business, Family
-from vanbill.bot import parsing
 from vanbill.bot import texts as words
 from vanbill.services import accounts, customers, operators, routes
 
 BIG = "12345678901234567890"  # 20 digits: more than a BIGINT holds
 INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 OUT_OF_DATE = {
-    parsing.STALE_BUTTON,
+    "That button is not valid any more. Send the command again for fresh buttons.",
     "That button is not valid.",
     "That button is not valid. Send /business for a fresh menu.",
     "That button is not valid. Send /invoices for a fresh list.",

@@ -42,7 +42,7 @@ STATE_TABLES = {"bot_state"}  # conversation states and user data, not business 
 GROUP = {"id": -100_555, "type": "group", "title": "Van parents"}
 REFUSALS = {
     "That button is not yours.",
-    parsing.STALE_BUTTON,
+    "That button is not valid any more. Send the command again for fresh buttons.",
     texts.BUTTON_EXPIRED,
 }
 

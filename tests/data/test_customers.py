@@ -79,7 +79,7 @@ async def test_invisible_characters_are_removed_from_every_name_and_a_name_of_on
         operators.update_profile(db, biz.id, business_name="\u2067\u2069"),
     ]
     for attempt in attempts:
-        with pytest.raises(InvalidInput, match="only invisible characters"):
+        with pytest.raises(InvalidInput, match=r"^text\.invisible "):
             await attempt
     assert (await customers.get_customer(db, biz.id, family.id)).name == "Siti Nurhaliza"
     names = {r.name for r in await routes.list_services(db, biz.id)}
@@ -89,16 +89,16 @@ async def test_invisible_characters_are_removed_from_every_name_and_a_name_of_on
 @pytest.mark.parametrize(
     ("fields", "says"),
     [
-        ({"name": "   "}, "cannot be empty"),
-        ({"name": "x" * 201}, "too long"),
-        ({"name": "Ali", "phone": "call me"}, "phone number"),
+        ({"name": "   "}, "text.empty"),
+        ({"name": "x" * 201}, "text.too_long"),
+        ({"name": "Ali", "phone": "call me"}, "phone.unreadable"),
     ],
 )
 async def test_a_family_with_bad_details_is_refused_and_nothing_is_saved(
     db: Database, clock: FixedClock, fields: dict[str, str], says: str
 ) -> None:
     biz = await make_business(db, clock)
-    with pytest.raises(InvalidInput, match=says):
+    with pytest.raises(InvalidInput, match=f"^{says}( |$)"):
         await customers.add_customer(db, biz.id, clock, **fields)
     assert (await customers.list_customers(db, biz.id)).total == 0
 
@@ -168,9 +168,9 @@ async def test_children_are_added_edited_and_removed(db: Database, clock: FixedC
 @pytest.mark.parametrize(
     ("fields", "says"),
     [
-        ({"name": ""}, "cannot be empty"),
-        ({"name": "A", "category": "university"}, "category"),
-        ({"name": "A", "birth_year": 1990}, "birth year"),
+        ({"name": ""}, "text.empty"),
+        ({"name": "A", "category": "university"}, "child.category"),
+        ({"name": "A", "birth_year": 1990}, "child.birth_year"),
     ],
 )
 async def test_a_child_with_bad_details_is_refused(
@@ -178,7 +178,7 @@ async def test_a_child_with_bad_details_is_refused(
 ) -> None:
     biz = await make_business(db, clock)
     family = await customers.add_customer(db, biz.id, clock, name="Aminah")
-    with pytest.raises(InvalidInput, match=says):
+    with pytest.raises(InvalidInput, match=f"^{says}( |$)"):
         await customers.add_child(db, biz.id, family.id, clock, **fields)  # type: ignore[arg-type]
 
 
@@ -186,7 +186,7 @@ async def test_a_child_already_billed_cannot_be_deleted(db: Database, clock: Fix
     biz = await make_business(db, clock)
     family = await make_family(db, clock, biz, "Aminah")
     await monthly.generate_month(db, biz.id, date(2026, 1, 1), clock)
-    with pytest.raises(Conflict, match="end their route"):
+    with pytest.raises(Conflict, match=r"^child\.on_invoices$"):
         await customers.remove_child(db, biz.id, family.children[0].id)
 
 
@@ -245,7 +245,9 @@ async def test_a_refusal_of_the_last_child_leaves_no_family_behind(
         "not my route": customers.NewChild("Danish", route_ids=(other.morning.id,)),
     }[refusal]
     await routes.update_service(db, biz.id, biz.afternoon.id, active=False)
-    with pytest.raises((Conflict, InvalidInput, NotFound), match=r"^Danish: "):
+    with pytest.raises(
+        (Conflict, InvalidInput, NotFound), match=r"^child.refused \(name='Danish', "
+    ):
         await customers.add_family(
             db,
             biz.id,

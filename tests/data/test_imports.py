@@ -117,15 +117,18 @@ async def test_refused_rows_are_named_with_their_row_number_and_reason(
         ["Bad Fee", "0195556666", "Kid", "", "", "", "Morning", "RM 1.005"],
     ]
     plan = await imports.preview_import(db, operator_id, clock, csv_file(rows), "f.csv")
-    reasons = {r.row: r.reason for r in plan.refused}
+    reasons = {r.row: (r.reason.code, r.reason.params) for r in plan.refused}
     assert set(reasons) == {2, 3, 4, 6, 7, 8, 10}
-    assert "phone number" in reasons[2]
-    assert "Siti is already one of your families" in reasons[3]
-    assert "'Evening' is not one of yours" in reasons[4]
-    assert "category" in reasons[6]
-    assert "birth year" in reasons[7]
-    assert "formula" in reasons[8]
-    assert "fee 'RM 1.005'" in reasons[10]
+    assert reasons[2][0] == "phone.unreadable"
+    assert reasons[3] == ("import.family_exists_phone", {"name": "Siti", "phone": "012-345 6789"})
+    assert reasons[4] == (
+        "import.route_unknown",
+        {"route": "Evening", "routes": "Morning, Afternoon"},
+    )
+    assert reasons[6][0] == "import.category"
+    assert reasons[7][0] == "import.birth_year"
+    assert reasons[8] == ("import.formula", {"column": "parent", "text": '=HYPERLINK("x")'})
+    assert reasons[10] == ("import.fee", {"text": "RM 1.005"})
     assert [f.parent for f in plan.families] == ["Mei", "Good"]
 
 
@@ -173,25 +176,26 @@ async def test_a_failure_midway_leaves_nothing_written(
 @pytest.mark.parametrize(
     ("content", "filename", "says"),
     [
-        (b"", "f.csv", "empty"),
-        (b"x" * (imports.MAX_FILE_BYTES + 1), "f.csv", "too big"),
-        (b"%PDF-1.4 ...", "families.pdf", "CSV file or an Excel .xlsx"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "f.xls", "old Excel .xls"),
+        (b"", "f.csv", "import.empty"),
+        (b"x" * (imports.MAX_FILE_BYTES + 1), "f.csv", "import.too_big"),
+        (b"%PDF-1.4 ...", "families.pdf", "import.file_type"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "f.xls", "import.xls"),
         (
             "parent,phone\nTan Ah Kow,0123456789\nJosé,0123456780\n".encode("cp1252"),
             "f.csv",
-            "not in UTF-8",
+            "import.not_utf8",
         ),
-        (b"PK\x03\x04broken", "f.xlsx", "could not open that Excel file"),
-        (b"name,number\nA,1\n", "f.csv", "column headings"),
+        (b"PK\x03\x04broken", "f.xlsx", "import.excel_unreadable"),
+        (b"name,number\nA,1\n", "f.csv", "import.no_headings"),
     ],
 )
 async def test_files_that_cannot_be_read_are_refused_clearly(
     db: Database, clock: FixedClock, content: bytes, filename: str, says: str
 ) -> None:
     operator_id = await _business(db, clock)
-    with pytest.raises(imports.FileRefused, match=says):
+    with pytest.raises(imports.FileRefused) as refused:
         await imports.preview_import(db, operator_id, clock, content, filename)
+    assert refused.value.code == says
 
 
 async def test_a_workbook_with_a_formula_is_refused_naming_its_row(
@@ -199,8 +203,9 @@ async def test_a_workbook_with_a_formula_is_refused_naming_its_row(
 ) -> None:
     operator_id = await _business(db, clock)
     content = xlsx_file([HEADER, ["Ali", "0191112222", "Adam", "", "", "", "Morning", "=100+50"]])
-    with pytest.raises(imports.FileRefused, match="Row 2 has a formula"):
+    with pytest.raises(imports.FileRefused) as refused:
         await imports.preview_import(db, operator_id, clock, content, "f.xlsx")
+    assert (refused.value.code, refused.value.params["row"]) == ("import.row_formula", 2)
 
 
 async def test_utf8_with_or_without_bom_semicolons_and_excel_unicode_text_all_read(

@@ -86,20 +86,25 @@ async def test_voiding_a_payment_reopens_what_it_paid(db: Database, clock: Fixed
     assert (await invoices.get_invoice(db, biz.id, feb, clock)).status == "paid"
     with pytest.raises(Conflict):
         await payments.void_payment(db, biz.id, first.id, clock)
-    with pytest.raises(Conflict, match="voided"):
+    with pytest.raises(Conflict, match=r"^payment\.voided_no_receipt$"):
         await payments.receipt_document(db, biz.id, first.id, clock)
 
 
 @pytest.mark.parametrize(
     ("amount", "says"),
-    [(0, "more than zero"), (-500, "negative"), (10**11, "more than"), (True, "whole number")],
+    [
+        (0, "amount.field_zero"),
+        (-500, "amount.field_negative"),
+        (10**11, "amount.field_too_large"),
+        (True, "amount.not_sen"),
+    ],
 )
 async def test_zero_negative_and_absurd_payments_are_refused(
     db: Database, clock: FixedClock, amount: int, says: str
 ) -> None:
     biz = await make_business(db, clock)
     family = await make_family(db, clock, biz, "Aminah")
-    with pytest.raises(InvalidInput, match=says):
+    with pytest.raises(InvalidInput, match=f"^{says}( |$)"):
         await payments.record_payment(
             db, biz.id, family.id, clock, amount_sen=amount, method="cash"
         )
@@ -111,11 +116,11 @@ async def test_a_payment_dated_tomorrow_or_by_an_unknown_method_is_refused(
 ) -> None:
     biz = await make_business(db, clock)
     family = await make_family(db, clock, biz, "Aminah")
-    with pytest.raises(InvalidInput, match="future"):
+    with pytest.raises(InvalidInput, match=r"^payment\.future$"):
         await payments.record_payment(
             db, biz.id, family.id, clock, amount_sen=100, method="cash", paid_on=date(2026, 1, 16)
         )
-    with pytest.raises(InvalidInput, match="method"):
+    with pytest.raises(InvalidInput, match=r"^payment\.method "):
         await payments.record_payment(db, biz.id, family.id, clock, amount_sen=100, method="gold")
 
 
@@ -127,7 +132,7 @@ async def test_paying_an_invoice_that_is_paid_or_someone_elses_is_refused(
     other = await make_family(db, clock, biz, "Bala")
     made = await invoices.create_invoice(db, biz.id, family.id, clock, [NewLine("Fee", 100)])
     await payments.record_payment(db, biz.id, family.id, clock, amount_sen=100, method="cash")
-    with pytest.raises(Conflict, match="paid already"):
+    with pytest.raises(Conflict, match=r"^payment\.invoice_paid$"):
         await payments.record_payment(
             db, biz.id, family.id, clock, amount_sen=100, method="cash", invoice_id=made.id
         )
@@ -147,7 +152,10 @@ async def test_a_receipt_shows_the_balance_left_after_the_payment(
     receipt = await payments.receipt_document(db, biz.id, paid.id, clock)
     assert receipt.balance_after_sen == 25000
     assert receipt.customer.name == "Aminah" and receipt.payment.method_label == "Cash"
-    assert payments.describe_allocation(paid) == "INV-2026-0001 RM 150.00, INV-2026-0002 RM 50.00"
+    assert [(a.invoice_number, a.amount_sen) for a in paid.allocations] == [
+        ("INV-2026-0001", 15000),
+        ("INV-2026-0002", 5000),
+    ]
 
 
 async def test_a_statement_runs_from_an_opening_to_a_closing_balance(

@@ -55,7 +55,7 @@ async def test_a_special_fee_for_one_child_overrides_the_route_fee(
 
 async def test_a_route_name_is_unique_per_operator(db: Database, clock: FixedClock) -> None:
     biz = await make_business(db, clock)
-    with pytest.raises(Conflict, match="already have a route"):
+    with pytest.raises(Conflict, match=r"^route\.exists"):
         await routes.add_service(
             db, biz.id, clock, name="Taman Melati → SK Setapak", monthly_fee_sen=100
         )
@@ -68,7 +68,7 @@ async def test_a_deactivated_route_is_hidden_and_takes_no_new_children(
     family = await make_family(db, clock, biz, "Aminah")
     await routes.update_service(db, biz.id, biz.afternoon.id, active=False)
     assert [s.id for s in await routes.list_services(db, biz.id)] == [biz.morning.id]
-    with pytest.raises(Conflict, match="no longer active"):
+    with pytest.raises(Conflict, match=r"^route\.inactive"):
         await routes.enroll(
             db,
             biz.id,
@@ -84,7 +84,7 @@ async def test_a_child_cannot_take_the_same_route_twice_in_one_month(
 ) -> None:
     biz = await make_business(db, clock)
     family = await make_family(db, clock, biz, "Aminah", start=date(2026, 1, 1))
-    with pytest.raises(Conflict, match="already takes"):
+    with pytest.raises(Conflict, match=r"^enrolment\.overlap"):
         await routes.enroll(
             db,
             biz.id,

@@ -208,17 +208,18 @@ def test_no_reminder_before_the_first_stage() -> None:
 @pytest.mark.parametrize(
     ("lines", "says"),
     [
-        ([], "at least one line"),
-        ([NewLine("  ", 100)], "description"),
-        ([NewLine("Trip", -100)], "negative"),
-        ([NewLine("Trip", 100, 0)], "quantity"),
-        ([NewLine("Trip", 100, 5000)], "quantity"),
-        ([NewLine("Trip", 10**10)], "more than"),
+        ([], "invoice.no_lines"),
+        ([NewLine("  ", 100)], "line.no_description"),
+        ([NewLine("Trip", -100)], "amount.field_negative"),
+        ([NewLine("Trip", 100, 0)], "line.quantity"),
+        ([NewLine("Trip", 100, 5000)], "line.quantity"),
+        ([NewLine("Trip", 10**10)], "amount.field_too_large"),
     ],
 )
 def test_lines_that_cannot_be_billed_are_refused(lines: list[NewLine], says: str) -> None:
-    with pytest.raises(InvalidInput, match=says):
+    with pytest.raises(InvalidInput) as refused:
         check_lines(lines)
+    assert refused.value.code == says
 
 
 def test_no_reminder_falls_on_the_day_the_invoice_was_issued() -> None:

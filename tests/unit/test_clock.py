@@ -35,7 +35,7 @@ def test_the_system_clock_is_aware_utc() -> None:
 
 
 def test_an_unknown_zone_is_a_friendly_error() -> None:
-    with pytest.raises(InvalidInput, match="Asia/Kuala_Lumpur"):
+    with pytest.raises(InvalidInput, match=r"timezone\.unknown"):
         zone("Mars/Olympus")
 
 

@@ -41,13 +41,13 @@ def test_the_code_in_a_banks_pdf_is_read() -> None:
 @pytest.mark.parametrize(
     ("picture", "refusal", "says"),
     [
-        (picture_without_qr(), duitnow.NoCodeFound, "could not find a QR code"),
-        (photo_of_qr("https://example.com/menu"), duitnow.NotPaymentCode, "not a payment code"),
-        (photo_of_qr("000201hello"), duitnow.NotPaymentCode, "not a payment code"),
-        (photo_of_qr(damaged(duitnow_payload())), duitnow.DamagedCode, "checksum"),
-        (photo_of_qr(duitnow_payload(initiation="12")), duitnow.OneTimeCode, "one-time"),
-        (photo_of_qr(duitnow_payload(amount="205.50")), duitnow.OneTimeCode, "fixed amount"),
-        (b"not a picture at all", duitnow.InvalidInput, "could not open that picture"),
+        (picture_without_qr(), duitnow.NoCodeFound, "qr.not_found"),
+        (photo_of_qr("https://example.com/menu"), duitnow.NotPaymentCode, "qr.link_or_text"),
+        (photo_of_qr("000201hello"), duitnow.NotPaymentCode, "qr.not_payment"),
+        (photo_of_qr(damaged(duitnow_payload())), duitnow.DamagedCode, "qr.checksum"),
+        (photo_of_qr(duitnow_payload(initiation="12")), duitnow.OneTimeCode, "qr.dynamic"),
+        (photo_of_qr(duitnow_payload(amount="205.50")), duitnow.OneTimeCode, "qr.fixed_amount"),
+        (b"not a picture at all", duitnow.InvalidInput, "qr.picture_unreadable"),
     ],
 )
 def test_what_is_no_usable_code_is_refused_with_the_reason(

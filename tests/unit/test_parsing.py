@@ -29,7 +29,7 @@ from vanbill.services.errors import InvalidInput, PermissionDenied
 def test_anything_but_ascii_digits_in_range_is_refused(typed: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         parsing.number(typed)
-    assert refused.value.message == parsing.STALE_BUTTON
+    assert refused.value.code == parsing.STALE_BUTTON
 
 
 def test_ascii_digits_from_one_to_two_to_the_53_are_read() -> None:
@@ -40,8 +40,9 @@ def test_ascii_digits_from_one_to_two_to_the_53_are_read() -> None:
 
 
 def test_a_refused_number_says_what_the_caller_asks() -> None:
-    with pytest.raises(InvalidInput, match="like 3"):
-        parsing.number("٣", high=10, refusal="Send a number like 3.")
+    with pytest.raises(InvalidInput) as refused:
+        parsing.number("٣", high=10, refusal="line.quantity_typed", limit=10)
+    assert (refused.value.code, refused.value.params) == ("line.quantity_typed", {"limit": 10})
 
 
 @pytest.mark.parametrize(
@@ -79,12 +80,12 @@ def test_every_kind_of_button_refuses_odd_numbers(read: object, data: str) -> No
 
 def test_typed_small_numbers_take_ascii_digits_only() -> None:
     assert parsing.quantity(" 3 ") == 3
-    assert parsing.whole_number("10", "due day", 7) == 10
+    assert parsing.whole_number("10", "due_day", 7) == 10
     for typed in ("²", "١", "٣"):
-        with pytest.raises(InvalidInput, match="like 3"):
+        with pytest.raises(InvalidInput, match=r"^line\.quantity_typed "):
             parsing.quantity(typed)
-        with pytest.raises(InvalidInput, match="for example 7"):
-            parsing.whole_number(typed, "due day", 7)
+        with pytest.raises(InvalidInput, match=r"^number\.whole \(field='due_day', example=7\)$"):
+            parsing.whole_number(typed, "due_day", 7)
     with pytest.raises(InvalidInput):
         parsing.percent_as_basis_points("١٠")
     with pytest.raises(InvalidInput):
@@ -95,5 +96,5 @@ def test_a_page_after_a_command_is_one_to_9999() -> None:
     assert parsing.page_number(None, "/customers") == 1
     assert parsing.page_number(["12"], "/customers") == 12
     for args in (["²"], ["0"], ["10000"], ["12345678901234567890"], ["two"]):
-        with pytest.raises(InvalidInput, match="like /customers 3"):
+        with pytest.raises(InvalidInput, match=r"^page\.number \(command='/customers'\)$"):
             parsing.page_number(args, "/customers")
