@@ -198,7 +198,9 @@ async def test_a_family_that_links_later_gets_what_waited_for_it(
         db, biz.id, family.id, clock, telegram_file_id="x", file_kind="photo"
     )
     await slips.record_from_slip(db, biz.id, slip.id, clock, amount_sen=15000, method="cash")
-    assert await delivery.claim_due(db, "w", clock) == []
+    # Only the slip's notice to the operator goes (the sender skips it: the slip is recorded).
+    (notice,) = await delivery.claim_due(db, "w", clock)
+    assert notice.meta["notice"] == slips.SLIP_WAITING and notice.meta["slip_id"] == slip.id
     report = await delivery.run_deliveries(db, biz.id, date(2026, 1, 1))
     assert report.waiting_for_link == ("Aminah",)
     await _link(db, family.id, 999)
