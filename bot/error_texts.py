@@ -77,6 +77,9 @@ MESSAGES: dict[str, str] = {
     "family.archived_change": N_("{name} is archived; unarchive the family to change it."),
     "family.archived_bill": N_("{name} is archived; unarchive the family to bill it."),
     "family.already_archived": N_("{name} is already archived."),
+    "family.join_chosen": N_(
+        "How {month} is billed for this family was chosen already, or its run was made."
+    ),
     "family.not_archived": N_("{name} is not archived."),
     "family.already_paused": N_("{name} is already paused."),
     "family.not_paused": N_("{name} is not paused."),

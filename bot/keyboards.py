@@ -483,6 +483,31 @@ def bill_offer(
     return months(operator_id, "bill", str(customer_id), choices)
 
 
+def joined(*markups: InlineKeyboardMarkup) -> InlineKeyboardMarkup:
+    """Return the buttons of several keyboards on one message, in order."""
+    return InlineKeyboardMarkup([row for markup in markups for row in markup.inline_keyboard])
+
+
+def family_join(
+    operator_id: int, customer_id: int, choices: Sequence[tuple[str, str]]
+) -> InlineKeyboardMarkup:
+    """Return one button per (rule, label) for the month a family just added joins in."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                _owned(
+                    label,
+                    parsing.FAMILY_JOIN_PREFIX,
+                    operator_id,
+                    "bill",
+                    f"{customer_id}-{rule}",
+                )
+            ]
+            for rule, label in choices
+        ]
+    )
+
+
 def adjustment_kind(operator_id: int, customer_id: int) -> InlineKeyboardMarkup:
     """Return Charge / Credit."""
     return InlineKeyboardMarkup(

@@ -250,6 +250,9 @@ ROUTE_PREFIX = "rt"
 FAMILY_LANGUAGE_PREFIX = "flang"
 FAMILY_LANGUAGES = {"ms": "ms", "en": "en", "zh": "zh_Hans", "auto": None}
 
+# How the month a family just added joins in is billed: fjoin:<operator>:bill:<family>-<rule>.
+FAMILY_JOIN_PREFIX = "fjoin"
+
 NEW_CUSTOMER_PREFIX = "nc"
 NEW_SERVICE_PREFIX = "ns"
 _OWNED = re.compile(r"^([a-z]{1,8}):([0-9]{1,20}):([a-z]{1,12})(?::([A-Za-z0-9_-]{1,32}))?$")

@@ -24,7 +24,7 @@ from vanbill.services.customers import (
     load_customer,
     lock_customer,
 )
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.invoices import load_operator, take_numbers
 from vanbill.services.models import (
@@ -368,6 +368,93 @@ async def join_preview(
             for route_id in dict.fromkeys(route_ids)
         ]
         return JoinPreview(period, today, proration.joining_figures(fees, period, today))
+
+
+async def _joining_this_month(
+    session: AsyncSession, operator_id: int, customer_id: int, period: date
+) -> list[Enrollment]:
+    """Return the family's enrollments starting in period with no joining rule yet."""
+    return list(
+        (
+            await session.execute(
+                select(Enrollment)
+                .join(
+                    Child,
+                    and_(
+                        Child.operator_id == Enrollment.operator_id,
+                        Child.id == Enrollment.child_id,
+                    ),
+                )
+                .where(
+                    Enrollment.operator_id == operator_id,
+                    Child.customer_id == customer_id,
+                    Enrollment.start_month == period,
+                    Enrollment.joined_on.is_(None),
+                )
+                .order_by(Enrollment.id)
+                .with_for_update()
+            )
+        ).scalars()
+    )
+
+
+async def family_join_preview(
+    db: Database, operator_id: int, customer_id: int, clock: Clock
+) -> JoinPreview | None:
+    """Return what each rule bills this month for a family just added in its middle, before
+    the month's run (its routes from this month); None otherwise (the 1st, a holiday month,
+    the run made: then unbilled_month offers the month instead)."""
+    async with db.sessions() as session:
+        await _live_family(session, operator_id, customer_id)
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        if not await _joins_before_run(session, operator, today):
+            return None
+        period = month_start(today)
+        taken = await _joining_this_month(session, operator_id, customer_id, period)
+        if not taken:
+            return None
+        fees = [await _route_fee(session, operator_id, e.service_id, period) for e in taken]
+        return JoinPreview(period, today, proration.joining_figures(fees, period, today))
+
+
+@retried
+async def set_family_joining(
+    db: Database, operator_id: int, customer_id: int, clock: Clock, actor: audit.Actor, rule: str
+) -> tuple[date, int]:
+    """Bill the month a family just added joined in by rule (full, half, none, by days or
+    school days): stored on its routes from this month, honoured by the month's run, in one
+    transaction; return the month and what its run will bill for those routes."""
+    proration.check_rule(rule)
+    async with db.sessions.begin() as session:
+        await _live_family(session, operator_id, customer_id)
+        operator = await load_operator(session, operator_id)
+        today = local_today(clock, operator.timezone)
+        period = month_start(today)
+        taken = (
+            await _joining_this_month(session, operator_id, customer_id, period)
+            if await _joins_before_run(session, operator, today)
+            else []
+        )
+        if not taken:  # chosen already, or the run was made meanwhile, or a new day/month
+            raise Conflict("family.join_chosen", month=period)
+        fees = [await _route_fee(session, operator_id, e.service_id, period) for e in taken]
+        figure = proration.joining_figures(fees, period, today)[rule]
+        for enrollment in taken:
+            enrollment.joined_on = today
+            enrollment.join_billing = rule
+        audit.record(
+            session,
+            clock,
+            operator_id=operator_id,
+            actor=actor,
+            action="family.join_billing",
+            entity="customer",
+            entity_id=customer_id,
+            customer_id=customer_id,
+            after={"month": period, "joined_on": today, "billing": rule, "billed_sen": figure},
+        )
+        return period, figure
 
 
 async def _joins_before_run(session: AsyncSession, operator: Operator, today: date) -> bool:

@@ -26,6 +26,7 @@ from vanbill.bot.conversations.family import offer_month
 from vanbill.bot.conversations.flows import DEFAULT_TIMEOUT, TYPED, operator_conversation
 from vanbill.bot.errors import replies_on_error
 from vanbill.bot.guards import allow, for_operator
+from vanbill.bot.handlers.customers import joining_offer
 from vanbill.services import customers, routes
 from vanbill.services.clock import local_today
 from vanbill.services.customers import NewChild
@@ -223,13 +224,17 @@ async def receive_more(
         await _reply(update, texts.family_not_saved(error_texts.message(error)))
         return ConversationHandler.END
     family = added.customer
-    await _reply(
-        update,
-        texts.family_saved(family, added.routes, added.start_month),
-        reply_markup=keyboards.family_created(operator.id, family.id),
-    )
-    # Added after this month's run: offer to bill the month now (bot/conversations/family.py).
-    await offer_month(update, context, operator, family.id)
+    saved = texts.family_saved(family, added.routes, added.start_month)
+    markup = keyboards.family_created(operator.id, family.id)
+    # Added in the middle of a month before its run: how the run bills that month, asked on
+    # the same message; after the run: billing the month now (bot/conversations/family.py).
+    joining = await joining_offer(context, operator, family.id)
+    if joining is not None:
+        question, choices = joining
+        saved, markup = f"{saved}\n\n{question}", keyboards.joined(markup, choices)
+    await _reply(update, saved, reply_markup=markup)
+    if joining is None:
+        await offer_month(update, context, operator, family.id)
     return ConversationHandler.END
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import InputFile, Update
+from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
 from vanbill.bot import keyboards, parsing, texts
@@ -21,10 +21,12 @@ from vanbill.services import (
     languages,
     latefees,
     links,
+    proration,
     routes,
 )
 from vanbill.services.clock import local_today
 from vanbill.services.documents import qr_png, statement_filename
+from vanbill.services.errors import InvalidInput
 from vanbill.services.periods import add_months, month_start
 from vanbill.services.views import CustomerBalance, OperatorView, Page
 
@@ -243,6 +245,67 @@ async def family_language_button(
     await query.answer()
 
 
+# The choices for the month a family added in its middle joins in (the figure on each).
+JOIN_CHOICES = (
+    proration.FULL,
+    proration.DAYS,
+    proration.SCHOOL_DAYS,
+    proration.HALF,
+    proration.NONE,
+)
+
+
+async def joining_offer(
+    context: VanBillContext, operator: OperatorView, customer_id: int
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """Return the question and buttons of how this month is billed for a family just added
+    in its middle, before the month's run (None when there is nothing to choose)."""
+    services = context.services
+    preview = await families.family_join_preview(
+        services.db, operator.id, customer_id, services.clock
+    )
+    if preview is None:
+        return None
+    family = await customers.get_customer(services.db, operator.id, customer_id)
+    choices = [
+        (rule, texts.bill_button(rule, preview.figures[rule], operator.currency))
+        for rule in JOIN_CHOICES
+    ]
+    return (
+        texts.ask_join_billing(family.name, preview.joined_on, preview.period),
+        keyboards.family_join(operator.id, customer_id, choices),
+    )
+
+
+@for_operator
+async def family_join_button(
+    update: Update, context: VanBillContext, operator: OperatorView
+) -> None:
+    """Bill the month a family just added joins in by the rule tapped (once)."""
+    query = update.callback_query
+    assert query is not None
+    _, argument = parsing.owned_button(
+        query.data, parsing.FAMILY_JOIN_PREFIX, operator.id, ("bill",)
+    )
+    family_id, _, rule = argument.partition("-")
+    if rule not in JOIN_CHOICES:
+        raise InvalidInput(parsing.STALE_BUTTON)
+    services = context.services
+    customer_id = parsing.button_number(family_id)
+    period, figure = await families.set_family_joining(
+        services.db,
+        operator.id,
+        customer_id,
+        services.clock,
+        await actor_of(update, context),
+        rule,
+    )
+    family = await customers.get_customer(services.db, operator.id, customer_id)
+    await keyboards.drop_buttons(query)
+    await _reply(update, texts.join_billing_saved(family.name, period, figure, operator.currency))
+    await query.answer()
+
+
 ACTIONS: dict[str, Action] = {
     PAGE: _turn_page,
     CARD: show_card,
@@ -343,6 +406,7 @@ def handlers() -> list[BaseHandler]:  # type: ignore[type-arg]
         CallbackQueryHandler(
             family_language_button, pattern=rf"^{parsing.FAMILY_LANGUAGE_PREFIX}:"
         ),
+        CallbackQueryHandler(family_join_button, pattern=rf"^{parsing.FAMILY_JOIN_PREFIX}:"),
         CommandHandler("customers", list_families),
         CommandHandler("customer", _finder(CARD, include_archived=True)),
         CommandHandler("invite", _finder(INVITE, include_archived=False)),

@@ -329,3 +329,46 @@ async def test_credit_reads_the_same_in_the_list_the_card_and_the_statement(
     text = " ".join(pdf_text(statement).split())
     assert "Closing balance RM 50.00 in credit" in text
     assert "-RM" not in text and "-RM" not in listing.seen + card.seen + statement.seen
+
+
+async def test_a_family_added_mid_month_before_the_run_chooses_how_the_month_is_billed(
+    harness: BotHarness,
+) -> None:
+    biz = await _business(harness)  # 15 January, January's run still to come
+    await harness.say(OPERATOR, "/newcustomer")
+    await harness.say(OPERATOR, "Siti")
+    await harness.say(OPERATOR, "-")
+    await harness.say(OPERATOR, "Aisyah")
+    await _tap(harness, "Primary school")
+    await harness.say(OPERATOR, "-")
+    (pick,) = await harness.say(OPERATOR, "-")
+    await harness.press_button(OPERATOR, pick, biz.morning.name)
+    await _tap(harness, "Done")
+    summary = await _tap(harness, "No, save")
+    assert "Saved the family of Siti." in summary
+    assert "Siti joins today, 15 January 2026, in the middle of January 2026" in summary
+    offer = _with_buttons(harness)
+    # By hand: 17 of January's 31 days (15th to 31st) of RM 150.00 = RM 82.258..., half up.
+    labels = [b["text"] for b in offer.buttons]
+    for label in (
+        "RM 150.00 (full)",
+        "RM 82.26 (by days)",
+        "RM 75.00 (half)",
+        "RM 0.00 (nothing)",
+    ):
+        assert label in labels
+    assert "New invoice" in " ".join(labels)  # the saved family's own buttons stay
+    (family,) = await _families(harness, biz.id)
+    # Another operator's press and a made-up rule change nothing.
+    for forged in (
+        f"fjoin:{biz.id + 1}:bill:{family.id}-days",
+        f"fjoin:{biz.id}:bill:{family.id}-x",
+    ):
+        (refusal,) = await harness.press(OPERATOR, forged)
+        assert refusal.method == "answerCallbackQuery"
+    chosen = texts(await harness.press_button(OPERATOR, offer, "RM 82.26 (by days)"))
+    assert "January 2026's run will bill RM 82.26 for Siti's routes, as you chose." in chosen
+    (again,) = await harness.press(OPERATOR, f"fjoin:{biz.id}:bill:{family.id}-full")
+    assert "chosen already" in again.seen  # once only
+    run = await monthly.generate_month(harness.db, biz.id, date(2026, 1, 1), harness.clock)
+    assert run.total_sen == 8226
