@@ -2929,6 +2929,27 @@ _HISTORY_ACTIONS: dict[str, str] = {
     "payment_undone": i18n.N_("undid payment"),
     "slip_recorded": i18n.N_("recorded a slip as payment"),
     "slip_dismissed": i18n.N_("dismissed slip"),
+    "family.name": i18n.N_("changed the parent's name"),
+    "family.phone": i18n.N_("changed the phone number"),
+    "family.notes": i18n.N_("changed the notes"),
+    "family.reminders_paused": i18n.N_("resumed the reminders"),
+    "family.reminders_paused+": i18n.N_("paused the reminders"),
+    "family.archived": i18n.N_("unarchived the family"),
+    "family.archived+": i18n.N_("archived the family"),
+    "family.bill_month": i18n.N_("billed a month now"),
+    "family.join_billing": i18n.N_("chose how the month joined is billed"),
+    "child.add": i18n.N_("added a child"),
+    "child.leave": i18n.N_("recorded a child leaving"),
+    "child.move": i18n.N_("moved a child to another route"),
+    "child.name": i18n.N_("changed a child's name"),
+    "child.school": i18n.N_("changed a child's school"),
+    "child.category": i18n.N_("changed a child's school level"),
+    "child.birth_year": i18n.N_("changed a child's birth year"),
+    "adjustment.charge": i18n.N_("added a charge"),
+    "adjustment.credit": i18n.N_("added a credit"),
+    "invoice.late_fee": i18n.N_("added a late fee to invoice"),
+    "invoice.waive_late_fee": i18n.N_("waived the late fee on invoice"),
+    "settings.late_fee": i18n.N_("changed the late fee setting"),
 }
 _HISTORY_FIELDS: dict[str, str] = {
     "total_sen": i18n.N_("total"),
@@ -2975,7 +2996,11 @@ def _history_subject(event: AuditEvent, currency: str) -> str:
 def history_entry(event: AuditEvent, operator: OperatorView) -> str:
     """Say one audit entry in plain words: when (local), who, what, before → after, why."""
     local = event.at.astimezone(zone(operator.timezone))
-    word = _HISTORY_ACTIONS.get(event.action)
+    # A flag switched on has its own words ("archived" against "unarchived").
+    switched_on = (event.after or {}).get(event.action.partition(".")[2]) is True
+    word = _HISTORY_ACTIONS.get(event.action + ("+" if switched_on else "")) or (
+        _HISTORY_ACTIONS.get(event.action)
+    )
     action = _(word) if word else event.action.replace("_", " ")
     what = (
         _("{who} {did} {what}")

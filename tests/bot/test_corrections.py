@@ -17,7 +17,7 @@ from tests.bot.factories import (
     wait_for_document,
 )
 from tests.bot.test_slips import _family_owing, _slip_at_operator, send_photo
-from vanbill.services import accounts, audit, invoices, monthly, payments
+from vanbill.services import accounts, audit, families, invoices, monthly, payments
 from vanbill.services.billing import NewLine
 
 
@@ -300,3 +300,22 @@ async def test_undoing_a_slips_payment_shows_the_slip_again_to_be_recorded_right
     (alert, *_) = await harness.press(OPERATOR, slip.buttons[0]["callback_data"])
     assert alert.method == "answerCallbackQuery"
     assert len(await payments.list_payments(harness.db, op)) == 2
+
+
+async def test_the_history_words_every_change_to_a_family(harness: BotHarness) -> None:
+    biz = await business(harness)
+    family = await siti(harness, biz)
+    me = audit.Actor.operator(OPERATOR.id)
+    clock, db = harness.clock, harness.db
+    await families.set_reminders_paused(db, biz.id, family.id, clock, me, True)
+    await families.set_reminders_paused(db, biz.id, family.id, clock, me, False)
+    await families.add_child(
+        db, biz.id, family.id, clock, me, name="Hakim", route_ids=[biz.morning.id]
+    )
+    (card,) = await harness.say(OPERATOR, "/customer Siti")
+    (history,) = sent(await harness.press_button(OPERATOR, card, "History"))
+    lines = history.seen.split("\n\n")[1:]
+    assert lines[0].startswith("15 Jan 2026 10:00 · You added a child")
+    assert lines[1].startswith("15 Jan 2026 10:00 · You resumed the reminders")
+    assert lines[2].startswith("15 Jan 2026 10:00 · You paused the reminders")
+    assert "." not in "".join(line.split("\n")[0] for line in lines)  # no internal names
