@@ -13,6 +13,7 @@ builds a new one on the same database, as a deployment would.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
@@ -185,6 +186,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
     """A fake Bot API server on 127.0.0.1."""
     async with FakeTelegram() as fake:
         yield fake
+    _report_leftover_tasks()
 
 
 @pytest.fixture
@@ -237,3 +239,14 @@ async def harness(
         yield bot
     finally:
         await bot.stop()
+
+
+def _report_leftover_tasks() -> None:
+    """Log the stack of every task still running once the bot and the fake Telegram stopped
+    (a test's event loop once hung at its end waiting for one: the log says which, next time)."""
+    current = asyncio.current_task()
+    for task in asyncio.all_tasks():
+        if task is not current and not task.done():
+            stack = io.StringIO()
+            task.print_stack(limit=8, file=stack)
+            logging.getLogger(__name__).warning("task left running: %s", stack.getvalue())
