@@ -235,9 +235,13 @@ async def link_by_phone(
     clock: Clock,
     *,
     tell_operator: bool = True,
+    language: str | None = None,
 ) -> list[LinkedFamily]:
     """Link every current family, across operators, whose phone is this one and who is unlinked
-    (each operator is told, unless tell_operator is False: a builder of test data)."""
+    (each operator is told, unless tell_operator is False: a builder of test data).
+
+    language is the one the person's Telegram reports: a family whose language nobody has
+    chosen yet is written to in it from now on, as with an invite."""
     phone = normalise_phone(phone_e164)
     now = clock.now()
     async with db.sessions.begin() as session:
@@ -260,6 +264,8 @@ async def link_by_phone(
         for customer, operator in rows:
             customer.telegram_user_id = telegram_user_id
             customer.telegram_chat_id = chat_id
+            if customer.language is None and i18n.known(language) is not None:
+                customer.language = language
             await session.flush()
             await delivery.release_waiting(session, customer.operator_id, customer.id, now)
             if tell_operator:

@@ -8,7 +8,7 @@ from telegram.ext import BaseHandler, CommandHandler, MessageHandler, filters
 from vanbill.bot import keyboards, texts
 from vanbill.bot.context import VanBillContext
 from vanbill.bot.guards import EVERYONE, allow, sender_of
-from vanbill.services import links
+from vanbill.services import i18n, links
 from vanbill.services.roles import OPERATOR
 
 
@@ -22,7 +22,12 @@ async def contact_shared(update: Update, context: VanBillContext) -> None:
         await message.reply_text(texts.NOT_YOUR_CONTACT, reply_markup=keyboards.share_phone())
         return
     families = await links.link_by_phone(
-        services.db, user.id, message.chat_id, message.contact.phone_number, services.clock
+        services.db,
+        user.id,
+        message.chat_id,
+        message.contact.phone_number,
+        services.clock,
+        language=i18n.from_telegram(user.language_code) if user.language_code else None,
     )
     services.wake_outbox()
     await message.reply_text(texts.linked_by_phone(families), reply_markup=keyboards.remove())

@@ -4,7 +4,7 @@ expected text comes from the catalogs (texts in the language), never from Englis
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -13,8 +13,18 @@ from tests.bot.conftest import OPERATOR, PARENT, BotHarness, add_family
 from tests.bot.factories import business, pdf_text, siti, wait_for_document
 from tests.bot.fake_telegram import Call, TgUser
 from vanbill.bot import keyboards, texts
-from vanbill.services import customers, i18n, invoices, languages, links, monthly, operators
+from vanbill.services import (
+    customers,
+    i18n,
+    invoices,
+    languages,
+    links,
+    monthly,
+    operators,
+    payments,
+)
 from vanbill.services.billing import NewLine
+from vanbill.services.links import LinkedFamily
 from vanbill.services.models import Customer
 from vanbill.services.roles import OPERATOR as OPERATOR_ROLE
 from vanbill.services.roles import PARENT as PARENT_ROLE
@@ -310,3 +320,60 @@ async def test_the_operator_sets_a_familys_language_on_its_card_and_it_governs_t
     done = _message(await harness.press_button(OPERATOR, offer, "The parent's own"))
     assert "the language their Telegram reports" in done.seen
     assert (await customers.get_customer(harness.db, biz.id, family.id)).language is None
+
+
+@pytest.mark.parametrize(
+    ("code", "locale", "invoice_words", "receipt_word"),
+    [
+        ("ms", i18n.MALAY, ("INVOIS", "Jumlah perlu dibayar", "Januari 2026"), "RESIT"),
+        ("zh-hans", i18n.CHINESE, ("发票", "应付总额", "2026年1月"), "收据"),
+        ("en", i18n.ENGLISH, ("INVOICE", "Balance due", "January 2026"), "RECEIPT"),
+    ],
+)
+async def test_a_parent_gets_every_message_and_document_in_the_language_telegram_reports(
+    harness: BotHarness, code: str, locale: str, invoice_words: tuple[str, ...], receipt_word: str
+) -> None:
+    db, clock = harness.db, harness.clock
+    biz = await business(harness)
+    family = await siti(harness, biz, linked=False)
+    parent = TgUser(PARENT.id, "Siti", "Nurhaliza", language_code=code)
+    # Linked by sharing their phone: the whole welcome, in their language.
+    (welcome,) = await harness.share_contact(parent, "60123456789")
+    operator = await operators.get_operator(db, biz.id)
+    linked = LinkedFamily(biz.id, family.id, "Siti Nurhaliza", "Van Kak Ros", operator)
+    assert welcome.text == in_language(locale, lambda: texts.linked_by_phone([linked]))
+    # The month's invoice: caption and PDF.
+    await monthly.generate_month(db, biz.id, date(2026, 1, 1), clock, deliver=True)
+    sent = await wait_for_document(harness, PARENT.id)
+    for word in invoice_words:
+        assert word in pdf_text(sent), word
+    number = sent.files["document"].filename.removesuffix(".pdf")
+    found = await invoices.find_invoice_by_number(db, biz.id, number, clock)
+    document = await invoices.invoice_document(db, biz.id, found.id, clock)
+    assert sent.text == in_language(locale, lambda: texts.invoice_caption(document))
+    # A reminder three days before it falls due (issued on the 15th, due a week later),
+    # at ten in the morning in Kuala Lumpur.
+    assert found.due_date == date(2026, 1, 22)
+    harness.clock.set(datetime(2026, 1, 19, 2, 0, tzinfo=UTC))
+    assert harness.application is not None
+    await harness.application.bot_data.services.scheduler.tick()
+    reminder = await wait_for_document(harness, PARENT.id, 2)
+    document = await invoices.invoice_document(db, biz.id, found.id, clock)
+    stages = (-3, -1, 0, 1, 3, 7, 14)
+    assert reminder.text in [
+        in_language(locale, lambda s=s: texts.reminder_caption(document, s)) for s in stages
+    ]
+    # A payment: the receipt, its caption and PDF.
+    paid = await payments.record_payment(
+        db, biz.id, family.id, clock, amount_sen=5000, method="cash", notify_parent=True
+    )
+    harness.application.bot_data.services.wake_outbox()
+    receipt = await wait_for_document(harness, PARENT.id, 3)
+    assert receipt_word in pdf_text(receipt)
+    receipt_doc = await payments.receipt_document(db, biz.id, paid.id, clock)
+    assert receipt.text == in_language(locale, lambda: texts.receipt_caption(receipt_doc))
+    # /balance, in the same language: RM 100.00 left to pay.
+    (balance,) = await harness.say(parent, "/balance")
+    assert "RM 100.00" in balance.seen
+    if locale != i18n.ENGLISH:
+        assert "owe" not in balance.seen and "Balance" not in balance.seen

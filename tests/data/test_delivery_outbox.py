@@ -7,7 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select, update
 
 from tests.data.factories import make_business, make_family
-from vanbill.services import delivery, latefees, monthly, payments, reminders, slips
+from vanbill.services import (
+    delivery,
+    languages,
+    latefees,
+    monthly,
+    payments,
+    reminders,
+    slips,
+)
 from vanbill.services.clock import FixedClock
 from vanbill.services.db import Database
 from vanbill.services.models import Customer, Delivery
@@ -84,6 +92,23 @@ async def test_an_invoice_changed_while_its_pdf_is_in_flight_is_rendered_again_f
     await reminders.queue_reminders(db, biz.id, clock)
     (reminder,) = await delivery.claim_due(db, "w", clock)
     assert reminder.kind == "reminder" and reminder.reuse_file_id is None
+
+
+async def test_a_family_whose_language_changes_gets_its_reminders_pdf_drawn_again(
+    db: Database, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 3, 1, 2, tzinfo=UTC))
+    biz = await make_business(db, clock)
+    family = await make_family(db, clock, biz, "Aminah", start=date(2026, 3, 1))
+    await _link(db, family.id, 777)
+    await monthly.generate_month(db, biz.id, date(2026, 3, 1), clock, deliver=True)
+    (job,) = await delivery.claim_due(db, "w", clock)
+    await delivery.mark_sent(db, job.id, clock, message_id=10, file_id="BQAC-english-pdf")
+    await languages.set_family_language(db, biz.id, family.id, "ms")
+    clock.set(datetime(2026, 3, 4, 2, tzinfo=UTC))
+    await reminders.queue_reminders(db, biz.id, clock)
+    (reminder,) = await delivery.claim_due(db, "w", clock)
+    assert reminder.reuse_file_id is None and reminder.language == "ms"
 
 
 async def test_reminders_chosen_at_night_wait_until_eight_in_the_morning(
