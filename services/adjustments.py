@@ -21,7 +21,7 @@ from vanbill.services import audit, delivery
 from vanbill.services.billing import NewLine, check_lines, due_date_for, invoice_status
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import lock_customer
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.invoices import item_rows, load_operator, take_numbers
 from vanbill.services.models import (
@@ -205,6 +205,7 @@ def _audit_values(row: Adjustment) -> dict[str, object]:
     }
 
 
+@retried
 async def add_adjustment(
     db: Database,
     operator_id: int,

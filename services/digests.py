@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from vanbill.services import delivery
 from vanbill.services.billing import OPEN_STATUSES
 from vanbill.services.clock import Clock, local_now
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import NotFound
 from vanbill.services.models import Delivery, Invoice, Operator, Payment, PaymentSlip
 
@@ -102,6 +102,7 @@ async def _figures(session, operator_id: int, clock: Clock) -> Digest:  # type: 
     )
 
 
+@retried
 async def queue_digest(db: Database, operator_id: int, clock: Clock) -> Digest:
     """Queue today's digest for the operator; queuing it again the same day changes nothing."""
     async with db.sessions.begin() as session:

@@ -90,6 +90,7 @@ async def _child(session: AsyncSession, operator_id: int, child_id: int) -> Chil
     return row
 
 
+@retried
 async def edit_family(
     db: Database,
     operator_id: int,
@@ -130,6 +131,7 @@ async def edit_family(
         return after
 
 
+@retried
 async def _flag(
     db: Database,
     operator_id: int,
@@ -193,6 +195,7 @@ async def set_archived(
     return await _flag(db, operator_id, customer_id, clock, actor, "archived", archived)
 
 
+@retried
 async def edit_child(
     db: Database,
     operator_id: int,
@@ -251,6 +254,7 @@ class ChildAdded:
     join_figure_sen: int = 0  # and what it bills for them
 
 
+@retried
 async def add_child(
     db: Database,
     operator_id: int,
@@ -544,6 +548,7 @@ async def _billed_for(
     return billed
 
 
+@retried
 async def child_leaves(
     db: Database,
     operator_id: int,
@@ -665,6 +670,7 @@ class ChildMoved:
     from_month: date
 
 
+@retried
 async def move_child(
     db: Database,
     operator_id: int,
@@ -900,6 +906,7 @@ class BilledNow:
     total_sen: int
 
 
+@retried
 async def bill_month_now(
     db: Database,
     operator_id: int,

@@ -20,7 +20,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from vanbill.services.clock import Clock, local_today
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.models import (
     Child,
@@ -545,6 +545,7 @@ async def preview_import(
     return _with_file(plan_import(rows, routes, existing, today), content, filename)
 
 
+@retried
 async def import_families(
     db: Database, operator_id: int, clock: Clock, content: bytes, filename: str
 ) -> ImportDone:

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import i18n
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.delivery import STALE_FILE_ID
 from vanbill.services.errors import InvalidInput, NotFound
 from vanbill.services.models import Customer, Delivery, Operator
@@ -21,6 +21,7 @@ def _check(locale: str | None) -> str | None:
     return locale
 
 
+@retried
 async def choose(db: Database, telegram_user_id: int, locale: str) -> int:
     """Write to this person in locale from now on: as an operator, and in every family they
     are the parent of; return how many rows took it (0: nobody to remember it for)."""
@@ -45,6 +46,7 @@ async def choose(db: Database, telegram_user_id: int, locale: str) -> int:
         return operators.rowcount + families.rowcount
 
 
+@retried
 async def set_family_language(
     db: Database, operator_id: int, customer_id: int, locale: str | None
 ) -> None:

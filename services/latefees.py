@@ -19,7 +19,7 @@ from vanbill.services import audit, delivery
 from vanbill.services.billing import OPEN_STATUSES, invoice_status
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import lock_customer
-from vanbill.services.db import Database
+from vanbill.services.db import Database, retried
 from vanbill.services.errors import Conflict, InvalidInput, NotFound
 from vanbill.services.invoices import load_operator
 from vanbill.services.models import (
@@ -91,6 +91,7 @@ async def get_settings(db: Database, operator_id: int) -> LateFeeSettings:
         return _settings(await load_operator(session, operator_id))
 
 
+@retried
 async def set_settings(
     db: Database,
     operator_id: int,
@@ -140,6 +141,7 @@ async def set_settings(
         return after
 
 
+@retried
 async def add_late_fees(
     db: Database, operator_id: int, clock: Clock, *, session: AsyncSession | None = None
 ) -> list[LateFeeAdded]:
@@ -266,6 +268,7 @@ class LateFeeWaived:
     total_sen: int
 
 
+@retried
 async def waive_late_fee(
     db: Database, operator_id: int, invoice_id: int, clock: Clock, actor: audit.Actor
 ) -> LateFeeWaived:

@@ -64,6 +64,7 @@ async def add_service(
         raise Conflict("route.exists", name=row.name) from exc
 
 
+@retried
 async def add_services(
     db: Database, operator_id: int, clock: Clock, wanted: Sequence[tuple[str, int]]
 ) -> list[ServiceView]:
