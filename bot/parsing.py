@@ -432,12 +432,38 @@ def parts(argument: str, count: int) -> list[str]:
     return found
 
 
+# Words a person may type in their own language as well as in English (see `means`).
+AFTER, DAYS, NONE, OFF, NO = (
+    i18n.N_("after"),
+    i18n.N_("days"),
+    i18n.N_("none"),
+    i18n.N_("off"),
+    i18n.N_("no"),
+)
+
+
+def means(text: str, *words: str) -> bool:
+    """Say whether text is one of words, in English or in the reader's language."""
+    typed = (text or "").strip().casefold()
+    return any(typed in (word.casefold(), _(word).casefold()) for word in words)
+
+
+def _in_english(text: str, *words: str) -> str:
+    """Return text with the reader's words for `words` put in English (for the patterns)."""
+    for word in words:
+        translated = _(word)
+        if translated != word:
+            text = re.sub(re.escape(translated), f" {word} ", text, flags=re.IGNORECASE)
+    return text
+
+
 def late_fee(text: str) -> tuple[str, int, int, int]:
-    """Read 'RM 10 after 7', '5% after 14' or '-' into (kind, sen, basis points, days)."""
+    """Read 'RM 10 after 7', '5% after 14' or '-' into (kind, sen, basis points, days), the
+    words 'after', 'days' and 'none' also in the reader's language ('RM 10 selepas 7 hari')."""
     value = setting_text(text)
-    if not value or value.lower() == "none":
+    if not value or means(value, NONE):
         return "none", 0, 0, 7
-    match = _LATE_FEE.match(value)
+    match = _LATE_FEE.match(_in_english(value, AFTER, DAYS).strip())
     if match is None:
         raise InvalidInput("late_fee.unreadable")
     amount, is_percent, days = match.group(1), match.group(2), int(match.group(3))

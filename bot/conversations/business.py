@@ -52,7 +52,7 @@ def _phone(text: str) -> str:
 
 def _digest_hour(text: str) -> int | None:
     value = parsing.setting_text(text)
-    if value.lower() in ("", "off", "no"):
+    if not value or parsing.means(value, parsing.OFF, parsing.NO):
         return None
     return parsing.whole_number(value, "hour", 18)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vanbill.bot import parsing
+from vanbill.services import i18n
 from vanbill.services.errors import InvalidInput, PermissionDenied
 
 
@@ -98,3 +99,30 @@ def test_a_page_after_a_command_is_one_to_9999() -> None:
     for args in (["²"], ["0"], ["10000"], ["12345678901234567890"], ["two"]):
         with pytest.raises(InvalidInput, match=r"^page\.number \(command='/customers'\)$"):
             parsing.page_number(args, "/customers")
+
+
+@pytest.mark.parametrize(
+    ("locale", "typed", "expected"),
+    [
+        ("en", "RM 10 after 7", ("fixed", 1000, 0, 7)),
+        ("en", "5% after 14 days", ("percent", 0, 500, 14)),
+        ("en", "none", ("none", 0, 0, 7)),
+        ("ms", "RM 10 selepas 7 hari", ("fixed", 1000, 0, 7)),
+        ("ms", "tiada", ("none", 0, 0, 7)),
+        ("zh_Hans", "5% 之后 14 天", ("percent", 0, 500, 14)),
+        ("zh_Hans", "无", ("none", 0, 0, 7)),
+    ],
+)
+def test_a_late_fee_is_read_in_english_and_in_the_readers_language(
+    locale: str, typed: str, expected: tuple[str, int, int, int]
+) -> None:
+    with i18n.use(locale):
+        assert parsing.late_fee(typed) == expected
+
+
+def test_off_and_no_are_understood_in_the_readers_language_too() -> None:
+    with i18n.use("ms"):
+        assert parsing.means("Tutup", parsing.OFF, parsing.NO)
+        assert parsing.means("off", parsing.OFF) and not parsing.means("9", parsing.OFF)
+    with i18n.use("zh_Hans"):
+        assert parsing.means("关", parsing.OFF) and parsing.means(" 不 ", parsing.NO)
