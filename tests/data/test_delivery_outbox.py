@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from tests.data.factories import make_business, make_family
+from tests.data.factories import Business, make_business, make_family
 from vanbill.services import (
     delivery,
     languages,
@@ -18,6 +19,7 @@ from vanbill.services import (
 )
 from vanbill.services.clock import FixedClock
 from vanbill.services.db import Database
+from vanbill.services.delivery import DeliveryJob
 from vanbill.services.models import Customer, Delivery
 
 
@@ -56,58 +58,64 @@ async def test_a_monthly_run_queues_each_invoice_once_with_the_invoices(
     assert await delivery.claim_due(db, "worker-b", clock) == []
 
 
-async def test_a_sent_invoice_pdf_is_reused_by_its_reminders(
-    db: Database, clock: FixedClock
-) -> None:
-    clock.set(datetime(2026, 3, 1, 2, tzinfo=UTC))
-    biz = await make_business(db, clock)
-    family = await make_family(db, clock, biz, "Aminah", start=date(2026, 3, 1))
-    await _link(db, family.id, 777)
-    await monthly.generate_month(db, biz.id, date(2026, 3, 1), clock, deliver=True)
-    (job,) = await delivery.claim_due(db, "w", clock)
-    await delivery.mark_sent(db, job.id, clock, message_id=10, file_id="BQAC-invoice-pdf")
-    clock.set(datetime(2026, 3, 4, 2, tzinfo=UTC))  # 10:00 in KL, stage -3
-    (queued,) = await reminders.queue_reminders(db, biz.id, clock)
-    assert queued.stage == -3
-    (reminder,) = await delivery.claim_due(db, "w", clock)
-    assert reminder.kind == "reminder" and reminder.reuse_file_id == "BQAC-invoice-pdf"
-    assert reminder.meta == {"stage": -3, "days_late": -3}
-    assert await reminders.queue_reminders(db, biz.id, clock) == []
+@dataclass(frozen=True)
+class MarchInvoice:
+    """A linked family's March invoice, claimed for sending (its claim: job)."""
+
+    biz: Business
+    family_id: int
+    invoice_id: int
+    job: delivery.DeliveryJob
 
 
-async def test_an_invoice_changed_while_its_pdf_is_in_flight_is_rendered_again_for_reminders(
-    db: Database, clock: FixedClock
-) -> None:
+async def _march_invoice_claimed(db: Database, clock: FixedClock) -> MarchInvoice:
     clock.set(datetime(2026, 3, 1, 2, tzinfo=UTC))
     biz = await make_business(db, clock)
     family = await make_family(db, clock, biz, "Aminah", start=date(2026, 3, 1))
     await _link(db, family.id, 777)
     run = await monthly.generate_month(db, biz.id, date(2026, 3, 1), clock, deliver=True)
     (job,) = await delivery.claim_due(db, "w", clock)
+    return MarchInvoice(biz, family.id, run.invoice_ids[0], job)
+
+
+async def _first_reminder(db: Database, clock: FixedClock, march: MarchInvoice) -> DeliveryJob:
+    clock.set(datetime(2026, 3, 4, 2, tzinfo=UTC))  # 10:00 in KL, stage -3
+    (queued,) = await reminders.queue_reminders(db, march.biz.id, clock)
+    assert queued.stage == -3
+    (reminder,) = await delivery.claim_due(db, "w", clock)
+    assert reminder.kind == "reminder"
+    return reminder
+
+
+async def test_a_sent_invoice_pdf_is_reused_by_its_reminders(
+    db: Database, clock: FixedClock
+) -> None:
+    march = await _march_invoice_claimed(db, clock)
+    await delivery.mark_sent(db, march.job.id, clock, message_id=10, file_id="BQAC-invoice-pdf")
+    reminder = await _first_reminder(db, clock, march)
+    assert reminder.reuse_file_id == "BQAC-invoice-pdf"
+    assert reminder.meta == {"stage": -3, "days_late": -3}
+    assert await reminders.queue_reminders(db, march.biz.id, clock) == []
+
+
+async def test_an_invoice_changed_while_its_pdf_is_in_flight_is_rendered_again_for_reminders(
+    db: Database, clock: FixedClock
+) -> None:
+    march = await _march_invoice_claimed(db, clock)
     # A late fee (or its waiver) lands after Telegram took the old PDF, before it is recorded.
     async with db.sessions.begin() as session:
-        await latefees.forget_uploaded_pdf(session, biz.id, run.invoice_ids[0])
-    await delivery.mark_sent(db, job.id, clock, message_id=10, file_id="BQAC-old-pdf")
-    clock.set(datetime(2026, 3, 4, 2, tzinfo=UTC))
-    await reminders.queue_reminders(db, biz.id, clock)
-    (reminder,) = await delivery.claim_due(db, "w", clock)
-    assert reminder.kind == "reminder" and reminder.reuse_file_id is None
+        await latefees.forget_uploaded_pdf(session, march.biz.id, march.invoice_id)
+    await delivery.mark_sent(db, march.job.id, clock, message_id=10, file_id="BQAC-old-pdf")
+    assert (await _first_reminder(db, clock, march)).reuse_file_id is None
 
 
 async def test_a_family_whose_language_changes_gets_its_reminders_pdf_drawn_again(
     db: Database, clock: FixedClock
 ) -> None:
-    clock.set(datetime(2026, 3, 1, 2, tzinfo=UTC))
-    biz = await make_business(db, clock)
-    family = await make_family(db, clock, biz, "Aminah", start=date(2026, 3, 1))
-    await _link(db, family.id, 777)
-    await monthly.generate_month(db, biz.id, date(2026, 3, 1), clock, deliver=True)
-    (job,) = await delivery.claim_due(db, "w", clock)
-    await delivery.mark_sent(db, job.id, clock, message_id=10, file_id="BQAC-english-pdf")
-    await languages.set_family_language(db, biz.id, family.id, "ms")
-    clock.set(datetime(2026, 3, 4, 2, tzinfo=UTC))
-    await reminders.queue_reminders(db, biz.id, clock)
-    (reminder,) = await delivery.claim_due(db, "w", clock)
+    march = await _march_invoice_claimed(db, clock)
+    await delivery.mark_sent(db, march.job.id, clock, message_id=10, file_id="BQAC-english-pdf")
+    await languages.set_family_language(db, march.biz.id, march.family_id, "ms")
+    reminder = await _first_reminder(db, clock, march)
     assert reminder.reuse_file_id is None and reminder.language == "ms"
 
 
