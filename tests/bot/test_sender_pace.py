@@ -197,7 +197,9 @@ async def test_three_senders_of_one_bot_share_one_budget_and_never_pass_the_limi
         for chat in chats:
             assert [c.ok for c in tg.calls_to(chat, "sendDocument")] == [True]
         assert sum(s.stats.sent for s in senders) == 36
-        assert all(s.stats.sent > 0 for s in senders)  # all three really sent
+        # At least two really shared the month (a sender that starts late on a loaded machine
+        # can find the others have taken every claim; the limit above is what is promised).
+        assert sum(1 for s in senders if s.stats.sent > 0) >= 2
 
 
 @pytest.mark.parametrize("db", ["mysql"], indirect=True)
