@@ -250,6 +250,8 @@ ROUTE_PREFIX = "rt"
 FAMILY_LANGUAGE_PREFIX = "flang"
 FAMILY_LANGUAGES = {"ms": "ms", "en": "en", "zh": "zh_Hans", "auto": None}
 
+# How a month joined in its middle may be billed, in the order the buttons offer them.
+JOIN_RULES = ("full", "days", "school_days", "half", "none")
 # How the month a family just added joins in is billed: fjoin:<operator>:bill:<family>-<rule>.
 FAMILY_JOIN_PREFIX = "fjoin"
 

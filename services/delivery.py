@@ -35,7 +35,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services.clock import Clock, zone
@@ -458,6 +458,17 @@ async def _invoice_file_ids(session: AsyncSession, invoice_ids: list[int]) -> di
         )
     )
     return {r[0]: r[1] for r in rows}
+
+
+async def forget_uploaded_pdfs(session: AsyncSession, *which: ColumnElement[bool]) -> None:
+    """Mark the invoice PDFs uploaded (or in flight) for the deliveries `which` selects as stale:
+    reminders draw them again (the invoice changed, or the family's language did)."""
+    await session.execute(
+        update(Delivery)
+        .where(*which, Delivery.kind == "invoice", Delivery.status.in_(("sending", "sent")))
+        .values(file_id=STALE_FILE_ID)
+        .execution_options(synchronize_session=False)
+    )
 
 
 @retried

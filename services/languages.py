@@ -3,12 +3,10 @@ by the operator on the family's card). Nobody chosen yet: the language Telegram 
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select, update
 
-from vanbill.services import i18n
+from vanbill.services import delivery, i18n
 from vanbill.services.db import Database, retried
-from vanbill.services.delivery import STALE_FILE_ID
 from vanbill.services.errors import InvalidInput, NotFound
 from vanbill.services.models import Customer, Delivery, Operator
 
@@ -37,7 +35,7 @@ async def choose(db: Database, telegram_user_id: int, locale: str) -> int:
             .where(Customer.telegram_user_id == telegram_user_id)
             .values(language=locale)
         )
-        await _forget_uploaded_pdfs(
+        await delivery.forget_uploaded_pdfs(
             session,
             Delivery.customer_id.in_(
                 select(Customer.id).where(Customer.telegram_user_id == telegram_user_id)
@@ -60,16 +58,6 @@ async def set_family_language(
         )
         if result.rowcount == 0:
             raise NotFound("family.no_such")
-        await _forget_uploaded_pdfs(
+        await delivery.forget_uploaded_pdfs(
             session, Delivery.operator_id == operator_id, Delivery.customer_id == customer_id
         )
-
-
-async def _forget_uploaded_pdfs(session: AsyncSession, *which: ColumnElement[bool]) -> None:
-    """Stop reminders reusing invoice PDFs uploaded in the family's former language."""
-    await session.execute(
-        update(Delivery)
-        .where(*which, Delivery.kind == "invoice", Delivery.status.in_(("sending", "sent")))
-        .values(file_id=STALE_FILE_ID)
-        .execution_options(synchronize_session=False)
-    )

@@ -334,19 +334,11 @@ async def waive_late_fee(
 async def forget_uploaded_pdf(session: AsyncSession, operator_id: int, invoice_id: int) -> None:
     """Stop the sender reusing the PDF uploaded before the invoice changed: render it again.
 
-    A send still in flight is marked too (`STALE_FILE_ID`): when Telegram's answer is recorded
-    after this change, its file id is of the old PDF and must not be reused either.
+    A send still in flight is marked too: when Telegram's answer is recorded after this
+    change, its file id is of the old PDF and must not be reused either.
     """
-    await session.execute(
-        update(Delivery)
-        .where(
-            Delivery.operator_id == operator_id,
-            Delivery.invoice_id == invoice_id,
-            Delivery.kind == "invoice",
-            Delivery.status.in_(("sending", "sent")),
-        )
-        .values(file_id=delivery.STALE_FILE_ID)
-        .execution_options(synchronize_session=False)
+    await delivery.forget_uploaded_pdfs(
+        session, Delivery.operator_id == operator_id, Delivery.invoice_id == invoice_id
     )
 
 

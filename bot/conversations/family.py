@@ -408,7 +408,7 @@ async def new_child_save(
         if preview is not None:
             choices = [
                 (rule, texts.bill_button(rule, preview.figures[rule], operator.currency))
-                for rule in JOIN_CHOICES
+                for rule in parsing.JOIN_RULES
             ]
             await keyboards.drop_buttons(update.callback_query)
             await _reply(
@@ -420,22 +420,12 @@ async def new_child_save(
     return await _save_new_child(update, context, operator, draft, next_month=arg == "next")
 
 
-# The choices for a month a child joins in its middle, before the run (the figure on each).
-JOIN_CHOICES = (
-    proration.FULL,
-    proration.DAYS,
-    proration.SCHOOL_DAYS,
-    proration.HALF,
-    proration.NONE,
-)
-
-
 @button("njoin", MENU)
 async def new_child_join(
     update: Update, context: VanBillContext, operator: OperatorView, arg: str
 ):
     """Save the new child, this month's run to bill their routes by the rule tapped."""
-    if arg not in JOIN_CHOICES:
+    if arg not in parsing.JOIN_RULES:
         raise InvalidInput(parsing.STALE_BUTTON)
     draft = _draft(context)
     if not draft.name:

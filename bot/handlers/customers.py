@@ -21,7 +21,6 @@ from vanbill.services import (
     languages,
     latefees,
     links,
-    proration,
     routes,
 )
 from vanbill.services.clock import local_today
@@ -245,16 +244,6 @@ async def family_language_button(
     await query.answer()
 
 
-# The choices for the month a family added in its middle joins in (the figure on each).
-JOIN_CHOICES = (
-    proration.FULL,
-    proration.DAYS,
-    proration.SCHOOL_DAYS,
-    proration.HALF,
-    proration.NONE,
-)
-
-
 async def joining_offer(
     context: VanBillContext, operator: OperatorView, customer_id: int
 ) -> tuple[str, InlineKeyboardMarkup] | None:
@@ -269,7 +258,7 @@ async def joining_offer(
     family = await customers.get_customer(services.db, operator.id, customer_id)
     choices = [
         (rule, texts.bill_button(rule, preview.figures[rule], operator.currency))
-        for rule in JOIN_CHOICES
+        for rule in parsing.JOIN_RULES
     ]
     return (
         texts.ask_join_billing(family.name, preview.joined_on, preview.period),
@@ -288,7 +277,7 @@ async def family_join_button(
         query.data, parsing.FAMILY_JOIN_PREFIX, operator.id, ("bill",)
     )
     family_id, _, rule = argument.partition("-")
-    if rule not in JOIN_CHOICES:
+    if rule not in parsing.JOIN_RULES:
         raise InvalidInput(parsing.STALE_BUTTON)
     services = context.services
     customer_id = parsing.button_number(family_id)
