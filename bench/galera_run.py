@@ -1,0 +1,138 @@
+"""A whole month across a Galera cluster: two webhook bot instances and a `vanbill send`, each
+connected to its own node, share one operator's monthly run (--families) and other operators'
+reminders, through a loopback fake Bot API that takes 30 messages a second (429 beyond).
+
+    python bench/galera.py start
+    python -m bench.galera_run --families 1000            # then the same with node 2 killed
+    python -m bench.galera_run --families 1000 --no-kill  # only the run without a kill
+
+Prints, for each run: duplicates (target 0), losses (target 0), retries taken (the processes'
+"transaction aborted" log lines), the whole run (from the run's start in the database to the last
+message's arrival) against Telegram's floor N/30 s (target <= 1.15 x), 429s and the most sends in
+any second. The killed run SIGKILLs node 2 (bot B's) when half of the invoices have arrived and
+starts it again afterwards; its duplicates are the sends in flight at the kill.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import galera
+from tests.bot.fake_telegram import FakeTelegram
+from tests.cluster.conftest import causal
+from tests.cluster.fleet import (
+    Fleet,
+    Tally,
+    build_world,
+    run_figures,
+    tally,
+    wait_until_delivered,
+)
+from tests.mysql import ScratchMySQL
+from vanbill.services.db import Database
+
+TELEGRAM_RATE = 30
+
+
+async def one_run(
+    nodes: list[str], families: int, reminder_ops: int, reminder_families: int, kill: int | None
+) -> None:
+    """Set up a fresh database on the cluster, run the fleet, print the figures."""
+    scratch = ScratchMySQL(f"mysql+aiomysql://root@{nodes[0]}/", prefix="vanbill_galera_run")
+    checker = causal(Database(f"mysql+aiomysql://root@{nodes[0]}/{scratch.name}", pool_size=2))
+    killed: dict[str, float] = {}
+    try:
+        world = await build_world(
+            checker,
+            families=families,
+            reminder_operators=reminder_ops,
+            reminder_families=reminder_families,
+        )
+
+        async def kill_half_way(counts: Tally) -> None:
+            if kill is not None and not killed and sum(counts.invoices) >= families // 2:
+                galera.kill(galera.DEFAULT_DIR, kill)
+                killed["at"] = time.monotonic()
+
+        with tempfile.TemporaryDirectory(prefix="vanbill-galera-run-") as logs:
+            async with FakeTelegram(max_per_second=TELEGRAM_RATE) as tg:
+                fleet = Fleet(nodes, scratch.name, tg, Path(logs))
+                started = time.monotonic()
+                await fleet.start()
+                try:
+                    last = await wait_until_delivered(
+                        checker, tg, fleet, world, timeout=900, on_progress=kill_half_way
+                    )
+                    await asyncio.sleep(3.0)  # a copy sent twice would have arrived by now
+                    counts = tally(tg, world)
+                finally:
+                    await fleet.stop()
+                retries = {m.name: m.retries() for m in fleet.members}
+                moved = {m.name: m.moved() for m in fleet.members}
+                figures = await run_figures(checker, world)
+                # The run started in the database (a bot's schedule tick); on the monotonic
+                # clock, by the wall-clock time elapsed since.
+                run_started = figures["run_started"]
+                assert isinstance(run_started, datetime)
+                since = (datetime.now(UTC) - run_started.replace(tzinfo=UTC)).total_seconds()
+                run_began = time.monotonic() - since
+        messages = len(world.invoice_chats) + len(world.reminder_chats)
+        floor = messages / TELEGRAM_RATE
+        whole = last - run_began
+        title = f"node {kill} SIGKILLed at half-way" if kill is not None else "no node killed"
+        print(f"--- {title}")
+        print(
+            f"families                 {families} invoices + {len(world.reminder_chats)} "
+            f"reminders ({reminder_ops} operators) = {messages} messages to parents"
+        )
+        print(f"processes                bot-a, bot-b (webhook), sender on {', '.join(nodes)}")
+        print(f"runs in the database     {figures['runs']}")
+        print(f"reminder stages recorded {figures['reminder_stages']}")
+        print(f"duplicates               {counts.duplicates}  (target 0)")
+        print(f"losses                   {counts.losses}  (target 0)")
+        print(f"retries taken            {sum(retries.values())}  {retries}")
+        if kill is not None:
+            print(f"moved to another node    {moved}")
+            print(f"killed at                {killed['at'] - run_began:.2f} s into the run")
+        print(f"processes started to run {run_began - started:.2f} s (start-up, first tick)")
+        print(f"whole run                {whole:.2f} s")
+        print(f"Telegram floor N/30      {floor:.2f} s")
+        print(f"whole / floor            {whole / floor:.3f}  (target <= 1.15)")
+        print(f"429s received            {counts.too_many}  (target 0)")
+        print(f"most sends in any second {counts.most_in_a_second}  (limit {TELEGRAM_RATE})")
+        print(f"deliveries               {figures['deliveries']}; errors {len(figures['errors'])}")
+    finally:
+        await checker.dispose()
+        if killed:
+            await asyncio.to_thread(galera.rejoin, galera.DEFAULT_DIR, kill)
+        scratch.drop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--families", type=int, default=1000)
+    parser.add_argument("--reminder-operators", type=int, default=3)
+    parser.add_argument("--reminder-families", type=int, default=20)
+    parser.add_argument("--kill-node", type=int, default=2, help="the node killed at half-way")
+    parser.add_argument("--no-kill", action="store_true", help="only the run without a kill")
+    parser.add_argument("--only-kill", action="store_true", help="only the run with a kill")
+    args = parser.parse_args()
+    nodes = [f"127.0.0.1:{galera.client_port(n)}" for n in galera.NODES]
+    if galera.status(galera.DEFAULT_DIR) != 0:
+        raise SystemExit("the cluster is not running: python bench/galera.py start")
+    plans = [] if args.only_kill else [None]
+    if not args.no_kill:
+        plans.append(args.kill_node)
+    for kill in plans:
+        asyncio.run(
+            one_run(nodes, args.families, args.reminder_operators, args.reminder_families, kill)
+        )
+
+
+if __name__ == "__main__":
+    main()
