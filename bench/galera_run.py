@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -37,6 +38,34 @@ from tests.mysql import ScratchMySQL
 from vanbill.services.db import Database
 
 TELEGRAM_RATE = 30
+
+
+def cpu_of(pid: int) -> tuple[int, float]:
+    """Return a live process's group and the CPU seconds (user + system) it has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[2]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_snapshot(fleet: Fleet) -> dict[str, float]:
+    """Return CPU seconds used so far: each fleet process, its PDF workers, the Galera nodes,
+    and this process (the fake Bot API and the checks)."""
+    groups = {m.process.pid: m.name for m in fleet.members if m.process is not None}
+    used: dict[str, float] = {"bench + fake Bot API": time.process_time()}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            group, seconds = cpu_of(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+        if group in groups:
+            who = groups[group] if int(entry.name) == group else "PDF workers"
+            used[who] = used.get(who, 0.0) + seconds
+    for node in galera.NODES:
+        pid = galera.node_pid(galera.DEFAULT_DIR, node)
+        if pid is not None:
+            used["Galera nodes"] = used.get("Galera nodes", 0.0) + cpu_of(pid)[1]
+    return used
 
 
 async def one_run(
@@ -62,12 +91,14 @@ async def one_run(
         with tempfile.TemporaryDirectory(prefix="vanbill-galera-run-") as logs:
             async with FakeTelegram(max_per_second=TELEGRAM_RATE) as tg:
                 fleet = Fleet(nodes, scratch.name, tg, Path(logs))
+                cpu_before = cpu_snapshot(fleet)
                 started = time.monotonic()
                 await fleet.start()
                 try:
                     last = await wait_until_delivered(
                         checker, tg, fleet, world, timeout=900, on_progress=kill_half_way
                     )
+                    cpu_after = cpu_snapshot(fleet)
                     await asyncio.sleep(3.0)  # a copy sent twice would have arrived by now
                     counts = tally(tg, world)
                 finally:
@@ -106,6 +137,17 @@ async def one_run(
         print(f"429s received            {counts.too_many}  (target 0)")
         print(f"most sends in any second {counts.most_in_a_second}  (limit {TELEGRAM_RATE})")
         print(f"deliveries               {figures['deliveries']}; errors {len(figures['errors'])}")
+        span = last - started
+        total = sum(cpu_after[w] - cpu_before.get(w, 0.0) for w in cpu_after)
+        cores = os.cpu_count() or 1
+        print(
+            f"CPU floor                {total / cores:.2f} s (all the CPU used, start to last "
+            f"send, over {cores} cores); whole + start-up / CPU floor {span / (total / cores):.3f}"
+        )
+        for who, seconds in sorted(cpu_after.items()):
+            spent = seconds - cpu_before.get(who, 0.0)
+            print(f"CPU, start to last send  {who}: {spent:.1f} s ({spent / span:.2f} cores)")
+        print(f"load average             {os.getloadavg()[0]:.2f}")
     finally:
         await checker.dispose()
         if killed:
@@ -123,8 +165,8 @@ def main() -> None:
     parser.add_argument("--only-kill", action="store_true", help="only the run with a kill")
     args = parser.parse_args()
     nodes = [f"127.0.0.1:{galera.client_port(n)}" for n in galera.NODES]
-    if galera.status(galera.DEFAULT_DIR) != 0:
-        raise SystemExit("the cluster is not running: python bench/galera.py start")
+    if galera.status(galera.DEFAULT_DIR) != len(galera.NODES):
+        raise SystemExit("the cluster is not all Synced: python bench/galera.py start")
     plans = [] if args.only_kill else [None]
     if not args.no_kill:
         plans.append(args.kill_node)

@@ -18,7 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vanbill.services import audit, delivery
-from vanbill.services.billing import NewLine, check_lines, due_date_for, invoice_status
+from vanbill.services.billing import (
+    NewLine,
+    check_lines,
+    closed_when_issued,
+    due_date_for,
+    invoice_status,
+)
 from vanbill.services.clock import Clock, local_today
 from vanbill.services.customers import lock_customer
 from vanbill.services.db import Database, retried
@@ -111,6 +117,7 @@ async def issue_invoice_in(
         total_sen=total,
         paid_sen=0,
         status=invoice_status(total, 0),
+        closed_on=closed_when_issued(total, today),
         created_at=clock.now(),
     )
     session.add(invoice)

@@ -87,6 +87,12 @@ def invoice_status(total_sen: int, paid_sen: int, *, void: bool = False) -> str:
     return "partial"
 
 
+def closed_when_issued(total_sen: int, issue_date: date) -> date | None:
+    """Return the closed_on of a new invoice: an invoice of nothing is paid, closed the day it
+    is issued (as payments.refresh_invoices would say); any other starts open (None)."""
+    return issue_date if total_sen == 0 else None
+
+
 def is_overdue(status: str, due_date: date, today: date) -> bool:
     """Return True when an unpaid invoice's due date has passed (in the operator's zone)."""
     return status in OPEN_STATUSES and today > due_date

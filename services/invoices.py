@@ -15,6 +15,7 @@ from vanbill.services.billing import (
     OPEN_STATUSES,
     NewLine,
     check_lines,
+    closed_when_issued,
     due_date_for,
     invoice_status,
     is_overdue,
@@ -324,6 +325,7 @@ async def _create(
             total_sen=total,
             paid_sen=0,
             status=invoice_status(total, 0),
+            closed_on=closed_when_issued(total, issue),
             created_at=clock.now(),
         )
         session.add(invoice)

@@ -1,10 +1,11 @@
 """Property-based tests: random sequences of billing operations never break the books.
 
-Hypothesis draws a list of operations (ad-hoc invoices, payments, voids, monthly runs, the clock
-moving on); each example runs on a fresh database and, after every step, the invariants are
-checked against the rows themselves and against what the services report. Domain errors that a
-random operation provokes (paying a void invoice, voiding twice...) are expected exactly when the
-model says so, and must leave every row as it was.
+Hypothesis draws a list of operations (ad-hoc invoices, payments, voids, monthly runs, charges
+and credits now or on the next invoice, credit notes, late fees added and waived, the clock
+moving on) and the operator's late-fee rule; each example runs on a fresh database and, after
+every step, the invariants are checked against the rows themselves and against what the
+services report. Domain errors that a random operation provokes (paying a void invoice, voiding
+twice...) are expected exactly when the model says so, and must leave every row as it was.
 
 Hypothesis cannot drive a coroutine, so the test is a plain function that runs one
 `asyncio.run(...)` per example; pytest-asyncio leaves sync tests alone.
@@ -29,13 +30,24 @@ from sqlalchemy import select
 
 from tests.conftest import ScratchMySQL
 from tests.data.factories import Business, make_business, make_family
-from vanbill.services import accounts, customers, invoices, monthly, payments, reports
+from vanbill.services import (
+    accounts,
+    adjustments,
+    audit,
+    customers,
+    invoices,
+    latefees,
+    monthly,
+    payments,
+    reports,
+)
 from vanbill.services.billing import OPEN_STATUSES, NewLine, invoice_status
 from vanbill.services.clock import FixedClock, local_today
 from vanbill.services.db import Database
 from vanbill.services.errors import Conflict, NotFound, VanBillError
 from vanbill.services.models import (
     Base,
+    CreditNoteCounter,
     Invoice,
     InvoiceCounter,
     Payment,
@@ -69,6 +81,16 @@ BILLING_TABLES = (
     "payment_allocations",
     "invoice_counters",
     "receipt_counters",
+    "credit_note_counters",
+    "adjustments",
+    "late_fees",
+)
+# The operator's late-fee rule, drawn per example: none, RM 10 a week after the due date, or 5%
+# of what is unpaid three days after it.
+LATE_FEE_RULES = (
+    latefees.LateFeeSettings(latefees.NONE, 0, 0, 7),
+    latefees.LateFeeSettings(latefees.FIXED, 1000, 0, 7),
+    latefees.LateFeeSettings(latefees.PERCENT, 0, 500, 3),
 )
 
 
@@ -138,7 +160,41 @@ class Advance:
     hours: int
 
 
-Op = CreateInvoice | Pay | VoidInvoice | VoidPayment | MonthlyRun | Archive | Advance
+@dataclass(frozen=True)
+class Adjust:
+    """A charge or a credit for a family: now (an invoice, a credit note) or on its next
+    monthly invoice (a line on it, or a credit note settling it)."""
+
+    family: int
+    credit: bool
+    now: bool
+    amount_sen: int
+
+
+@dataclass(frozen=True)
+class LateFeePass:
+    """The scheduler's late-fee pass: today's late fees on overdue invoices, each once."""
+
+
+@dataclass(frozen=True)
+class WaiveLateFee:
+    """Waive the late fee of the pick-th invoice (one without a fee is refused)."""
+
+    pick: int
+
+
+Op = (
+    CreateInvoice
+    | Pay
+    | VoidInvoice
+    | VoidPayment
+    | MonthlyRun
+    | Archive
+    | Advance
+    | Adjust
+    | LateFeePass
+    | WaiveLateFee
+)
 
 family_index = st.sampled_from([0, 0, 1, 1, 2])
 amounts = st.one_of(
@@ -167,12 +223,18 @@ OPERATIONS: dict[str, st.SearchStrategy[Op]] = {
     "monthly": st.builds(MonthlyRun, offset=st.sampled_from([-1, 0, 0, 1])),
     "archive": st.builds(Archive, family=family_index, archived=st.booleans()),
     "advance": st.builds(Advance, days=st.integers(0, 45), hours=st.integers(0, 23)),
+    "adjust": st.builds(
+        Adjust, family=family_index, credit=st.booleans(), now=st.booleans(), amount_sen=amounts
+    ),
+    "late_fees": st.just(LateFeePass()),
+    "waive": st.builds(WaiveLateFee, pick=st.integers(0, 30)),
 }
 # Drawn by kind first, so every kind turns up about as often as its weight here.
 operations: st.SearchStrategy[Op] = st.sampled_from(
     [
         *("create", "create", "pay", "pay", "pay"),
         *("void_invoice", "void_payment", "monthly", "archive", "advance"),
+        *("adjust", "adjust", "late_fees", "waive"),
     ]
 ).flatmap(OPERATIONS.__getitem__)
 
@@ -191,6 +253,7 @@ class State:
     counters: dict[int, int]
     receipts: list[tuple[date, str]]  # (paid_on, receipt number) of every payment, void too
     receipt_counters: dict[int, int]
+    credit_note_counters: dict[int, int]
 
 
 @dataclass
@@ -203,6 +266,11 @@ class Model:
     archived: set[int] = field(default_factory=set)
     balance_sen: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     billed_periods: dict[int, set[date]] = field(default_factory=lambda: defaultdict(set))
+    late_fee: latefees.LateFeeSettings = LATE_FEE_RULES[0]
+    # Charges (+) and credits (-) waiting for each family's next monthly invoice.
+    pending_sen: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # Every invoice's late fee: its amount and whether it was waived.
+    late_fees: dict[int, tuple[int, bool]] = field(default_factory=dict)
 
 
 async def read_state(db: Database, operator_id: int) -> State:
@@ -237,6 +305,7 @@ async def read_state(db: Database, operator_id: int) -> State:
                     Payment.amount_sen,
                     Payment.voided,
                     Payment.paid_on,
+                    Payment.method,
                 )
                 .where(Payment.operator_id == operator_id)
                 .order_by(Payment.id)
@@ -269,14 +338,15 @@ async def read_state(db: Database, operator_id: int) -> State:
                 )
             )
         ]
-        receipt_counters = {
-            int(year): int(last)
+        receipt_counters, credit_note_counters = {}, {}
+        for series, table in (
+            (receipt_counters, ReceiptCounter.__table__),
+            (credit_note_counters, CreditNoteCounter.__table__),
+        ):
             for year, last in await session.execute(
-                select(ReceiptCounter.year, ReceiptCounter.last_seq).where(
-                    ReceiptCounter.operator_id == operator_id
-                )
-            )
-        }
+                select(table.c.year, table.c.last_seq).where(table.c.operator_id == operator_id)
+            ):
+                series[int(year)] = int(last)
     return State(
         list(invoice_rows),
         list(payment_rows),
@@ -284,6 +354,7 @@ async def read_state(db: Database, operator_id: int) -> State:
         counters,
         receipts,
         receipt_counters,
+        credit_note_counters,
     )
 
 
@@ -332,7 +403,7 @@ def check_books(state: State) -> Books:
         allocated_from[payment_id] += amount
 
     books = Books(defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int))
-    for pid, customer_id, amount, voided, _paid_on in state.payments:
+    for pid, customer_id, amount, voided, _paid_on, _method in state.payments:
         assert allocated_from[pid] <= amount, f"payment {pid} allocated beyond its amount"
         if voided:
             assert allocated_from[pid] == 0, f"void payment {pid} still settles invoices"
@@ -367,15 +438,23 @@ def check_books(state: State) -> Books:
         assert sorted(seqs) == list(range(1, len(seqs) + 1)), f"gaps in {year}: {sorted(seqs)}"
     for year in set(state.counters) | set(numbers_by_year):
         assert state.counters.get(year, 0) == len(numbers_by_year[year]), f"counter of {year}"
-    receipts_by_year: dict[int, list[int]] = defaultdict(list)
+    # Receipts (RCPT) and credit notes (CN) are numbered apart, each gap-free per year.
+    by_series: dict[str, dict[int, list[int]]] = {
+        "RCPT": defaultdict(list),
+        "CN": defaultdict(list),
+    }
     for paid_on, number in state.receipts:
         prefix, year, seq = number.split("-")
-        assert prefix == "RCPT" and int(year) == paid_on.year, number
-        receipts_by_year[int(year)].append(int(seq))
-    for year in set(state.receipt_counters) | set(receipts_by_year):
-        seqs = sorted(receipts_by_year[year])
-        assert seqs == list(range(1, len(seqs) + 1)), f"receipt gaps in {year}: {seqs}"
-        assert state.receipt_counters.get(year, 0) == len(seqs), f"receipt counter of {year}"
+        assert prefix in by_series and int(year) == paid_on.year, number
+        by_series[prefix][int(year)].append(int(seq))
+    for prefix, counters in (
+        ("RCPT", state.receipt_counters),
+        ("CN", state.credit_note_counters),
+    ):
+        for year in set(counters) | set(by_series[prefix]):
+            seqs = sorted(by_series[prefix][year])
+            assert seqs == list(range(1, len(seqs) + 1)), f"{prefix} gaps in {year}: {seqs}"
+            assert counters.get(year, 0) == len(seqs), f"{prefix} counter of {year}"
     for customer_id, credit in books.credit_sen.items():
         assert credit >= 0, f"family {customer_id} has negative credit"
         assert not (credit > 0 and books.unpaid_count[customer_id] > 0), (
@@ -422,8 +501,8 @@ async def check_reports(db: Database, clock: FixedClock, operator_id: int, model
     for inv in state.invoices:
         if inv.status != "void":
             by_month_invoiced[inv.issue_date.replace(day=1)] += inv.total_sen
-    for _pid, _cid, amount, voided, paid_on in state.payments:
-        if not voided:
+    for _pid, _cid, amount, voided, paid_on, method in state.payments:
+        if not voided and method != adjustments.CREDIT_METHOD:  # a credit note is not money
             by_month_collected[paid_on.replace(day=1)] += amount
     for figures in report.months:
         assert figures.invoiced_sen == by_month_invoiced[figures.month], figures
@@ -467,7 +546,9 @@ def summary_from_rows(
                 collected_sen=sum(
                     p.amount_sen
                     for p in state.payments
-                    if not p.voided and start <= p.paid_on < end
+                    if not p.voided
+                    and p.method != adjustments.CREDIT_METHOD
+                    and start <= p.paid_on < end
                 ),
                 outstanding_sen=sum(inv.total_sen - paid(inv, end) for inv in issued),
                 overdue_count=sum(
@@ -662,6 +743,74 @@ async def apply(
             assert view.archived is op.archived
             (model.archived.add if op.archived else model.archived.discard)(customer_id)
 
+    elif isinstance(op, Adjust):
+        customer_id = model.customer_ids[op.family]
+        if customer_id in model.archived:
+            expected_error = Conflict
+        signed = -op.amount_sen if op.credit else op.amount_sen
+
+        def action() -> Awaitable[Any]:
+            return adjustments.add_adjustment(
+                db,
+                operator_id,
+                customer_id,
+                clock,
+                audit.BOT,
+                kind=adjustments.CREDIT if op.credit else adjustments.CHARGE,
+                description="Lawatan sekolah" if not op.credit else "Van tidak jalan",
+                amount_sen=op.amount_sen,
+                timing=adjustments.NOW if op.now else adjustments.NEXT,
+            )
+
+        async def on_success(view: Any) -> None:
+            assert view.amount_sen == op.amount_sen
+            assert view.pending is not op.now
+            if op.now:
+                model.balance_sen[customer_id] += signed
+            else:
+                model.pending_sen[customer_id].append(signed)
+
+    elif isinstance(op, LateFeePass):
+        rule = model.late_fee
+        expected = {
+            inv.id: latefees.late_fee_for(rule, inv.total_sen - inv.paid_sen)
+            for inv in state.invoices
+            if rule.enabled
+            and inv.status in OPEN_STATUSES
+            and inv.id not in model.late_fees
+            and inv.customer_id not in model.archived
+            and latefees.fee_due(inv.due_date, today, rule.days)
+        }
+        expected = {iid: fee for iid, fee in expected.items() if fee > 0}
+
+        def action() -> Awaitable[Any]:
+            return latefees.add_late_fees(db, operator_id, clock)
+
+        async def on_success(added: Any) -> None:
+            assert {a.invoice_id: a.amount_sen for a in added} == expected
+            owner = {inv.id: inv.customer_id for inv in state.invoices}
+            for invoice_id, fee in expected.items():
+                model.late_fees[invoice_id] = (fee, False)
+                model.balance_sen[owner[invoice_id]] += fee
+
+    elif isinstance(op, WaiveLateFee):
+        chosen = pick(state.invoices, op.pick)
+        invoice_id = chosen.id if chosen is not None else 999_999
+        fee_sen, waived = model.late_fees.get(invoice_id, (0, False))
+        if invoice_id not in model.late_fees:
+            expected_error = NotFound
+        elif waived or (chosen is not None and chosen.status == "void"):
+            expected_error = Conflict
+
+        def action() -> Awaitable[Any]:
+            return latefees.waive_late_fee(db, operator_id, invoice_id, clock, audit.BOT)
+
+        async def on_success(view: Any) -> None:
+            assert chosen is not None and view.amount_sen == fee_sen
+            assert view.total_sen == chosen.total_sen - fee_sen
+            model.late_fees[invoice_id] = (fee_sen, True)
+            model.balance_sen[chosen.customer_id] -= fee_sen
+
     else:
         assert isinstance(op, MonthlyRun)
         period = add_months(today.replace(day=1), op.offset)
@@ -679,14 +828,16 @@ async def apply(
             return monthly.generate_month(db, operator_id, period, clock)
 
         async def on_success(report: Any) -> None:
+            charges = {cid: sum(a for a in model.pending_sen[cid] if a > 0) for cid, _ in to_bill}
             assert report.created == len(to_bill)
             assert report.existing == already
-            assert report.total_sen == sum(fee for _, fee in to_bill)
+            assert report.total_sen == sum(fee + charges[cid] for cid, fee in to_bill)
             assert len(report.invoice_ids) == len(to_bill)
             assert {s.customer_id for s in report.skipped if s.reason == "archived"} == held_back
             for cid, fee in to_bill:
                 model.billed_periods[cid].add(period)
-                model.balance_sen[cid] += fee
+                # The waiting charges are lines on it; the waiting credits, credit notes.
+                model.balance_sen[cid] += fee + sum(model.pending_sen.pop(cid, []))
 
     before = await snapshot(db, operator_id) if expected_error is not None else None
     if expected_error is None:
@@ -702,7 +853,12 @@ async def apply(
 
 
 async def scenario(
-    url: str, create_schema: bool, ops: list[Op], timezone: str, start: datetime
+    url: str,
+    create_schema: bool,
+    ops: list[Op],
+    timezone: str,
+    start: datetime,
+    late_fee: latefees.LateFeeSettings = LATE_FEE_RULES[0],
 ) -> None:
     """Set up one operator and three families, then run ops, checking after every step."""
     db = Database(url)
@@ -724,7 +880,18 @@ async def scenario(
                     db, clock, business, name, children, both_routes=route_plan == "both"
                 )
                 made.append((family.id, family.children[0].id))
-        model = Model(timezone, [m[0] for m in made], [m[1] for m in made])
+        model = Model(timezone, [m[0] for m in made], [m[1] for m in made], late_fee=late_fee)
+        if late_fee.enabled:
+            await latefees.set_settings(
+                db,
+                business.id,
+                clock,
+                audit.BOT,
+                kind=late_fee.kind,
+                amount_sen=late_fee.amount_sen,
+                basis_points=late_fee.basis_points,
+                days=late_fee.days,
+            )
         state = await check_invariants(db, clock, business.id, model)
         for step, op in enumerate(ops):
             try:
@@ -773,12 +940,14 @@ def fresh_database(
     ops=st.lists(operations, min_size=3, max_size=12),
     timezone=st.sampled_from(ZONES),
     start=st.sampled_from(STARTS),
+    late_fee=st.sampled_from(LATE_FEE_RULES),
 )
 def test_random_billing_keeps_the_books_consistent_after_every_step(
     fresh_database: Callable[[], tuple[str, bool]],
     ops: list[Op],
     timezone: str,
     start: datetime,
+    late_fee: latefees.LateFeeSettings,
 ) -> None:
     url, create_schema = fresh_database()
-    asyncio.run(scenario(url, create_schema, ops, timezone, start))
+    asyncio.run(scenario(url, create_schema, ops, timezone, start, late_fee))

@@ -30,8 +30,10 @@ from sqlalchemy import Connection, MetaData, create_engine, insert, select, text
 from sqlalchemy.engine import Engine
 
 from tests.conftest import ScratchMySQL, mysql_admin_connection, mysql_server_url
+from tests.data.factories import make_business, make_family
 from tests.data.test_schema_drift import create_from_models, describe_schema, differences
-from vanbill.services import invoices, languages, schema
+from vanbill.services import invoices, languages, payments, reports, schema
+from vanbill.services.billing import NewLine
 from vanbill.services.clock import FixedClock
 from vanbill.services.db import SCHEMA_SQL, Database, schema_statements
 from vanbill.services.documents import DocumentRenderer
@@ -563,3 +565,59 @@ async def test_an_invoice_from_before_0010_is_drawn_in_the_familys_language(
     assert "Afternoon: schools → Taman Melati Muhammad Adam" in words  # no month on the line
     assert "dari 16 Ogo, ikut hari" in words or "dari 16 Ogos, ikut hari" in words
     assert "Zoo trip — August 2026" in words  # typed by the operator, shown as typed
+
+
+async def test_0013_closes_the_invoices_of_nothing_that_0012_left_open_and_nothing_else(
+    database: Database,
+) -> None:
+    """Before 0013, an invoice of RM 0.00 was paid but never closed, and the summary counted it
+    overdue after its due date. A database holding one (and invoices open, paid and void
+    beside it) is upgraded from 0012: only that one is closed, on its issue date."""
+    await migrate(database)
+    clock = FixedClock(datetime(2026, 3, 2, 2, tzinfo=UTC))
+    business = await make_business(database, clock)
+    family = await make_family(database, clock, business, "Puan Aminah", ("Aisyah",))
+    line = [NewLine(description="Lawatan", unit_price_sen=5000)]
+    nothing = await invoices.create_invoice(
+        database, business.id, family.id, clock, line, discount_sen=5000
+    )
+    await invoices.create_invoice(database, business.id, family.id, clock, line)  # stays open
+    paid = await invoices.create_invoice(database, business.id, family.id, clock, line)
+    await payments.record_payment(
+        database,
+        business.id,
+        family.id,
+        clock,
+        amount_sen=5000,
+        method="cash",
+        invoice_id=paid.id,
+    )
+    void = await invoices.create_invoice(database, business.id, family.id, clock, line)
+    await invoices.void_invoice(database, business.id, void.id, clock, reason="Salah")
+    async with database.sessions.begin() as session:
+        closed = dict(
+            (await session.execute(text("SELECT id, closed_on FROM invoices"))).tuples().all()
+        )
+        assert closed[nothing.id] is not None  # written right from now on
+        # As 0006 to 0012 wrote it; and the database says it stands at 0012.
+        await session.execute(
+            text("UPDATE invoices SET closed_on = NULL WHERE id = :id"), {"id": nothing.id}
+        )
+        await session.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+    later = FixedClock(datetime(2026, 5, 2, 2, tzinfo=UTC))  # every due date long past
+    wrong = await reports.summary_report(database, business.id, later, months=1)
+    assert wrong.months[-1].overdue_count == 2  # the defect: the invoice of nothing overdue
+
+    report = await migrate(database)
+
+    assert report.before == "0012" and report.after == head_revision() == "0013"
+    async with database.sessions() as session:
+        after = dict(
+            (await session.execute(text("SELECT id, closed_on FROM invoices"))).tuples().all()
+        )
+    assert str(after[nothing.id]) == str(nothing.issue_date)
+    assert {i: after[i] for i in after if i != nothing.id} == {
+        i: closed[i] for i in closed if i != nothing.id
+    }
+    fixed = await reports.summary_report(database, business.id, later, months=1)
+    assert fixed.months[-1].overdue_count == 1  # only the one still open
