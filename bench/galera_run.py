@@ -5,6 +5,7 @@ reminders, through a loopback fake Bot API that takes 30 messages a second (429 
     python bench/galera.py start
     python -m bench.galera_run --families 1000            # then the same with node 2 killed
     python -m bench.galera_run --families 1000 --no-kill  # only the run without a kill
+    python -m bench.galera_run --single 127.0.0.1:3306    # the same on one server, to compare
 
 Prints, for each run: duplicates (target 0), losses (target 0), retries taken (the processes'
 "transaction aborted" log lines), the whole run (from the run's start in the database to the last
@@ -61,11 +62,23 @@ def cpu_snapshot(fleet: Fleet) -> dict[str, float]:
         if group in groups:
             who = groups[group] if int(entry.name) == group else "PDF workers"
             used[who] = used.get(who, 0.0) + seconds
-    for node in galera.NODES:
-        pid = galera.node_pid(galera.DEFAULT_DIR, node)
-        if pid is not None:
-            used["Galera nodes"] = used.get("Galera nodes", 0.0) + cpu_of(pid)[1]
+    for pid, who in database_servers():
+        used[who] = used.get(who, 0.0) + cpu_of(pid)[1]
     return used
+
+
+def database_servers() -> list[tuple[int, str]]:
+    """Return the pids of the MariaDB servers here: the Galera nodes and any other."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "mariadbd":
+                line = (entry / "cmdline").read_bytes()
+                who = "Galera nodes" if b"--wsrep-on=ON" in line else "MariaDB (one server)"
+                found.append((int(entry.name), who))
+        except OSError:
+            continue
+    return found
 
 
 async def one_run(
@@ -116,6 +129,8 @@ async def one_run(
         floor = messages / TELEGRAM_RATE
         whole = last - run_began
         title = f"node {kill} SIGKILLed at half-way" if kill is not None else "no node killed"
+        if len(nodes) == 1:
+            title = f"one server ({nodes[0]}), no cluster"
         print(f"--- {title}")
         print(
             f"families                 {families} invoices + {len(world.reminder_chats)} "
@@ -131,6 +146,8 @@ async def one_run(
             print(f"moved to another node    {moved}")
             print(f"killed at                {killed['at'] - run_began:.2f} s into the run")
         print(f"processes started to run {run_began - started:.2f} s (start-up, first tick)")
+        first = min(counts.arrivals) - run_began if counts.arrivals else 0.0
+        print(f"first message            {first:.2f} s after the run started (generation)")
         print(f"whole run                {whole:.2f} s")
         print(f"Telegram floor N/30      {floor:.2f} s")
         print(f"whole / floor            {whole / floor:.3f}  (target <= 1.15)")
@@ -163,7 +180,19 @@ def main() -> None:
     parser.add_argument("--kill-node", type=int, default=2, help="the node killed at half-way")
     parser.add_argument("--no-kill", action="store_true", help="only the run without a kill")
     parser.add_argument("--only-kill", action="store_true", help="only the run with a kill")
+    parser.add_argument(
+        "--single",
+        metavar="HOST:PORT",
+        help="for comparison: every process on this one MariaDB server (no cluster, no kill)",
+    )
     args = parser.parse_args()
+    if args.single:
+        asyncio.run(
+            one_run(
+                [args.single], args.families, args.reminder_operators, args.reminder_families, None
+            )
+        )
+        return
     nodes = [f"127.0.0.1:{galera.client_port(n)}" for n in galera.NODES]
     if galera.status(galera.DEFAULT_DIR) != len(galera.NODES):
         raise SystemExit("the cluster is not all Synced: python bench/galera.py start")

@@ -19,17 +19,16 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
 from telegram.ext import AIORateLimiter, ExtBot
 
 from tests.bot.fake_telegram import FakeTelegram
+from tests.cluster.fleet import bulk_families
 from tests.mysql import ScratchMySQL
 from vanbill.bot.sender import OutboxSender
 from vanbill.services import delivery, invoices, operators, routes
 from vanbill.services.clock import FixedClock, SystemClock
 from vanbill.services.db import Database
 from vanbill.services.documents import DocumentRenderer
-from vanbill.services.models import Child, Customer, Enrollment
 from vanbill.services.monthly import generate_month
 
 TELEGRAM_RATE = 30
@@ -37,48 +36,9 @@ TELEGRAM_RATE = 30
 
 async def load_linked_families(db: Database, operator_id: int, route_id: int, count: int) -> None:
     """Insert count linked families with one child on the route, in bulk."""
-    now = datetime.now(UTC)
-    async with db.sessions.begin() as session:
-        await session.execute(
-            insert(Customer),
-            [
-                {
-                    "operator_id": operator_id,
-                    "name": f"Parent {i:05d}",
-                    "telegram_user_id": 10_000_000 + i,
-                    "telegram_chat_id": 10_000_000 + i,
-                    "created_at": now,
-                }
-                for i in range(count)
-            ],
-        )
-        ids = (await session.execute(select(Customer.id))).scalars().all()
-        await session.execute(
-            insert(Child),
-            [
-                {
-                    "operator_id": operator_id,
-                    "customer_id": cid,
-                    "name": f"Kid {cid}",
-                    "created_at": now,
-                }
-                for cid in ids
-            ],
-        )
-        children = (await session.execute(select(Child.id))).scalars().all()
-        await session.execute(
-            insert(Enrollment),
-            [
-                {
-                    "operator_id": operator_id,
-                    "child_id": child_id,
-                    "service_id": route_id,
-                    "start_month": date(2026, 1, 1),
-                    "created_at": now,
-                }
-                for child_id in children
-            ],
-        )
+    await bulk_families(
+        db, operator_id, 10_000_000, count, route_id, date(2026, 1, 1), datetime.now(UTC)
+    )
 
 
 def cpu_seconds(pid: int) -> float:

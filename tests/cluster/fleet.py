@@ -67,7 +67,7 @@ class World:
     operator_chats: list[int]
 
 
-async def _bulk_families(
+async def bulk_families(
     db: Database,
     operator_id: int,
     first_chat: int,
@@ -166,12 +166,12 @@ async def build_world(
     period = today.replace(day=1)
     run_op = await _operator(db, FIRST_OPERATOR, "Van Kak Ros", zone.key, clock)
     route = await routes.add_service(db, run_op, clock, name="Pagi", monthly_fee_sen=15000)
-    await _bulk_families(db, run_op, INVOICE_CHATS, families, route.id, period, now)
+    await bulk_families(db, run_op, INVOICE_CHATS, families, route.id, period, now)
     reminder_ops, reminder_chats = [], []
     for k in range(1, reminder_operators + 1):
         op_id = await _operator(db, FIRST_OPERATOR + k, f"Van {k}", zone.key, clock)
         first = REMINDER_CHATS + 1000 * k
-        ids = await _bulk_families(db, op_id, first, reminder_families, None, period, now)
+        ids = await bulk_families(db, op_id, first, reminder_families, None, period, now)
         for customer_id in ids:
             await invoices.create_invoice(
                 db,
