@@ -82,7 +82,12 @@ def database_servers() -> list[tuple[int, str]]:
 
 
 async def one_run(
-    nodes: list[str], families: int, reminder_ops: int, reminder_families: int, kill: int | None
+    nodes: list[str],
+    families: int,
+    reminder_ops: int,
+    reminder_families: int,
+    kill: int | None,
+    keep_logs: str | None = None,
 ) -> None:
     """Set up a fresh database on the cluster, run the fleet, print the figures."""
     scratch = ScratchMySQL(f"mysql+aiomysql://root@{nodes[0]}/", prefix="vanbill_galera_run")
@@ -96,12 +101,17 @@ async def one_run(
             reminder_families=reminder_families,
         )
 
+        sending: dict[str, dict[str, float]] = {}
+
         async def kill_half_way(counts: Tally) -> None:
+            if counts.arrivals and not sending:
+                sending["cpu"] = cpu_snapshot(fleet)  # the first message has arrived
             if kill is not None and not killed and sum(counts.invoices) >= families // 2:
                 galera.kill(galera.DEFAULT_DIR, kill)
                 killed["at"] = time.monotonic()
 
-        with tempfile.TemporaryDirectory(prefix="vanbill-galera-run-") as logs:
+        with tempfile.TemporaryDirectory(prefix="vanbill-galera-run-") as scratch_logs:
+            logs = keep_logs or scratch_logs
             async with FakeTelegram(max_per_second=TELEGRAM_RATE) as tg:
                 fleet = Fleet(nodes, scratch.name, tg, Path(logs))
                 cpu_before = cpu_snapshot(fleet)
@@ -152,18 +162,27 @@ async def one_run(
         print(f"Telegram floor N/30      {floor:.2f} s")
         print(f"whole / floor            {whole / floor:.3f}  (target <= 1.15)")
         print(f"429s received            {counts.too_many}  (target 0)")
+        print(f"budget turns asked for   {figures['budget_asks']} (for {messages} messages)")
         print(f"most sends in any second {counts.most_in_a_second}  (limit {TELEGRAM_RATE})")
         print(f"deliveries               {figures['deliveries']}; errors {len(figures['errors'])}")
-        span = last - started
-        total = sum(cpu_after[w] - cpu_before.get(w, 0.0) for w in cpu_after)
+        span = last - min(counts.arrivals)
         cores = os.cpu_count() or 1
+        at_first = sending["cpu"]
+        total = sum(cpu_after[w] - at_first.get(w, 0.0) for w in cpu_after)
         print(
-            f"CPU floor                {total / cores:.2f} s (all the CPU used, start to last "
-            f"send, over {cores} cores); whole + start-up / CPU floor {span / (total / cores):.3f}"
+            f"CPU while sending        {total:.1f} s over {span:.2f} s, first to last message: "
+            f"{total / span:.2f} of {cores} cores busy"
         )
         for who, seconds in sorted(cpu_after.items()):
+            spent = seconds - at_first.get(who, 0.0)
+            print(f"  {who:<22} {spent:6.1f} s ({spent / span:.2f} cores)")
+        for who, seconds in sorted(at_first.items()):
             spent = seconds - cpu_before.get(who, 0.0)
-            print(f"CPU, start to last send  {who}: {spent:.1f} s ({spent / span:.2f} cores)")
+            print(f"  before the first send: {who} {spent:.1f} s")
+        buckets = [0] * (int(span // 5) + 1)
+        for at in counts.arrivals:
+            buckets[min(int((at - min(counts.arrivals)) // 5), len(buckets) - 1)] += 1
+        print(f"messages per second, by 5 s: {' '.join(f'{b / 5:.1f}' for b in buckets)}")
         print(f"load average             {os.getloadavg()[0]:.2f}")
     finally:
         await checker.dispose()
@@ -180,6 +199,7 @@ def main() -> None:
     parser.add_argument("--kill-node", type=int, default=2, help="the node killed at half-way")
     parser.add_argument("--no-kill", action="store_true", help="only the run without a kill")
     parser.add_argument("--only-kill", action="store_true", help="only the run with a kill")
+    parser.add_argument("--logs", help="keep the processes' logs in this directory")
     parser.add_argument(
         "--single",
         metavar="HOST:PORT",
@@ -189,7 +209,12 @@ def main() -> None:
     if args.single:
         asyncio.run(
             one_run(
-                [args.single], args.families, args.reminder_operators, args.reminder_families, None
+                [args.single],
+                args.families,
+                args.reminder_operators,
+                args.reminder_families,
+                None,
+                args.logs,
             )
         )
         return
@@ -201,7 +226,14 @@ def main() -> None:
         plans.append(args.kill_node)
     for kill in plans:
         asyncio.run(
-            one_run(nodes, args.families, args.reminder_operators, args.reminder_families, kill)
+            one_run(
+                nodes,
+                args.families,
+                args.reminder_operators,
+                args.reminder_families,
+                kill,
+                args.logs and f"{args.logs}/{'kill' if kill else 'as-is'}",
+            )
         )
 
 

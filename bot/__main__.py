@@ -140,7 +140,7 @@ def run(settings: Settings, args: argparse.Namespace) -> int:
 
     from vanbill.bot.app import build_application
 
-    application = build_application(settings)
+    application = build_application(settings, warm_pdf_workers=True)
     if not args.webhook:
         log.info("polling Telegram at %s", settings.telegram_api_url)
         # bootstrap_retries=-1: a network drop between the check above and here is waited out.

@@ -45,7 +45,7 @@ from vanbill.bot.intake import PersonByPerson
 from vanbill.bot.pacing import ChatPacer
 from vanbill.bot.persistence import DatabasePersistence
 from vanbill.bot.schedule import TICK, Scheduler
-from vanbill.bot.sender import OutboxSender
+from vanbill.bot.sender import OutboxSender, warm_up
 from vanbill.services import operators
 from vanbill.services.clock import Clock, SystemClock, zone
 from vanbill.services.config import Settings
@@ -110,8 +110,13 @@ def build_application(
     sender_options: dict[str, Any] | None = None,
     run_schedules: bool = True,
     intake: PersonByPerson | None = None,
+    warm_pdf_workers: bool = False,
 ) -> VanBillApplication:
-    """Return the Application for these settings (the database is made from them if not given)."""
+    """Return the Application for these settings (the database is made from them if not given).
+
+    With warm_pdf_workers (`vanbill run`), the PDF worker processes start in the background as
+    the bot starts, not when the first month's invoices are waiting for them.
+    """
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     database = db if db is not None else Database(settings.database_url)
@@ -119,12 +124,15 @@ def build_application(
 
     owned_renderer: list[DocumentRenderer] = []
     background: list[tuple[asyncio.Event, asyncio.Task[None]]] = []
+    warming: list[asyncio.Task[None]] = []
 
     async def post_init(application: VanBillApplication) -> None:
         documents = renderer
         if documents is None:
             documents = DocumentRenderer()  # checks the fonts: a clear error, never tofu
             owned_renderer.append(documents)
+        if warm_pdf_workers and run_sender:
+            warming.append(asyncio.create_task(warm_up(documents), name="warm PDF workers"))
         outbox = None
         if run_sender:
             outbox = OutboxSender(
@@ -166,6 +174,9 @@ def build_application(
             stop.set()
             await task
         background.clear()
+        for task in warming:
+            task.cancel()
+        warming.clear()
 
     async def post_shutdown(application: VanBillApplication) -> None:
         await post_stop(application)  # in case stop was never reached

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from telegram.ext import AIORateLimiter, ExtBot
 
-from vanbill.bot.sender import OutboxSender
+from vanbill.bot.sender import OutboxSender, warm_up
 from vanbill.services import (
     accounts,
     customers,
@@ -164,6 +164,7 @@ async def send(
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stopping)
+    warming = asyncio.create_task(warm_up(renderer))  # the workers start while we connect
     try:
         async with bot:
             sender = OutboxSender(
@@ -188,5 +189,6 @@ async def send(
                 f"blocked {sender.stats.blocked}, failed {sender.stats.failed}"
             )
     finally:
+        warming.cancel()
         renderer.close()
     return 0

@@ -732,3 +732,14 @@ class OutboxSender:
             caption=content.caption,
             reply_markup=content.buttons,
         )
+
+
+async def warm_up(documents: DocumentRenderer) -> None:
+    """Start the PDF workers in the background; a failure is logged (rendering will try again)."""
+    started = time.monotonic()
+    try:
+        await documents.warm()
+    except Exception as exc:  # the first render starts them again, or says why it cannot
+        log.warning("the PDF workers did not start ahead: %r", exc)
+    else:
+        log.info("PDF workers ready in %.1f s", time.monotonic() - started)

@@ -769,6 +769,20 @@ class DocumentRenderer:
             futures = [pool.submit(_worker_pid) for _ in range(self._processes)]
             answered.update(future.result() for future in futures)
 
+    async def warm(self, timeout: float = 60.0) -> None:  # noqa: ASYNC109 - a start-up bound
+        """Start the worker processes without blocking the loop, and return once each has built
+        its renderer: the first bulk render (a month's invoices) then starts at once instead of
+        waiting seconds for the workers to import WeasyPrint and check the fonts."""
+        if self._processes <= 1:
+            return
+        loop = asyncio.get_running_loop()
+        pool = self._process_pool()
+        answered: set[int] = set()
+        deadline = time.monotonic() + timeout
+        while len(answered) < self._processes and time.monotonic() < deadline:
+            tasks = [loop.run_in_executor(pool, _worker_pid) for _ in range(self._processes)]
+            answered.update(await asyncio.gather(*tasks))
+
     def close(self) -> None:
         """Stop the worker thread and the worker processes."""
         self._thread.shutdown(wait=True, cancel_futures=True)

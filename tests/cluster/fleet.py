@@ -37,6 +37,7 @@ from vanbill.services.models import (
     Enrollment,
     MonthlyRun,
     ReminderLog,
+    SendBudget,
 )
 
 FIRST_OPERATOR = 910_000  # operators' Telegram ids: 910000 (the monthly run), 910001, ...
@@ -394,12 +395,17 @@ async def run_figures(db: Database, world: World) -> dict[str, object]:
             .scalars()
             .all()
         )
+        # Every time a sender asked the shared budget for a turn (services/budget.py).
+        budget_asks = (
+            await session.execute(select(func.coalesce(func.sum(SendBudget.turns), 0)))
+        ).scalar_one()
     return {
         "runs": [(r[0], r[1]) for r in runs],
         "run_started": runs[0][2] if runs else None,
         "reminder_stages": int(reminders),
         "deliveries": states,
         "errors": list(errors),
+        "budget_asks": int(budget_asks),
     }
 
 

@@ -609,6 +609,28 @@ def test_bulk_render_in_worker_processes_returns_invoices_in_order(
     assert [f"INV-2026-{n:04d}" in pdf_text(pdf) for n, pdf in enumerate(pdfs, 1)] == [True] * 4
 
 
+def test_warming_starts_every_worker_without_blocking_the_loop() -> None:
+    """`vanbill run` and `vanbill send` warm their workers as they start: the loop goes on
+    (a tick of 10 ms keeps ticking) while each worker builds its renderer, and then every
+    worker is up, so the month's first PDF does not wait for them."""
+    with DocumentRenderer(processes=2) as fresh:
+
+        async def warm_while_ticking() -> int:
+            ticks = 0
+            warming = asyncio.ensure_future(fresh.warm())
+            while not warming.done():
+                await asyncio.sleep(0.01)
+                ticks += 1
+            await warming
+            return ticks
+
+        ticks = asyncio.run(warm_while_ticking())
+        workers = fresh._process_pool()._processes  # white box: the live worker processes
+        assert len(workers) == 2 and all(p.is_alive() for p in workers.values())
+        assert ticks >= 10  # the workers took a while, and the loop was free meanwhile
+        assert asyncio.run(fresh.render_invoices([make_invoice_document()] * 2))[0][:5] == b"%PDF-"
+
+
 def test_pdf_workers_run_at_a_lower_priority_than_the_bot(renderer: DocumentRenderer) -> None:
     renderer.start_pool()
     workers = renderer._process_pool()._processes  # white box: the live worker processes
