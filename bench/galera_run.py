@@ -63,7 +63,20 @@ def cpu_snapshot(fleet: Fleet) -> dict[str, float]:
             who = groups[group] if int(entry.name) == group else "PDF workers"
             used[who] = used.get(who, 0.0) + seconds
     for pid, who in database_servers():
-        used[who] = used.get(who, 0.0) + cpu_of(pid)[1]
+        # Per server: a node killed meanwhile is left out of the difference (see spent()).
+        used[f"{who} {pid}"] = cpu_of(pid)[1]
+    return used
+
+
+def spent(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    """Return the CPU used between two snapshots by kind (servers summed over those in both)."""
+    used: dict[str, float] = {}
+    for key, seconds in after.items():
+        server = key.rsplit(" ", 1)[0] if key.rsplit(" ", 1)[-1].isdigit() else None
+        if server is not None and key not in before:
+            continue  # a node started again after the kill: none of its CPU is in `before`
+        who = server or key
+        used[who] = used.get(who, 0.0) + seconds - before.get(key, 0.0)
     return used
 
 
@@ -167,18 +180,19 @@ async def one_run(
         print(f"deliveries               {figures['deliveries']}; errors {len(figures['errors'])}")
         span = last - min(counts.arrivals)
         cores = os.cpu_count() or 1
-        at_first = sending["cpu"]
-        total = sum(cpu_after[w] - at_first.get(w, 0.0) for w in cpu_after)
+        while_sending = spent(cpu_after, sending["cpu"])
+        total = sum(while_sending.values())
         print(
             f"CPU while sending        {total:.1f} s over {span:.2f} s, first to last message: "
-            f"{total / span:.2f} of {cores} cores busy"
+            f"{total / span:.2f} of {cores} cores busy (a node killed: its CPU left out)"
         )
-        for who, seconds in sorted(cpu_after.items()):
-            spent = seconds - at_first.get(who, 0.0)
-            print(f"  {who:<22} {spent:6.1f} s ({spent / span:.2f} cores)")
-        for who, seconds in sorted(at_first.items()):
-            spent = seconds - cpu_before.get(who, 0.0)
-            print(f"  before the first send: {who} {spent:.1f} s")
+        for who, seconds in sorted(while_sending.items()):
+            print(f"  {who:<22} {seconds:6.1f} s ({seconds / span:.2f} cores)")
+        before = spent(sending["cpu"], cpu_before)
+        print(
+            "  before the first send: "
+            + ", ".join(f"{who} {seconds:.1f} s" for who, seconds in sorted(before.items()))
+        )
         buckets = [0] * (int(span // 5) + 1)
         for at in counts.arrivals:
             buckets[min(int((at - min(counts.arrivals)) // 5), len(buckets) - 1)] += 1
