@@ -293,19 +293,31 @@ class OutboxSender:
             await asyncio.gather(*sending, return_exceptions=True)
             raise
         finally:
+            ended: list[asyncio.Future[Any]] = []
             for task in sending:  # stopped part-way: in-flight sends end with us
                 task.cancel()
+                ended.append(task)
             for content in current_contents if current else ():
                 content.cancel()
+                ended.append(content)
             self._active.difference_update(job.id for job in current)
             self._unsent.extend(job.id for job in current)
             for jobs, prepared in pipeline:  # not started: given back below
                 prepared.cancel()
+                ended.append(prepared)
                 if prepared.done() and not prepared.cancelled() and not prepared.exception():
                     for content in prepared.result():
                         content.cancel()
+                        ended.append(content)
                 self._active.difference_update(job.id for job in jobs)
                 self._unsent.extend(job.id for job in jobs)
+            # Let what was cancelled finish its own clean-up (a session it holds closes): left
+            # running, it would close its connection after the database is disposed, and a
+            # SQLite connection closed so never answers (the loop then never closes). Bounded:
+            # a database that does not answer holds nobody for long.
+            pending = [f for f in ended if not f.done()]
+            if pending:
+                await asyncio.wait(pending, timeout=5.0)
         # Not in the finally: a drain that is cancelled (not stopped) must not wait on the
         # database while its loop closes; the lease returns those claims instead.
         await self._give_back()
