@@ -58,6 +58,7 @@ DEFAULT_RATE = 29.0  # Telegram allows about 30 messages a second to different c
 TELEGRAM_WINDOW_LIMIT = 30  # never more than this many messages in any one second
 PER_CHAT_INTERVAL = 1.0
 RECORD_RETRY_FIRST, RECORD_RETRY_MAX = 0.25, 2.0  # seconds between tries to record an outcome
+DROPPED_WAIT = 5.0  # seconds a stopping drain waits for what it dropped before cancelling it
 
 
 @dataclass
@@ -90,6 +91,12 @@ class Content:
     text: str | None = None
     buttons: InlineKeyboardMarkup | None = None
     photo: bool = False  # file_id is a photo (a parent's transfer slip), not a document
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    """Retrieve a dropped future's outcome, so nobody is warned it was never looked at."""
+    if not future.cancelled():
+        future.exception()
 
 
 def _now_us() -> int:
@@ -196,7 +203,14 @@ class OutboxSender:
         self._wake = asyncio.Event()
         self._active: set[int] = set()
         self._stopping = False
+        self._halt = asyncio.Event()  # set with _stopping: what waits for a PDF stops waiting
         self._unsent: list[int] = []
+        # Contents no longer wanted (a stop, a claim taken over), still finishing: never
+        # cancelled in the middle of a database read (an aiosqlite connection whose task is
+        # cancelled twice while it closes never answers again, and its loop never closes), only
+        # at their PDF, which is cancelled. Awaited, bounded, at the end of the drain.
+        self._dropped: set[asyncio.Future[Any]] = set()
+        self._pdfs: dict[int, asyncio.Future[bytes]] = {}  # job id -> its PDF being drawn
         # Outcomes of sends that could not be recorded (the database was away), by delivery id:
         # the recording to try again. Their ids stay in _active, so they are not sent again.
         self._unrecorded: dict[int, Callable[[], Awaitable[object]]] = {}
@@ -205,6 +219,7 @@ class OutboxSender:
     def request_stop(self) -> None:
         """Stop claiming: the drain under way finishes its sends in flight, gives back the rest."""
         self._stopping = True
+        self._halt.set()
         self._wake.set()
 
     def wake(self) -> None:
@@ -274,12 +289,14 @@ class OutboxSender:
         # what it does not send): if a refill fails meanwhile, it is given back below.
         current: list[DeliveryJob] = []
         current_contents: list[asyncio.Future[Content]] = []
+        current_prepared: asyncio.Task[list[asyncio.Future[Content]]] | None = None
         try:
             await refill()
             while pipeline and not self._stopping:
                 jobs, prepared = pipeline.popleft()
-                current = jobs
-                current_contents = await prepared
+                current, current_contents, current_prepared = jobs, [], prepared
+                # Shielded: a drain cancelled here leaves the reads to end (dropped below).
+                current_contents = await asyncio.shield(prepared)
                 await refill()  # keep the PDF workers busy while this batch goes out
                 sending = [task for task in sending if not task.done()]
                 current = []
@@ -293,35 +310,67 @@ class OutboxSender:
             await asyncio.gather(*sending, return_exceptions=True)
             raise
         finally:
-            ended: list[asyncio.Future[Any]] = []
             for task in sending:  # stopped part-way: in-flight sends end with us
                 task.cancel()
-                ended.append(task)
-            for content in current_contents if current else ():
-                content.cancel()
-                ended.append(content)
+            if current and current_contents:
+                for job, content in zip(current, current_contents, strict=True):
+                    self._drop(job.id, content)
+            elif current and current_prepared is not None:
+                pipeline.appendleft((current, current_prepared))
+                current = []
             self._active.difference_update(job.id for job in current)
             self._unsent.extend(job.id for job in current)
             for jobs, prepared in pipeline:  # not started: given back below
-                prepared.cancel()
-                ended.append(prepared)
-                if prepared.done() and not prepared.cancelled() and not prepared.exception():
-                    for content in prepared.result():
-                        content.cancel()
-                        ended.append(content)
+                if prepared.done():
+                    self._drop_prepared(jobs, prepared)
+                else:
+                    self._dropped.add(prepared)
+                    prepared.add_done_callback(functools.partial(self._drop_prepared, jobs))
                 self._active.difference_update(job.id for job in jobs)
                 self._unsent.extend(job.id for job in jobs)
-            # Let what was cancelled finish its own clean-up (a session it holds closes): left
-            # running, it would close its connection after the database is disposed, and a
-            # SQLite connection closed so never answers (the loop then never closes). Bounded:
-            # a database that does not answer holds nobody for long.
-            pending = [f for f in ended if not f.done()]
-            if pending:
-                await asyncio.wait(pending, timeout=5.0)
+            # Let what was dropped finish (a session it holds closes): left running, it would
+            # close its connection after the database is disposed, and a SQLite connection
+            # closed so never answers. Bounded: a database that does not answer holds nobody
+            # for long; only then is what is left cancelled.
+            await self._settle_dropped(sending)
         # Not in the finally: a drain that is cancelled (not stopped) must not wait on the
         # database while its loop closes; the lease returns those claims instead.
         await self._give_back()
         return handled
+
+    def _drop(self, job_id: int, content: asyncio.Future[Any]) -> None:
+        """Give up a job's content: its PDF is cancelled, its database reads end on their own."""
+        pdf = self._pdfs.pop(job_id, None)
+        if pdf is not None:
+            pdf.cancel()
+        if not content.done():
+            self._dropped.add(content)
+            content.add_done_callback(self._dropped.discard)
+            content.add_done_callback(_consume)
+
+    def _drop_prepared(
+        self, jobs: list[DeliveryJob], prepared: asyncio.Task[list[asyncio.Future[Content]]]
+    ) -> None:
+        self._dropped.discard(prepared)
+        if prepared.cancelled() or prepared.exception() is not None:
+            return
+        for job, content in zip(jobs, prepared.result(), strict=True):
+            self._drop(job.id, content)
+
+    async def _settle_dropped(self, sending: list[asyncio.Task[None]]) -> None:
+        """Wait (bounded) for the cancelled sends and the dropped contents to end."""
+        deadline = time.monotonic() + DROPPED_WAIT
+        while True:
+            pending = [f for f in (*sending, *self._dropped) if not f.done()]
+            left = deadline - time.monotonic()
+            if not pending:
+                return
+            if left <= 0:
+                for future in pending:
+                    future.cancel()
+                return
+            # A prepared batch that ends adds its contents: look again until nothing is left.
+            await asyncio.wait(pending, timeout=left, return_when=asyncio.FIRST_COMPLETED)
 
     async def _give_back(self) -> None:
         """Release the claims taken but not sent, so nothing waits out a lease in `sending`.
@@ -459,12 +508,18 @@ class OutboxSender:
             )
         )
         self.stats.rendered += len(pdfs)
-        return {
-            job.id: asyncio.ensure_future(
+        self._pdfs.update(pdfs)
+        contents: dict[int, asyncio.Future[Content]] = {}
+        for job in jobs:
+            content = asyncio.ensure_future(
                 self._content(job, operator, documents, pdfs.get(job.id))
             )
-            for job in jobs
-        }
+            content.add_done_callback(functools.partial(self._forget_pdf, job.id))
+            contents[job.id] = content
+        return contents
+
+    def _forget_pdf(self, job_id: int, _: asyncio.Future[Content]) -> None:
+        self._pdfs.pop(job_id, None)
 
     async def _content(
         self,
@@ -593,6 +648,8 @@ class OutboxSender:
             confirmed = time.monotonic()
             while waiting and not self._stopping:
                 job, content = waiting[0]
+                if not content.done() and not await self._ready_unless_stopped(content):
+                    break  # stopped while its PDF is drawn: given back, not waited for
                 task = await self._start_send(job, content, job.id in held, confirmed)
                 waiting.popleft()
                 if task is None:
@@ -601,10 +658,19 @@ class OutboxSender:
                     started.append(task)
         finally:
             for job, content in waiting:  # stopped part-way: given back at the end of the drain
-                content.cancel()
+                self._drop(job.id, content)
                 self._active.discard(job.id)
                 self._unsent.append(job.id)
         return started
+
+    async def _ready_unless_stopped(self, content: asyncio.Future[Content]) -> bool:
+        """Wait for a content, or for a stop; return True if the content is ready."""
+        halted = asyncio.ensure_future(self._halt.wait())
+        try:
+            await asyncio.wait((content, halted), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            halted.cancel()
+        return content.done()
 
     async def _start_send(
         self,
@@ -614,7 +680,7 @@ class OutboxSender:
         confirmed: float,
     ) -> asyncio.Task[None] | None:
         if not held:
-            prepared.cancel()
+            self._drop(job.id, prepared)
             log.warning("delivery %s was taken over by another sender; not sending", job.id)
             return None
         try:

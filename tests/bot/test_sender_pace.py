@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 from telegram import Bot
 
 from tests.bot.factories import linked_month_queued
@@ -19,6 +20,7 @@ from vanbill.services import delivery
 from vanbill.services.clock import FixedClock
 from vanbill.services.db import Database
 from vanbill.services.documents import DocumentRenderer
+from vanbill.services.models import Delivery
 from vanbill.services.views import InvoiceDocument
 
 FIRST_CHAT = 70_000
@@ -211,3 +213,42 @@ async def test_three_senders_each_pacing_only_itself_pass_the_limit_together(
     async with FakeTelegram(rate_window=WINDOW) as tg:
         await three_senders(db, clock, tg, PreRendered(invoice_pdf), shared=False)
         assert most_in_any_window(tg.send_arrivals, WINDOW) > LIMIT
+
+
+async def test_a_drain_stopped_while_pdfs_are_drawn_cancels_the_pdfs_and_leaves_no_task(
+    db: Database, clock: FixedClock, invoice_pdf: bytes
+) -> None:
+    # The stop's own clean-up: a content task was once cancelled in the middle of its database
+    # read; its SQLite connection then never answered and the test's loop never closed. Now
+    # the PDFs are cancelled, the reads end on their own, and every claim goes back.
+    await a_month_queued(db, clock, 12)
+    renderer = PreRendered(invoice_pdf, held=range(12))  # no PDF is ever ready
+    drawn: list[asyncio.Future[bytes]] = []
+    all_drawn = asyncio.Event()
+    start = renderer.start_invoices
+
+    def recording(docs: Sequence[InvoiceDocument]) -> list[asyncio.Future[bytes]]:
+        futures = start(docs)
+        drawn.extend(futures)
+        if len(drawn) == 12:
+            all_drawn.set()
+        return futures
+
+    renderer.start_invoices = recording  # type: ignore[method-assign]
+    before = asyncio.all_tasks()
+    async with FakeTelegram() as tg, Bot(tg.token, base_url=f"{tg.api_url}/bot") as bot:
+        sender = OutboxSender(bot, db, clock, renderer, batch=4, first_batch=4, depth=3)  # type: ignore[arg-type]
+        draining = asyncio.create_task(sender.drain())
+        async with asyncio.timeout(30):  # a guard against a hang, not a measure of speed
+            await all_drawn.wait()
+            sender.request_stop()
+            assert await draining == 4  # the batch under way, not sent: given back
+        assert [c for c in tg.calls if c.method == "sendDocument"] == []
+    assert drawn and all(f.cancelled() for f in drawn)
+    assert await delivery.pending_count(db) == 12
+    async with db.sessions() as session:
+        rows = (await session.execute(select(Delivery.status, Delivery.attempts))).all()
+    assert sorted(rows) == [("pending", 0)] * 12
+    await asyncio.sleep(0)
+    left = [t for t in asyncio.all_tasks() - before if not t.done()]
+    assert left == [asyncio.current_task()] or left == []
