@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from tests.bot.conftest import OPERATOR
 from tests.bot.factories import linked_month_queued
 from tests.bot.fake_telegram import FakeTelegram
-from vanbill.services import operators
+from vanbill.services import delivery, operators
 from vanbill.services.clock import FixedClock
 from vanbill.services.db import Database
 from vanbill.services.models import Delivery
@@ -66,17 +66,6 @@ def _invoices_by_chat(tg: FakeTelegram, chats: list[int]) -> list[int]:
     return [len([c for c in tg.calls_to(chat, "sendDocument") if c.ok]) for chat in chats]
 
 
-async def _unsent(db: Database) -> int:
-    async with db.sessions() as session:
-        return int(
-            (
-                await session.execute(
-                    select(func.count()).where(Delivery.status.in_(("pending", "sending")))
-                )
-            ).scalar_one()
-        )
-
-
 # The kill before the first and after the last batch are in the long run (bash .ci/dev test-all).
 @pytest.mark.parametrize(
     "kill_after",
@@ -111,7 +100,7 @@ async def test_a_sender_killed_mid_run_and_restarted_delivers_each_invoice_once(
             assert now == 1 or (now == 2 and was == 1), (chat, was, now)
     in_flight = sum(n - 1 for n in after)
     assert in_flight <= 16  # the sender's bound on sends in flight at once
-    assert await _unsent(db) == 0
+    assert await delivery.pending_count(db) == 0
     assert sum(before) >= kill_after
 
 

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 
 from tests.bot.fake_telegram import FakeTelegram
-from vanbill.services import invoices, operators, routes
+from vanbill.services import delivery, invoices, operators, routes
 from vanbill.services.billing import NewLine
 from vanbill.services.clock import FixedClock
 from vanbill.services.db import Database
@@ -357,18 +357,6 @@ def tally(tg: FakeTelegram, world: World) -> Tally:
     )
 
 
-async def outbox_open(db: Database) -> int:
-    """Return the deliveries not finished (pending or being sent)."""
-    async with db.sessions() as session:
-        return int(
-            (
-                await session.execute(
-                    select(func.count()).where(Delivery.status.in_(("pending", "sending")))
-                )
-            ).scalar_one()
-        )
-
-
 async def run_figures(db: Database, world: World) -> dict[str, object]:
     """Return what the database says of the run: runs started, invoices, reminder stages."""
     async with db.sessions() as session:
@@ -425,7 +413,7 @@ async def wait_until_delivered(
         counts = tally(tg, world)
         if on_progress is not None:
             await on_progress(counts)
-        if counts.losses == 0 and await outbox_open(db) == 0:
+        if counts.losses == 0 and await delivery.pending_count(db) == 0:
             return max(counts.arrivals, default=time.monotonic())
         if time.monotonic() > deadline:
             raise TimeoutError(
