@@ -71,9 +71,9 @@ class Scheduler:
                 # after the first changes nothing.
                 await digests.queue_digest(self.db, operator.id, self.clock)
                 report.digests += 1
-        for run in await runs.runs_ready_to_report(self.db):
-            if await runs.finish_run(self.db, run.operator_id, run.id, self.clock) is not None:
-                report.reported.append(run)
+        # Mostly done already by the outbox sender as it caught up (report_finished_runs);
+        # here for a run whose last delivery was parked or given up on, or a sender that died.
+        report.reported = await runs.report_finished_runs(self.db, self.clock)
         if (
             report.started
             or report.reminders_queued

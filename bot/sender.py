@@ -44,6 +44,7 @@ from vanbill.services import (
     invoices,
     operators,
     payments,
+    runs,
     slips,
 )
 from vanbill.services.clock import Clock
@@ -236,20 +237,31 @@ class OutboxSender:
             watcher.cancel()
 
     async def _run(self, stop: asyncio.Event, idle: float) -> None:
+        sent_since = False  # something was handled since the outbox was last found empty
         try:
             while not stop.is_set():
                 try:
                     done = await self.drain()
+                    if done == 0 and sent_since and not self._stopping:
+                        sent_since = False
+                        await self._on_caught_up()
                 except Exception as exc:  # keep the loop alive through a database outage
                     if not unreachable(exc):
                         log.exception("the outbox sender failed a pass; trying again shortly")
                     else:
                         log.warning("the outbox waits for the database: %s", str(exc)[:200])
                     done = 0
+                sent_since = sent_since or done > 0
                 if done == 0:
                     await self._idle(stop, idle)
         finally:
             await self._last_records()
+
+    async def _on_caught_up(self) -> None:
+        """The outbox is empty again after sends: report the runs whose invoices have all gone
+        (at once, not at the next schedule tick a minute later); the report goes out next."""
+        if await runs.report_finished_runs(self.db, self.clock):
+            self._wake.set()
 
     async def _idle(self, stop: asyncio.Event, idle: float) -> None:
         """Sleep idle seconds, or until stopped or woken."""

@@ -258,6 +258,18 @@ async def runs_ready_to_report(db: Database) -> list[RunView]:
         return [_view(r) for r in rows]
 
 
+async def report_finished_runs(db: Database, clock: Clock) -> list[RunView]:
+    """Mark done, and queue the report of, every run whose invoices have all gone out.
+
+    One transaction per run; a run another process reported meanwhile is left out.
+    """
+    reported = []
+    for run in await runs_ready_to_report(db):
+        if await finish_run(db, run.operator_id, run.id, clock) is not None:
+            reported.append(run)
+    return reported
+
+
 @retried
 async def finish_run(
     db: Database, operator_id: int, run_id: int, clock: Clock
