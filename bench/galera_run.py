@@ -188,6 +188,12 @@ async def one_run(
         )
         for who, seconds in sorted(while_sending.items()):
             print(f"  {who:<22} {seconds:6.1f} s ({seconds / span:.2f} cores)")
+        pdf_cpu = while_sending.get("PDF workers", 0.0)
+        # Reminders resend the invoice's file by its Telegram id: one PDF per family.
+        print(
+            f"  PDF CPU per invoice    {pdf_cpu / families * 1000:.0f} ms; all the PDFs on "
+            f"{cores} cores alone: {pdf_cpu / cores / floor:.2f} x the floor"
+        )
         before = spent(sending["cpu"], cpu_before)
         print(
             "  before the first send: "
