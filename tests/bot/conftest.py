@@ -204,8 +204,14 @@ def bot_settings(tg: FakeTelegram, db: Database) -> Settings:
 
 @pytest.fixture(scope="session")
 def renderer() -> Iterator[DocumentRenderer]:
-    """One PDF renderer for the whole run (built once, as the bot builds one per process)."""
+    """One PDF renderer for the whole run (built once, as the bot builds one per process).
+
+    Its worker processes are started here, as `vanbill run` warms them at start-up: else the
+    first test to render two PDFs at once waited for them to start, which on a loaded machine
+    took longer than its wait for a document (seen: 10 s with the cores busy).
+    """
     documents = DocumentRenderer(processes=2)
+    documents.start_pool()
     yield documents
     documents.close()
 
