@@ -203,8 +203,7 @@ class OutboxSender:
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self._wake = asyncio.Event()
         self._active: set[int] = set()
-        self._stopping = False
-        self._halt = asyncio.Event()  # set with _stopping: what waits for a PDF stops waiting
+        self._halt = asyncio.Event()  # set once stopping: what waits for a PDF stops waiting
         self._unsent: list[int] = []
         # Contents no longer wanted (a stop, a claim taken over), still finishing: never
         # cancelled in the middle of a database read (an aiosqlite connection whose task is
@@ -219,9 +218,12 @@ class OutboxSender:
 
     def request_stop(self) -> None:
         """Stop claiming: the drain under way finishes its sends in flight, gives back the rest."""
-        self._stopping = True
         self._halt.set()
         self._wake.set()
+
+    @property
+    def _stopping(self) -> bool:
+        return self._halt.is_set()
 
     def wake(self) -> None:
         """Tell a sleeping run loop that something was just queued."""
@@ -242,7 +244,9 @@ class OutboxSender:
             while not stop.is_set():
                 try:
                     done = await self.drain()
-                    if done == 0 and sent_since and not self._stopping:
+                    if done > 0:
+                        sent_since = True
+                    elif sent_since and not self._stopping:
                         sent_since = False
                         await self._on_caught_up()
                 except Exception as exc:  # keep the loop alive through a database outage
@@ -251,7 +255,6 @@ class OutboxSender:
                     else:
                         log.warning("the outbox waits for the database: %s", str(exc)[:200])
                     done = 0
-                sent_since = sent_since or done > 0
                 if done == 0:
                     await self._idle(stop, idle)
         finally:
